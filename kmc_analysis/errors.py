@@ -1,0 +1,29 @@
+"""Exceptions the workbook raises for its users, with the exit status each one maps to."""
+
+
+class KMCError(Exception):
+    """Base class: a problem the user can act on, explained in one or two plain sentences."""
+
+    exit_code = 1
+
+
+class InputError(KMCError):
+    """Bad input: an unreadable file, a missing column, an unknown period, a bad parameter (exit 2)."""
+
+    exit_code = 2
+
+
+class ReferenceDataError(InputError):
+    """A reference table (wilayah, penduduk, program, RPJMD) is missing columns or holds bad values."""
+
+
+class BoundaryError(InputError):
+    """A boundary file cannot be read or its features do not match the wilayah reference."""
+
+
+class StageError(KMCError):
+    """A stage broke one of its own invariants (a bug or an unexpected input shape, exit 1)."""
+
+
+#: Exception class names that mean "bad input" when they surface from a notebook kernel.
+INPUT_ERROR_NAMES = frozenset({"InputError", "ReferenceDataError", "BoundaryError"})
