@@ -1,0 +1,171 @@
+"""Clean raw cell text into typed values: NIK, Rupiah, dates, place and program names.
+
+Every function takes and returns pandas Series aligned on the input index and works on
+whole columns at once (string accessors and regular expressions, no row-wise ``apply``).
+Inputs are the text of the cells as read by ``ingest``; an empty string means an empty
+cell. Functions never raise on bad values: they return a missing value and leave the
+judgement (a quarantine reason) to ``quality``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+STRING = "str"
+
+# --- NIK -------------------------------------------------------------------------------
+
+_NIK_NOISE = re.compile(r"[\s.\-\u00a0]")
+_SCIENTIFIC = re.compile(r"^\s*'?\s*[0-9]+(?:[.,][0-9]+)?\s*[eE]\s*\+?\s*[0-9]+\s*$")
+
+
+def clean_nik(raw: pd.Series) -> pd.Series:
+    """Strip spaces, dots, dashes and a leading apostrophe from NIK text.
+
+    The result is not yet judged: it may hold letters or the wrong number of digits.
+    A value in scientific notation (``1.87201E+15``) is returned as it was after the
+    noise is removed, so it can never pass as 16 digits.
+    """
+    text = raw.astype(STRING).fillna("").str.strip()
+    text = text.str.removeprefix("'").str.removeprefix("\u2019")
+    return text.str.replace(_NIK_NOISE, "", regex=True)
+
+
+def nik_is_scientific(raw: pd.Series) -> pd.Series:
+    """Flag NIK text written in scientific notation: its last digits are lost for good."""
+    return raw.astype(STRING).fillna("").str.contains(_SCIENTIFIC, regex=True)
+
+
+def nik_has_sixteen_digits(nik: pd.Series) -> pd.Series:
+    """Flag cleaned NIKs made of exactly 16 digits."""
+    return nik.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)
+
+
+def nik_date_is_valid(nik: pd.Series) -> pd.Series:
+    """Flag 16-digit NIKs whose digits 7-12 form a valid DDMMYY (women: day + 40).
+
+    The rule is the contract's: day 01-31 or 41-71 and month 01-12. Calendar detail
+    (30 February) is not checked, as Dukcapil itself issued such numbers.
+    """
+    day = pd.to_numeric(nik.str.slice(6, 8), errors="coerce")
+    month = pd.to_numeric(nik.str.slice(8, 10), errors="coerce")
+    day_ok = day.between(1, 31) | day.between(41, 71)
+    month_ok = month.between(1, 12)
+    return (day_ok & month_ok).fillna(False).astype(bool)
+
+
+def mask_nik(nik: pd.Series) -> pd.Series:
+    """Keep the first 4 and last 2 digits of a NIK and replace the rest with ``*``."""
+    return nik.str.slice(0, 4) + "*" * 10 + nik.str.slice(-2)
+
+
+# --- Money -----------------------------------------------------------------------------
+
+_RUPIAH_PREFIX = re.compile(r"^(?:rp\.?|idr)\s*", flags=re.IGNORECASE)
+_DOT_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]*)?$")
+_COMMA_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
+_COMMA_DECIMAL = re.compile(r"^[0-9]+,[0-9]{1,2}$")
+_PLAIN = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+
+
+def parse_rupiah(raw: pd.Series) -> pd.Series:
+    """Parse Rupiah text into a float Series (NaN where the text is not an amount).
+
+    Accepted: ``Rp1.500.000,00``, ``Rp 1.500.000``, ``Rp. 1.500.000,-``, ``1500000``,
+    ``1,500,000``, ``1500000.0`` (a numeric cell) and a leading minus sign, which
+    parses to a negative amount so that the caller can say why it is invalid.
+    """
+    text = raw.astype(STRING).fillna("").str.strip().str.replace("\u00a0", " ")
+    negative = text.str.startswith("-") | (text.str.startswith("(") & text.str.endswith(")"))
+    text = text.str.strip("-() ")
+    text = text.str.replace(_RUPIAH_PREFIX, "", regex=True).str.replace(" ", "")
+    text = text.str.replace(r"[,.]-$", "", regex=True)
+
+    dot_thousands = text.str.fullmatch(_DOT_THOUSANDS)
+    comma_thousands = text.str.fullmatch(_COMMA_THOUSANDS) & ~dot_thousands
+    comma_decimal = text.str.fullmatch(_COMMA_DECIMAL) & ~dot_thousands & ~comma_thousands
+    plain = text.str.fullmatch(_PLAIN) & ~dot_thousands & ~comma_thousands
+
+    normal = pd.Series(None, index=text.index, dtype=STRING)
+    normal = normal.mask(dot_thousands, text.str.replace(".", "").str.replace(",", "."))
+    normal = normal.mask(comma_thousands, text.str.replace(",", ""))
+    normal = normal.mask(comma_decimal, text.str.replace(",", "."))
+    normal = normal.mask(plain, text)
+    amount = pd.to_numeric(normal, errors="coerce").astype("float64")
+    return amount.where(~negative.fillna(False), -amount)
+
+
+def rupiah_to_int(amount: pd.Series) -> pd.Series:
+    """Round parsed amounts to whole Rupiah as nullable Int64 (sen are not paid out)."""
+    return np.floor(amount + 0.5).astype("Int64")
+
+
+# --- Dates -----------------------------------------------------------------------------
+
+BULAN = {
+    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8,
+    "agu": 8, "agt": 8, "ags": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
+    "november": 11, "nov": 11, "nopember": 11, "desember": 12, "des": 12,
+}
+_BULAN_WORD = re.compile(r"^([0-9]{1,2})\s+([a-z]+)\.?\s+([0-9]{4})$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def parse_date(raw: pd.Series) -> pd.Series:
+    """Parse dates written ``YYYY-MM-DD``, ``DD/MM/YYYY``, ``4 Maret 2024`` or as an Excel serial.
+
+    Excel date cells arrive from ``ingest`` as ``YYYY-MM-DD`` (time dropped). Returns
+    ``datetime64[s]`` with NaT where the text is no date.
+    """
+    text = raw.astype(STRING).fillna("").str.strip().str.lower()
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
+
+    iso = text.str.extract(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ t].*)?$")
+    dmy = text.str.extract(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
+    words = text.str.extract(_BULAN_WORD)
+    month_of_word = words[1].map(BULAN, na_action="ignore")
+    parts = pd.DataFrame({
+        "year": iso[0].fillna(dmy[2]).fillna(words[2]),
+        "month": iso[1].fillna(dmy[1]).fillna(month_of_word.astype(STRING)),
+        "day": iso[2].fillna(dmy[0]).fillna(words[0]),
+    }).apply(pd.to_numeric, errors="coerce")
+    known = parts.notna().all(axis=1)
+    if known.any():
+        parsed = pd.to_datetime(parts[known], errors="coerce")
+        result.loc[known] = parsed.astype("datetime64[s]")
+
+    serial = pd.to_numeric(text.where(text.str.fullmatch(r"[0-9]{5}(?:\.0+)?")), errors="coerce")
+    serial = serial.where(serial.between(20000, 80000))
+    from_serial = _EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+    return result.fillna(from_serial.astype("datetime64[s]"))
+
+
+# --- Names -----------------------------------------------------------------------------
+
+_PLACE_PREFIX = re.compile(r"^(?:desa\s*/\s*kelurahan|kelurahan|kecamatan|kel|kec|desa)\b\.?\s*")
+
+
+def normalize_place_name(raw: pd.Series) -> pd.Series:
+    """Reduce a place name to a matching key: lower case, no Kel./Kec. prefix, letters and digits only."""
+    text = raw.astype(STRING).fillna("").str.strip().str.lower()
+    text = text.str.replace(_PLACE_PREFIX, "", regex=True)
+    return text.str.replace(r"[^0-9a-z]", "", regex=True)
+
+
+def program_name_key(raw: pd.Series) -> pd.Series:
+    """Reduce a program name to a matching key: lower case with all white space removed."""
+    return raw.astype(STRING).fillna("").str.lower().str.replace(r"\s+", "", regex=True)
+
+
+def program_code_key(raw: pd.Series) -> pd.Series:
+    """Reduce a program code to a matching key: upper case, surrounding space removed."""
+    return raw.astype(STRING).fillna("").str.strip().str.upper()
+
+
+def clean_text(raw: pd.Series) -> pd.Series:
+    """Trim a free-text cell and collapse runs of white space to one space."""
+    return raw.astype(STRING).fillna("").str.replace(r"\s+", " ", regex=True).str.strip()

@@ -1,0 +1,97 @@
+"""Value cleaning: NIK, Rupiah, dates and names, as tables of what OPDs really write."""
+
+import pandas as pd
+import pytest
+
+from kmc_analysis import normalize as nz
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean", "sixteen", "date_ok"),
+    [
+        ("1872011504900001", "1872011504900001", True, True),
+        (" 1872 0115 0490 0001 ", "1872011504900001", True, True),
+        ("1872.0115.0490.0001", "1872011504900001", True, True),
+        ("1872-0115-0490-0001", "1872011504900001", True, True),
+        ("'1872011504900001", "1872011504900001", True, True),
+        ("1872015504900001", "1872015504900001", True, True),   # woman: day 15 + 40
+        ("1872013204900001", "1872013204900001", True, False),  # day 32
+        ("1872017204900001", "1872017204900001", True, False),  # day 72
+        ("1872010013900001", "1872010013900001", True, False),  # day 00, month 13
+        ("1872011500900001", "1872011500900001", True, False),  # month 00
+        ("187201150490000", "187201150490000", False, True),    # 15 digits
+        ("18720115049000012", "18720115049000012", False, True),
+        ("18720115O4900001", "18720115O4900001", False, True),  # letter O
+        ("", "", False, False),
+    ],
+)
+def test_nik_cleaning_and_checks(raw, clean, sixteen, date_ok):
+    cleaned = nz.clean_nik(pd.Series([raw]))
+    assert cleaned.iloc[0] == clean
+    assert nz.nik_has_sixteen_digits(cleaned).iloc[0] == sixteen
+    if sixteen:
+        assert nz.nik_date_is_valid(cleaned).iloc[0] == date_ok
+
+
+@pytest.mark.parametrize("raw", ["1.87201E+15", "1,87201E+15", "1.872011504900001E+15", "1.87201e15"])
+def test_nik_in_scientific_notation_is_flagged(raw):
+    assert nz.nik_is_scientific(pd.Series([raw])).iloc[0]
+
+
+def test_mask_nik_keeps_first_four_and_last_two_digits():
+    assert nz.mask_nik(pd.Series(["1872011504900001"])).iloc[0] == "1872**********01"
+
+
+@pytest.mark.parametrize(
+    ("raw", "amount"),
+    [
+        ("Rp1.500.000,00", 1_500_000), ("Rp 1.500.000", 1_500_000), ("Rp. 1.500.000,-", 1_500_000),
+        ("1500000", 1_500_000), ("1,500,000", 1_500_000), ("1500000.0", 1_500_000),
+        ("Rp 475.000,-", 475_000), ("rp500.000", 500_000), ("Rp1,500,000.00", 1_500_000),
+        ("IDR 250.000", 250_000), ("1.500", 1_500), ("0", 0), ("-500000", -500_000),
+        ("(200.000)", -200_000), ("1500000.5", 1_500_001),
+    ],
+)
+def test_rupiah_forms(raw, amount):
+    assert nz.rupiah_to_int(nz.parse_rupiah(pd.Series([raw]))).iloc[0] == amount
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "Rp", "satu juta", "1.500.000.00,0,0", "--"])
+def test_rupiah_that_is_no_amount_is_missing(raw):
+    assert pd.isna(nz.parse_rupiah(pd.Series([raw])).iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-03-04", "2024-03-04"), ("04/03/2024", "2024-03-04"), ("4/3/2024", "2024-03-04"),
+        ("4 Maret 2024", "2024-03-04"), ("04 MARET 2024", "2024-03-04"), ("15 Agustus 2024", "2024-08-15"),
+        ("1 Pebruari 2024", "2024-02-01"), ("2024-03-04 10:30:00", "2024-03-04"), ("45355", "2024-03-04"),
+    ],
+)
+def test_date_forms(raw, expected):
+    assert nz.parse_date(pd.Series([raw])).iloc[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("raw", ["", "kemarin", "31/02/2024", "2024-13-01", "4 Marit 2024"])
+def test_text_that_is_no_date_is_missing(raw):
+    assert pd.isna(nz.parse_date(pd.Series([raw])).iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Hadimulyo Barat", "hadimulyobarat"), ("Kel. Hadimulyo Barat", "hadimulyobarat"),
+        ("KELURAHAN  YOSOMULYO", "yosomulyo"), ("Kec. Metro Pusat", "metropusat"),
+        ("kecamatan metro pusat", "metropusat"), ("Kec Metro Pusat", "metropusat"),
+        ("Desa/Kelurahan Banjarsari", "banjarsari"), ("Kecubung", "kecubung"),
+    ],
+)
+def test_place_name_keys(raw, key):
+    assert nz.normalize_place_name(pd.Series([raw])).iloc[0] == key
+
+
+def test_program_keys_ignore_case_and_spacing():
+    names = nz.program_name_key(pd.Series(["Beasiswa  Prestasi SD", "beasiswa prestasisd"]))
+    assert names.iloc[0] == names.iloc[1]
+    assert nz.program_code_key(pd.Series([" kmc-001 "])).iloc[0] == "KMC-001"
