@@ -1,0 +1,113 @@
+"""Stage 1 in one call: read a month's OPD files, judge every row, write the stage's outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kmc_analysis import normalize as nz
+from kmc_analysis.feedback import write_feedback
+from kmc_analysis.ingest import IngestResult, read_submissions
+from kmc_analysis.manifest import now_iso, software_versions, write_manifest
+from kmc_analysis.paths import RunPaths
+from kmc_analysis.privacy import PseudonymKey, load_key, pseudonymize
+from kmc_analysis.quality import REASON_TEXT, JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
+from kmc_analysis.reference import ReferenceData
+
+PENERIMA_FILE = "penerima.parquet"
+KARANTINA_FILE = "karantina.csv"
+REKAP_OPD_FILE = "rekap_opd.csv"
+
+
+@dataclass
+class CleaningResult:
+    """Everything stage 1 produced for one month, as written to its processed folder."""
+
+    period: str
+    folder: Path
+    ingest: IngestResult
+    judged: JudgedRows
+    penerima: pd.DataFrame
+    rekap_opd: pd.DataFrame
+    manifest: dict
+
+
+def clean_month(
+    paths: RunPaths,
+    reference: ReferenceData,
+    period: str | None = None,
+    parameters: dict | None = None,
+    skip_unreadable: bool = False,
+    key: PseudonymKey | None = None,
+) -> CleaningResult:
+    """Run stage 1 for ``period`` (default: the run's period) and write its outputs.
+
+    Writes penerima.parquet, karantina.csv, umpan_balik/OPD.xlsx, rekap_opd.csv and
+    manifest.json to ``paths.processed_for(period)``.
+    """
+    period = period or paths.period
+    started = now_iso()
+    ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable)
+    judged = judge_rows(ingest.rows, reference.wilayah, reference.program_bantuan)
+    key = key or load_key()
+    penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
+    rekap_opd = opd_summary(judged, reference.program_bantuan)
+    reconcile(judged, rekap_opd)
+
+    folder = paths.processed_for(period)
+    folder.mkdir(parents=True, exist_ok=True)
+    penerima.to_parquet(folder / PENERIMA_FILE, index=False)
+    write_csv(judged.quarantined, folder / KARANTINA_FILE)
+    write_csv(rekap_opd, folder / REKAP_OPD_FILE)
+    write_feedback(judged.quarantined, judged.quarantined_opd, period, folder / "umpan_balik")
+    manifest = {
+        "period": period,
+        "parameters": dict(parameters or {}),
+        "inputs": ingest.inputs,
+        "rejected_files": ingest.rejected_files,
+        "skipped_sheets": ingest.skipped_sheets,
+        "ignored_files": ingest.ignored_files,
+        "counts": judged.counts(),
+        "reference": reference.sources,
+        "key_id": key.key_id,
+        "versions": software_versions(),
+        "stages": [],
+        "started": started,
+        "finished": now_iso(),
+    }
+    write_manifest(folder, manifest)
+    return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write a CSV the same way every time: UTF-8, comma separated, ``\\n`` line ends, no index."""
+    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def reason_summary(judged: JudgedRows) -> pd.DataFrame:
+    """Quarantined rows per reason, with the plain-Indonesian explanation (a row may count twice)."""
+    counts = judged.counts()["quarantine_by_reason"]
+    return pd.DataFrame(
+        [(code, REASON_TEXT[code], counts[code]) for code in REASON_TEXT if code in counts],
+        columns=["alasan", "penjelasan", "jumlah_baris"],
+    )
+
+
+def quarantine_examples(judged: JudgedRows, per_reason: int = 2) -> pd.DataFrame:
+    """A few quarantined rows per reason with the NIK masked and no name, safe to show in a report."""
+    table = judged.quarantined
+    first_reason = table["alasan"].str.split(";").str[0]
+    picked = table.groupby(first_reason, sort=False).head(per_reason)
+    shown = pd.DataFrame({
+        "sumber_file": picked["sumber_file"],
+        "sumber_sheet": picked["sumber_sheet"],
+        "sumber_baris": picked["sumber_baris"],
+        "alasan": picked["alasan"],
+        "nik_tersamar": nz.mask_nik(nz.clean_nik(picked.get("nik", pd.Series("", index=picked.index)))),
+    })
+    for column in ("kelurahan", "kecamatan", "kode_bantuan", "nama_bantuan", "nominal"):
+        if column in picked:
+            shown[column] = picked[column]
+    return shown.reset_index(drop=True)

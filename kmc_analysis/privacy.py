@@ -1,0 +1,80 @@
+"""Keyed pseudonyms for NIKs, and the key they are made with.
+
+A plain hash of a NIK can be reversed by trying the ~10^4 NIKs that share a kecamatan
+and birth date, so ``id_penerima`` is an HMAC-SHA256 keyed by a secret that never
+enters git, logs or reports. The key comes from the ``KMC_PSEUDONYM_KEY`` environment
+variable or, failing that, from a key file (``KMC_PSEUDONYM_KEY_FILE``, default
+``~/.config/kmc/pseudonym.key``) created with mode 0600 on first use. Keep the key: the
+same key gives the same ``id_penerima`` month after month, which is what lets coverage
+and evaluation count a person once across months.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kmc_analysis.errors import InputError
+
+KEY_ENV = "KMC_PSEUDONYM_KEY"
+KEY_FILE_ENV = "KMC_PSEUDONYM_KEY_FILE"
+DEFAULT_KEY_FILE = Path("~/.config/kmc/pseudonym.key")
+MIN_KEY_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    """A secret key and where it came from (the source is safe to log; the key is not)."""
+
+    secret: bytes
+    source: str
+
+    def __repr__(self) -> str:
+        return f"PseudonymKey(source={self.source!r}, key_id={self.key_id})"
+
+    @property
+    def key_id(self) -> str:
+        """A fingerprint that tells keys apart without revealing them (16 hex digits)."""
+        return hashlib.sha256(b"kmc-key-id\x00" + self.secret).hexdigest()[:16]
+
+
+def key_file_path() -> Path:
+    """The key file used when ``KMC_PSEUDONYM_KEY`` is not set."""
+    return Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser()
+
+
+def load_key() -> PseudonymKey:
+    """Return the pseudonymisation key, creating the key file (mode 0600) on first use."""
+    from_env = os.environ.get(KEY_ENV)
+    if from_env is not None:
+        if len(from_env) < MIN_KEY_LENGTH:
+            raise InputError(
+                f"{KEY_ENV} is set but shorter than {MIN_KEY_LENGTH} characters. Set it to a long random "
+                f"secret (e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return PseudonymKey(from_env.encode("utf-8"), f"environment variable {KEY_ENV}")
+    path = key_file_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    secret = path.read_text().strip()
+    if len(secret) < MIN_KEY_LENGTH:
+        raise InputError(f"The key file {path} holds fewer than {MIN_KEY_LENGTH} characters. "
+                         f"Restore it from your backup, or delete it to start a new key.")
+    return PseudonymKey(secret.encode("utf-8"), f"key file {path}")
+
+
+def pseudonymize(nik: pd.Series, key: PseudonymKey) -> pd.Series:
+    """HMAC-SHA256 of each NIK under ``key``, as 64 hex digits (computed once per distinct NIK)."""
+    distinct = pd.unique(nik.to_numpy(dtype=object))
+    digests = {value: hmac.new(key.secret, value.encode("utf-8"), hashlib.sha256).hexdigest()
+               for value in distinct}
+    return nik.map(digests).astype("str")

@@ -1,0 +1,232 @@
+"""Judge every data row: accepted into penerima, or quarantined with its reasons (CONTRACT 2.2).
+
+Every row read ends in exactly one of the two tables, so ``rows_read = rows_accepted +
+rows_quarantined`` always holds; ``reconcile`` checks it and the per-OPD summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kmc_analysis import normalize as nz
+from kmc_analysis.errors import StageError
+from kmc_analysis.ingest import KNOWN_COLUMNS, PROVENANCE
+from kmc_analysis.places import PlaceIndex, resolve_places
+
+#: Quarantine reason codes, in the order a row lists them.
+REASONS = (
+    "nik_kosong", "nik_format", "nik_tanggal", "nama_kosong", "wilayah_tidak_dikenal",
+    "program_tidak_dikenal", "nominal_tidak_valid", "duplikat",
+)
+
+#: Each reason in plain Indonesian, with what the OPD should do (feedback files, reports).
+REASON_TEXT = {
+    "nik_kosong": "NIK kosong. Isi 16 digit NIK sesuai KTP/KK.",
+    "nik_format": "NIK bukan 16 digit, atau tertulis sebagai angka ilmiah (mis. 1,87201E+15) sehingga "
+                  "digit terakhirnya hilang. Ketik ulang NIK sebagai teks 16 digit (format sel: Teks).",
+    "nik_tanggal": "Digit ke-7 sampai ke-12 NIK (tanggal lahir) tidak mungkin benar. Periksa kembali NIK "
+                   "pada KTP/KK.",
+    "nama_kosong": "Nama penerima kosong. Isi nama lengkap sesuai KTP.",
+    "wilayah_tidak_dikenal": "Kelurahan/kecamatan tidak dikenal, atau kelurahan tidak berada di kecamatan "
+                             "yang ditulis. Gunakan nama kelurahan dan kecamatan Kota Metro yang benar.",
+    "program_tidak_dikenal": "Kode/nama bantuan tidak ada dalam katalog program KMC. Gunakan kode bantuan "
+                             "dari katalog.",
+    "nominal_tidak_valid": "Nominal kosong, bukan angka, nol, atau negatif. Isi nilai bantuan dalam Rupiah, "
+                           "mis. 1500000.",
+    "duplikat": "Duplikat: NIK yang sama sudah tercatat menerima bantuan yang sama pada periode ini "
+                "(baris pertama yang dipakai).",
+}
+
+UNKNOWN_OPD = "OPD tidak diketahui"
+
+PENERIMA_COLUMNS = [
+    "id_penerima", "nik_tersamar", "nama", "kode_bantuan", "opd", "kode_kecamatan", "kecamatan",
+    "kode_kelurahan", "kelurahan", "nominal", "tanggal_salur", "sumber_file", "sumber_sheet", "sumber_baris",
+]
+REKAP_OPD_COLUMNS = [
+    "opd", "program_katalog", "program_terisi", "kelengkapan_persen", "baris_dibaca", "baris_diterima",
+    "baris_karantina", "persen_valid",
+]
+
+
+@dataclass
+class JudgedRows:
+    """The outcome of the row rules over one month's long table.
+
+    ``accepted`` still holds the clean ``nik`` column (for pseudonymisation, never
+    written); ``quarantined`` holds provenance, ``alasan`` and the original cells, and
+    ``quarantined_opd`` the OPD each quarantined row is sent back to.
+    """
+
+    accepted: pd.DataFrame
+    quarantined: pd.DataFrame
+    quarantined_opd: pd.Series
+    rows_read: int
+
+    def counts(self) -> dict:
+        """The manifest's ``counts`` block: rows and quarantine reasons."""
+        by_reason = self.quarantined["alasan"].str.split(";").explode().value_counts()
+        return {
+            "rows_read": self.rows_read,
+            "rows_accepted": len(self.accepted),
+            "rows_quarantined": len(self.quarantined),
+            "quarantine_by_reason": {r: int(by_reason.get(r, 0)) for r in REASONS if by_reason.get(r, 0)},
+        }
+
+
+def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame) -> JudgedRows:
+    """Apply the contract's row rules to the long table from ``ingest.read_submissions``."""
+    rows = rows.sort_values(["sumber_file", "urutan_sheet", "sumber_baris"], kind="stable").reset_index(drop=True)
+
+    nik = nz.clean_nik(rows["nik"])
+    has_sixteen = nz.nik_has_sixteen_digits(nik) & ~nz.nik_is_scientific(rows["nik"])
+    nama = nz.clean_text(rows["nama"])
+    places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah))
+    kode = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
+    nominal = nz.rupiah_to_int(nz.parse_rupiah(rows["nominal"]))
+
+    flags = pd.DataFrame({
+        "nik_kosong": nik.eq(""),
+        "nik_format": nik.ne("") & ~has_sixteen,
+        "nik_tanggal": has_sixteen & ~nz.nik_date_is_valid(nik),
+        "nama_kosong": nama.eq(""),
+        "wilayah_tidak_dikenal": ~places["wilayah_dikenal"],
+        "program_tidak_dikenal": kode.isna(),
+        "nominal_tidak_valid": (nominal.isna() | nominal.le(0)).fillna(True).astype(bool),
+    })
+    flags["duplikat"] = _duplicates(nik, kode, clean=~flags.any(axis=1))
+    alasan = _join_reasons(flags)
+    opd = _attribute_opd(rows["sumber_file"], kode, programs)
+
+    quarantined_mask = alasan.ne("")
+    accepted = _accepted_table(rows, nik, nama, places, kode, nominal, opd, wilayah)[~quarantined_mask]
+    quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
+    return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
+                      opd[quarantined_mask].reset_index(drop=True), len(rows))
+
+
+def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) -> pd.Series:
+    """The catalogue code of each row: by code (ignoring case), else by name (ignoring case and spacing)."""
+    by_code = dict(zip(nz.program_code_key(programs["kode_bantuan"]), programs["kode_bantuan"]))
+    by_name = dict(zip(nz.program_name_key(programs["nama_bantuan"]), programs["kode_bantuan"]))
+    from_code = nz.program_code_key(codes).map(by_code)
+    from_name = nz.program_name_key(names).map(by_name)
+    return from_code.fillna(from_name).astype("str")
+
+
+def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> pd.Series:
+    """Flag rows whose NIK and program were already accepted earlier in contract order.
+
+    Among rows that break no other rule the first occurrence is accepted and later ones
+    are duplicates. A row that breaks another rule is also flagged when an accepted row
+    with the same NIK and program comes before it.
+    """
+    key = nik + "|" + kode.fillna("")
+    comparable = nik.ne("") & kode.notna()
+    position = pd.Series(np.arange(len(key)), index=key.index)
+    first_accepted = position[clean & comparable].groupby(key[clean & comparable]).min()
+    earlier = key.map(first_accepted)
+    return (comparable & earlier.notna() & (earlier < position)).astype(bool)
+
+
+def _join_reasons(flags: pd.DataFrame) -> pd.Series:
+    """Join the codes of the flags a row raises with ``;``, in the contract's order."""
+    joined = pd.Series("", index=flags.index, dtype="str")
+    for reason in REASONS:
+        joined = joined + np.where(flags[reason], reason + ";", "")
+    return joined.str.removesuffix(";")
+
+
+def _attribute_opd(files: pd.Series, kode: pd.Series, programs: pd.DataFrame) -> pd.Series:
+    """The OPD a row belongs to: its program's OPD, else the OPD most rows of its file name."""
+    opd = kode.map(dict(zip(programs["kode_bantuan"], programs["opd"])))
+    known = opd.notna()
+    if known.any():
+        counts = pd.DataFrame({"file": files[known], "opd": opd[known]}).value_counts()
+        counts = counts.reset_index().sort_values(["file", "count", "opd"], ascending=[True, False, True])
+        file_opd = counts.drop_duplicates("file").set_index("file")["opd"]
+        opd = opd.fillna(files.map(file_opd))
+    return opd.fillna(UNKNOWN_OPD).astype("str")
+
+
+def _accepted_table(rows, nik, nama, places, kode, nominal, opd, wilayah) -> pd.DataFrame:
+    kecamatan_names = wilayah.drop_duplicates("kode_kecamatan").set_index("kode_kecamatan")["kecamatan"]
+    kelurahan_names = wilayah.set_index("kode_kelurahan")["kelurahan"]
+    return pd.DataFrame({
+        "nik": nik,
+        "nik_tersamar": nz.mask_nik(nik),
+        "nama": nama,
+        "kode_bantuan": kode,
+        "opd": opd,
+        "kode_kecamatan": places["kode_kecamatan"],
+        "kecamatan": places["kode_kecamatan"].map(kecamatan_names).fillna(""),
+        "kode_kelurahan": places["kode_kelurahan"],
+        "kelurahan": places["kode_kelurahan"].map(kelurahan_names).fillna(""),
+        "nominal": nominal,
+        "tanggal_salur": nz.parse_date(rows["tanggal_salur"]),
+        "sumber_file": rows["sumber_file"],
+        "sumber_sheet": rows["sumber_sheet"],
+        "sumber_baris": rows["sumber_baris"].astype("int64"),
+    })
+
+
+def _quarantine_table(rows: pd.DataFrame, alasan: pd.Series) -> pd.DataFrame:
+    """Provenance, reasons, then the original cells (empty columns left out), all as text."""
+    cells = rows.drop(columns=["sumber_file", "sumber_sheet", "urutan_sheet", "sumber_baris"])
+    cells = cells.loc[:, [c for c in cells.columns if cells[c].ne("").any()]]
+    return pd.concat([rows[PROVENANCE], alasan.rename("alasan"), cells], axis=1)
+
+
+def finalize_accepted(accepted: pd.DataFrame, id_penerima: pd.Series) -> pd.DataFrame:
+    """Swap the clean NIK for its pseudonym and order the columns as the contract says."""
+    out = accepted.drop(columns="nik").assign(id_penerima=id_penerima.to_numpy())
+    return out[PENERIMA_COLUMNS].astype({"nominal": "int64"})
+
+
+def opd_summary(judged: JudgedRows, programs: pd.DataFrame) -> pd.DataFrame:
+    """rekap_opd: catalogue completeness and valid-row share per OPD, every catalogue OPD listed."""
+    catalogue = programs.groupby("opd")["kode_bantuan"].nunique().rename("program_katalog")
+    filled = judged.accepted.drop_duplicates("kode_bantuan").groupby("opd")["kode_bantuan"].nunique()
+    accepted = judged.accepted.groupby("opd").size()
+    quarantined = judged.quarantined_opd.value_counts()
+    opds = sorted(set(catalogue.index) | set(accepted.index) | set(quarantined.index),
+                  key=lambda name: (name == UNKNOWN_OPD, name))
+    table = pd.DataFrame(index=pd.Index(opds, name="opd"))
+    table["program_katalog"] = catalogue.reindex(opds).fillna(0).astype("int64")
+    table["program_terisi"] = filled.reindex(opds).fillna(0).astype("int64")
+    table["kelengkapan_persen"] = _percent(table["program_terisi"], table["program_katalog"])
+    table["baris_diterima"] = accepted.reindex(opds).fillna(0).astype("int64")
+    table["baris_karantina"] = quarantined.reindex(opds).fillna(0).astype("int64")
+    table["baris_dibaca"] = table["baris_diterima"] + table["baris_karantina"]
+    table["persen_valid"] = _percent(table["baris_diterima"], table["baris_dibaca"])
+    return table.reset_index()[REKAP_OPD_COLUMNS]
+
+
+def _percent(part: pd.Series, whole: pd.Series) -> pd.Series:
+    """part / whole x 100 rounded to 2 decimals; empty (NaN) where whole is zero."""
+    return (100 * part / whole.where(whole > 0)).round(2)
+
+
+def reconcile(judged: JudgedRows, rekap_opd: pd.DataFrame) -> None:
+    """Raise StageError unless every row read is accounted for exactly once."""
+    counts = judged.counts()
+    problems = []
+    if counts["rows_read"] != counts["rows_accepted"] + counts["rows_quarantined"]:
+        problems.append(f"rows_read {counts['rows_read']} != accepted {counts['rows_accepted']} "
+                        f"+ quarantined {counts['rows_quarantined']}")
+    if int(rekap_opd["baris_dibaca"].sum()) != counts["rows_read"]:
+        problems.append("rekap_opd.baris_dibaca does not add up to rows_read")
+    if judged.quarantined["alasan"].eq("").any():
+        problems.append("a quarantined row has no reason")
+    if problems:
+        raise StageError("Reconciliation failed: " + "; ".join(problems) + ". This is a bug: please report it.")
+
+
+def original_columns(quarantined: pd.DataFrame) -> list[str]:
+    """The original-cell columns of a quarantine table, known columns first."""
+    fixed = [*PROVENANCE, "alasan"]
+    rest = [c for c in quarantined.columns if c not in fixed]
+    return [c for c in KNOWN_COLUMNS if c in rest] + [c for c in rest if c not in KNOWN_COLUMNS]

@@ -1,0 +1,141 @@
+"""Row rules: every reason code, several reasons on one row, duplicates in contract order."""
+
+import pandas as pd
+import pytest
+
+from kmc_analysis.ingest import KNOWN_COLUMNS
+from kmc_analysis.quality import REASONS, UNKNOWN_OPD, judge_rows, opd_summary, reconcile
+
+GOOD = {"nik": "1872011504900001", "nama": "Siti Aminah", "kelurahan": "Metro", "kecamatan": "Metro Pusat",
+        "kode_bantuan": "KMC-001", "nama_bantuan": "", "nominal": "Rp1.500.000,00"}
+
+
+def long_table(*rows, file="a.xlsx", sheet="Sheet1"):
+    """Rows as ingest returns them: every known column as text, provenance first."""
+    records = []
+    for number, changes in enumerate(rows, start=2):
+        record = {c: "" for c in KNOWN_COLUMNS}
+        record.update(GOOD)
+        record.update(changes)
+        record.update({"sumber_file": record.pop("file", file), "sumber_sheet": record.pop("sheet", sheet),
+                       "urutan_sheet": record.pop("urutan_sheet", 0), "sumber_baris": record.pop("row", number)})
+        records.append(record)
+    return pd.DataFrame(records).astype({c: "str" for c in KNOWN_COLUMNS})
+
+
+@pytest.mark.parametrize(
+    ("changes", "alasan"),
+    [
+        ({}, ""),
+        ({"nik": ""}, "nik_kosong"),
+        ({"nik": "1.87201E+15"}, "nik_format"),
+        ({"nik": "187201150490000"}, "nik_format"),
+        ({"nik": "1872011513900001"}, "nik_tanggal"),
+        ({"nama": "  "}, "nama_kosong"),
+        ({"kelurahan": "Antah Berantah"}, "wilayah_tidak_dikenal"),
+        ({"kelurahan": "Purwosari"}, "wilayah_tidak_dikenal"),  # not in Metro Pusat
+        ({"kelurahan": "", "kecamatan": ""}, "wilayah_tidak_dikenal"),
+        ({"kode_bantuan": "KMC-999"}, "program_tidak_dikenal"),
+        ({"kode_bantuan": "", "nama_bantuan": "Bantuan Fiktif"}, "program_tidak_dikenal"),
+        ({"nominal": ""}, "nominal_tidak_valid"),
+        ({"nominal": "nol"}, "nominal_tidak_valid"),
+        ({"nominal": "0"}, "nominal_tidak_valid"),
+        ({"nominal": "-150000"}, "nominal_tidak_valid"),
+        ({"nik": "", "nama": "", "nominal": "0"}, "nik_kosong;nama_kosong;nominal_tidak_valid"),
+        ({"kode_bantuan": "kmc-001"}, ""),
+        ({"kode_bantuan": "", "nama_bantuan": "beasiswa  sd"}, ""),
+        ({"kelurahan": "", "kecamatan": "Metro Utara"}, ""),
+        ({"nik": "1872 0115 0490 0001", "nominal": "Rp. 1.500.000,-"}, ""),
+    ],
+)
+def test_each_rule(wilayah, programs, changes, alasan):
+    judged = judge_rows(long_table(changes), wilayah, programs)
+    if alasan:
+        assert judged.quarantined["alasan"].tolist() == [alasan]
+        assert judged.accepted.empty
+    else:
+        assert judged.quarantined.empty
+        assert len(judged.accepted) == 1
+
+
+def test_totals_row_is_read_and_quarantined(wilayah, programs):
+    total = {c: "" for c in GOOD} | {"no": "JUMLAH", "nominal": "4500000"}
+    judged = judge_rows(long_table({}, total), wilayah, programs)
+    assert judged.counts()["rows_read"] == 2
+    assert judged.quarantined["alasan"].tolist() == [
+        "nik_kosong;nama_kosong;wilayah_tidak_dikenal;program_tidak_dikenal"]
+
+
+def test_duplicates_follow_file_sheet_row_order(wilayah, programs):
+    rows = pd.concat([
+        long_table({"row": 9}, file="b.csv"),                      # later file: duplicate
+        long_table({"row": 7, "urutan_sheet": 1, "sheet": "S2"}),  # a.xlsx second sheet: duplicate
+        long_table({"row": 30}),                                   # a.xlsx first sheet row 30: accepted
+        long_table({"row": 31, "kode_bantuan": "KMC-002"}),        # other program: accepted
+    ], ignore_index=True)
+    judged = judge_rows(rows, wilayah, programs)
+    assert judged.accepted[["sumber_file", "sumber_sheet", "sumber_baris"]].values.tolist() == [
+        ["a.xlsx", "Sheet1", 30], ["a.xlsx", "Sheet1", 31]]
+    assert judged.quarantined[["sumber_file", "sumber_baris", "alasan"]].values.tolist() == [
+        ["a.xlsx", 7, "duplikat"], ["b.csv", 9, "duplikat"]]
+
+
+def test_duplicate_of_a_quarantined_row_is_not_a_duplicate(wilayah, programs):
+    judged = judge_rows(long_table({"nominal": "0"}, {}), wilayah, programs)
+    assert judged.quarantined["alasan"].tolist() == ["nominal_tidak_valid"]
+    assert judged.accepted["sumber_baris"].tolist() == [3]
+
+
+def test_flawed_row_after_an_accepted_one_lists_both_reasons(wilayah, programs):
+    judged = judge_rows(long_table({}, {"nama": ""}), wilayah, programs)
+    assert judged.quarantined["alasan"].tolist() == ["nama_kosong;duplikat"]
+
+
+def test_same_person_in_a_scientific_and_a_clean_form_is_not_matched(wilayah, programs):
+    judged = judge_rows(long_table({"nik": "1.87201E+15"}, {}), wilayah, programs)
+    assert judged.quarantined["alasan"].tolist() == ["nik_format"]
+    assert len(judged.accepted) == 1
+
+
+def test_accepted_rows_carry_official_names_and_integer_rupiah(wilayah, programs):
+    judged = judge_rows(long_table({"kelurahan": "kel. ganjarsari", "kecamatan": "",
+                                    "nominal": "Rp 475.000", "tanggal_salur": "4 Maret 2024"}), wilayah, programs)
+    row = judged.accepted.iloc[0]
+    assert (row.kelurahan, row.kecamatan, row.kode_kelurahan) == ("Ganjar Asri", "Metro Barat", "18.72.03.1004")
+    assert row.nominal == 475_000
+    assert row.tanggal_salur == pd.Timestamp("2024-03-04")
+    assert row.nik_tersamar == "1872**********01"
+    assert row.opd == "Dinas Pendidikan dan Kebudayaan"
+
+
+def test_kecamatan_only_row_has_empty_kelurahan(wilayah, programs):
+    judged = judge_rows(long_table({"kelurahan": "", "kecamatan": "Kec. Metro Barat"}), wilayah, programs)
+    row = judged.accepted.iloc[0]
+    assert (row.kode_kelurahan, row.kelurahan, row.kode_kecamatan) == ("", "", "18.72.03")
+
+
+def test_rows_of_unknown_programs_go_back_to_the_opd_of_their_file(wilayah, programs):
+    rows = pd.concat([long_table({}, {"kode_bantuan": "XXX", "nik": "1872011504900002"}, file="disdik.xlsx"),
+                      long_table({"kode_bantuan": "YYY"}, file="lain.csv")], ignore_index=True)
+    judged = judge_rows(rows, wilayah, programs)
+    assert judged.quarantined_opd.tolist() == ["Dinas Pendidikan dan Kebudayaan", UNKNOWN_OPD]
+
+
+def test_counts_reconcile_and_rekap_opd_lists_every_catalogue_opd(wilayah, programs):
+    rows = long_table({}, {"nik": ""}, {"nik": "1872011504900002", "kode_bantuan": "KMC-002"},
+                      {"nik": "1872011504900003", "nominal": "x"})
+    judged = judge_rows(rows, wilayah, programs)
+    counts = judged.counts()
+    assert counts["rows_read"] == 4 == counts["rows_accepted"] + counts["rows_quarantined"]
+    assert counts["quarantine_by_reason"] == {"nik_kosong": 1, "nominal_tidak_valid": 1}
+    rekap = opd_summary(judged, programs).set_index("opd")
+    assert rekap.loc["Dinas Pendidikan dan Kebudayaan"].tolist() == [1, 1, 100.0, 3, 1, 2, pytest.approx(33.33)]
+    assert rekap.loc["Bagian Pemerintahan", "program_terisi"] == 1
+    assert rekap.loc["Dinas Sosial", ["baris_dibaca", "kelengkapan_persen"]].tolist() == [0, 0.0]
+    assert pd.isna(rekap.loc["Dinas Sosial", "persen_valid"])
+    reconcile(judged, opd_summary(judged, programs))
+
+
+def test_reason_codes_are_the_contracts():
+    assert REASONS == ("nik_kosong", "nik_format", "nik_tanggal", "nama_kosong", "wilayah_tidak_dikenal",
+                       "program_tidak_dikenal", "nominal_tidak_valid", "duplikat")
