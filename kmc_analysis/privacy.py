@@ -74,7 +74,8 @@ def load_key() -> PseudonymKey:
 
 def pseudonymize(nik: pd.Series, key: PseudonymKey) -> pd.Series:
     """HMAC-SHA256 of each NIK under ``key``, as 64 hex digits (computed once per distinct NIK)."""
-    distinct = pd.unique(nik.to_numpy(dtype=object))
-    digests = {value: hmac.new(key.secret, value.encode("utf-8"), hashlib.sha256).hexdigest()
-               for value in distinct}
-    return nik.map(digests).astype("str")
+    codes, distinct = pd.factorize(nik, sort=False)
+    secret = key.secret
+    digests = pd.array([hmac.digest(secret, value.encode("utf-8"), "sha256").hex() for value in distinct],
+                       dtype="str")
+    return pd.Series(digests.take(codes), index=nik.index)

@@ -82,7 +82,7 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     rows = rows.sort_values(["sumber_file", "urutan_sheet", "sumber_baris"], kind="stable").reset_index(drop=True)
 
     nik = nz.clean_nik(rows["nik"])
-    has_sixteen = nz.nik_has_sixteen_digits(nik) & ~nz.nik_is_scientific(rows["nik"])
+    has_sixteen = nz.nik_has_sixteen_digits(nik)
     nama = nz.clean_text(rows["nama"])
     places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah))
     kode = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
@@ -124,12 +124,13 @@ def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> pd.Series:
     are duplicates. A row that breaks another rule is also flagged when an accepted row
     with the same NIK and program comes before it.
     """
-    key = nik + "|" + kode.fillna("")
-    comparable = nik.ne("") & kode.notna()
-    position = pd.Series(np.arange(len(key)), index=key.index)
-    first_accepted = position[clean & comparable].groupby(key[clean & comparable]).min()
-    earlier = key.map(first_accepted)
-    return (comparable & earlier.notna() & (earlier < position)).astype(bool)
+    key = pd.DataFrame({"nik": nik, "kode": kode.fillna("")}).groupby(["nik", "kode"], sort=False).ngroup()
+    comparable = (nik.ne("") & kode.notna()).to_numpy()
+    candidates = comparable & clean.to_numpy()
+    first_accepted = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype="int64")
+    np.minimum.at(first_accepted, key.to_numpy()[candidates], np.flatnonzero(candidates))
+    earlier = first_accepted[key.to_numpy()] < np.arange(len(key))
+    return pd.Series(comparable & earlier, index=nik.index)
 
 
 def _join_reasons(flags: pd.DataFrame) -> pd.Series:

@@ -34,8 +34,8 @@ def test_nik_cleaning_and_checks(raw, clean, sixteen, date_ok):
 
 
 @pytest.mark.parametrize("raw", ["1.87201E+15", "1,87201E+15", "1.872011504900001E+15", "1.87201e15"])
-def test_nik_in_scientific_notation_is_flagged(raw):
-    assert nz.nik_is_scientific(pd.Series([raw])).iloc[0]
+def test_nik_in_scientific_notation_never_passes_as_sixteen_digits(raw):
+    assert not nz.nik_has_sixteen_digits(nz.clean_nik(pd.Series([raw]))).iloc[0]
 
 
 def test_mask_nik_keeps_first_four_and_last_two_digits():
