@@ -462,20 +462,12 @@ def _realisasi_schema(
 ) -> pa.DataFrameSchema:
     indikator = raw["rpjmd_indikator"]
     known = set(indikator.get("kode_indikator", pd.Series(dtype=str)))
-    computed = set()
-    if {"kode_indikator", "sumber"} <= set(indikator.columns):
-        computed = set(indikator.loc[indikator["sumber"] == "kmc", "kode_indikator"])
     unknown_advice = "this kode_indikator is not in rpjmd_indikator.csv: correct the code or add the indicator there"
     if sources["rpjmd_realisasi"] == BUNDLED and sources["rpjmd_indikator"] != BUNDLED:
         unknown_advice += f" (rpjmd_indikator.csv was replaced, so also put your own rpjmd_realisasi.csv in {base})"
     kode = [
         _filled(),
         _check(lambda s: s.isin(known), unknown_advice),
-        _check(
-            lambda s: ~s.isin(computed),
-            "this indicator has sumber 'kmc', so its realisasi is computed from the KMC data: "
-            "delete these rows or set its sumber to 'eksternal' in rpjmd_indikator.csv",
-        ),
     ]
     if "tahun" in df.columns:
         kode.append(

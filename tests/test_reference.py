@@ -298,12 +298,14 @@ def test_bundled_penduduk_against_replaced_wilayah_says_what_to_do(tmp_path):
     assert f"also put your own penduduk.csv in {tmp_path}" in message
 
 
-def test_realisasi_for_kmc_indicator_is_refused(tmp_path):
+def test_earlier_years_of_a_kmc_indicator_may_be_recorded(tmp_path):
+    """Past years of a KMC indicator (before the workbook existed) come from rpjmd_realisasi."""
     def edit(header, rows):
-        return header, [*rows, ["IKP-01", "2024", "12000", "olah data"]]
+        return header, [*rows, ["IKP-01", "2022", "12000", "laporan Bappeda"]]
 
-    message = load_error(override(tmp_path, "rpjmd_realisasi.csv", edit))
-    assert "rpjmd_realisasi.csv: column 'kode_indikator' row 17 has 'IKP-01'; this indicator has sumber 'kmc'" in message
+    ref = load_reference(override(tmp_path, "rpjmd_realisasi.csv", edit))
+    row = ref.rpjmd_realisasi.query("kode_indikator == 'IKP-01'")
+    assert row[["tahun", "realisasi"]].values.tolist() == [[2022, 12000.0]]
 
 
 def test_kmc_indicator_needs_a_known_metric(tmp_path):
