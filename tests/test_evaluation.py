@@ -1,0 +1,409 @@
+"""Stage 3: capaian and predikat rules, year-to-date KMC indicators, evaluation tables, notebook."""
+
+import hashlib
+import json
+import math
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from kmc_analysis import evaluation as ev
+from kmc_analysis.errors import InputError, ReferenceDataError
+from kmc_analysis.paths import run_paths
+
+FIXTURES = Path(__file__).parent / "fixtures" / "evaluation"
+NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "03_rpjmd_evaluation.ipynb"
+PERIOD = "2024-03"
+
+
+def pid(name: str) -> str:
+    """A 64-hex pseudonym, like stage 1's id_penerima."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+OPD_OF = {
+    "KMC-001": "Dinas Pendidikan dan Kebudayaan",
+    "KMC-002": "Dinas Pendidikan dan Kebudayaan",
+    "KMC-003": "Dinas Sosial",
+    "KMC-004": "Dinas Kesehatan",
+    "KMC-005": "Kecamatan Metro Pusat",
+}
+
+#: month -> (accepted rows as (person, kode_bantuan, nominal), quarantined rows per OPD).
+#: Kecamatan Metro Pusat (KMC-005) never sends anything.
+MONTHS = {
+    "2024-01": ([("p1", "KMC-001", 1_000_000), ("p2", "KMC-001", 1_000_000), ("p3", "KMC-001", 1_000_000),
+                 ("p4", "KMC-003", 300_000), ("p5", "KMC-004", 200_000)],
+                {"Dinas Sosial": 2}),
+    "2024-02": ([("p4", "KMC-003", 300_000), ("p5", "KMC-004", 200_000), ("p6", "KMC-004", 200_000),
+                 ("p7", "KMC-002", 2_500_000)],
+                {"Dinas Kesehatan": 1}),
+    "2024-03": ([("p4", "KMC-003", 300_000), ("p5", "KMC-004", 200_000), ("p6", "KMC-004", 200_000),
+                 ("p8", "KMC-004", 200_000), ("p1", "KMC-004", 200_000)],
+                {"Dinas Sosial": 3, "Dinas Kesehatan": 2}),
+}
+# 8 distinct persons; rows accepted 5 + 4 + 5 = 14 of rows read 7 + 5 + 10 = 22.
+
+
+def write_month(root: Path, month: str, accepted, quarantined) -> None:
+    """Write a month's stage 1 outputs (penerima.parquet, rekap_opd.csv, manifest.json)."""
+    folder = root / month
+    folder.mkdir(parents=True)
+    n = len(accepted)
+    penerima = pd.DataFrame({
+        "id_penerima": [pid(p) for p, _, _ in accepted],
+        "nik_tersamar": ["1872**********01"] * n,
+        "nama": [f"Penerima Rahasia {p.upper()}" for p, _, _ in accepted],
+        "kode_bantuan": [k for _, k, _ in accepted],
+        "opd": [OPD_OF[k] for _, k, _ in accepted],
+        "kode_kecamatan": ["18.72.01"] * n,
+        "kecamatan": ["Metro Pusat"] * n,
+        "kode_kelurahan": ["18.72.01.1001"] * n,
+        "kelurahan": ["Metro"] * n,
+        "nominal": pd.Series([v for _, _, v in accepted], dtype="int64"),
+        "tanggal_salur": [f"{month}-10"] * n,
+        "sumber_file": ["opd.xlsx"] * n,
+        "sumber_sheet": ["Sheet1"] * n,
+        "sumber_baris": range(2, n + 2),
+    })
+    penerima.to_parquet(folder / "penerima.parquet", index=False)
+    rekap = pd.DataFrame({"opd": sorted(set(OPD_OF.values()))})
+    rekap["baris_diterima"] = rekap["opd"].map(penerima["opd"].value_counts()).fillna(0).astype(int)
+    rekap["baris_karantina"] = rekap["opd"].map(quarantined).fillna(0).astype(int)
+    rekap["baris_dibaca"] = rekap["baris_diterima"] + rekap["baris_karantina"]
+    rekap["program_katalog"] = rekap["opd"].map(pd.Series(list(OPD_OF.values())).value_counts())
+    rekap["program_terisi"] = rekap["opd"].map(penerima.groupby("opd")["kode_bantuan"].nunique()).fillna(0)
+    rekap["kelengkapan_persen"] = (rekap["program_terisi"] * 100 / rekap["program_katalog"]).round(2)
+    rekap["persen_valid"] = (rekap["baris_diterima"] * 100 / rekap["baris_dibaca"]).round(2)
+    rekap[["opd", "program_katalog", "program_terisi", "kelengkapan_persen", "baris_dibaca", "baris_diterima",
+           "baris_karantina", "persen_valid"]].to_csv(folder / "rekap_opd.csv", index=False)
+    read, kept = int(rekap["baris_dibaca"].sum()), n
+    (folder / "manifest.json").write_text(json.dumps({
+        "period": month,
+        "counts": {"rows_read": read, "rows_accepted": kept, "rows_quarantined": read - kept,
+                   "quarantine_by_reason": {}},
+    }))
+
+
+@pytest.fixture
+def processed(tmp_path):
+    """Three processed months of 2024 under tmp_path/processed."""
+    root = tmp_path / "processed"
+    for month, (accepted, quarantined) in MONTHS.items():
+        write_month(root, month, accepted, quarantined)
+    return root
+
+
+@pytest.fixture
+def ref():
+    """The small reference tables of tests/fixtures/evaluation/reference as plain DataFrames."""
+    read = {name: pd.read_csv(FIXTURES / "reference" / f"{name}.csv", dtype={"kode_indikator": "str"})
+            for name in ("rpjmd_indikator", "rpjmd_realisasi", "program_bantuan")}
+    return read
+
+
+def year_to_date(tmp_path, processed, period=PERIOD):
+    return ev.load_year_to_date(run_paths(period, tmp_path / "raw", processed, tmp_path / "reports"))
+
+
+# --- capaian and predikat ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("realisasi", "target", "polaritas", "expected"), [
+    (80, 100, "positif", 80.00),
+    (45, 60, "positif", 75.00),
+    (2, 3, "positif", 66.67),
+    (1, 3, "positif", 33.33),
+    (150, 100, "positif", 150.00),      # above 100 kept as computed
+    (0, 100, "positif", 0.00),          # zero realisasi is a value, not a missing one
+    (7.5, 8.0, "negatif", 106.25),      # lower than target is better
+    (8.0, 8.0, "negatif", 100.00),
+    (9.0, 8.0, "negatif", 87.50),
+    (6.78, 7.7, "negatif", 111.95),
+    (20, 8, "negatif", -50.00),         # far worse than target: negative, kept
+    (90.995, 100, "positif", 91.00),    # half up, although the float is 90.99499...
+    (1.005, 1, "positif", 100.50),
+])
+def test_capaian_cases(realisasi, target, polaritas, expected):
+    assert ev.capaian([realisasi], [target], polaritas).iloc[0] == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (50.99, "Sangat Rendah"), (51, "Rendah"), (65.99, "Rendah"), (66, "Sedang"), (75.99, "Sedang"),
+    (76, "Tinggi"), (90.99, "Tinggi"), (91, "Sangat Tinggi"), (100, "Sangat Tinggi"), (250.5, "Sangat Tinggi"),
+    (0, "Sangat Rendah"), (-12.5, "Sangat Rendah"),
+])
+def test_predikat_at_every_boundary(value, expected):
+    assert ev.predikat([value]).iloc[0] == expected
+
+
+@pytest.mark.parametrize(("realisasi", "target"), [
+    (50, 0),          # target zero: division undefined
+    (50, None),       # missing target
+    (None, 100),      # missing realisasi
+    (np.nan, np.nan),
+])
+def test_missing_or_zero_leaves_capaian_and_predikat_empty(realisasi, target):
+    for polaritas in ev.POLARITAS:
+        rated = ev.evaluate([realisasi], [target], polaritas)
+        assert math.isnan(rated["capaian_persen"].iloc[0])
+        assert rated["predikat"].iloc[0] == ""
+
+
+def test_predikat_bands_the_rounded_capaian():
+    """90.995 is shown as 91.00, so it must be rated Sangat Tinggi, not Tinggi."""
+    rated = ev.evaluate(pd.Series([90.995, 90.994]), pd.Series([100.0, 100.0]), "positif")
+    assert rated["capaian_persen"].tolist() == [91.00, 90.99]
+    assert rated["predikat"].tolist() == ["Sangat Tinggi", "Tinggi"]
+
+
+def test_evaluate_is_vectorised_per_row_polarity_and_keeps_the_index():
+    rated = ev.evaluate(pd.Series([80.0, 7.0, None], index=[5, 6, 7]), pd.Series([100.0, 8.0, 8.0], index=[5, 6, 7]),
+                        pd.Series(["positif", "negatif", "negatif"], index=[5, 6, 7]))
+    assert list(rated.index) == [5, 6, 7]
+    assert rated["capaian_persen"].iloc[:2].tolist() == [80.0, 112.5]
+    assert rated["predikat"].tolist() == ["Tinggi", "Sangat Tinggi", ""]
+
+
+def test_unknown_polarity_is_a_reference_error():
+    with pytest.raises(ReferenceDataError, match="positif"):
+        ev.capaian([1], [1], "naik")
+
+
+# --- year to date -----------------------------------------------------------------------------
+
+def test_year_to_date_counts_distinct_persons_and_sums_row_counts(tmp_path, processed, ref):
+    ytd = year_to_date(tmp_path, processed)
+    assert ytd.months == ("2024-01", "2024-02", "2024-03") and ytd.missing_months == ()
+    assert "nama" not in ytd.penerima.columns and "nik_tersamar" not in ytd.penerima.columns
+    values = ev.kmc_indicator_values(ytd, ["Dinas Kesehatan", "Dinas Pendidikan dan Kebudayaan", "Dinas Sosial",
+                                           "Kecamatan Metro Pusat"], penduduk_kota=160_000)
+    assert values["penerima_unik"] == 8                        # p1..p8, p1/p4/p5/p6 seen in several months
+    assert values["jenis_bantuan_tersalur"] == 4               # KMC-005 never paid
+    assert values["kelengkapan_opd_persen"] == 75.00           # 3 of 4 OPDs sent rows
+    assert values["persen_baris_valid"] == 63.64               # 14 / 22, not the mean of monthly shares (67.14)
+    assert values["penerima_per_1000"] == 0.05                 # 8 / 160000 x 1000
+
+
+def test_year_to_date_lists_an_absent_month_and_needs_the_period(tmp_path, processed):
+    shutil.rmtree(processed / "2024-02")
+    ytd = year_to_date(tmp_path, processed)
+    assert ytd.months == ("2024-01", "2024-03") and ytd.missing_months == ("2024-02",)
+    assert ytd.penerima["id_penerima"].nunique() == 7          # p6 is also paid in March, p7 only in February
+    with pytest.raises(InputError, match="2024-04"):
+        year_to_date(tmp_path, processed, "2024-04")
+
+
+def test_an_opd_counts_as_submitting_when_it_only_had_quarantined_rows(tmp_path):
+    root = tmp_path / "processed"
+    write_month(root, "2024-01", [("p1", "KMC-001", 1_000_000)], {"Kecamatan Metro Pusat": 4})
+    ytd = year_to_date(tmp_path, root, "2024-01")
+    assert ytd.submitting_opds() == {"Dinas Pendidikan dan Kebudayaan", "Kecamatan Metro Pusat"}
+
+
+# --- RPJMD table and trend -----------------------------------------------------------------------
+
+def rpjmd_fixture(ref, kmc_values, period=PERIOD, realisasi=None):
+    series = ev.rpjmd_series(ref["rpjmd_indikator"], ref["rpjmd_realisasi"] if realisasi is None else realisasi,
+                             period, kmc_values, last_year=2026)
+    return ev.rpjmd_table(series, period), ev.rpjmd_trend(series, period)
+
+
+def test_rpjmd_table_has_every_indicator_and_year_and_leaves_missing_realisasi_empty(ref):
+    kmc = {"penerima_unik": 8.0, "jenis_bantuan_tersalur": 4.0, "kelengkapan_opd_persen": 75.0,
+           "persen_baris_valid": 63.64, "penerima_per_1000": 0.04}
+    table, _ = rpjmd_fixture(ref, kmc)
+    assert list(table.columns) == ev.RPJMD_COLUMNS
+    assert len(table) == 7 * 4 and not table.duplicated(["kode_indikator", "tahun"]).any()
+    assert sorted(set(table["tahun"])) == [2021, 2022, 2023, 2024]
+    ipm = table.loc[table["kode_indikator"] == "IKU-02"]       # targets, no realisasi at all
+    assert ipm["target"].notna().all() and ipm["realisasi"].isna().all()
+    assert ipm["capaian_persen"].isna().all() and (ipm["predikat"] == "").all()
+    row = table.set_index(["kode_indikator", "tahun"])
+    assert row.loc[("IKU-01", 2024), "capaian_persen"] == 110.79       # (2 x 7.6 - 6.78) / 7.6
+    assert row.loc[("IKU-01", 2024), "predikat"] == "Sangat Tinggi"
+    assert row.loc[("IKP-01", 2024), "realisasi"] == 8 and row.loc[("IKP-01", 2024), "capaian_persen"] == 57.14
+    assert row.loc[("IKP-01", 2024), "predikat"] == "Rendah"
+    assert row.loc[("IKP-04", 2024), "capaian_persen"] == 70.71       # 63.64 / 90
+    assert row.loc[("IKP-01", 2023), "realisasi"] != row.loc[("IKP-01", 2023), "realisasi"]  # NaN: not computed
+
+
+def test_kmc_earlier_years_come_from_rpjmd_realisasi(ref):
+    extra = pd.DataFrame({"kode_indikator": ["IKP-03", "IKP-03", "IKP-03"], "tahun": [2022, 2023, 2024],
+                          "realisasi": [60.0, 70.0, 10.0], "sumber": ["LKPJ", "LKPJ", "LKPJ"]})
+    realisasi = pd.concat([ref["rpjmd_realisasi"], extra], ignore_index=True)
+    table, tren = rpjmd_fixture(ref, {"kelengkapan_opd_persen": 75.0}, realisasi=realisasi)
+    row = table.set_index(["kode_indikator", "tahun"])["realisasi"]
+    assert row[("IKP-03", 2022)] == 60 and row[("IKP-03", 2023)] == 70
+    assert row[("IKP-03", 2024)] == 75                                 # the computed value wins in the period's year
+    status = ev.indicator_status(tren).set_index("kode_indikator")
+    assert status.loc["IKP-03", "status_jalur"] == ev.TIDAK_SESUAI_JALUR  # 60, 70, 75 -> 90.83 < 100
+    assert status.loc["IKP-03", "proyeksi_2026"] == 90.83
+
+
+def test_rpjmd_trend_runs_to_2026_and_flags_each_indicator(ref):
+    _, tren = rpjmd_fixture(ref, {"penerima_unik": 8.0})
+    assert list(tren.columns) == ev.TREN_RPJMD_COLUMNS
+    assert sorted(set(tren["tahun"])) == list(ev.RPJMD_YEARS)
+    assert tren.loc[tren["tahun"] > 2024, "realisasi"].isna().all()
+    status = ev.indicator_status(tren).set_index("kode_indikator")["status_jalur"]
+    assert status["IKU-01"] == ev.SESUAI_JALUR            # negatif, falling faster than the targets
+    assert status["IKU-02"] == ev.DATA_KURANG             # no realisasi
+    assert status["IKP-01"] == ev.DATA_KURANG             # only a provisional March count
+    partial = tren.loc[(tren["kode_indikator"] == "IKP-01") & (tren["tahun"] == 2024)]
+    assert partial["realisasi_sementara"].tolist() == ["ya"]
+
+
+@pytest.mark.parametrize(("years", "values", "target", "polaritas", "expected"), [
+    ([2022, 2023, 2024], [70, 80, 90], 100, "positif", (110.0, ev.SESUAI_JALUR)),
+    ([2022, 2023, 2024], [70, 72, 74], 100, "positif", (78.0, ev.TIDAK_SESUAI_JALUR)),
+    ([2021, 2022, 2023, 2024], [10, 70, 72, 74], 100, "positif", (78.0, ev.TIDAK_SESUAI_JALUR)),  # last 3 only
+    ([2023, 2024], [9.0, 8.0], 7.0, "negatif", (6.0, ev.SESUAI_JALUR)),
+    ([2023, 2024], [9.0, 8.5], 7.0, "negatif", (7.5, ev.TIDAK_SESUAI_JALUR)),
+    ([2024], [95], 100, "positif", (math.nan, ev.DATA_KURANG)),
+    ([2023, 2024], [90, 95], math.nan, "positif", (105.0, ev.DATA_KURANG)),
+    ([2025, 2026], [90, 99], 100, "positif", (99.0, ev.TIDAK_SESUAI_JALUR)),    # 2026 itself is taken as is
+])
+def test_trend_projection(years, values, target, polaritas, expected):
+    projection, status = ev.trend_projection(years, values, target, polaritas)
+    assert status == expected[1]
+    assert (math.isnan(projection) and math.isnan(expected[0])) or projection == pytest.approx(expected[0])
+
+
+# --- programs, OPDs, months -----------------------------------------------------------------------
+
+def test_program_table_year_to_date(tmp_path, processed, ref):
+    ytd = year_to_date(tmp_path, processed)
+    program = ev.program_table(ref["program_bantuan"], ytd).set_index("kode_bantuan")
+    assert list(program.reset_index().columns) == ev.PROGRAM_COLUMNS
+    sd = program.loc["KMC-001"]                      # p1..p3 in January, target 6, budget 36 juta
+    assert (sd["penerima_unik"], sd["nilai_total"]) == (3, 3_000_000)
+    assert sd["capaian_penerima_persen"] == 50.00 and sd["predikat_penerima"] == "Sangat Rendah"
+    assert sd["serapan_anggaran_persen"] == 8.33     # of the annual budget
+    assert sd["target_serapan_persen"] == 25.00      # 3 of 12 months
+    assert sd["capaian_serapan_persen"] == 33.33 and sd["predikat_serapan"] == "Sangat Rendah"
+    posyandu = program.loc["KMC-004"]                # p5, p6, p8, p1 (p5/p6 paid repeatedly)
+    assert posyandu["penerima_unik"] == 4 and posyandu["nilai_total"] == 1_400_000
+    assert posyandu["capaian_penerima_persen"] == 40.00
+    rt = program.loc["KMC-005"]                      # its OPD sent nothing: empty, not zero
+    assert pd.isna(rt["penerima_unik"]) and pd.isna(rt["nilai_total"])
+    assert math.isnan(rt["capaian_penerima_persen"]) and rt["predikat_penerima"] == "" and rt["predikat_serapan"] == ""
+
+
+def test_opd_scorecard(tmp_path, processed, ref):
+    ytd = year_to_date(tmp_path, processed)
+    card = ev.opd_scorecard(ev.program_table(ref["program_bantuan"], ytd), ytd).set_index("opd")
+    assert list(card.reset_index().columns) == ev.OPD_COLUMNS
+    pendidikan = card.loc["Dinas Pendidikan dan Kebudayaan"]
+    assert (pendidikan["program_katalog"], pendidikan["program_terisi"]) == (2, 2)
+    assert pendidikan["kelengkapan_persen"] == 100.00 and pendidikan["persen_valid"] == 100.00
+    assert pendidikan["capaian_penerima_rata2"] == 37.50 and pendidikan["predikat"] == "Sangat Rendah"  # (50 + 25) / 2
+    sosial = card.loc["Dinas Sosial"]                # 3 accepted of 3 + 5 read
+    assert sosial["persen_valid"] == 37.50 and sosial["capaian_penerima_rata2"] == 20.00
+    camat = card.loc["Kecamatan Metro Pusat"]
+    assert camat["program_terisi"] == 0 and math.isnan(camat["persen_valid"]) and camat["predikat"] == ""
+
+
+def test_monthly_trend(tmp_path, processed):
+    trend = ev.monthly_trend(year_to_date(tmp_path, processed))
+    assert list(trend.columns) == ev.TREN_BULANAN_COLUMNS
+    assert trend["bulan"].tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert trend["penerima_unik"].tolist() == [5, 4, 5]
+    assert trend["penerima_unik_kumulatif"].tolist() == [5, 7, 8]
+    assert trend["jumlah_penyaluran"].tolist() == [5, 4, 5]
+    assert trend["nilai_total"].tolist() == [3_500_000, 3_200_000, 1_100_000]
+    assert trend["persen_baris_valid"].tolist() == [71.43, 80.00, 50.00]
+
+
+# --- output files ---------------------------------------------------------------------------------
+
+def test_written_tables_are_deterministic_and_leave_missing_values_empty(tmp_path, processed, ref):
+    ytd = year_to_date(tmp_path, processed)
+    result = ev.evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"], ytd,
+                                sorted(set(OPD_OF.values())), 184_547)
+    first = {p.name: p.read_bytes() for p in ev.write_tables(result, tmp_path / "a")}
+    again = ev.evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"],
+                               year_to_date(tmp_path, processed), sorted(set(OPD_OF.values())), 184_547)
+    second = {p.name: p.read_bytes() for p in ev.write_tables(again, tmp_path / "b")}
+    assert first == second and set(first) == set(ev.OUTPUT_FILES)
+    rpjmd = pd.read_csv(tmp_path / "a" / "evaluasi_rpjmd.csv", dtype=str, keep_default_na=False)
+    assert list(rpjmd.columns) == ev.RPJMD_COLUMNS
+    ipm = rpjmd.loc[rpjmd["kode_indikator"] == "IKU-02"]
+    assert (ipm["realisasi"] == "").all() and (ipm["capaian_persen"] == "").all() and (ipm["predikat"] == "").all()
+    poverty = rpjmd.loc[(rpjmd["kode_indikator"] == "IKU-01") & (rpjmd["tahun"] == "2024")].iloc[0]
+    assert (poverty["target"], poverty["realisasi"], poverty["capaian_persen"]) == ("7.6", "6.78", "110.79")
+    assert b"\r\n" not in first["evaluasi_rpjmd.csv"]
+    for content in first.values():
+        assert pid("p1").encode() not in content and b"Rahasia" not in content
+
+
+def test_small_program_counts_are_masked_for_publication(tmp_path, processed, ref):
+    program = ev.program_table(ref["program_bantuan"], year_to_date(tmp_path, processed))
+    shown = ev.mask_program_counts(program, min_cell=4).set_index("kode_bantuan")
+    assert shown.loc["KMC-001", "penerima_unik"] == "<4"           # 3 persons
+    assert pd.isna(shown.loc["KMC-001", "capaian_penerima_persen"]) and pd.isna(shown.loc["KMC-001", "nilai_total"])
+    assert shown.loc["KMC-004", "penerima_unik"] == 4             # at min_cell: shown
+    assert pd.isna(shown.loc["KMC-005", "penerima_unik"])         # no data stays empty, not "<4"
+
+
+def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref):
+    shutil.rmtree(processed / "2024-02")
+    ytd = year_to_date(tmp_path, processed)
+    result = ev.evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"], ytd,
+                                sorted(set(OPD_OF.values())), 184_547)
+    text = ev.summary_markdown(result)
+    assert "Bulan tanpa data olahan (tidak ikut dihitung): Feb 2024." in text
+    assert "**Sesuai jalur** menuju target 2026: Persentase penduduk miskin." in text
+    assert "Jumlah penerima manfaat KMC (sementara)" in text      # a March count rated Rendah, marked provisional
+    assert "OPD yang belum mengirim data tahun ini: Kecamatan Metro Pusat" in text
+    assert "184.547 jiwa" in text
+
+
+def test_format_id():
+    assert ev.format_id(1234567) == "1.234.567"
+    assert ev.format_id(7.87) == "7,87"
+    assert ev.format_id(91.0, fixed=True) == "91,00"
+    assert ev.format_id(float("nan")) == "–" and ev.format_id(pd.NA) == "–" and ev.format_id("<5") == "<5"
+
+
+# --- the notebook ----------------------------------------------------------------------------------
+
+def test_notebook_is_committed_without_outputs_and_with_the_parameters_cell():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1 and parameters[0] is code[0]
+    names = [line.split("=")[0].strip() for line in parameters[0].source.splitlines()]
+    assert names == ["period", "raw_dir", "processed_dir", "reports_dir", "staging_dir", "boundaries", "min_cell",
+                     "skip_unreadable"]
+
+
+@pytest.mark.slow
+def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
+    papermill = pytest.importorskip("papermill")
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "reference", raw / "reference")
+    out = tmp_path / "executed.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), progress_bar=False, kernel_name="python3",
+        parameters={"period": PERIOD, "raw_dir": str(raw), "processed_dir": str(processed),
+                    "reports_dir": str(tmp_path / "reports"), "staging_dir": "", "boundaries": "",
+                    "min_cell": 5, "skip_unreadable": False},
+    )
+    for name in ev.OUTPUT_FILES:
+        assert (processed / PERIOD / name).is_file()
+    for name in (ev.CHART_RPJMD, ev.CHART_BULANAN):
+        assert (tmp_path / "reports" / PERIOD / name).stat().st_size > 10_000
+    text = out.read_text()
+    assert "Invarian tahap 3 terpenuhi." in text
+    assert "Rahasia" not in text and "1872**" not in text
+    assert not any(pid(p) in text for p in ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"))
+    program = nbformat.read(out, as_version=4)
+    html = "".join(o.get("data", {}).get("text/html", "") for c in program.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    assert "&lt;5" in html or "<5" in html                        # KMC-001 (3), KMC-002 (1) ... masked
+    assert "Sangat Rendah" in html and "sesuai jalur" in html
