@@ -1,0 +1,127 @@
+"""End to end: ``kmc run`` on synthetic months the code has never seen, as a user runs it.
+
+One run is shared by the tests of this module (kernels are slow to start). The synthetic
+months come with their truth, so accepted and quarantined rows are checked row by row.
+"""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kmc_analysis.synth import synthesize
+
+PROJECT = Path(__file__).resolve().parents[1]
+CHECKER = PROJECT.parent / "shared" / "tools" / "check_outputs.py"
+FIXTURES = Path(__file__).parent / "fixtures" / "opd"
+
+pytestmark = pytest.mark.slow
+
+
+def kmc(*args, cwd):
+    """Run the installed command as a user would, returning the finished process."""
+    return subprocess.run([sys.executable, "-m", "kmc_analysis", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """A user's folder with three synthetic months, and the result of ``kmc run --period 2024-03``."""
+    root = tmp_path_factory.mktemp("pengguna")
+    shutil.copytree(PROJECT / "notebooks", root / "notebooks")
+    truths = {}
+    for month, rows, seed in (("2024-01", 800, 11), ("2024-02", 800, 12), ("2024-03", 2500, 13)):
+        truths[month] = synthesize(month, root / "data" / "raw", rows=rows, seed=seed).truth
+    result = kmc("run", "--period", "2024-03", cwd=root)
+    return root, truths, result
+
+
+def test_run_succeeds_with_a_line_per_stage(workspace):
+    root, _, result = workspace
+    assert result.returncode == 0, result.stderr[-3000:]
+    stage_lines = [line for line in result.stderr.splitlines() if line.startswith("[")]
+    assert [line.split()[1] for line in stage_lines if not line.startswith("[0]")] == [
+        p.stem for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    assert "Traceback" not in result.stderr
+
+
+def test_every_row_lands_exactly_where_the_rules_say(workspace):
+    root, truths, _ = workspace
+    for month, truth in truths.items():
+        folder = root / "data" / "processed" / month
+        karantina = pd.read_csv(folder / "karantina.csv", dtype=str, keep_default_na=False)
+        penerima = pd.read_parquet(folder / "penerima.parquet")
+        got = pd.concat([karantina[["sumber_file", "sumber_sheet", "sumber_baris", "alasan"]],
+                         penerima[["sumber_file", "sumber_sheet", "sumber_baris"]].assign(alasan="")])
+        got = got.astype({"sumber_baris": "int64"}).sort_values(["sumber_file", "sumber_sheet", "sumber_baris"])
+        expected = truth.astype({"sumber_baris": "int64"}).sort_values(["sumber_file", "sumber_sheet", "sumber_baris"])
+        assert got.values.tolist() == expected[got.columns].values.tolist(), month
+        counts = json.loads((folder / "manifest.json").read_text())["counts"]
+        assert counts["rows_read"] == len(truth) == counts["rows_accepted"] + counts["rows_quarantined"]
+        assert counts["rows_quarantined"] == int((truth["alasan"] != "").sum())
+
+
+def test_outputs_pass_the_contract_checker(workspace):
+    root, _, _ = workspace
+    if not CHECKER.exists():
+        pytest.skip("../shared/tools/check_outputs.py is not beside this checkout")
+    checked = subprocess.run([sys.executable, str(CHECKER), "data/processed/2024-03", "reports/2024-03"],
+                             cwd=root, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_manifest_makes_the_run_reproducible(workspace):
+    root, _, _ = workspace
+    manifest = json.loads((root / "data" / "processed" / "2024-03" / "manifest.json").read_text())
+    assert manifest["period"] == "2024-03"
+    assert {s["name"] for s in manifest["stages"]} >= {"01_clean_opd_data"}
+    assert all(len(i["sha256"]) == 64 and i["path"].startswith("opd/2024-03/") for i in manifest["inputs"])
+    assert len(manifest["key_id"]) == 16
+    assert {"python", "kmc_analysis", "pandas", "geopandas", "papermill"} <= set(manifest["versions"])
+
+
+def test_reports_hold_no_personal_data(workspace):
+    root, _, _ = workspace
+    penerima = pd.concat(pd.read_parquet(p) for p in (root / "data" / "processed").glob("2024-0?/penerima.parquet"))
+    karantina = pd.read_csv(root / "data" / "processed" / "2024-03" / "karantina.csv", dtype=str,
+                            keep_default_na=False)
+    names = set(penerima["nama"]) | set(karantina.get("nama", pd.Series(dtype=str))) - {""}
+    niks = set(karantina.get("nik", pd.Series(dtype=str)).str.replace(r"\D", "", regex=True)) - {""}
+    pseudonyms = set(penerima["id_penerima"])
+    found = []
+    for path in (root / "reports").rglob("*"):
+        if path.suffix in (".html", ".ipynb", ".csv", ".json", ".md"):
+            text = path.read_text(errors="replace")
+        elif path.suffix == ".xlsx":
+            text = " ".join(str(v) for sheet in pd.read_excel(path, sheet_name=None, header=None, engine="calamine").values()
+                            for v in sheet.to_numpy().ravel())
+        else:
+            continue
+        found += [f"{path.name}: pseudonym" for p in pseudonyms if p in text]
+        found += [f"{path.name}: NIK" for n in niks if len(n) >= 12 and n in text]
+        found += [f"{path.name}: name {n!r}" for n in names if len(n) > 8 and n in text]
+    assert not found, found[:10]
+
+
+def test_corrupt_workbook_stops_with_exit_2_and_leaves_outputs_untouched(workspace, tmp_path):
+    root, _, first = workspace
+    assert first.returncode == 0
+    user = tmp_path / "pengguna"
+    shutil.copytree(root, user, ignore=shutil.ignore_patterns(".kmc-*"))
+    before = {part: folder_digest(user / part / "2024-03") for part in ("data/processed", "reports")}
+    shutil.copy(FIXTURES / "corrupt.xlsx", user / "data" / "raw" / "opd" / "2024-03" / "Dinsos_rusak.xlsx")
+    result = kmc("run", "--period", "2024-03", cwd=user)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "Dinsos_rusak.xlsx" in last and "cannot be opened" in last
+    assert "Traceback" not in result.stderr
+    assert {part: folder_digest(user / part / "2024-03") for part in ("data/processed", "reports")} == before
