@@ -1,0 +1,204 @@
+"""Coverage maps: classes, hatching of suppressed and missing areas, labels, PNG and GeoPackage files."""
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from PIL import Image
+
+from kmc_analysis import coverage, geo, maps
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
+KELURAHAN_FILE = SHARED / "batas" / "kota_metro_kelurahan.geojson"
+
+
+@pytest.fixture(scope="module")
+def metro_wilayah():
+    path = SHARED / "wilayah_kota_metro.csv"
+    if not path.exists():
+        pytest.skip("../shared/reference/wilayah_kota_metro.csv is absent")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def rekap(metro_wilayah):
+    """Kecamatan and kelurahan rekap: Imopuro has 3 persons (suppressed), Yosomulyo no population."""
+    rng = np.random.default_rng(7)
+    kel = metro_wilayah[["kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan"]].copy()
+    kel["penduduk"] = pd.array(rng.integers(4000, 12000, 22), dtype="Int64")
+    kel["penerima_unik"] = rng.integers(20, 400, 22)
+    kel.loc[kel["kelurahan"] == "Imopuro", "penerima_unik"] = 3
+    kel.loc[kel["kelurahan"] == "Yosomulyo", "penduduk"] = pd.NA
+    kel["penerima_per_1000"] = coverage.per_1000(kel["penerima_unik"], kel["penduduk"])
+    kel["jumlah_penyaluran"] = kel["penerima_unik"] * 2
+    kel["nilai_total"] = kel["jumlah_penyaluran"] * 500000
+    kel["program_aktif"] = 4
+    grouped = kel.groupby(["kode_kecamatan", "kecamatan"], as_index=False)
+    kec = grouped[["penduduk", "penerima_unik", "jumlah_penyaluran", "nilai_total", "program_aktif"]].sum()
+    kec["penduduk"] = kec["penduduk"].where(kec["kecamatan"] != "Metro Selatan").astype("Int64")
+    kec["penerima_per_1000"] = coverage.per_1000(kec["penerima_unik"], kec["penduduk"])
+    return kec[coverage.REKAP_KECAMATAN_COLUMNS], kel[coverage.REKAP_KELURAHAN_COLUMNS]
+
+
+@pytest.fixture(scope="module")
+def real_boundaries(metro_wilayah):
+    if not KELURAHAN_FILE.exists():
+        pytest.skip("../shared/reference/batas/ is absent")
+    return geo.load_boundaries(KELURAHAN_FILE, metro_wilayah)
+
+
+@pytest.fixture(scope="module")
+def schematic(metro_wilayah):
+    return geo.schematic_boundaries(metro_wilayah)
+
+
+def test_class_count_suits_five_and_twenty_two_areas():
+    assert maps.class_count(5) == 3 and maps.class_count(22) == 5
+    values = pd.Series(np.linspace(1, 22, 22))
+    classes = maps.classify(values, pd.Series(True, index=values.index))
+    assert len(classes.labels) == 5 and classes.klass.between(0, 4).all()
+    assert "Jenks" in classes.method
+
+
+def test_classify_handles_equal_few_and_missing_values():
+    drawable = pd.Series([True] * 5)
+    same = maps.classify(pd.Series([2.5] * 5), drawable)
+    assert same.labels == ["2,50"] and (same.klass == 0).all() and "sama" in same.method
+    two = maps.classify(pd.Series([1.0, 1.0, 1.0, 4.0, 4.0]), drawable)
+    assert two.labels == ["1,00", "4,00"]
+    hidden = maps.classify(pd.Series([1.0, 2.0, np.nan, 8.0, 9.0]), pd.Series([True, True, True, False, True]))
+    assert hidden.klass.tolist()[2:4] == [-1, -1]  # missing and suppressed areas get no class
+    nothing = maps.classify(pd.Series([np.nan] * 3), pd.Series([True] * 3))
+    assert nothing.labels == [] and (nothing.klass == -1).all()
+
+
+def _hatched(ax) -> dict[str, int]:
+    """Hatch pattern -> number of polygon paths drawn with it."""
+    found: dict[str, int] = {}
+    for collection in ax.collections:
+        hatch = collection.get_hatch()
+        if hatch:
+            found[hatch] = found.get(hatch, 0) + len(collection.get_paths())
+    return found
+
+
+def _filled_paths(ax) -> int:
+    """Polygon paths drawn with a face colour (outlines are line collections with no face)."""
+    total = 0
+    for collection in ax.collections:
+        faces = collection.get_facecolor()
+        if len(faces) and faces[:, 3].max() > 0:
+            total += len(collection.get_paths())
+    return total
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def test_kelurahan_map_hatches_suppressed_and_missing_areas(real_boundaries, rekap):
+    _, kel = rekap
+    fig = maps.plot_coverage_map(real_boundaries, kel, level="kelurahan", period="2024-03", min_cell=5,
+                                 population_note="angka perkiraan")
+    ax = fig.axes[0]
+    hidden = coverage.hidden_rates(kel, "kelurahan", 5)
+    hatched = _hatched(ax)
+    no_data = kel["penerima_per_1000"].isna() & ~hidden
+    assert hatched[maps.SUPPRESSED_STYLE["hatch"]] == int(hidden.sum()) >= 2  # Imopuro and its complement(s)
+    assert hatched[maps.NO_DATA_STYLE["hatch"]] == int(no_data.sum()) == 1  # Yosomulyo
+    assert _filled_paths(ax) == 22  # every kelurahan is drawn: none left blank
+    legend_texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "Disamarkan" in legend_texts and "Tidak ada data" in legend_texts
+    texts = _texts(fig)
+    assert "Cakupan Penerima KMC per 1.000 Penduduk — Maret 2024" in texts
+    for row in kel[hidden].itertuples():  # the name is printed, the rate is not
+        assert maps.format_number(row.penerima_per_1000, 1) not in texts
+        assert maps.format_number(row.penerima_per_1000, 2) not in texts
+    shown = kel[~hidden & kel["penerima_per_1000"].notna()].iloc[0]
+    decimals = maps.value_decimals(kel["penerima_per_1000"])
+    assert maps.format_number(shown["penerima_per_1000"], decimals) in texts
+    assert "U" in texts and any(t.endswith(" km") for t in texts)  # north arrow, scale bar
+    assert any("perkiraan" in t for t in texts)  # the population note
+    assert maps.SCHEMATIC_LABEL not in texts
+
+
+def test_schematic_map_says_so_and_has_no_scale(schematic, rekap):
+    kec, _ = rekap
+    fig = maps.plot_coverage_map(schematic, kec, level="kecamatan", period="2024-03", min_cell=5)
+    texts = _texts(fig)
+    assert maps.SCHEMATIC_LABEL in texts
+    assert "U" not in texts and not any(t.endswith(" km") for t in texts)
+    assert _hatched(fig.axes[0]) == {maps.NO_DATA_STYLE["hatch"]: 1}  # Metro Selatan has no population
+    assert _filled_paths(fig.axes[0]) == 5
+
+
+def test_all_equal_and_all_hidden_maps_still_draw_every_area(schematic, rekap):
+    kec, kel = rekap
+    equal = kec.assign(penduduk=1000, penerima_unik=50, penerima_per_1000=50.0, jumlah_penyaluran=50)
+    fig = maps.plot_coverage_map(schematic, equal, level="kecamatan", period="2024-03")
+    assert _filled_paths(fig.axes[0]) == 5 and not _hatched(fig.axes[0])
+    tiny = kel.assign(penerima_unik=2, jumlah_penyaluran=2)
+    tiny["penerima_per_1000"] = coverage.per_1000(tiny["penerima_unik"], tiny["penduduk"])
+    fig = maps.plot_coverage_map(schematic, tiny, level="kelurahan", period="2024-03", min_cell=5)
+    assert sum(_hatched(fig.axes[0]).values()) == 22
+
+
+def test_png_files_are_a4_deterministic_and_small(schematic, rekap, tmp_path):
+    kec, kel = rekap
+    written = maps.write_coverage_maps(schematic, kec, kel, tmp_path / "a", period="2024-03")
+    assert set(written) == {"kecamatan", "kelurahan"}
+    for path in written.values():
+        with Image.open(path) as image:
+            assert image.size == (1654, 2338)  # A4 portrait at 200 dpi
+            assert "Software" not in image.info
+        assert path.stat().st_size < 1_500_000
+    again = maps.save_png(maps.plot_coverage_map(schematic, kec, level="kecamatan", period="2024-03"),
+                          tmp_path / "b.png")
+    assert again.read_bytes() == written["kecamatan"].read_bytes()
+
+
+def test_category_small_multiples(real_boundaries, rekap, tmp_path):
+    _, kel = rekap
+    frames = []
+    for i, kategori in enumerate(["beasiswa", "insentif", "bantuan_sosial"]):
+        part = kel.assign(kategori=kategori, penerima_unik=kel["penerima_unik"] // (i + 1))
+        part["penerima_per_1000"] = coverage.per_1000(part["penerima_unik"], part["penduduk"])
+        frames.append(part)
+    kategori = pd.concat(frames, ignore_index=True)[coverage.REKAP_KATEGORI_COLUMNS]
+    fig = maps.plot_category_maps(real_boundaries, kategori, period="2024-03", min_cell=5)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["Bantuan sosial", "Beasiswa", "Insentif"]
+    assert all(_filled_paths(ax) == 22 for ax in fig.axes)
+    path = maps.save_png(fig, tmp_path / maps.MAP_FILES["kategori"])
+    with Image.open(path) as image:
+        assert image.size == (1654, 2338)
+
+
+def test_geopackage_layers_and_columns(real_boundaries, schematic, rekap, tmp_path):
+    kec, kel = rekap
+    path = maps.write_coverage_gpkg(real_boundaries, kec, kel, tmp_path / maps.GPKG_NAME, period="2024-03")
+    assert {str(name) for name, _ in pyogrio.list_layers(path)} == {"kecamatan", "kelurahan"}
+    layer = gpd.read_file(path, layer="kelurahan")
+    assert layer.crs.to_epsg() == 4326 and len(layer) == 22
+    assert {"kode_kelurahan", "kelurahan", "penerima_unik", "penerima_per_1000", "periode", "skematis"} <= set(layer)
+    assert layer["penerima_unik"].sum() == kel["penerima_unik"].sum()
+    first = path.read_bytes()
+    maps.write_coverage_gpkg(real_boundaries, kec, kel, path, period="2024-03")
+    assert path.read_bytes() == first  # rewritten in place, same bytes
+    tiles = maps.write_coverage_gpkg(schematic, kec, kel, tmp_path / "skematis.gpkg", period="2024-03")
+    layer = gpd.read_file(tiles, layer="kecamatan")
+    assert layer.crs is None and set(layer["skematis"]) == {1} and len(layer) == 5
+
+
+def test_notebook_preview_is_small(schematic, rekap, tmp_path):
+    kec, _ = rekap
+    path = maps.save_png(maps.plot_coverage_map(schematic, kec, level="kecamatan", period="2024-03"),
+                         tmp_path / "peta.png")
+    preview = tmp_path / "preview.png"
+    preview.write_bytes(maps.preview_png(path, width=600))
+    with Image.open(preview) as image:
+        assert image.size[0] == 600
+    assert preview.stat().st_size < path.stat().st_size / 2
