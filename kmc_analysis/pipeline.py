@@ -207,9 +207,7 @@ def _publish(built: Path, target: Path) -> None:
 
 
 def _build_index(paths: RunPaths) -> None:
-    """Refresh reports/index.html, the list of every published period (stage 4's module builds it)."""
-    try:
-        from kmc_analysis.report import build_index
-    except ImportError:
-        return
+    """Refresh reports/index.html, the list of every published period."""
+    from kmc_analysis.report import build_index
+
     build_index(paths.reports_dir)

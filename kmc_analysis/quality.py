@@ -40,6 +40,18 @@ REASON_TEXT = {
                 "(baris pertama yang dipakai).",
 }
 
+#: Each reason as a short label for tables in reports.
+REASON_LABEL = {
+    "nik_kosong": "NIK kosong",
+    "nik_format": "NIK tidak 16 digit atau rusak (tampil sebagai notasi ilmiah)",
+    "nik_tanggal": "Tanggal lahir di dalam NIK tidak valid",
+    "nama_kosong": "Nama kosong",
+    "wilayah_tidak_dikenal": "Kelurahan/kecamatan tidak dikenal atau tidak cocok",
+    "program_tidak_dikenal": "Kode/nama bantuan tidak ada di katalog program",
+    "nominal_tidak_valid": "Nominal kosong, bukan angka, nol atau negatif",
+    "duplikat": "Duplikat (NIK dan bantuan yang sama sudah diterima)",
+}
+
 UNKNOWN_OPD = "OPD tidak diketahui"
 
 PENERIMA_COLUMNS = [
@@ -134,11 +146,17 @@ def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> pd.Series:
 
 
 def _join_reasons(flags: pd.DataFrame) -> pd.Series:
-    """Join the codes of the flags a row raises with ``;``, in the contract's order."""
-    joined = pd.Series("", index=flags.index, dtype="str")
-    for reason in REASONS:
-        joined = joined + np.where(flags[reason], reason + ";", "")
-    return joined.str.removesuffix(";")
+    """Join the codes of the flags a row raises with ``;``, in the contract's order.
+
+    Rows are packed into a bit mask first, so the strings are built once per distinct
+    combination of reasons rather than once per row.
+    """
+    bits = np.zeros(len(flags), dtype="int64")
+    for position, reason in enumerate(REASONS):
+        bits |= flags[reason].to_numpy(dtype=bool).astype("int64") << position
+    masks, inverse = np.unique(bits, return_inverse=True)
+    texts = [";".join(r for p, r in enumerate(REASONS) if mask >> p & 1) for mask in masks]
+    return pd.Series(np.asarray(texts, dtype=object)[inverse], index=flags.index, dtype="str")
 
 
 def _attribute_opd(files: pd.Series, kode: pd.Series, programs: pd.DataFrame) -> pd.Series:
