@@ -30,7 +30,8 @@ def time_empty_notebooks(count: int = 1) -> float:
         started = time.perf_counter()
         for number in range(count):
             papermill.execute_notebook(str(notebook), f"{scratch}/out{number}.ipynb", parameters={"period": "x"},
-                                       kernel_name="python3", progress_bar=False)
+                                       kernel_name="python3", progress_bar=False,
+                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
         return time.perf_counter() - started
 
 

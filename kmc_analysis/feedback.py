@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -15,7 +18,11 @@ from kmc_analysis.periods import period_in_words
 from kmc_analysis.quality import REASON_TEXT
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+WRAP = Alignment(wrap_text=True, vertical="top")
 TABLE_HEADER_ROW = 5
+#: From this many quarantined rows the workbooks are written by a helper process, while
+#: stage 1 goes on with pseudonyms and the other outputs (writing xlsx is slow in Python).
+BACKGROUND_FROM_ROWS = 5_000
 
 
 def feedback_file_name(opd: str) -> str:
@@ -42,47 +49,63 @@ def write_feedback(quarantined: pd.DataFrame, opd: pd.Series, period: str, out_d
     return written
 
 
+def start_feedback(quarantined: pd.DataFrame, opd: pd.Series, period: str, out_dir: Path) -> Future:
+    """Begin writing the feedback workbooks; the returned future gives the paths written.
+
+    Small months are written at once; large ones in a separate process, so call
+    ``.result()`` before declaring the stage done (it re-raises any error).
+    """
+    if len(quarantined) < BACKGROUND_FROM_ROWS:
+        done: Future = Future()
+        done.set_result(write_feedback(quarantined, opd, period, out_dir))
+        return done
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    future = executor.submit(write_feedback, quarantined, opd, period, out_dir)
+    executor.shutdown(wait=False)
+    return future
+
+
 def _write_one(rows: pd.DataFrame, opd: str, period: str, path: Path) -> None:
+    """Write one OPD's workbook in openpyxl's streaming mode (months can hold thousands of rows)."""
     cells = [c for c in rows.columns if c not in ("sumber_file", "sumber_sheet", "sumber_baris", "alasan")
              and rows[c].ne("").any()]
     headers = ["File", "Sheet", "Baris", "Yang perlu diperbaiki", "Kode alasan"]
     headers += [COLUMN_SYNONYMS[c][0] if c in COLUMN_SYNONYMS else c for c in cells]
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Perbaikan"
-    sheet["A1"] = f"Umpan balik data Kartu Metro Ceria (KMC): {opd}"
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = f"Periode {period_in_words(period)}. {len(rows)} baris belum dapat diterima."
-    sheet["A3"] = ("Perbaiki setiap baris sesuai kolom 'Yang perlu diperbaiki', lalu kirim ulang file asli "
-                   "yang sudah diperbaiki. Nomor baris menunjuk baris pada file yang Anda kirim.")
-    for column, title in enumerate(headers, 1):
-        cell = sheet.cell(TABLE_HEADER_ROW, column, title)
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Perbaikan")
+    for column, width in enumerate([28, 14, 7, 60, 22] + [18] * len(cells), 1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = f"A{TABLE_HEADER_ROW + 1}"
+    sheet.auto_filter.ref = f"A{TABLE_HEADER_ROW}:{get_column_letter(len(headers))}{TABLE_HEADER_ROW + len(rows)}"
+    sheet.append([_styled(sheet, f"Umpan balik data Kartu Metro Ceria (KMC): {opd}", font=Font(bold=True, size=14))])
+    sheet.append([f"Periode {period_in_words(period)}. {len(rows)} baris belum dapat diterima."])
+    sheet.append(["Perbaiki setiap baris sesuai kolom 'Yang perlu diperbaiki', lalu kirim ulang file asli "
+                  "yang sudah diperbaiki. Nomor baris menunjuk baris pada file yang Anda kirim."])
+    sheet.append([])
+    sheet.append([_styled(sheet, title, font=Font(bold=True), fill=HEADER_FILL) for title in headers])
     body = pd.concat([
         rows[["sumber_file", "sumber_sheet"]],
         rows["sumber_baris"].astype("int64"),
         explain_reasons(rows["alasan"]).rename("penjelasan"),
         rows[["alasan", *cells]],
     ], axis=1)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for offset, values in enumerate(body.itertuples(index=False), TABLE_HEADER_ROW + 1):
-        for column, value in enumerate(values, 1):
-            cell = sheet.cell(offset, column, int(value) if column == 3 else str(value))
-            cell.alignment = wrap
-    widths = [28, 14, 7, 60, 22] + [18] * len(cells)
-    for column, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = sheet.cell(TABLE_HEADER_ROW + 1, 1)
-    sheet.auto_filter.ref = f"A{TABLE_HEADER_ROW}:{get_column_letter(len(headers))}{TABLE_HEADER_ROW + len(rows)}"
+    for values in body.itertuples(index=False):
+        sheet.append([*values[:3], _styled(sheet, values[3], alignment=WRAP), *values[4:]])
 
     summary = book.create_sheet("Ringkasan")
-    summary.append(["Alasan", "Penjelasan", "Jumlah baris"])
-    for cell in summary[1]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 24, 90
+    summary.append([_styled(summary, t, font=Font(bold=True), fill=HEADER_FILL)
+                    for t in ("Alasan", "Penjelasan", "Jumlah baris")])
     counts = rows["alasan"].str.split(";").explode().value_counts()
     for code in REASON_TEXT:
         if counts.get(code):
             summary.append([code, REASON_TEXT[code], int(counts[code])])
-    summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 24, 90
     book.save(path)
+
+
+def _styled(sheet, value, **style) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell

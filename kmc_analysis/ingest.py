@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
+import pyarrow.csv
 from python_calamine import CalamineWorkbook
 
 from kmc_analysis.errors import InputError
@@ -221,6 +223,7 @@ def _decode_head(data: bytes) -> tuple[str, str]:
 
 def _read_csv(path: Path, data: bytes) -> _Sheet:
     encoding, head = _decode_head(data)
+    head = "\n".join(head.splitlines()[:HEADER_SEARCH_ROWS + 5])
     head_rows = {sep: list(csv.reader(io.StringIO(head), delimiter=sep))[:HEADER_SEARCH_ROWS]
                  for sep in (";", ",", "\t")}
     best_sep, best_row, best_hits = ",", None, 0
@@ -234,20 +237,55 @@ def _read_csv(path: Path, data: bytes) -> _Sheet:
     if best_row is None:
         return _Sheet(path.stem, cells=head_rows[","])
     header = head_rows[best_sep][best_row]
-    try:
+    frame = _read_csv_arrow(path, data, best_sep, best_row + 1, len(header), encoding)
+    if frame is None:
         frame = pd.read_csv(
             io.BytesIO(data), sep=best_sep, header=None, names=range(len(header)), skiprows=best_row + 1,
             dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
             encoding=encoding, encoding_errors="replace", index_col=False,
         )
-    except pd.errors.ParserError as problem:
-        raise InputError(
-            f"{path.name}: a row has more cells than the header row ({problem}). Quote values that "
-            f"contain the separator '{best_sep}', or remove the extra cells, then run again."
-        ) from problem
     frame.columns = header
     frame.attrs["header_row"] = best_row + 1
     return _Sheet(path.stem, frame=frame)
+
+
+def _read_csv_arrow(path: Path, data: bytes, sep: str, skip: int, width: int, encoding: str,
+                    threads: bool = True) -> pd.DataFrame | None:
+    """Read the rows below the header with pyarrow, every cell as text; None if pandas must do it.
+
+    Blank lines are kept as empty rows so that row numbers stay right. A row with more
+    cells than the header is bad input (its cells cannot be placed); rows with fewer cells
+    or bytes that are not valid text are left to pandas' reader, which pads and replaces.
+    """
+    ragged = []
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pyarrow.csv.read_csv(
+            io.BytesIO(data),
+            read_options=pyarrow.csv.ReadOptions(skip_rows=skip, column_names=names, use_threads=threads,
+                                                 encoding="utf8" if encoding.startswith("utf-8") else encoding),
+            parse_options=pyarrow.csv.ParseOptions(
+                delimiter=sep, ignore_empty_lines=False, newlines_in_values=True,
+                invalid_row_handler=lambda row: ragged.append(row) or "skip"),
+            convert_options=pyarrow.csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pyarrow.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except (pyarrow.ArrowInvalid, UnicodeDecodeError):
+        return None
+    long_rows = [row for row in ragged if row.actual_columns > row.expected_columns]
+    if long_rows and threads:  # row numbers are only known when read on one thread
+        return _read_csv_arrow(path, data, sep, skip, width, encoding, threads=False)
+    if long_rows:
+        first = long_rows[0]
+        raise InputError(
+            f"{path.name}: row {first.number} has {first.actual_columns} cells but the header row has "
+            f"{first.expected_columns} ({len(long_rows)} such rows). Quote values that contain the "
+            f"separator '{sep}' (e.g. \"Rp 1,500,000\"), or remove the extra cells, then run again."
+        )
+    if ragged:
+        return None
+    return table.to_pandas(types_mapper={pyarrow.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
 
 
 # --- Shared: header, columns, data rows ------------------------------------------------
@@ -309,16 +347,10 @@ def _sheet_table(path: Path, sheet: _Sheet, order: int) -> pd.DataFrame | None:
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack sheet tables; columns a sheet lacks are empty text."""
+    """Stack sheet tables into one; a column a sheet lacks is empty text there."""
     base = ["sumber_file", "sumber_sheet", "urutan_sheet", "sumber_baris", *KNOWN_COLUMNS]
+    extra = list(dict.fromkeys(c for frame in frames for c in frame.columns if c not in base))
     if not frames:
         empty = pd.DataFrame({c: pd.Series(dtype="str") for c in base})
         return empty.astype({"urutan_sheet": "int64", "sumber_baris": "int64"})
-    rows = pd.concat(frames, ignore_index=True, sort=False)
-    for column in KNOWN_COLUMNS:
-        if column not in rows:
-            rows[column] = ""
-    extra = [c for c in rows.columns if c not in base]
-    text_columns = [c for c in rows.columns if c not in ("urutan_sheet", "sumber_baris")]
-    rows[text_columns] = rows[text_columns].fillna("")
-    return rows[base + extra]
+    return pd.concat([frame.reindex(columns=base + extra, fill_value="") for frame in frames], ignore_index=True)

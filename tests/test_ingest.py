@@ -60,6 +60,24 @@ def test_comma_utf8_bom_csv_with_synonyms(tmp_path):
     assert rows["sumber_baris"].tolist() == [2, 3]
 
 
+def test_csv_rows_with_missing_trailing_cells_are_kept(tmp_path):
+    folder, raw = month_with(tmp_path)
+    (folder / "short_rows.csv").write_text("NIK,Nama,Kel,Program,Nominal\n1872011504900001,Siti,Metro\n\n"
+                                           '1872011504900002,Budi,Metro,"Beasiswa SD",750000\n')
+    rows = read_submissions(folder, raw).rows
+    assert rows["sumber_baris"].tolist() == [2, 4]
+    assert rows["nominal"].tolist() == ["", "750000"]
+    assert rows["nama_bantuan"].tolist() == ["", "Beasiswa SD"]
+
+
+def test_csv_row_with_extra_cells_is_bad_input(tmp_path):
+    folder, raw = month_with(tmp_path)
+    (folder / "extra.csv").write_text("NIK,Nama,Kel,Program,Nominal\n1872011504900001,Siti,Metro,Beasiswa SD,"
+                                      "Rp 1,500,000\n")
+    with pytest.raises(InputError, match="extra.csv: row 2 has 7 cells but the header row has 5"):
+        read_submissions(folder, raw)
+
+
 def test_files_are_read_in_plain_name_order(tmp_path):
     result = read_submissions(*month_with(tmp_path, "semicolon_cp1252.csv", "comma_bom_utf8.csv",
                                           "nik_scientific.xlsx"))
