@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from kmc_analysis import normalize as nz
-from kmc_analysis.feedback import start_feedback
+from kmc_analysis.feedback import FeedbackJob
 from kmc_analysis.ingest import IngestResult, read_submissions
 from kmc_analysis.manifest import now_iso, software_versions, write_manifest
 from kmc_analysis.paths import RunPaths
@@ -54,7 +54,7 @@ def clean_month(
     judged = judge_rows(ingest.rows, reference.wilayah, reference.program_bantuan)
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
-    feedback = start_feedback(judged.quarantined, judged.quarantined_opd, period, folder / "umpan_balik")
+    feedback = FeedbackJob(judged.quarantined, judged.quarantined_opd, period, folder / "umpan_balik")
     penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
     rekap_opd = opd_summary(judged, reference.program_bantuan)
     reconcile(judged, rekap_opd)
@@ -62,7 +62,7 @@ def clean_month(
     penerima.to_parquet(folder / PENERIMA_FILE, index=False)
     write_csv(judged.quarantined, folder / KARANTINA_FILE)
     write_csv(rekap_opd, folder / REKAP_OPD_FILE)
-    feedback.result()
+    feedback.finish()
     manifest = {
         "period": period,
         "parameters": dict(parameters or {}),

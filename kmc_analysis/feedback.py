@@ -20,9 +20,10 @@ from kmc_analysis.quality import REASON_TEXT
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TABLE_HEADER_ROW = 5
-#: From this many quarantined rows the workbooks are written by a helper process, while
-#: stage 1 goes on with pseudonyms and the other outputs (writing xlsx is slow in Python).
+#: From this many quarantined rows a helper process writes part of the workbooks.
 BACKGROUND_FROM_ROWS = 5_000
+#: The helper's share of the rows: the caller has stage 1's other outputs to write first.
+HELPER_SHARE = 0.6
 
 
 def feedback_file_name(opd: str) -> str:
@@ -49,20 +50,34 @@ def write_feedback(quarantined: pd.DataFrame, opd: pd.Series, period: str, out_d
     return written
 
 
-def start_feedback(quarantined: pd.DataFrame, opd: pd.Series, period: str, out_dir: Path) -> Future:
-    """Begin writing the feedback workbooks; the returned future gives the paths written.
+class FeedbackJob:
+    """Feedback workbooks being written: a helper process takes the largest OPDs, the caller the rest.
 
-    Small months are written at once; large ones in a separate process, so call
-    ``.result()`` before declaring the stage done (it re-raises any error).
+    Writing xlsx is slow in Python, so for months with many quarantined rows the work is
+    shared between two processes while stage 1 goes on with its other outputs. Small
+    months are written by the caller alone when it calls :meth:`finish`.
     """
-    if len(quarantined) < BACKGROUND_FROM_ROWS:
-        done: Future = Future()
-        done.set_result(write_feedback(quarantined, opd, period, out_dir))
-        return done
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    future = executor.submit(write_feedback, quarantined, opd, period, out_dir)
-    executor.shutdown(wait=False)
-    return future
+
+    def __init__(self, quarantined: pd.DataFrame, opd: pd.Series, period: str, out_dir: Path):
+        self._args = (period, out_dir)
+        self._helper: Future | None = None
+        opd = opd.set_axis(quarantined.index)
+        to_helper = pd.Series(False, index=quarantined.index)
+        rows_per_opd = opd.value_counts().sort_values(ascending=False, kind="stable")
+        if len(quarantined) >= BACKGROUND_FROM_ROWS and len(rows_per_opd) > 1:
+            before = rows_per_opd.cumsum().shift(fill_value=0)
+            to_helper = opd.isin(rows_per_opd.index[before < HELPER_SHARE * len(quarantined)])
+            executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._helper = executor.submit(write_feedback, quarantined[to_helper], opd[to_helper], period, out_dir)
+            executor.shutdown(wait=False)
+        self._mine = (quarantined[~to_helper], opd[~to_helper])
+
+    def finish(self) -> list[Path]:
+        """Write the caller's share, wait for the helper, and return every path written (sorted)."""
+        written = write_feedback(*self._mine, *self._args)
+        if self._helper is not None:
+            written += self._helper.result()
+        return sorted(written)
 
 
 def _write_one(rows: pd.DataFrame, opd: str, period: str, path: Path) -> None:

@@ -91,7 +91,9 @@ class JudgedRows:
 
 def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame) -> JudgedRows:
     """Apply the contract's row rules to the long table from ``ingest.read_submissions``."""
-    rows = rows.sort_values(["sumber_file", "urutan_sheet", "sumber_baris"], kind="stable").reset_index(drop=True)
+    if not in_contract_order(rows):
+        rows = rows.sort_values(["sumber_file", "urutan_sheet", "sumber_baris"], kind="stable")
+    rows = rows.reset_index(drop=True)
 
     nik = nz.clean_nik(rows["nik"])
     has_sixteen = nz.nik_has_sixteen_digits(nik)
@@ -118,6 +120,16 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
     return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
                       opd[quarantined_mask].reset_index(drop=True), len(rows))
+
+
+def in_contract_order(rows: pd.DataFrame) -> bool:
+    """Whether rows already follow file name, sheet order, row order (as ``ingest`` returns them)."""
+    files, _ = pd.factorize(rows["sumber_file"], sort=True)
+    steps = [np.diff(files), np.diff(rows["urutan_sheet"].to_numpy()), np.diff(rows["sumber_baris"].to_numpy())]
+    later = steps[2] > 0
+    later = (steps[1] > 0) | ((steps[1] == 0) & later)
+    later = (steps[0] > 0) | ((steps[0] == 0) & later)
+    return bool(later.all())
 
 
 def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) -> pd.Series:

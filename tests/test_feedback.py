@@ -4,7 +4,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from kmc_analysis import feedback
-from kmc_analysis.feedback import explain_reasons, feedback_file_name, start_feedback, write_feedback
+from kmc_analysis.feedback import FeedbackJob, explain_reasons, feedback_file_name, write_feedback
 from kmc_analysis.quality import REASON_TEXT
 
 
@@ -41,10 +41,10 @@ def test_every_reason_has_an_explanation():
     assert explain_reasons(codes).str.len().gt(20).all()
 
 
-def test_large_months_are_written_by_a_helper_process_with_the_same_result(tmp_path, monkeypatch):
+def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_path, monkeypatch):
     write_feedback(*quarantine_sample(), "2024-03", tmp_path / "inline")
     monkeypatch.setattr(feedback, "BACKGROUND_FROM_ROWS", 1)
-    written = start_feedback(*quarantine_sample(), "2024-03", tmp_path / "background").result(timeout=60)
+    written = FeedbackJob(*quarantine_sample(), "2024-03", tmp_path / "background").finish()
     assert sorted(p.name for p in written) == ["Dinas Pendidikan dan Kebudayaan.xlsx", "Dinas Sosial.xlsx"]
     for path in written:
         inline = load_workbook(tmp_path / "inline" / path.name)["Perbaikan"]

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from kmc_analysis.ingest import KNOWN_COLUMNS
-from kmc_analysis.quality import REASONS, UNKNOWN_OPD, judge_rows, opd_summary, reconcile
+from kmc_analysis.quality import REASONS, UNKNOWN_OPD, in_contract_order, judge_rows, opd_summary, reconcile
 
 GOOD = {"nik": "1872011504900001", "nama": "Siti Aminah", "kelurahan": "Metro", "kecamatan": "Metro Pusat",
         "kode_bantuan": "KMC-001", "nama_bantuan": "", "nominal": "Rp1.500.000,00"}
@@ -139,3 +139,9 @@ def test_counts_reconcile_and_rekap_opd_lists_every_catalogue_opd(wilayah, progr
 def test_reason_codes_are_the_contracts():
     assert REASONS == ("nik_kosong", "nik_format", "nik_tanggal", "nama_kosong", "wilayah_tidak_dikenal",
                        "program_tidak_dikenal", "nominal_tidak_valid", "duplikat")
+
+
+def test_contract_order_check(wilayah, programs):
+    rows = pd.concat([long_table({"row": 9}, file="b.csv"), long_table({"row": 30})], ignore_index=True)
+    assert not in_contract_order(rows)
+    assert in_contract_order(rows.iloc[::-1])
