@@ -19,31 +19,31 @@ report. Source: Permendagri 86/2017 practice for evaluating an RPJMD (capaian ki
 - On track (``sesuai jalur``): a straight line through the last ``TREND_POINTS`` yearly
   realisasi values, extrapolated to 2026, meets the 2026 target in the indicator's
   direction; fewer than two usable values or no 2026 target gives ``data kurang``.
+
+The stage's charts are drawn by :mod:`kmc_analysis.evaluation_charts`; what the notebook
+shows a planner (styled tables, summary) is in :mod:`kmc_analysis.evaluation_display`.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import math
-import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.disclosure import small_count_mask
-from kmc_analysis.errors import InputError, ReferenceDataError, StageError
-from kmc_analysis.paths import RunPaths, months_to_date
-from kmc_analysis.periods import NAMA_BULAN
-from kmc_analysis.reference import ReferenceData, catalogue_opds, population_by_kelurahan
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-    from pandas.io.formats.style import Styler
+from kmc_analysis.errors import ReferenceDataError
+from kmc_analysis.reference import (
+    METRIK_KMC,
+    POLARITAS,
+    TARGET_COLUMNS,
+    ReferenceData,
+    catalogue_opds,
+    population_by_kelurahan,
+)
+from kmc_analysis.year_to_date import YearToDate
 
 # --- the rules -------------------------------------------------------------------------
 
@@ -56,28 +56,32 @@ PREDIKAT_BANDS: tuple[tuple[float, str], ...] = (
     (-math.inf, "Sangat Rendah"),
 )
 PREDIKAT_LABELS: tuple[str, ...] = tuple(label for _, label in PREDIKAT_BANDS)
-#: Background and text colour of each predikat in styled tables and charts.
-PREDIKAT_COLOURS: dict[str, tuple[str, str]] = {
-    "Sangat Tinggi": ("#1a7837", "#ffffff"),
-    "Tinggi": ("#a6dba0", "#000000"),
-    "Sedang": ("#fee08b", "#000000"),
-    "Rendah": ("#fdae61", "#000000"),
-    "Sangat Rendah": ("#d73027", "#ffffff"),
-}
-CAPAIAN_DECIMALS = 2
-POLARITAS = ("positif", "negatif")
-RPJMD_YEARS = tuple(range(2021, 2027))
-RPJMD_FINAL_YEAR = RPJMD_YEARS[-1]
-TARGET_COLUMNS = tuple(f"target_{year}" for year in RPJMD_YEARS)
 
-#: KMC-derived indicators (``sumber = kmc``), by ``metrik_kmc``.
-KMC_METRICS = (
-    "penerima_unik",
-    "jenis_bantuan_tersalur",
-    "kelengkapan_opd_persen",
-    "persen_baris_valid",
-    "penerima_per_1000",
-)
+
+def _band_ranges() -> tuple[tuple[str, str], ...]:
+    """Each predikat band's capaian range in words, best first: ``("76 – < 91", "Tinggi")``."""
+    ranges, upper = [], None
+    for lower, label in PREDIKAT_BANDS:
+        if upper is None:
+            text = f"≥ {lower:g}"
+        elif lower == -math.inf:
+            text = f"< {upper:g}"
+        else:
+            text = f"{lower:g} – < {upper:g}"
+        ranges.append((text, label))
+        upper = lower
+    return tuple(ranges)
+
+
+#: The bands as printed in the report: ("≥ 91", "Sangat Tinggi"), ("76 – < 91", "Tinggi"), ...
+PREDIKAT_RANGES: tuple[tuple[str, str], ...] = _band_ranges()
+
+CAPAIAN_DECIMALS = 2
+#: The RPJMD years: those of rpjmd_indikator's target columns (target_2021 ... target_2026).
+RPJMD_YEARS = tuple(int(column.removeprefix("target_")) for column in TARGET_COLUMNS)
+RPJMD_FINAL_YEAR = RPJMD_YEARS[-1]
+
+#: KMC-derived metrics (``metrik_kmc`` of ``sumber = kmc`` indicators) are reference.METRIK_KMC.
 #: Metrics that only grow over the year: a year-to-date value before December is provisional
 #: and is left out of the yearly trend (a March count is not a full-year count).
 CUMULATIVE_METRICS = frozenset({"penerima_unik", "jenis_bantuan_tersalur", "penerima_per_1000"})
@@ -132,8 +136,6 @@ OUTPUT_FILES = {
     "tren_bulanan.csv": "tren_bulanan",
     "tren_rpjmd.csv": "tren_rpjmd",
 }
-CHART_RPJMD = "grafik_tren_rpjmd.png"
-CHART_BULANAN = "grafik_tren_bulanan.png"
 
 
 # --- capaian and predikat -----------------------------------------------------------------
@@ -199,100 +201,7 @@ def evaluate(realisasi: object, target: object, polaritas: object) -> pd.DataFra
     return pd.DataFrame({"capaian_persen": value, "predikat": predikat(value)})
 
 
-# --- year to date ---------------------------------------------------------------------
-
-_PENERIMA_USED = ["id_penerima", "kode_bantuan", "opd", "nominal"]
-_REKAP_USED = ["opd", "baris_dibaca", "baris_diterima", "baris_karantina"]
-_COUNT_KEYS = ["rows_read", "rows_accepted", "rows_quarantined"]
-
-
-@dataclass(frozen=True)
-class YearToDate:
-    """Stage 1 outputs of every processed month of the period's year, January to the period.
-
-    ``penerima`` holds only bulan, id_penerima, kode_bantuan, opd, nominal (no name or NIK
-    is ever read here); ``rekap_opd`` bulan, opd, baris_dibaca, baris_diterima,
-    baris_karantina; ``counts`` bulan, rows_read, rows_accepted, rows_quarantined.
-    """
-
-    period: str
-    months: tuple[str, ...]
-    missing_months: tuple[str, ...]
-    penerima: pd.DataFrame
-    rekap_opd: pd.DataFrame
-    counts: pd.DataFrame
-
-    @property
-    def year(self) -> int:
-        """The period's year."""
-        return int(self.period[:4])
-
-    @property
-    def months_elapsed(self) -> int:
-        """Months of the year up to and including the period (processed or not)."""
-        return int(self.period[5:7])
-
-    def submitting_opds(self) -> set[str]:
-        """OPDs with at least one row read in the year (rekap_opd), or an accepted row."""
-        read = self.rekap_opd.groupby("opd")["baris_dibaca"].sum()
-        return set(read.index[read > 0]) | set(self.penerima["opd"].dropna())
-
-
-def _read_rekap_opd(path: Path) -> pd.DataFrame:
-    """Read a month's rekap_opd.csv, keeping the counts used here."""
-    frame = pd.read_csv(path, dtype={"opd": "str"})
-    missing = [c for c in _REKAP_USED if c not in frame.columns]
-    if missing:
-        raise StageError(f"{path} tidak memuat kolom {', '.join(missing)}: jalankan ulang tahap 1 untuk bulan itu.")
-    counts = frame[_REKAP_USED[1:]].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
-    return pd.concat([frame[["opd"]], counts], axis=1)
-
-
-def _month_counts(folder: Path, rekap: pd.DataFrame | None, accepted: int) -> dict[str, float]:
-    """Rows read / accepted / quarantined of a month: manifest, else rekap_opd, else the parquet."""
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        counts = json.loads(manifest.read_text(encoding="utf-8")).get("counts", {})
-        if all(k in counts for k in _COUNT_KEYS):
-            return {k: counts[k] for k in _COUNT_KEYS}
-    if rekap is not None:
-        return {"rows_read": rekap["baris_dibaca"].sum(), "rows_accepted": rekap["baris_diterima"].sum(),
-                "rows_quarantined": rekap["baris_karantina"].sum()}
-    return {"rows_read": pd.NA, "rows_accepted": accepted, "rows_quarantined": pd.NA}
-
-
-def load_year_to_date(paths: RunPaths) -> YearToDate:
-    """Read the processed months of the period's year up to the period; absent months are listed.
-
-    A month counts as processed when its folder holds ``penerima.parquet``. The period's
-    own month must be there (stage 1 writes it): else InputError.
-    """
-    penerima, rekap, counts, present, absent = [], [], [], [], []
-    for month in months_to_date(paths.period):
-        folder = paths.processed_for(month)
-        if not (folder / "penerima.parquet").is_file():
-            absent.append(month)
-            continue
-        present.append(month)
-        rows = pd.read_parquet(folder / "penerima.parquet", columns=_PENERIMA_USED)
-        penerima.append(rows.assign(bulan=month))
-        month_rekap = _read_rekap_opd(folder / "rekap_opd.csv") if (folder / "rekap_opd.csv").is_file() else None
-        if month_rekap is not None:
-            rekap.append(month_rekap.assign(bulan=month))
-        counts.append({"bulan": month, **_month_counts(folder, month_rekap, len(rows))})
-    if paths.period in absent:
-        raise InputError(
-            f"Data olahan bulan {paths.period} tidak ditemukan ({paths.processed_for(paths.period)}"
-            f"/penerima.parquet): jalankan tahap 1 (01_clean_opd_data) untuk periode ini dulu."
-        )
-    penerima_all = pd.concat(penerima, ignore_index=True)  # never empty: the period itself is there
-    rekap_all = (pd.concat(rekap, ignore_index=True) if rekap else
-                 pd.DataFrame({"bulan": pd.Series(dtype="str"), "opd": pd.Series(dtype="str"),
-                               **{c: pd.Series(dtype="int64") for c in _REKAP_USED[1:]}}))
-    counts_all = pd.DataFrame(counts, columns=["bulan", *_COUNT_KEYS]).astype({k: "Int64" for k in _COUNT_KEYS})
-    return YearToDate(paths.period, tuple(present), tuple(absent),
-                      penerima_all[["bulan", *_PENERIMA_USED]], rekap_all[["bulan", *_REKAP_USED]], counts_all)
-
+# --- KMC-derived indicators, year to date ------------------------------------------------
 
 def _rounded(value: float) -> float:
     """One number rounded half up to 2 decimals (NaN stays NaN)."""
@@ -313,7 +222,7 @@ def kmc_indicator_values(ytd: YearToDate, opds: Iterable[str], penduduk_kota: fl
     least one row read this year.
     """
     if not ytd.months:
-        return dict.fromkeys(KMC_METRICS, math.nan)
+        return dict.fromkeys(METRIK_KMC, math.nan)
     opds = set(opds)
     penerima_unik = ytd.penerima["id_penerima"].nunique()
     kelengkapan = len(opds & ytd.submitting_opds()) * 100 / len(opds) if opds else math.nan
@@ -571,7 +480,7 @@ def _text_of_floats(values: pd.Series, fixed: bool) -> pd.Series:
     return pd.Series(out, index=values.index, dtype="str")
 
 
-def _is_percent(column: str) -> bool:
+def is_percent_column(column: str) -> bool:
     """Percent-like columns are written and shown with exactly 2 decimals."""
     return "persen" in column or column.endswith("rata2")
 
@@ -581,7 +490,7 @@ def csv_text(table: pd.DataFrame) -> str:
     out = table.copy()
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
-            out[column] = _text_of_floats(out[column], fixed=_is_percent(column))
+            out[column] = _text_of_floats(out[column], fixed=is_percent_column(column))
     return out.to_csv(index=False, lineterminator="\n")
 
 
@@ -594,224 +503,3 @@ def write_tables(evaluation: Evaluation, folder: Path) -> list[Path]:
         path.write_text(csv_text(table), encoding="utf-8", newline="")
         written.append(path)
     return written
-
-
-# --- charts -----------------------------------------------------------------------------------
-
-def _new_figure(width: float, height: float) -> Figure:
-    """A pyplot-free Figure (no global state, no backend needed to save it)."""
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
-
-
-def _save(figure: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, metadata={"Software": None})
-    return path
-
-
-_STATUS_COLOURS = {SESUAI_JALUR: "#1a7837", TIDAK_SESUAI_JALUR: "#d73027", DATA_KURANG: "#6f6f6f"}
-
-
-def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: str) -> Path:
-    """Small multiples of realisasi against target per indicator (grafik_tren_rpjmd.png)."""
-    from matplotlib.lines import Line2D
-
-    codes = list(dict.fromkeys(tren["kode_indikator"]))
-    ncols = max(1, min(3, len(codes)))
-    nrows = max(1, math.ceil(len(codes) / ncols))
-    figure = _new_figure(4.4 * ncols, 3.3 * nrows + 0.8)
-    axes = np.atleast_1d(figure.subplots(nrows, ncols, squeeze=False)).ravel()
-    projection_col = f"proyeksi_{RPJMD_FINAL_YEAR}"
-    for ax, code in zip(axes, codes):
-        rows = tren.loc[tren["kode_indikator"] == code]
-        status = rows["status_jalur"].iloc[0]
-        ax.plot(rows["tahun"], rows["target"], ls="--", marker="o", ms=3, color="#7f7f7f")
-        real = rows.dropna(subset=["realisasi"])
-        final = real.loc[real["realisasi_sementara"] == "tidak"]
-        ax.plot(final["tahun"], final["realisasi"], marker="o", color="#2166ac")
-        partial = real.loc[real["realisasi_sementara"] == "ya"]
-        ax.plot(partial["tahun"], partial["realisasi"], ls="none", marker="o", mfc="white", color="#2166ac")
-        projection = rows[projection_col].iloc[0]
-        if not final.empty and not math.isnan(projection) and final["tahun"].iloc[-1] < RPJMD_FINAL_YEAR:
-            ax.plot([final["tahun"].iloc[-1], RPJMD_FINAL_YEAR], [final["realisasi"].iloc[-1], projection],
-                    ls=":", color=_STATUS_COLOURS[status])
-        title = textwrap.fill(f"{rows['indikator'].iloc[0]}", 40)
-        ax.set_title(f"{title}\n({status})", fontsize=8.5, color=_STATUS_COLOURS[status])
-        ax.set_ylabel(str(rows["satuan"].iloc[0]), fontsize=8)
-        ax.set_xticks(sorted(rows["tahun"].unique()))
-        ax.tick_params(labelsize=7.5)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(codes):]:
-        ax.set_visible(False)
-    if not codes:
-        axes[0].set_visible(True)
-        axes[0].text(0.5, 0.5, "Tidak ada indikator RPJMD", ha="center", va="center")
-        axes[0].set_axis_off()
-    handles = [Line2D([], [], ls="--", marker="o", ms=3, color="#7f7f7f", label="Target RPJMD"),
-               Line2D([], [], marker="o", color="#2166ac", label="Realisasi"),
-               Line2D([], [], ls="none", marker="o", mfc="white", color="#2166ac",
-                      label=f"Realisasi sementara (s.d. {period})"),
-               Line2D([], [], ls=":", color="#444444", label=f"Proyeksi tren ke {RPJMD_FINAL_YEAR}")]
-    figure.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
-    figure.suptitle(f"Realisasi dan target indikator RPJMD {RPJMD_YEARS[0]}-{RPJMD_FINAL_YEAR} "
-                    f"(data KMC s.d. {period})", fontsize=11)
-    return _save(figure, path)
-
-
-def month_label(month: str) -> str:
-    """``2024-03`` -> ``Mar 2024`` (Bahasa Indonesia month abbreviation)."""
-    return f"{NAMA_BULAN[int(month[5:7]) - 1][:3]} {month[:4]}"
-
-
-def plot_monthly_trend(trend: pd.DataFrame, path: Path, period: str) -> Path:
-    """Beneficiaries, amounts paid and valid-row share per processed month (grafik_tren_bulanan.png)."""
-    figure = _new_figure(13, 3.9)
-    left, middle, right = figure.subplots(1, 3)
-    labels = [month_label(m) for m in trend["bulan"]]
-    x = np.arange(len(labels))
-    left.bar(x, trend["penerima_unik"], color="#92c5de", label="Penerima unik bulan ini")
-    left.plot(x, trend["penerima_unik_kumulatif"], marker="o", color="#2166ac", label="Kumulatif tahun berjalan")
-    left.set_title("Penerima unik", fontsize=10)
-    left.set_ylabel("orang")
-    left.legend(fontsize=7.5, frameon=False)
-    middle.bar(x, trend["nilai_total"] / 1e6, color="#4393c3")
-    middle.set_title("Nilai penyaluran", fontsize=10)
-    middle.set_ylabel("juta Rupiah")
-    right.plot(x, trend["persen_baris_valid"], marker="o", color="#1a7837")
-    right.set_ylim(0, 105)
-    right.set_title("Baris data valid", fontsize=10)
-    right.set_ylabel("persen")
-    for ax in (left, middle, right):
-        ax.set_xticks(x, labels, fontsize=8)
-        ax.grid(axis="y", alpha=0.3)
-        if not labels:
-            ax.text(0.5, 0.5, "Belum ada data olahan", ha="center", va="center", transform=ax.transAxes)
-    figure.suptitle(f"Tren bulanan KMC tahun {period[:4]} (s.d. {month_label(period)})", fontsize=11)
-    return _save(figure, path)
-
-
-# --- what a planner reads ---------------------------------------------------------------------
-
-def format_id(value: object, fixed: bool = False) -> str:
-    """A number the Indonesian way: 1.234.567, 7,87 or (``fixed``) 91,00; text as is; missing as "–"."""
-    if isinstance(value, str):
-        return value
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    number = float(value)
-    if fixed:
-        text = f"{number:,.2f}"
-    elif number == round(number):
-        text = f"{number:,.0f}"
-    else:
-        text = f"{number:,.6f}".rstrip("0")
-    return text.replace(",", "#").replace(".", ",").replace("#", ".")
-
-
-def mask_program_counts(program: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """evaluasi_program for publication: penerima 1..min_cell-1 shown as ``<min_cell``.
-
-    A program can be local (paid through one kecamatan office), so its count is treated
-    as below city level. The columns that would give the count back (capaian, nilai,
-    serapan) are blanked on those rows; predikat stays (it only gives a range).
-    """
-    small = small_count_mask(program["penerima_unik"], min_cell).fillna(False).to_numpy(dtype=bool)
-    shown = program.astype({"penerima_unik": "object", "nilai_total": "object"})
-    shown.loc[small, "penerima_unik"] = f"<{min_cell}"
-    for column in ("capaian_penerima_persen", "nilai_total", "serapan_anggaran_persen", "capaian_serapan_persen"):
-        shown.loc[small, column] = np.nan
-    return shown
-
-
-def _predikat_css(value: object) -> str:
-    colours = PREDIKAT_COLOURS.get(value if isinstance(value, str) else "")
-    return f"background-color: {colours[0]}; color: {colours[1]}" if colours else ""
-
-
-def _status_css(value: object) -> str:
-    colour = _STATUS_COLOURS.get(value if isinstance(value, str) else "")
-    return f"color: {colour}; font-weight: bold" if colour else ""
-
-
-def style_table(table: pd.DataFrame) -> Styler:
-    """Styler for the notebook: predikat cells coloured by band, numbers the Indonesian way, no index."""
-    numeric = [c for c in table.columns if c != "tahun" and (pd.api.types.is_numeric_dtype(table[c])
-                                                             or c in ("penerima_unik", "nilai_total"))]
-    styler = table.style.hide(axis="index").format(escape="html")
-    styler = styler.relabel_index([c.replace("_", " ") for c in table.columns], axis="columns")
-    for column in numeric:
-        styler = styler.format(lambda v, fixed=_is_percent(column): html.escape(format_id(v, fixed)), subset=[column])
-    marked = [c for c in table.columns if c.startswith("predikat")]
-    if marked:
-        styler = styler.map(_predikat_css, subset=marked)
-    if "status_jalur" in table.columns:
-        styler = styler.map(_status_css, subset=["status_jalur"])
-    return styler
-
-
-def _names(values: Iterable[str], limit: int = 6) -> str:
-    items = list(values)
-    shown = ", ".join(items[:limit])
-    return f"{shown}, dan {len(items) - limit} lainnya" if len(items) > limit else shown
-
-
-def summary_markdown(evaluation: Evaluation) -> str:
-    """A short Bahasa Indonesia narrative of the evaluation, computed from its tables."""
-    year = _year_of(evaluation.period)
-    lines = []
-    months = ", ".join(month_label(m) for m in evaluation.months)
-    lines.append(f"- Data olahan tahun berjalan: **{months}**; penduduk kota {year}: "
-                 f"{format_id(evaluation.penduduk_kota)} jiwa (dasar penerima per 1.000 penduduk).")
-    if evaluation.missing_months:
-        lines.append(f"- Bulan tanpa data olahan (tidak ikut dihitung): "
-                     f"{', '.join(month_label(m) for m in evaluation.missing_months)}.")
-    now = evaluation.rpjmd.loc[evaluation.rpjmd["tahun"] == year]
-    rated = now.loc[now["predikat"] != ""]
-    counts = rated["predikat"].value_counts()
-    bands = ", ".join(f"{counts[label]} {label}" for label in PREDIKAT_LABELS if label in counts)
-    lines.append(f"- Indikator RPJMD tahun {year}: {len(rated)} dari {len(now)} dapat dinilai"
-                 + (f" ({bands})" if bands else "") + ".")
-    empty = now.loc[now["predikat"] == "", "indikator"]
-    if len(empty):
-        lines.append(f"- Belum dapat dinilai (target atau realisasi {year} belum ada): {_names(empty)}.")
-    partial = evaluation.tren_rpjmd.loc[(evaluation.tren_rpjmd["tahun"] == year)
-                                        & (evaluation.tren_rpjmd["realisasi_sementara"] == "ya"), "kode_indikator"]
-    low = rated.loc[rated["predikat"].isin(["Rendah", "Sangat Rendah"])]
-    if len(low):
-        names = low["indikator"].where(~low["kode_indikator"].isin(partial), low["indikator"] + " (sementara)")
-        lines.append(f"- Capaian rendah tahun {year}: {_names(names)}.")
-    status = indicator_status(evaluation.tren_rpjmd)
-    for label, verb in ((SESUAI_JALUR, "**Sesuai jalur** menuju target"),
-                        (TIDAK_SESUAI_JALUR, "**Tidak sesuai jalur** menuju target"),
-                        (DATA_KURANG, "Data belum cukup untuk menilai jalur menuju target")):
-        names = status.loc[status["status_jalur"] == label, "indikator"]
-        if len(names):
-            lines.append(f"- {verb} {RPJMD_FINAL_YEAR}: {_names(names)}.")
-    program = evaluation.program
-    no_data = program.loc[program["penerima_unik"].isna()]
-    if len(no_data):
-        lines.append(f"- OPD yang belum mengirim data tahun ini: {_names(sorted(no_data['opd'].unique()))} "
-                     f"({len(no_data)} program belum dapat dinilai).")
-    weak = program.loc[program["predikat_penerima"] == "Sangat Rendah", "nama_bantuan"]
-    if len(weak):
-        lines.append(f"- Program dengan capaian penerima Sangat Rendah (di bawah 51% target setahun): "
-                     f"{_names(weak)}.")
-    behind = program.loc[program["predikat_serapan"].isin(["Rendah", "Sangat Rendah"]), "nama_bantuan"]
-    if len(behind):
-        lines.append(f"- Serapan anggaran tertinggal dari porsi {format_id(program['target_serapan_persen'].iloc[0], True)}% "
-                     f"tahun berjalan: {_names(behind)}.")
-    return "\n".join(lines)
-
-
-def reference_note(ref: ReferenceData) -> str:
-    """A footnote saying which reference tables are the bundled (illustrative or estimated) defaults."""
-    sources = getattr(ref, "sources", {}) or {}
-    bundled = [name for name in ("rpjmd_indikator", "rpjmd_realisasi", "program_bantuan", "penduduk")
-               if sources.get(name) == "bawaan"]
-    if not bundled:
-        return ""
-    return (f"Catatan: tabel {', '.join(bundled)} memakai data bawaan workbook. Target RPJMD dan katalog bantuan "
-            f"bawaan bersifat ilustratif dan jumlah penduduk per kelurahan adalah perkiraan; ganti dengan data "
-            f"resmi di folder reference/ agar evaluasi ini dapat dipakai.")

@@ -12,8 +12,12 @@ import pandas as pd
 import pytest
 
 from kmc_analysis import evaluation as ev
+from kmc_analysis import evaluation_charts, evaluation_display
 from kmc_analysis.errors import InputError, ReferenceDataError
+from kmc_analysis.formatting import format_id
 from kmc_analysis.paths import run_paths
+from kmc_analysis.reference import POLARITAS
+from kmc_analysis.year_to_date import load_year_to_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evaluation"
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "03_rpjmd_evaluation.ipynb"
@@ -107,7 +111,7 @@ def ref():
 
 
 def year_to_date(tmp_path, processed, period=PERIOD):
-    return ev.load_year_to_date(run_paths(period, tmp_path / "raw", processed, tmp_path / "reports"))
+    return load_year_to_date(run_paths(period, tmp_path / "raw", processed, tmp_path / "reports"))
 
 
 # --- capaian and predikat ------------------------------------------------------------------
@@ -147,7 +151,7 @@ def test_predikat_at_every_boundary(value, expected):
     (np.nan, np.nan),
 ])
 def test_missing_or_zero_leaves_capaian_and_predikat_empty(realisasi, target):
-    for polaritas in ev.POLARITAS:
+    for polaritas in POLARITAS:
         rated = ev.evaluate([realisasi], [target], polaritas)
         assert math.isnan(rated["capaian_persen"].iloc[0])
         assert rated["predikat"].iloc[0] == ""
@@ -342,7 +346,7 @@ def test_written_tables_are_deterministic_and_leave_missing_values_empty(tmp_pat
 
 def test_small_program_counts_are_masked_for_publication(tmp_path, processed, ref):
     program = ev.program_table(ref["program_bantuan"], year_to_date(tmp_path, processed))
-    shown = ev.mask_program_counts(program, min_cell=4).set_index("kode_bantuan")
+    shown = evaluation_display.mask_program_counts(program, min_cell=4).set_index("kode_bantuan")
     assert shown.loc["KMC-001", "penerima_unik"] == "<4"           # 3 persons
     assert pd.isna(shown.loc["KMC-001", "capaian_penerima_persen"]) and pd.isna(shown.loc["KMC-001", "nilai_total"])
     assert shown.loc["KMC-004", "penerima_unik"] == 4             # at min_cell: shown
@@ -354,7 +358,7 @@ def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref)
     ytd = year_to_date(tmp_path, processed)
     result = ev.evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"], ytd,
                                 sorted(set(OPD_OF.values())), 184_547)
-    text = ev.summary_markdown(result)
+    text = evaluation_display.summary_markdown(result)
     assert "Bulan tanpa data olahan (tidak ikut dihitung): Feb 2024." in text
     assert "**Sesuai jalur** menuju target 2026: Persentase penduduk miskin." in text
     assert "Jumlah penerima manfaat KMC (sementara)" in text      # a March count rated Rendah, marked provisional
@@ -363,10 +367,10 @@ def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref)
 
 
 def test_format_id():
-    assert ev.format_id(1234567) == "1.234.567"
-    assert ev.format_id(7.87) == "7,87"
-    assert ev.format_id(91.0, fixed=True) == "91,00"
-    assert ev.format_id(float("nan")) == "–" and ev.format_id(pd.NA) == "–" and ev.format_id("<5") == "<5"
+    assert format_id(1234567) == "1.234.567"
+    assert format_id(7.87) == "7,87"
+    assert format_id(91.0, fixed=True) == "91,00"
+    assert format_id(float("nan")) == "–" and format_id(pd.NA) == "–" and format_id("<5") == "<5"
 
 
 # --- the notebook ----------------------------------------------------------------------------------
@@ -396,7 +400,7 @@ def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
     )
     for name in ev.OUTPUT_FILES:
         assert (processed / PERIOD / name).is_file()
-    for name in (ev.CHART_RPJMD, ev.CHART_BULANAN):
+    for name in (evaluation_charts.CHART_RPJMD, evaluation_charts.CHART_BULANAN):
         assert (tmp_path / "reports" / PERIOD / name).stat().st_size > 10_000
     text = out.read_text()
     assert "Invarian tahap 3 terpenuhi." in text

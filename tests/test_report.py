@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis import report
+from kmc_analysis import formatting, periods, report, report_data, report_html, report_tables
 from kmc_analysis.disclosure import scan_for_personal_data
 from kmc_analysis.evaluation import predikat
 from kmc_analysis.paths import run_paths
@@ -223,15 +223,15 @@ def built(tmp_path_factory):
 # --- formatting ------------------------------------------------------------------------
 
 def test_indonesian_number_formats():
-    assert report.format_rupiah(1234567) == "Rp1.234.567"
-    assert report.format_percent(12.345) == "12,35%"
-    assert report.format_percent(None) == "–"
-    assert report.format_smart(182293) == "182.293"
-    assert report.format_smart(78.93) == "78,93"
-    assert report.format_rupiah_words(1_234_567_890) == "Rp1,23 miliar"
-    assert report.period_in_words("2024-03") == "Maret 2024"
-    assert report.previous_period("2024-01") == "2023-12"
-    assert report.date_in_words("2024-03-04T10:00:00") == "4 Maret 2024"
+    assert formatting.format_rupiah(1234567) == "Rp1.234.567"
+    assert formatting.format_percent(12.345) == "12,35%"
+    assert formatting.format_percent(None) == "–"
+    assert formatting.format_smart(182293) == "182.293"
+    assert formatting.format_smart(78.93) == "78,93"
+    assert formatting.format_rupiah_words(1_234_567_890) == "Rp1,23 miliar"
+    assert periods.period_in_words("2024-03") == "Maret 2024"
+    assert periods.previous_period("2024-01") == "2023-12"
+    assert formatting.date_in_words("2024-03-04T10:00:00") == "4 Maret 2024"
 
 
 # --- the built report --------------------------------------------------------------------
@@ -264,7 +264,7 @@ def test_scan_finds_planted_leaks(built, tmp_path):
 def test_html_is_self_contained(built):
     _, result, _ = built
     html = result.html.read_text(encoding="utf-8")
-    assert report.external_references(html) == []
+    assert report_html.external_references(html) == []
     assert "<script" not in html.lower() and "<link" not in html.lower()
     assert html.count("data:image/png;base64,") == 2
     assert not re.search(r"(?<!\d)\d{16}(?!\d)", html)
@@ -285,7 +285,7 @@ def test_html_reads_as_a_report(built):
 
 def test_small_kelurahan_is_suppressed(built):
     _, result, _ = built
-    table = report.build_tables(report.load_processed(result.html.parents[2] / "processed" / "2024-03"), 5)
+    table = report_tables.build_tables(report_data.load_processed(result.html.parents[2] / "processed" / "2024-03"), 5)
     kel = table["rekap_kelurahan"]
     names = [c.name for c in kel.columns]
     ganjar = next(r for r in kel.rows if r.cells[names.index("kelurahan")].text == "Ganjar Agung")

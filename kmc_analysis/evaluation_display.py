@@ -1,0 +1,153 @@
+"""What a planner reads in the stage 3 notebook: styled tables, the summary and the notes.
+
+Nothing here computes an evaluation: the tables come from :mod:`kmc_analysis.evaluation`
+and are only masked for publication (:func:`mask_program_counts`), styled
+(:func:`style_table`) or summarised in Bahasa Indonesia (:func:`summary_markdown`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from kmc_analysis.disclosure import small_count_mask
+from kmc_analysis.evaluation import (
+    DATA_KURANG,
+    PREDIKAT_LABELS,
+    RPJMD_FINAL_YEAR,
+    SESUAI_JALUR,
+    TIDAK_SESUAI_JALUR,
+    Evaluation,
+    indicator_status,
+    is_percent_column,
+)
+from kmc_analysis.evaluation_charts import STATUS_COLOURS
+from kmc_analysis.formatting import format_id, month_label
+from kmc_analysis.reference import ReferenceData
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+#: Background and text colour of each predikat in styled tables.
+PREDIKAT_COLOURS: dict[str, tuple[str, str]] = {
+    "Sangat Tinggi": ("#1a7837", "#ffffff"),
+    "Tinggi": ("#a6dba0", "#000000"),
+    "Sedang": ("#fee08b", "#000000"),
+    "Rendah": ("#fdae61", "#000000"),
+    "Sangat Rendah": ("#d73027", "#ffffff"),
+}
+
+
+def mask_program_counts(program: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """evaluasi_program for publication: penerima 1..min_cell-1 shown as ``<min_cell``.
+
+    A program can be local (paid through one kecamatan office), so its count is treated
+    as below city level. The columns that would give the count back (capaian, nilai,
+    serapan) are blanked on those rows; predikat stays (it only gives a range).
+    """
+    small = small_count_mask(program["penerima_unik"], min_cell).fillna(False).to_numpy(dtype=bool)
+    shown = program.astype({"penerima_unik": "object", "nilai_total": "object"})
+    shown.loc[small, "penerima_unik"] = f"<{min_cell}"
+    for column in ("capaian_penerima_persen", "nilai_total", "serapan_anggaran_persen", "capaian_serapan_persen"):
+        shown.loc[small, column] = np.nan
+    return shown
+
+
+def _predikat_css(value: object) -> str:
+    """CSS of a predikat cell: its band's background and text colour."""
+    colours = PREDIKAT_COLOURS.get(value if isinstance(value, str) else "")
+    return f"background-color: {colours[0]}; color: {colours[1]}" if colours else ""
+
+
+def _status_css(value: object) -> str:
+    """CSS of a status_jalur cell: its colour, bold."""
+    colour = STATUS_COLOURS.get(value if isinstance(value, str) else "")
+    return f"color: {colour}; font-weight: bold" if colour else ""
+
+
+def style_table(table: pd.DataFrame) -> Styler:
+    """Styler for the notebook: predikat cells coloured by band, numbers the Indonesian way, no index."""
+    numeric = [c for c in table.columns if c != "tahun" and (pd.api.types.is_numeric_dtype(table[c])
+                                                             or c in ("penerima_unik", "nilai_total"))]
+    styler = table.style.hide(axis="index").format(escape="html")
+    styler = styler.relabel_index([c.replace("_", " ") for c in table.columns], axis="columns")
+    for column in numeric:
+        styler = styler.format(lambda v, fixed=is_percent_column(column): html.escape(format_id(v, fixed)),
+                               subset=[column])
+    marked = [c for c in table.columns if c.startswith("predikat")]
+    if marked:
+        styler = styler.map(_predikat_css, subset=marked)
+    if "status_jalur" in table.columns:
+        styler = styler.map(_status_css, subset=["status_jalur"])
+    return styler
+
+
+def _names(values: Iterable[str], limit: int = 6) -> str:
+    """Join names with commas, the ones past ``limit`` counted (``a, b, dan 3 lainnya``)."""
+    items = list(values)
+    shown = ", ".join(items[:limit])
+    return f"{shown}, dan {len(items) - limit} lainnya" if len(items) > limit else shown
+
+
+def summary_markdown(evaluation: Evaluation) -> str:
+    """A short Bahasa Indonesia narrative of the evaluation, computed from its tables."""
+    year = int(evaluation.period[:4])
+    lines = []
+    months = ", ".join(month_label(m) for m in evaluation.months)
+    lines.append(f"- Data olahan tahun berjalan: **{months}**; penduduk kota {year}: "
+                 f"{format_id(evaluation.penduduk_kota)} jiwa (dasar penerima per 1.000 penduduk).")
+    if evaluation.missing_months:
+        lines.append(f"- Bulan tanpa data olahan (tidak ikut dihitung): "
+                     f"{', '.join(month_label(m) for m in evaluation.missing_months)}.")
+    now = evaluation.rpjmd.loc[evaluation.rpjmd["tahun"] == year]
+    rated = now.loc[now["predikat"] != ""]
+    counts = rated["predikat"].value_counts()
+    bands = ", ".join(f"{counts[label]} {label}" for label in PREDIKAT_LABELS if label in counts)
+    lines.append(f"- Indikator RPJMD tahun {year}: {len(rated)} dari {len(now)} dapat dinilai"
+                 + (f" ({bands})" if bands else "") + ".")
+    empty = now.loc[now["predikat"] == "", "indikator"]
+    if len(empty):
+        lines.append(f"- Belum dapat dinilai (target atau realisasi {year} belum ada): {_names(empty)}.")
+    partial = evaluation.tren_rpjmd.loc[(evaluation.tren_rpjmd["tahun"] == year)
+                                        & (evaluation.tren_rpjmd["realisasi_sementara"] == "ya"), "kode_indikator"]
+    low = rated.loc[rated["predikat"].isin(["Rendah", "Sangat Rendah"])]
+    if len(low):
+        names = low["indikator"].where(~low["kode_indikator"].isin(partial), low["indikator"] + " (sementara)")
+        lines.append(f"- Capaian rendah tahun {year}: {_names(names)}.")
+    status = indicator_status(evaluation.tren_rpjmd)
+    for label, verb in ((SESUAI_JALUR, "**Sesuai jalur** menuju target"),
+                        (TIDAK_SESUAI_JALUR, "**Tidak sesuai jalur** menuju target"),
+                        (DATA_KURANG, "Data belum cukup untuk menilai jalur menuju target")):
+        names = status.loc[status["status_jalur"] == label, "indikator"]
+        if len(names):
+            lines.append(f"- {verb} {RPJMD_FINAL_YEAR}: {_names(names)}.")
+    program = evaluation.program
+    no_data = program.loc[program["penerima_unik"].isna()]
+    if len(no_data):
+        lines.append(f"- OPD yang belum mengirim data tahun ini: {_names(sorted(no_data['opd'].unique()))} "
+                     f"({len(no_data)} program belum dapat dinilai).")
+    weak = program.loc[program["predikat_penerima"] == "Sangat Rendah", "nama_bantuan"]
+    if len(weak):
+        lines.append(f"- Program dengan capaian penerima Sangat Rendah (di bawah 51% target setahun): "
+                     f"{_names(weak)}.")
+    behind = program.loc[program["predikat_serapan"].isin(["Rendah", "Sangat Rendah"]), "nama_bantuan"]
+    if len(behind):
+        lines.append(f"- Serapan anggaran tertinggal dari porsi {format_id(program['target_serapan_persen'].iloc[0], True)}% "
+                     f"tahun berjalan: {_names(behind)}.")
+    return "\n".join(lines)
+
+
+def reference_note(ref: ReferenceData) -> str:
+    """A footnote saying which reference tables are the bundled (illustrative or estimated) defaults."""
+    sources = getattr(ref, "sources", {}) or {}
+    bundled = [name for name in ("rpjmd_indikator", "rpjmd_realisasi", "program_bantuan", "penduduk")
+               if sources.get(name) == "bawaan"]
+    if not bundled:
+        return ""
+    return (f"Catatan: tabel {', '.join(bundled)} memakai data bawaan workbook. Target RPJMD dan katalog bantuan "
+            f"bawaan bersifat ilustratif dan jumlah penduduk per kelurahan adalah perkiraan; ganti dengan data "
+            f"resmi di folder reference/ agar evaluasi ini dapat dipakai.")

@@ -1,0 +1,111 @@
+"""Numbers, money, percentages and dates as Bahasa Indonesia display text.
+
+Thousands take a dot and decimals a comma (``1.234.567``, ``12,34``), built on
+:func:`kmc_analysis.disclosure.format_number`; a missing value shows
+:data:`~kmc_analysis.disclosure.MISSING_MARK` (``–``). Used by the report's HTML and
+workbook, the report's narrative and the stage 3 notebook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+
+from kmc_analysis.disclosure import MISSING_MARK, format_number
+from kmc_analysis.periods import NAMA_BULAN
+
+
+def is_missing(value) -> bool:
+    """True for None, NA and NaN."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def date_in_words(value: str | None) -> str:
+    """Return an ISO date or timestamp as ``4 Maret 2024``; empty text if it cannot be read."""
+    if not value:
+        return ""
+    stamp = pd.to_datetime(str(value), errors="coerce", utc=False)
+    if pd.isna(stamp):
+        return ""
+    return f"{stamp.day} {NAMA_BULAN[stamp.month - 1]} {stamp.year}"
+
+
+def month_label(month: str) -> str:
+    """``2024-03`` -> ``Mar 2024`` (Bahasa Indonesia month abbreviation)."""
+    return f"{NAMA_BULAN[int(month[5:7]) - 1][:3]} {month[:4]}"
+
+
+def format_id(value: object, fixed: bool = False) -> str:
+    """A number the Indonesian way: 1.234.567, 7,87 or (``fixed``) 91,00; text as is; missing as "–".
+
+    Without ``fixed`` a fraction keeps up to 6 decimals, trailing zeros dropped.
+    """
+    if isinstance(value, str):
+        return value
+    if is_missing(value):
+        return MISSING_MARK
+    number = float(value)
+    if fixed:
+        return format_number(number, 2)
+    if number == round(number):
+        return format_number(number, 0)
+    return format_number(number, 6).rstrip("0")
+
+
+def format_rupiah(value) -> str:
+    """Format Rupiah as ``Rp1.234.567``; missing gives ``–``."""
+    if is_missing(value):
+        return MISSING_MARK
+    text = format_number(round(float(value)), 0)
+    return f"-Rp{text[1:]}" if text.startswith("-") else f"Rp{text}"
+
+
+def format_percent(value, decimals: int = 2) -> str:
+    """Format a percentage given in percent units as ``12,34%``; missing gives ``–``."""
+    if is_missing(value):
+        return MISSING_MARK
+    return f"{format_number(value, decimals)}%"
+
+
+def format_smart(value) -> str:
+    """Format a measure without decimals when it is whole, else with two (``78,93``)."""
+    if is_missing(value):
+        return MISSING_MARK
+    number = float(value)
+    if number == round(number):
+        return format_number(number, 0)
+    return format_number(number, 3 if abs(number) < 1 else 2)
+
+
+def format_rupiah_words(value) -> str:
+    """Format a large Rupiah amount in words: ``Rp1,23 miliar``, ``Rp456,7 juta``."""
+    if is_missing(value):
+        return MISSING_MARK
+    v = float(value)
+    for size, word in ((1e12, "triliun"), (1e9, "miliar"), (1e6, "juta")):
+        if abs(v) >= size:
+            return f"Rp{format_number(v / size, 2)} {word}"
+    return format_rupiah(v)
+
+
+def formatter_for(kind: str) -> Callable[[object], str]:
+    """Return the display formatter of a column kind (see ``display_table.column_kind``)."""
+    return {
+        "rupiah": format_rupiah,
+        "pct": format_percent,
+        "rate": lambda v: format_number(v, 2),
+        "dec": format_smart,
+        "int": lambda v: format_number(v, 0),
+    }.get(kind, lambda v: "" if is_missing(v) else str(v))
+
+
+def slug(text: str) -> str:
+    """Return a CSS-safe lower-case slug of a label (``Sangat Tinggi`` -> ``sangat-tinggi``)."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")

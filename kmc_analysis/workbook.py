@@ -1,0 +1,266 @@
+"""Write the report workbook (laporan_kmc_YYYY-MM.xlsx) with openpyxl.
+
+Sheets: Ringkasan (headline figures), one formatted sheet per report table in
+:data:`XLSX_ORDER`, and Catatan (sources, formulas, data protection). Cells keep their
+numbers (Rupiah and percent formats), suppressed cells their marks as text; every sheet
+prints as landscape A4 fitted to the page width.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from kmc_analysis.disclosure import HIDDEN_MARK
+from kmc_analysis.display_table import Table
+from kmc_analysis.evaluation import PREDIKAT_RANGES
+from kmc_analysis.formatting import is_missing, slug
+
+#: Sheet order of the report tables, after Ringkasan.
+XLSX_ORDER = ["rekap_kecamatan", "rekap_kelurahan", "perubahan_kecamatan", "rekap_opd", "rekap_program",
+              "evaluasi_rpjmd_xlsx", "evaluasi_program", "evaluasi_opd", "tren_rpjmd_xlsx", "tren_bulanan",
+              "rekap_tumpang_tindih", "kombinasi_program", "karantina_alasan", "karantina_berkas"]
+
+_XLSX_FORMATS = {"int": "#,##0", "rupiah": '"Rp"#,##0', "pct": "0.00%", "dec": "#,##0", "rate": "#,##0.00"}
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_value(value: Any, kind: str) -> Any:
+    """Convert a raw cell value to what Excel stores (percent as a fraction, text cleaned)."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str) and kind in ("int", "rupiah", "pct", "dec", "rate"):
+        try:
+            float(value)
+        except ValueError:
+            return _ILLEGAL.sub("", value)  # a label in a number column (the total row)
+    if kind in ("int", "rupiah"):
+        return int(round(float(value)))
+    if kind == "pct":
+        return round(float(value) / 100, 8)
+    if kind in ("dec", "rate"):
+        return round(float(value), 6)
+    return _ILLEGAL.sub("", str(value))
+
+
+def _lines(text: str, width: float) -> int:
+    """Estimate how many lines a wrapped cell of ``width`` characters needs."""
+    return max(1, sum(math.ceil(max(len(part), 1) / max(width * 1.1, 1)) for part in str(text).split("\n")))
+
+
+class _Sheets:
+    """Shared styles and page setup of the report workbook (openpyxl)."""
+
+    NAVY = "1F3A5F"
+    FONT = "Arial"
+    LINE = 13.0  # points per line of 10 pt text
+    FILLS = {"sangat-tinggi": "1B7837", "tinggi": "5AAE61", "sedang": "F1C232", "rendah": "E08214",
+             "sangat-rendah": "C0392B", "sesuai-jalur": "5AAE61", "tidak-sesuai-jalur": "C0392B",
+             "data-kurang": "BBBBBB"}
+
+    def __init__(self, periode: str):
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        self.Alignment, self.Font, self.PatternFill = Alignment, Font, PatternFill
+        thin = Side(style="thin", color="B7C3D0")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.periode = periode
+        self.wb = Workbook()
+        self.wb.properties.title = f"Laporan Evaluasi KMC {periode}"
+        self.wb.properties.creator = "Bappeda Kota Metro (kmc_analysis)"
+        self.first = True
+
+    def font(self, **kw):
+        """An Arial font (10 pt unless given)."""
+        kw.setdefault("size", 10)
+        return self.Font(name=self.FONT, **kw)
+
+    def sheet(self, name: str, title: str):
+        """Create a sheet with its title block (rows 1-2); the header row is row 4."""
+        if self.first:
+            ws, self.first = self.wb.active, False
+            ws.title = name[:31]
+        else:
+            ws = self.wb.create_sheet(name[:31])
+        ws["A1"] = title
+        ws["A1"].font = self.font(bold=True, size=13, color=self.NAVY)
+        ws["A2"] = f"Pemerintah Kota Metro – Badan Perencanaan Pembangunan Daerah – Periode {self.periode}"
+        ws["A2"].font = self.font(italic=True, color="555555")
+        return ws
+
+    def header(self, ws, row: int, labels: list[str], widths: list[float]) -> None:
+        """Write a header row: white on navy, wrapped, tall enough for its longest label."""
+        for j, label in enumerate(labels, start=1):
+            c = ws.cell(row=row, column=j, value=label)
+            c.font = self.font(bold=True, color="FFFFFF")
+            c.fill = self.PatternFill("solid", fgColor=self.NAVY)
+            c.border = self.border
+            c.alignment = self.Alignment(wrap_text=True, vertical="center", horizontal="center")
+        lines = max(_lines(label, w) for label, w in zip(labels, widths))
+        ws.row_dimensions[row].height = self.LINE * lines + 4
+
+    def notes(self, ws, row: int, notes: list[str], ncols: int, width: float) -> int:
+        """Write notes below a table, each merged across the table and wrapped; return the next row."""
+        from openpyxl.utils import get_column_letter
+
+        for note in notes:
+            c = ws.cell(row=row, column=1, value=note)
+            c.font = self.font(italic=True, size=9)
+            c.alignment = self.Alignment(wrap_text=True, vertical="top")
+            if ncols > 1:
+                ws.merge_cells(f"A{row}:{get_column_letter(ncols)}{row}")
+            ws.row_dimensions[row].height = 12 * _lines(note, width * 1.1) + 2
+            row += 1
+        return row
+
+    def finish(self, ws, header_row: int | None, widths: list[float]) -> None:
+        """Column widths, frozen header, print titles, landscape A4 fitted to the page width."""
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.properties import PageSetupProperties
+
+        for j, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = w
+        if header_row:
+            ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+            ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.page_margins.top = ws.page_margins.bottom = 0.75
+        ws.print_options.horizontalCentered = True
+        ws.oddHeader.left.text = f"Laporan Evaluasi KMC – {self.periode}"
+        ws.oddHeader.right.text = "&A"
+        ws.oddFooter.center.text = "Halaman &P dari &N"
+        ws.print_area = f"A1:{get_column_letter(max(len(widths), 1))}{ws.max_row}"
+
+    def table(self, table: Table) -> None:
+        """One sheet per table: typed cells with Rupiah / percent formats, suppressed cells as text."""
+        ws = self.sheet(table.sheet, table.title)
+        cols, rows = table.columns, [r for r in table.rows if r.kind != "group"]
+        widths = []
+        for j, col in enumerate(cols):
+            longest = max([len(str(r.cells[j].text)) for r in rows] + [4])
+            if col.numeric:
+                widths.append(float(min(max(longest + 3, 11), 22)))
+            else:
+                widths.append(float(min(max(longest + 2, 8), 48)))
+        header = 4
+        self.header(ws, header, [c.label for c in cols], widths)
+        r = header
+        total_fill = self.PatternFill("solid", fgColor="E3EAF2")
+        for row in rows:
+            r += 1
+            lines = 1
+            for j, (col, cell) in enumerate(zip(cols, row.cells), start=1):
+                c = ws.cell(row=r, column=j)
+                c.font = self.font()
+                if cell.hidden:
+                    c.value = cell.text
+                    c.alignment = self.Alignment(horizontal="right", vertical="top")
+                else:
+                    value = _xlsx_value(cell.value, col.kind)
+                    c.value = value
+                    if isinstance(value, str) and value.startswith("="):
+                        c.data_type = "s"  # text, never a formula
+                    if col.numeric and not isinstance(value, str):
+                        c.number_format = _XLSX_FORMATS[col.kind]
+                        if col.kind == "dec" and isinstance(value, float) and value != round(value):
+                            c.number_format = "#,##0.00" if abs(value) >= 1 else "0.000"
+                        c.alignment = self.Alignment(vertical="top")
+                    else:
+                        c.alignment = self.Alignment(wrap_text=True, vertical="top")
+                        lines = max(lines, _lines(cell.text, widths[j - 1]))
+                    key = slug(cell.text)
+                    if col.kind in ("predikat", "status") and key in self.FILLS:
+                        c.fill = self.PatternFill("solid", fgColor=self.FILLS[key])
+                        c.font = self.font(bold=True, color="000000" if key in ("sedang", "data-kurang") else "FFFFFF")
+                        c.alignment = self.Alignment(horizontal="center", vertical="top")
+                c.border = self.border
+                if row.kind == "total":
+                    c.font, c.fill = self.font(bold=True), total_fill
+            if lines > 1:
+                ws.row_dimensions[r].height = self.LINE * lines + 2
+        self.notes(ws, r + 2, table.notes, len(cols), sum(widths))
+        self.finish(ws, header, widths)
+
+    def save(self, path: Path) -> Path:
+        """Write the workbook."""
+        self.wb.save(path)
+        return path
+
+
+def write_workbook(tables: dict[str, Table], summary: dict, context: dict, path: Path) -> Path:
+    """Write the report workbook: Ringkasan, one formatted sheet per table, and Catatan."""
+    book = _Sheets(context["periode_teks"])
+    s = summary
+    ws = book.sheet("Ringkasan", f"Ringkasan Evaluasi Kartu Metro Ceria (KMC) – {context['periode_teks']}")
+    items = [
+        ("Penerima unik", s["penerima_unik"], "int", "orang, tingkat kota"),
+        ("Jumlah penyaluran", s["jumlah_penyaluran"], "int", "bantuan yang tersalur (baris diterima)"),
+        ("Nilai total bantuan", s["nilai_total"], "rupiah", ""),
+        ("Penerima per 1.000 penduduk", s["penerima_per_1000"], "rate", "jumlah penduduk: lihat sheet Catatan"),
+        ("Baris dibaca", s["baris_dibaca"], "int", ""),
+        ("Baris diterima", s["baris_diterima"], "int", ""),
+        ("Baris dikarantina", s["baris_karantina"], "int", "dikembalikan ke OPD (umpan balik)"),
+        ("Baris valid", s["persen_baris_valid"], "pct", "baris diterima / baris dibaca"),
+        ("OPD mengirim data", s["opd_mengirim"], "int", f"dari {s['opd_katalog']} OPD dalam katalog"),
+        ("Kelengkapan OPD", s["kelengkapan_opd_persen"], "pct", "OPD mengirim / OPD dalam katalog"),
+        ("Kelengkapan program", s["kelengkapan_program_persen"], "pct", "program terisi / program dalam katalog"),
+        ("Jenis bantuan tersalur", s["program_tersalur"], "int", f"dari {s['program_katalog']} dalam katalog"),
+        ("Berkas OPD diproses", s["berkas_masuk"], "int", ""),
+        ("Berkas/sheet ditolak", s["berkas_ditolak"], "int", "tidak dapat dibaca"),
+    ]
+    for label, count in (s.get("predikat_rpjmd") or {}).items():
+        items.append((f"Indikator RPJMD berpredikat {label}", count, "int", f"tahun {s['period'][:4]}"))
+    widths = [42.0, 20.0, 48.0]
+    book.header(ws, 4, ["Uraian", "Nilai", "Keterangan"], widths)
+    for i, (label, value, kind, note) in enumerate(items, start=5):
+        for j, v in enumerate((label, _xlsx_value(value, kind), note), start=1):
+            c = ws.cell(row=i, column=j, value=v)
+            c.font, c.border = book.font(), book.border
+            if j == 2:
+                c.number_format = _XLSX_FORMATS[kind]
+    legend = (f"Angka 1 sampai {context['min_cell'] - 1} orang di bawah tingkat kota ditampilkan sebagai "
+              f"{context['min_mark']}; tanda {HIDDEN_MARK} berarti disamarkan agar angka kecil tidak dapat dihitung "
+              "ulang dari total. Laporan ini tidak memuat nama, NIK, atau pseudonim penerima.")
+    book.notes(ws, 6 + len(items), [legend, f"Laporan lengkap dengan peta dan penjelasan: {context['file_html']}."],
+               3, sum(widths))
+    book.finish(ws, 4, widths)
+
+    for key in XLSX_ORDER:
+        if key in tables and tables[key].columns and tables[key].rows:
+            book.table(tables[key])
+
+    ws = book.sheet("Catatan", f"Catatan Metodologi – {context['periode_teks']}")
+    lines = [("Sumber data", True)]
+    lines += [(f"{r['data']}: {r['guna']}. Sumber: {r['sumber']}. Status: {r['status']}.", False)
+              for r in context["sources"]]
+    lines += [
+        ("", False), ("Rumus capaian dan predikat", True),
+        ("Capaian = realisasi / target x 100 untuk indikator positif; (2 x target - realisasi) / target x 100 untuk "
+         "indikator negatif (praktik Permendagri 86/2017). Target atau realisasi yang belum tersedia membuat capaian "
+         "dan predikat kosong, bukan nol.", False),
+        ("Predikat: " + "; ".join(f"{band} {label}" for band, label in PREDIKAT_RANGES) + ".", False),
+        ("", False), ("Perlindungan data pribadi", True),
+        (f"Angka 1 sampai {context['min_cell'] - 1} orang di bawah tingkat kota ditampilkan sebagai "
+         f"{context['min_mark']}; tanda {HIDDEN_MARK} menandai sel yang ikut disamarkan agar angka kecil tidak dapat "
+         "dihitung dari total, serta angka turunan (per 1.000 penduduk, nilai, capaian, predikat) dari sel yang "
+         "disamarkan.", False),
+        ("NIK diganti pseudonim dengan kunci rahasia (HMAC-SHA256) yang disimpan di luar repositori; laporan ini "
+         "tidak memuat nama, NIK, maupun pseudonim (UU 27/2022 tentang Pelindungan Data Pribadi).", False),
+    ]
+    for i, (text, bold) in enumerate(lines, start=4):
+        c = ws.cell(row=i, column=1, value=text)
+        c.font = book.font(bold=bold, color=book.NAVY if bold else "000000")
+        c.alignment = book.Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[i].height = book.LINE * _lines(text, 120) + 2
+    book.finish(ws, None, [120.0])
+    return book.save(path)
+
+

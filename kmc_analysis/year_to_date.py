@@ -1,0 +1,111 @@
+"""Read the stage 1 outputs of every processed month of a period's year, January to the period.
+
+Stage 3 evaluates the year to date: :func:`load_year_to_date` gathers, per processed month,
+the accepted rows (only bulan, id_penerima, kode_bantuan, opd, nominal: no name or NIK),
+the per-OPD row counts and the rows read / accepted / quarantined, and lists the months
+that have no processed data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kmc_analysis.errors import InputError, StageError
+from kmc_analysis.paths import RunPaths
+from kmc_analysis.periods import months_to_date
+
+_PENERIMA_USED = ["id_penerima", "kode_bantuan", "opd", "nominal"]
+_REKAP_USED = ["opd", "baris_dibaca", "baris_diterima", "baris_karantina"]
+_COUNT_KEYS = ["rows_read", "rows_accepted", "rows_quarantined"]
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    """Stage 1 outputs of every processed month of the period's year, January to the period.
+
+    ``penerima`` holds only bulan, id_penerima, kode_bantuan, opd, nominal (no name or NIK
+    is ever read here); ``rekap_opd`` bulan, opd, baris_dibaca, baris_diterima,
+    baris_karantina; ``counts`` bulan, rows_read, rows_accepted, rows_quarantined.
+    """
+
+    period: str
+    months: tuple[str, ...]
+    missing_months: tuple[str, ...]
+    penerima: pd.DataFrame
+    rekap_opd: pd.DataFrame
+    counts: pd.DataFrame
+
+    @property
+    def year(self) -> int:
+        """The period's year."""
+        return int(self.period[:4])
+
+    @property
+    def months_elapsed(self) -> int:
+        """Months of the year up to and including the period (processed or not)."""
+        return int(self.period[5:7])
+
+    def submitting_opds(self) -> set[str]:
+        """OPDs with at least one row read in the year (rekap_opd), or an accepted row."""
+        read = self.rekap_opd.groupby("opd")["baris_dibaca"].sum()
+        return set(read.index[read > 0]) | set(self.penerima["opd"].dropna())
+
+
+def _read_rekap_opd(path: Path) -> pd.DataFrame:
+    """Read a month's rekap_opd.csv, keeping the counts used here."""
+    frame = pd.read_csv(path, dtype={"opd": "str"})
+    missing = [c for c in _REKAP_USED if c not in frame.columns]
+    if missing:
+        raise StageError(f"{path} tidak memuat kolom {', '.join(missing)}: jalankan ulang tahap 1 untuk bulan itu.")
+    counts = frame[_REKAP_USED[1:]].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
+    return pd.concat([frame[["opd"]], counts], axis=1)
+
+
+def _month_counts(folder: Path, rekap: pd.DataFrame | None, accepted: int) -> dict[str, float]:
+    """Rows read / accepted / quarantined of a month: manifest, else rekap_opd, else the parquet."""
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        counts = json.loads(manifest.read_text(encoding="utf-8")).get("counts", {})
+        if all(k in counts for k in _COUNT_KEYS):
+            return {k: counts[k] for k in _COUNT_KEYS}
+    if rekap is not None:
+        return {"rows_read": rekap["baris_dibaca"].sum(), "rows_accepted": rekap["baris_diterima"].sum(),
+                "rows_quarantined": rekap["baris_karantina"].sum()}
+    return {"rows_read": pd.NA, "rows_accepted": accepted, "rows_quarantined": pd.NA}
+
+
+def load_year_to_date(paths: RunPaths) -> YearToDate:
+    """Read the processed months of the period's year up to the period; absent months are listed.
+
+    A month counts as processed when its folder holds ``penerima.parquet``. The period's
+    own month must be there (stage 1 writes it): else InputError.
+    """
+    penerima, rekap, counts, present, absent = [], [], [], [], []
+    for month in months_to_date(paths.period):
+        folder = paths.processed_for(month)
+        if not (folder / "penerima.parquet").is_file():
+            absent.append(month)
+            continue
+        present.append(month)
+        rows = pd.read_parquet(folder / "penerima.parquet", columns=_PENERIMA_USED)
+        penerima.append(rows.assign(bulan=month))
+        month_rekap = _read_rekap_opd(folder / "rekap_opd.csv") if (folder / "rekap_opd.csv").is_file() else None
+        if month_rekap is not None:
+            rekap.append(month_rekap.assign(bulan=month))
+        counts.append({"bulan": month, **_month_counts(folder, month_rekap, len(rows))})
+    if paths.period in absent:
+        raise InputError(
+            f"Data olahan bulan {paths.period} tidak ditemukan ({paths.processed_for(paths.period)}"
+            f"/penerima.parquet): jalankan tahap 1 (01_clean_opd_data) untuk periode ini dulu."
+        )
+    penerima_all = pd.concat(penerima, ignore_index=True)  # never empty: the period itself is there
+    rekap_all = (pd.concat(rekap, ignore_index=True) if rekap else
+                 pd.DataFrame({"bulan": pd.Series(dtype="str"), "opd": pd.Series(dtype="str"),
+                               **{c: pd.Series(dtype="int64") for c in _REKAP_USED[1:]}}))
+    counts_all = pd.DataFrame(counts, columns=["bulan", *_COUNT_KEYS]).astype({k: "Int64" for k in _COUNT_KEYS})
+    return YearToDate(paths.period, tuple(present), tuple(absent),
+                      penerima_all[["bulan", *_PENERIMA_USED]], rekap_all[["bulan", *_REKAP_USED]], counts_all)
