@@ -153,7 +153,7 @@ def _catch_up(options: RunOptions, month: str, say: Callable[[str], None]) -> No
         _publish(staged.processed, paths.processed_dir / month)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    say(f"[0] stage 1 for earlier month {month:<13} done in {time.perf_counter() - started:6.1f} s")
+    say(f"Earlier month {month} (for year-to-date figures): stage 1 done in {time.perf_counter() - started:.1f} s")
 
 
 def _execute(notebook: Path, output: Path, parameters: dict, options: RunOptions, paths: RunPaths) -> None:

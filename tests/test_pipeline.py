@@ -48,9 +48,10 @@ def workspace(tmp_path_factory):
 def test_run_succeeds_with_a_line_per_stage(workspace):
     root, _, result = workspace
     assert result.returncode == 0, result.stderr[-3000:]
-    stage_lines = [line for line in result.stderr.splitlines() if line.startswith("[")]
-    assert [line.split()[1] for line in stage_lines if not line.startswith("[0]")] == [
+    lines = result.stderr.splitlines()
+    assert [line.split()[1] for line in lines if line.startswith("[")] == [
         p.stem for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    assert sum(line.startswith("Earlier month 2024-0") for line in lines) == 2
     assert "Traceback" not in result.stderr
 
 
