@@ -6,6 +6,9 @@ import pandas as pd
 import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED_REFERENCE = SHARED / "reference"
+KELURAHAN_FILE = SHARED_REFERENCE / "batas" / "kota_metro_kelurahan.geojson"
+KECAMATAN_FILE = SHARED_REFERENCE / "batas" / "kota_metro_kecamatan.geojson"
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +39,12 @@ def programs():
         "opd": ["Dinas Pendidikan dan Kebudayaan", "Bagian Pemerintahan", "Dinas Sosial"],
         "kategori": ["beasiswa", "insentif", "santunan"],
     }, dtype="str")
+
+
+@pytest.fixture(scope="session")
+def metro_wilayah():
+    """The 22 kelurahan of Kota Metro from ../shared, with Kemendagri and BPS codes and spelling variants."""
+    path = SHARED_REFERENCE / "wilayah_kota_metro.csv"
+    if not path.exists():
+        pytest.skip("../shared/reference/wilayah_kota_metro.csv is absent")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -12,21 +12,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from conftest import KECAMATAN_FILE, KELURAHAN_FILE
 from kmc_analysis import geo
 from kmc_analysis.errors import BoundaryError
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
-KELURAHAN_FILE = SHARED / "batas" / "kota_metro_kelurahan.geojson"
-KECAMATAN_FILE = SHARED / "batas" / "kota_metro_kecamatan.geojson"
-
-
-@pytest.fixture(scope="module")
-def metro_wilayah():
-    """The 22 kelurahan of Kota Metro with Kemendagri and BPS codes and spelling variants."""
-    path = SHARED / "wilayah_kota_metro.csv"
-    if not path.exists():
-        pytest.skip("../shared/reference/wilayah_kota_metro.csv is absent")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,8 @@ import pyogrio
 import pytest
 from PIL import Image
 
+from conftest import KELURAHAN_FILE
 from kmc_analysis import coverage, geo, maps
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
-KELURAHAN_FILE = SHARED / "batas" / "kota_metro_kelurahan.geojson"
-
-
-@pytest.fixture(scope="module")
-def metro_wilayah():
-    path = SHARED / "wilayah_kota_metro.csv"
-    if not path.exists():
-        pytest.skip("../shared/reference/wilayah_kota_metro.csv is absent")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")
