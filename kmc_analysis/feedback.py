@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import re
-from concurrent.futures import Future, ProcessPoolExecutor
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kmc_analysis.errors import StageError
 from kmc_analysis.ingest import COLUMN_SYNONYMS
 from kmc_analysis.periods import period_in_words
 from kmc_analysis.quality import REASON_TEXT
@@ -24,6 +26,7 @@ TABLE_HEADER_ROW = 5
 BACKGROUND_FROM_ROWS = 5_000
 #: The helper's share of the rows: the caller has stage 1's other outputs to write first.
 HELPER_SHARE = 0.6
+HANDOVER_OPD = "__opd__"
 
 
 def feedback_file_name(opd: str) -> str:
@@ -54,29 +57,39 @@ class FeedbackJob:
     """Feedback workbooks being written: a helper process takes the largest OPDs, the caller the rest.
 
     Writing xlsx is slow in Python, so for months with many quarantined rows the work is
-    shared between two processes while stage 1 goes on with its other outputs. Small
-    months are written by the caller alone when it calls :meth:`finish`.
+    shared between two processes while stage 1 goes on with its other outputs. The helper
+    is a plain subprocess (``python -m kmc_analysis.feedback``) fed through a parquet file
+    in the output folder: a multiprocessing pool would hold up a Jupyter kernel's shutdown
+    by seconds. Small months are written by the caller alone when it calls :meth:`finish`.
     """
 
     def __init__(self, quarantined: pd.DataFrame, opd: pd.Series, period: str, out_dir: Path):
         self._args = (period, out_dir)
-        self._helper: Future | None = None
+        self._helper: subprocess.Popen | None = None
+        self._handover = out_dir.parent / f".umpan_balik_{os.getpid()}.parquet"
         opd = opd.set_axis(quarantined.index)
         to_helper = pd.Series(False, index=quarantined.index)
         rows_per_opd = opd.value_counts().sort_values(ascending=False, kind="stable")
         if len(quarantined) >= BACKGROUND_FROM_ROWS and len(rows_per_opd) > 1:
             before = rows_per_opd.cumsum().shift(fill_value=0)
             to_helper = opd.isin(rows_per_opd.index[before < HELPER_SHARE * len(quarantined)])
-            executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            self._helper = executor.submit(write_feedback, quarantined[to_helper], opd[to_helper], period, out_dir)
-            executor.shutdown(wait=False)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            quarantined[to_helper].assign(**{HANDOVER_OPD: opd[to_helper]}).to_parquet(self._handover)
+            self._helper = subprocess.Popen(
+                [sys.executable, "-m", "kmc_analysis.feedback", str(self._handover), period, str(out_dir)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._mine = (quarantined[~to_helper], opd[~to_helper])
 
     def finish(self) -> list[Path]:
         """Write the caller's share, wait for the helper, and return every path written (sorted)."""
         written = write_feedback(*self._mine, *self._args)
         if self._helper is not None:
-            written += self._helper.result()
+            out, err = self._helper.communicate()
+            self._handover.unlink(missing_ok=True)
+            if self._helper.returncode != 0:
+                raise StageError(f"Writing the feedback workbooks failed in the helper process: "
+                                 f"{err.strip().splitlines()[-1] if err.strip() else 'no message'}")
+            written += [Path(line) for line in out.splitlines() if line]
         return sorted(written)
 
 
@@ -124,3 +137,12 @@ def _styled(sheet, value, **style) -> WriteOnlyCell:
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
+
+
+if __name__ == "__main__":
+    # The helper process of FeedbackJob: HANDOVER.parquet PERIOD OUT_DIR; prints the paths written.
+    handover, handover_period, handover_out = sys.argv[1:4]
+    rows = pd.read_parquet(handover)
+    for written_path in write_feedback(rows.drop(columns=HANDOVER_OPD), rows[HANDOVER_OPD], handover_period,
+                                       Path(handover_out)):
+        print(written_path)

@@ -5,7 +5,6 @@ the project); every variant below is built from them in tmp_path.
 """
 
 import zipfile
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd

@@ -1,6 +1,5 @@
 """Coverage maps: classes, hatching of suppressed and missing areas, labels, PNG and GeoPackage files."""
 
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
