@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _floor import OUTPUT, time_empty_notebooks  # noqa: E402
+from _floor import OUTPUT, floor_empty_notebooks  # noqa: E402
 
 from kmc_analysis.pipeline import RunOptions, find_notebooks, run  # noqa: E402
 
@@ -49,7 +49,7 @@ def main() -> None:
         started = time.perf_counter()
         run(options)
         runs.append(time.perf_counter() - started)
-        floors.append(time_empty_notebooks(stages))
+        floors.append(floor_empty_notebooks(stages, tries=1))
     result = {
         "period": args.period, "stages": stages, "repeat": args.repeat,
         "run_s_median": round(statistics.median(runs), 2), "floor_s_median": round(statistics.median(floors), 2),

@@ -26,7 +26,7 @@ import papermill
 import pyarrow.csv
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _floor import OUTPUT, peak_child_memory_mb, time_empty_notebooks  # noqa: E402
+from _floor import OUTPUT, floor_empty_notebooks, peak_child_memory_mb  # noqa: E402
 
 from kmc_analysis.ingest import HEADER_LOOKUP, header_key  # noqa: E402
 from kmc_analysis.synth import synthesize  # noqa: E402
@@ -64,7 +64,7 @@ def measure(rows: int) -> dict:
         print(f"synthesised {rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     files = sorted((raw / "opd" / PERIOD).iterdir())
 
-    empty = time_empty_notebooks(1)
+    empty = floor_empty_notebooks(1)
     started = time.perf_counter()
     for path in files:
         if path.suffix == ".csv":

@@ -116,7 +116,9 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     opd = _attribute_opd(rows["sumber_file"], kode, programs)
 
     quarantined_mask = alasan.ne("")
-    accepted = _accepted_table(rows, nik, nama, places, kode, nominal, opd, wilayah)[~quarantined_mask]
+    keep = ~quarantined_mask
+    accepted = _accepted_table(rows[keep], nik[keep], nama[keep], places[keep], kode[keep], nominal[keep],
+                               opd[keep], wilayah)
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
     return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
                       opd[quarantined_mask].reset_index(drop=True), len(rows))
