@@ -148,8 +148,12 @@ def _catch_up(options: RunOptions, month: str, say: Callable[[str], None]) -> No
     try:
         staged = run_paths(month, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
         parameters = {"period": month, "catch_up_for": options.period, "skip_unreadable": options.skip_unreadable}
-        clean_month(staged, load_reference(paths.reference_dir), parameters=parameters,
-                    skip_unreadable=options.skip_unreadable)
+        try:
+            clean_month(staged, load_reference(paths.reference_dir), parameters=parameters,
+                        skip_unreadable=options.skip_unreadable)
+        except InputError as problem:
+            raise InputError(f"Earlier month {month} (needed for year-to-date figures), "
+                             f"{paths.opd_dir_for(month)}: {problem}") from None
         _publish(staged.processed, paths.processed_dir / month)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

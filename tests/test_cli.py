@@ -68,3 +68,14 @@ def test_module_entry_point_is_the_same_command():
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_module("kmc_analysis", run_name="__main__", alter_sys=True)
     assert exit_info.value.code == 2  # argparse: a command is required
+
+
+def test_bad_file_in_an_earlier_month_names_that_month(tmp_path, capsys):
+    raw = raw_dir_with(tmp_path, "comma_bom_utf8.csv")
+    january = raw / "opd" / "2024-01"
+    january.mkdir()
+    shutil.copy(FIXTURES / "corrupt.xlsx", january / "rusak.xlsx")
+    assert run_kmc(tmp_path, raw) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "Earlier month 2024-01" in last and "rusak.xlsx" in last
+    assert not (tmp_path / "proc" / "2024-01").exists()
