@@ -13,7 +13,7 @@ import pandas as pd
 
 from kmc_analysis import normalize as nz
 from kmc_analysis.errors import StageError
-from kmc_analysis.ingest import KNOWN_COLUMNS, PROVENANCE
+from kmc_analysis.ingest import PROVENANCE
 from kmc_analysis.places import PlaceIndex, resolve_places
 
 #: Quarantine reason codes, in the order a row lists them.
@@ -256,10 +256,3 @@ def reconcile(judged: JudgedRows, rekap_opd: pd.DataFrame) -> None:
         problems.append("a quarantined row has no reason")
     if problems:
         raise StageError("Reconciliation failed: " + "; ".join(problems) + ". This is a bug: please report it.")
-
-
-def original_columns(quarantined: pd.DataFrame) -> list[str]:
-    """The original-cell columns of a quarantine table, known columns first."""
-    fixed = [*PROVENANCE, "alasan"]
-    rest = [c for c in quarantined.columns if c not in fixed]
-    return [c for c in KNOWN_COLUMNS if c in rest] + [c for c in rest if c not in KNOWN_COLUMNS]
