@@ -19,10 +19,13 @@ import pandas as pd
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from kmc_analysis import synth
+from kmc_analysis import synth, synth_world
 from kmc_analysis.errors import InputError
 from kmc_analysis.reference import REFERENCE_FILES, load_reference
-from kmc_analysis.synth import HEADERS, JUMLAH_REASONS, REASONS, synthesize
+from kmc_analysis.synth import synthesize
+from kmc_analysis.synth_plan import HEADERS
+from kmc_analysis.synth_rows import REASONS
+from kmc_analysis.synth_truth import JUMLAH_REASONS
 
 PERIOD = "2024-03"
 
@@ -384,7 +387,7 @@ def test_a_user_catalogue_is_used(tmp_path, reference):
     sheets, _ = read_sheets(tmp_path / "opd" / PERIOD)
     codes = {str(r[s.column("kode_bantuan")]).upper() for s in sheets if s.column("kode_bantuan") is not None
              for r in s.rows.values() if not is_empty(r[s.column("kode_bantuan")]) and r[0] != "JUMLAH"}
-    assert codes and codes - set(few["kode_bantuan"]) <= set(synth._FOREIGN_CODES)
+    assert codes and codes - set(few["kode_bantuan"]) <= set(synth_world._FOREIGN_CODES)
     assert result.rows_written >= 400
 
 

@@ -1,0 +1,191 @@
+"""The rows of a synthetic month: who each program pays, how much and when, and which rows are defective.
+
+Each row carries its intended quarantine reasons as a bit mask over ``REASONS``, known
+from construction (``duplikat`` is added when the truth is built).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmc_analysis.synth_people import People
+from kmc_analysis.synth_plan import Plan
+from kmc_analysis.synth_world import World
+
+#: Share of rows given a defect (duplicates included; JUMLAH rows come on top).
+DEFECT_SHARE = 0.03
+
+#: Quarantine reason codes in contract order (CONTRACT 2.2). Kept here rather than
+#: imported from quality.py on purpose: truth must not inherit that module's mistakes.
+REASONS = (
+    "nik_kosong", "nik_format", "nik_tanggal", "nama_kosong", "wilayah_tidak_dikenal",
+    "program_tidak_dikenal", "nominal_tidak_valid", "duplikat",
+)
+#: Each reason's bit in a row's ``reasons`` mask.
+BIT = {reason: 1 << i for i, reason in enumerate(REASONS)}
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """Scramble uint64 values (the splitmix64 finaliser): a stable pseudo-random key per input."""
+    x = x.copy()
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+@dataclass
+class Rows:
+    """Every data row to write (except JUMLAH rows), as parallel arrays."""
+
+    person: np.ndarray
+    program: np.ndarray
+    sheet: np.ndarray
+    pos: np.ndarray          # sort key within the sheet
+    nik: np.ndarray          # the NIK written (nik_tanggal rows get a broken one)
+    nominal: np.ndarray
+    salur: np.ndarray        # datetime64[D]
+    reasons: np.ndarray      # bit mask of REASONS, known from construction (duplikat added later)
+    variant: np.ndarray      # which form of a defect a row gets (random integer)
+
+    def take(self, idx: np.ndarray) -> Rows:
+        """A copy of some rows (used for duplicates)."""
+        return Rows(**{k: getattr(self, k)[idx].copy() for k in self.__dataclass_fields__})
+
+    def extend(self, other: Rows) -> None:
+        """Append the rows of ``other`` (in place)."""
+        for k in self.__dataclass_fields__:
+            setattr(self, k, np.concatenate([getattr(self, k), getattr(other, k)]))
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def accepted_total(self, idx: np.ndarray) -> int:
+        """Sum of the nominal of rows ``idx`` whose nominal is valid (what a JUMLAH row shows)."""
+        return int(self.nominal[idx][(self.reasons[idx] & BIT["nominal_tidak_valid"]) == 0].sum())
+
+
+def draw_rows(world: World, plan: Plan, people: People, rng: np.random.Generator) -> Rows:
+    """Pick the recipients of every program and the payment of each one."""
+    programs = world.programs
+    kec_of_person = world.kel_kec[people.kel]
+    age = people.age_at(np.datetime64(f"{world.year}-{world.month:02d}-01"))
+    month_salt = world.year * 12 + world.month
+    person_parts, program_parts = [], []
+    for p in np.flatnonzero(plan.counts):
+        k = int(plan.counts[p])
+        fits = (age >= programs["age_lo"].iloc[p]) & (age <= programs["age_hi"].iloc[p])
+        home = int(programs["home_kec"].iloc[p])
+        if home >= 0:
+            fits &= kec_of_person == home
+        if programs["female_only"].iloc[p]:
+            fits &= people.female
+        # Each program ranks the city in a fixed order (a new one each month for one-off
+        # payments) and pays the first k, after a few drop out this month.
+        salt = zlib.crc32(str(programs["kode_bantuan"].iloc[p]).encode()) * 0x9E3779B97F4A7C15
+        salt += month_salt if programs["once"].iloc[p] else 0
+        rank = _mix(people.key ^ np.uint64(salt % 2**64))
+        pool = np.flatnonzero(fits & (rng.random(len(age)) >= 0.07))
+        if len(pool) < k:   # too few people of the right age: take anyone born
+            pool = np.flatnonzero(age >= 0)
+        chosen = pool[np.argsort(rank[pool], kind="stable")[:k]]
+        person_parts.append(chosen)
+        program_parts.append(np.full(k, p))
+    person = np.concatenate(person_parts)
+    program = np.concatenate(program_parts)
+    n = len(person)
+
+    sheet = plan.main_sheet[program].copy()
+    late = (plan.revisi_sheet[program] >= 0) & (rng.random(n) < 0.1)
+    sheet[late] = plan.revisi_sheet[program[late]]
+
+    factor = np.where(programs["once"].to_numpy()[program], 1.0,
+                      rng.choice([1.0, 0.5, 2.0, 3.0], size=n, p=[0.9, 0.03, 0.04, 0.03]))
+    nominal = (programs["nominal"].to_numpy()[program] * factor).astype(np.int64)
+
+    weekdays = [d for d in (np.datetime64(f"{world.year}-{world.month:02d}-01") + np.arange(31))
+                if d.astype("datetime64[M]") == np.datetime64(f"{world.year}-{world.month:02d}")
+                and dt.date.fromisoformat(str(d)).weekday() < 5]
+    pay_days = np.array(weekdays)
+    batch = rng.integers(len(pay_days) - 3, size=len(programs))       # each program pays in one or two batches
+    salur = pay_days[batch[program] + np.where(rng.random(n) < 0.7, 0, 2)]
+    salur = np.where(late, pay_days[-1], salur)
+
+    sorted_by_place = np.array([s.sorted_by_place for s in plan.sheets])[sheet]
+    pos = rng.random(n) + np.where(sorted_by_place, people.kel[person], 0)
+    return Rows(person=person, program=program, sheet=sheet, pos=pos.astype(float), nik=people.nik[person],
+                nominal=nominal, salur=salur, reasons=np.zeros(n, dtype=np.int64),
+                variant=rng.integers(0, 1 << 30, n))
+
+
+def spoil(plan: Plan, rows: Rows, rng: np.random.Generator, n_dups: int) -> None:
+    """Give about 3% of the rows the defects of real submissions, and add duplicate rows.
+
+    Rows chosen for a defect are distinct (person, program) pairs, so a defective row never
+    repeats the key of an accepted row; duplicates copy accepted rows; a few defective rows
+    of the revisi OPD come again, corrected, in its revisi file (accepted: the first
+    occurrence was quarantined, so the second is no duplicate).
+    """
+    n = len(rows)
+    wanted = max(round((DEFECT_SHARE * (n + n_dups)) - n_dups), 0)
+    wanted = min(max(wanted, 7 if n >= 40 else 0), n // 5)
+    defective = rng.choice(n, size=wanted, replace=False)
+    single = list(REASONS[:7])
+    weights = np.array([0.1, 0.2, 0.1, 0.1, 0.2, 0.1, 0.2])
+    first = np.array([*range(min(7, wanted))] + list(rng.choice(7, size=max(wanted - 7, 0), p=weights)), dtype=int)
+    rows.reasons[defective] = 1 << first
+    nik_reasons = BIT["nik_kosong"] | BIT["nik_format"] | BIT["nik_tanggal"]
+    for i in np.flatnonzero(rng.random(wanted) < 0.15):   # some rows with two defects
+        options = [r for r in single if not (BIT[r] & rows.reasons[defective[i]])
+                   and not (BIT[r] & nik_reasons and rows.reasons[defective[i]] & nik_reasons)]
+        rows.reasons[defective[i]] |= BIT[options[int(rng.integers(len(options)))]]
+    # nik_tanggal breaks the NIK itself (digits 7-12): day 00, 32-40 or 72+, or month 00 / 13+.
+    broken = np.flatnonzero(rows.reasons & BIT["nik_tanggal"])
+    if len(broken):
+        digits = rows.nik[broken].astype(str)
+        bad_day = np.array(["00", "35", "38", "75", "80"])[rng.integers(5, size=len(broken))]
+        bad_month = np.array(["00", "13", "15"])[rng.integers(3, size=len(broken))]
+        use_day = rng.random(len(broken)) < 0.5
+        fixed = [d[:6] + (bd if ud else d[6:8]) + (d[8:10] if ud else bm) + d[10:]
+                 for d, bd, bm, ud in zip(digits, bad_day, bad_month, use_day)]
+        rows.nik[broken] = np.array(fixed, dtype=np.int64)
+
+    copies = []
+    ok = np.flatnonzero(rows.reasons == 0)
+    if plan.revisi_opd is not None:
+        in_main = plan.main_sheet[rows.program] == rows.sheet
+        revisi_prog = plan.revisi_sheet[rows.program] >= 0
+        # corrected resubmissions: quarantined first in the main file, accepted in the revisi file
+        candidates = np.flatnonzero(in_main & revisi_prog & (rows.reasons == 0))
+        fixable = rng.choice(candidates, size=min(2, len(candidates)), replace=False)
+        rows.reasons[fixable] = np.where(rng.random(len(fixable)) < 0.5, BIT["nama_kosong"],
+                                         BIT["nominal_tidak_valid"])
+        corrected = rows.take(fixable)
+        corrected.reasons[:] = 0
+        corrected.sheet = plan.revisi_sheet[corrected.program]
+        corrected.pos = rng.random(len(fixable)) + 1e6
+        copies.append(corrected)
+        # the same person and program in the main file and again in the revisi file
+        across = np.flatnonzero(in_main & revisi_prog & (rows.reasons == 0))
+        n_across = min(max(1, n_dups // 3), len(across))
+        picked = rng.choice(across, size=n_across, replace=False)
+        repeat = rows.take(picked)
+        repeat.sheet = plan.revisi_sheet[repeat.program]
+        repeat.pos = rng.random(n_across) + 1e6
+        copies.append(repeat)
+        n_dups -= n_across + len(fixable)
+        ok = np.flatnonzero(rows.reasons == 0)
+    if n_dups > 0 and len(ok):
+        picked = rng.choice(ok, size=min(n_dups, len(ok)), replace=False)
+        repeat = rows.take(picked)
+        repeat.pos = repeat.pos + rng.uniform(0.01, 0.5, len(picked))   # a little further down the sheet
+        copies.append(repeat)
+    for c in copies:
+        c.variant = rng.integers(0, 1 << 30, len(c))
+        rows.extend(c)
