@@ -31,7 +31,7 @@ def time_empty_notebooks(count: int = 1) -> float:
         for number in range(count):
             papermill.execute_notebook(str(notebook), f"{scratch}/out{number}.ipynb", parameters={"period": "x"},
                                        kernel_name="python3", progress_bar=False,
-                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         return time.perf_counter() - started
 
 

@@ -77,7 +77,7 @@ def measure(rows: int) -> dict:
     started = time.perf_counter()
     papermill.execute_notebook(
         str(NOTEBOOK), str(OUTPUT / f"stage1_{rows}.ipynb"), kernel_name="python3", progress_bar=False,
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         parameters={"period": PERIOD, "raw_dir": str(raw), "processed_dir": str(processed),
                     "reports_dir": str(OUTPUT / "reports"), "staging_dir": ""},
     )

@@ -169,8 +169,9 @@ def _execute(notebook: Path, output: Path, parameters: dict, options: RunOptions
             str(notebook), str(output), parameters=parameters, kernel_name="python3",
             progress_bar=not options.quiet and sys.stderr.isatty(), log_output=False,
             cwd=str(notebook.parent), report_mode=True,
-            # The kernel's own start-up warnings are noise on the user's terminal.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # The kernel's own log lines (start-up warnings, an interrupt at shutdown under load) are
+            # noise on the user's terminal; errors in cells reach us through papermill.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as error:
         kept = _keep_failed(output, paths)

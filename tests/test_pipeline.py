@@ -6,6 +6,7 @@ months come with their truth, so accepted and quarantined rows are checked row b
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def test_run_succeeds_with_a_line_per_stage(workspace):
     root, _, result = workspace
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stderr.splitlines()
-    assert [line.split()[1] for line in lines if line.startswith("[")] == [
+    assert [line.split()[1] for line in lines if re.match(r"\[\d+/\d+\] ", line)] == [
         p.stem for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
     assert sum(line.startswith("Earlier month 2024-0") for line in lines) == 2
     assert "Traceback" not in result.stderr
