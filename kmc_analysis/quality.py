@@ -117,8 +117,9 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
 
     quarantined_mask = alasan.ne("")
     keep = ~quarantined_mask
-    accepted = _accepted_table(rows[keep], nik[keep], nama[keep], places[keep], kode[keep], nominal[keep],
-                               opd[keep], wilayah)
+    needed = ["tanggal_salur", "sumber_file", "sumber_sheet", "sumber_baris"]  # not every cell: a million rows
+    accepted = _accepted_table(rows.loc[keep, needed], nik[keep], nama[keep], places[keep], kode[keep],
+                               nominal[keep], opd[keep], wilayah)
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
     return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
                       opd[quarantined_mask].reset_index(drop=True), len(rows))

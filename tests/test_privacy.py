@@ -20,6 +20,14 @@ def test_pseudonym_is_hmac_sha256_of_the_nik():
     assert ids.str.fullmatch(r"[0-9a-f]{64}").all()
 
 
+@pytest.mark.parametrize("secret", ["k" * 16, "0123456789abcdef" * 4, "kunci-yang-sangat-panjang-" * 5])
+def test_pseudonym_equals_the_standard_library_hmac_for_any_key_length(monkeypatch, secret):
+    monkeypatch.setenv(KEY_ENV, secret)
+    nik = pd.Series(["1872011504900001", "1872015504900002", ""])
+    expected = [hmac.new(secret.encode(), n.encode(), hashlib.sha256).hexdigest() for n in nik]
+    assert pseudonymize(nik, load_key()).tolist() == expected
+
+
 def test_a_plain_hash_is_not_what_we_store():
     ids = pseudonymize(pd.Series(["1872011504900001"]), load_key())
     assert ids.iloc[0] != hashlib.sha256(b"1872011504900001").hexdigest()
