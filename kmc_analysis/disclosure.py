@@ -48,7 +48,7 @@ def primary_mark(min_cell: int) -> str:
     return f"<{int(min_cell)}"
 
 
-def _as_list(value: str | Sequence[str] | None) -> list[str]:
+def as_name_list(value: str | Sequence[str] | None) -> list[str]:
     """Normalise a column name or a list of names to a list."""
     if value is None:
         return []
@@ -64,8 +64,8 @@ def _groupings(df: pd.DataFrame, group_by, table_total: bool) -> list[np.ndarray
     first usually protects the table total too, with fewer cells hidden.
     """
     out = []
-    for grouping in _as_list(group_by) if isinstance(group_by, str) else list(group_by or []):
-        cols = _as_list(grouping)
+    for grouping in as_name_list(group_by) if isinstance(group_by, str) else list(group_by or []):
+        cols = as_name_list(grouping)
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise KeyError(f"group_by column(s) not in table: {', '.join(missing)}")
@@ -120,9 +120,9 @@ def suppression_mask(
         holding the codes above. Iterates until the hidden set no longer grows, so chains
         across groupings and row relations are covered.
     """
-    counts = _as_list(count_columns)
-    totals = {k: _as_list(v) for k, v in (row_totals or {}).items()}
-    derived = {k: _as_list(v) for k, v in (derived or {}).items()}
+    counts = as_name_list(count_columns)
+    totals = {k: as_name_list(v) for k, v in (row_totals or {}).items()}
+    derived = {k: as_name_list(v) for k, v in (derived or {}).items()}
     eligible = counts + [t for t in totals if t not in counts]
     involved = list(dict.fromkeys(eligible + [p for ps in totals.values() for p in ps]))
     for col in involved + [s for ss in derived.values() for s in ss] + list(derived):

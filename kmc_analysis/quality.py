@@ -52,6 +52,14 @@ REASON_LABEL = {
     "duplikat": "Duplikat (NIK dan bantuan yang sama sudah diterima)",
 }
 
+#: Each reason in a few words, for per-file breakdowns.
+REASON_SHORT = {
+    "nik_kosong": "NIK kosong", "nik_format": "NIK tidak 16 digit", "nik_tanggal": "tanggal di NIK tidak valid",
+    "nama_kosong": "nama kosong", "wilayah_tidak_dikenal": "wilayah tidak dikenal",
+    "program_tidak_dikenal": "program tidak dikenal", "nominal_tidak_valid": "nominal tidak valid",
+    "duplikat": "duplikat",
+}
+
 UNKNOWN_OPD = "OPD tidak diketahui"
 
 PENERIMA_COLUMNS = [

@@ -8,9 +8,7 @@ name, NIK or pseudonym is ever kept.
 
 from __future__ import annotations
 
-import csv
 import json
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,27 +57,20 @@ def read_table(path: Path) -> pd.DataFrame | None:
 def _read_quarantine(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Count karantina.csv rows by file, sheet and reason, reading only those three columns.
 
-    The original cells (personal data) after the fourth column are never kept.
+    The original cells (personal data) after the fourth column are never read.
     """
-    by_code: Counter = Counter()
-    by_row: Counter = Counter()
-    if path.exists():
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, [])
-            pos = {name: header.index(name) for name in ("sumber_file", "sumber_sheet", "alasan") if name in header}
-            for row in reader:
-                if not row:
-                    continue
-                get = lambda key: row[pos[key]] if key in pos and pos[key] < len(row) else ""  # noqa: E731
-                key = (get("sumber_file"), get("sumber_sheet"))
-                by_row[key] += 1
-                for code in filter(None, get("alasan").split(";")):
-                    by_code[key + (code.strip(),)] += 1
-    codes = pd.DataFrame([(*k, n) for k, n in by_code.items()],
-                         columns=["sumber_file", "sumber_sheet", "alasan", "jumlah_baris"])
-    rows = pd.DataFrame([(*k, n) for k, n in by_row.items()], columns=["sumber_file", "sumber_sheet", "jumlah_baris"])
-    return codes, rows
+    keys = ["sumber_file", "sumber_sheet"]
+    if not path.exists():
+        return (pd.DataFrame(columns=[*keys, "alasan", "jumlah_baris"]),
+                pd.DataFrame(columns=[*keys, "jumlah_baris"]))
+    table = pd.read_csv(path, usecols=lambda c: c in (*keys, "alasan"), dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")
+    table = table.reindex(columns=[*keys, "alasan"], fill_value="")
+    rows = table.groupby(keys, sort=False).size().rename("jumlah_baris").reset_index()
+    codes = table.assign(alasan=table["alasan"].str.split(";")).explode("alasan")
+    codes["alasan"] = codes["alasan"].str.strip()
+    codes = codes[codes["alasan"] != ""].groupby([*keys, "alasan"], sort=False).size()
+    return codes.rename("jumlah_baris").reset_index(), rows
 
 
 def _read_penerima_aggregates(path: Path) -> tuple[int | None, dict[str, str]]:

@@ -15,20 +15,14 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.coverage import PUBLICATION
-from kmc_analysis.disclosure import DERIVED, HIDDEN_MARK, SHOWN, format_number, primary_mark, suppression_mask
+from kmc_analysis.disclosure import (
+    DERIVED, HIDDEN_MARK, SHOWN, as_name_list, format_number, primary_mark, suppression_mask,
+)
 from kmc_analysis.display_table import Cell, Table, make_table
 from kmc_analysis.periods import period_in_words
-from kmc_analysis.quality import REASON_LABEL
+from kmc_analysis.quality import REASON_LABEL, REASON_SHORT
 from kmc_analysis.report_data import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report_summary import headline_figures
-
-#: Short forms for the per-file breakdown.
-ALASAN_SINGKAT = {
-    "nik_kosong": "NIK kosong", "nik_format": "NIK tidak 16 digit", "nik_tanggal": "tanggal di NIK tidak valid",
-    "nama_kosong": "nama kosong", "wilayah_tidak_dikenal": "wilayah tidak dikenal",
-    "program_tidak_dikenal": "program tidak dikenal", "nominal_tidak_valid": "nominal tidak valid",
-    "duplikat": "duplikat",
-}
 
 #: Person counts and the columns derived from them, by column name.
 PERSON_COUNTS = ("penerima_unik", "jumlah_penyaluran", "penerima", "penerima_unik_bulan_lalu", "baris_diterima")
@@ -65,23 +59,16 @@ def _mask(df: pd.DataFrame, kind: str, min_cell: int) -> pd.DataFrame:
     """Suppress a table by the rules of its ``kind`` (the same rules the maps of stage 2 use)."""
     rules = {k: v for k, v in SUPPRESSION[kind].items()}
     rules["count_columns"] = [c for c in rules["count_columns"] if c in df.columns]
-    rules["derived"] = {k: [c for c in _as_list(v) if c in df.columns] for k, v in rules.get("derived", {}).items()
+    rules["derived"] = {k: [c for c in as_name_list(v) if c in df.columns] for k, v in rules.get("derived", {}).items()
                         if k in df.columns}
     if "row_totals" in rules:
         rules["row_totals"] = {k: [c for c in v if c in df.columns] for k, v in rules["row_totals"].items()
                                if k in df.columns}
     groups = rules.get("group_by")
     if groups is not None:
-        groups = [g for g in _as_list(groups) if all(c in df.columns for c in _as_list(g))]
+        groups = [g for g in as_name_list(groups) if all(c in df.columns for c in as_name_list(g))]
         rules["group_by"] = groups or None
     return suppression_mask(df, min_cell=min_cell, **rules)
-
-
-def _as_list(value) -> list:
-    """A name or a list of names, as a list."""
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
 
 
 def _area_tables(t: dict, summary: dict, min_cell: int) -> dict[str, Table]:
@@ -376,7 +363,7 @@ def _rejected_tables(data: ProcessedData) -> dict[str, Table]:
         rows["opd"] = rows["sumber_file"].map(lambda f: data.file_opd.get(f, "(tidak dapat ditentukan)"))
         detail: dict[tuple[str, str], list[tuple[int, str]]] = {}
         for f, sh, code, n in data.quarantine.itertuples(index=False):
-            detail.setdefault((f, sh), []).append((int(n), ALASAN_SINGKAT.get(code, code)))
+            detail.setdefault((f, sh), []).append((int(n), REASON_SHORT.get(code, code)))
         rows["rincian_alasan"] = [
             "; ".join(f"{label}: {format_number(n)}" for n, label in sorted(detail.get((f, sh), []),
                                                                            key=lambda x: (-x[0], x[1])))
