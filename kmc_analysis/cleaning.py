@@ -9,6 +9,7 @@ import pandas as pd
 
 from kmc_analysis import normalize as nz
 from kmc_analysis.feedback import FeedbackJob
+from kmc_analysis.formatting import formula_safe_frame
 from kmc_analysis.ingest import IngestResult, read_submissions
 from kmc_analysis.manifest import now_iso, software_versions, write_manifest
 from kmc_analysis.paths import RunPaths
@@ -60,7 +61,7 @@ def clean_month(
     reconcile(judged, rekap_opd)
 
     penerima.to_parquet(folder / PENERIMA_FILE, index=False)
-    write_csv(judged.quarantined, folder / KARANTINA_FILE)
+    write_csv(judged.quarantined, folder / KARANTINA_FILE, excel=True)
     write_csv(rekap_opd, folder / REKAP_OPD_FILE)
     feedback.finish()
     manifest = {
@@ -69,6 +70,7 @@ def clean_month(
         "inputs": ingest.inputs,
         "rejected_files": ingest.rejected_files,
         "skipped_sheets": ingest.skipped_sheets,
+        "skipped_rows": [],
         "ignored_files": ingest.ignored_files,
         "counts": judged.counts(),
         "reference": reference.sources,
@@ -82,9 +84,14 @@ def clean_month(
     return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest)
 
 
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """Write a CSV the same way every time: UTF-8, comma separated, ``\\n`` line ends, no index."""
-    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+def write_csv(table: pd.DataFrame, path: Path, excel: bool = False) -> None:
+    """Write a CSV the same way every time: UTF-8, comma separated, ``\\n`` line ends, no index.
+
+    Text that a spreadsheet would run as a formula gets a leading apostrophe. ``excel``
+    adds a byte-order mark, without which Excel on Indonesian settings misreads UTF-8.
+    """
+    formula_safe_frame(table).to_csv(path, index=False, lineterminator="\n",
+                                     encoding="utf-8-sig" if excel else "utf-8")
 
 
 def reason_summary(judged: JudgedRows) -> pd.DataFrame:

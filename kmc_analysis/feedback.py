@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from kmc_analysis.errors import StageError
+from kmc_analysis.formatting import formula_safe
 from kmc_analysis.ingest import COLUMN_SYNONYMS
 from kmc_analysis.periods import period_in_words
 from kmc_analysis.quality import REASON_TEXT
@@ -119,7 +120,8 @@ def _write_one(rows: pd.DataFrame, opd: str, period: str, path: Path) -> None:
         rows[["alasan", *cells]],
     ], axis=1)
     for values in body.itertuples(index=False):
-        sheet.append([*values[:3], _styled(sheet, values[3], alignment=WRAP), *values[4:]])
+        safe = [formula_safe(value) for value in values]
+        sheet.append([*safe[:3], _styled(sheet, safe[3], alignment=WRAP), *safe[4:]])
 
     summary = book.create_sheet("Ringkasan")
     summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 24, 90

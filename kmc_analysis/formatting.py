@@ -106,6 +106,34 @@ def formatter_for(kind: str) -> Callable[[object], str]:
     }.get(kind, lambda v: "" if is_missing(v) else str(v))
 
 
+#: A cell beginning with one of these is a formula to Excel and LibreOffice (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9][0-9.,]*)?")
+
+
+def formula_safe(value: object) -> object:
+    """Return text that a spreadsheet would run as a formula with a leading apostrophe.
+
+    Plain numbers such as ``-475000`` and a lone dash stay as they are; other values
+    (numbers, dates, None) pass through untouched.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def formula_safe_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Apply :func:`formula_safe` to every text column of ``table`` (a copy; numbers untouched)."""
+    out = table.copy()
+    for column in out.columns:
+        if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
+            text = out[column]
+            risky = text.astype("str").str.startswith(FORMULA_START).fillna(False).astype(bool)
+            if risky.any():
+                out[column] = text.where(~risky, text[risky].map(formula_safe))
+    return out
+
+
 def slug(text: str) -> str:
     """Return a CSS-safe lower-case slug of a label (``Sangat Tinggi`` -> ``sangat-tinggi``)."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")

@@ -117,7 +117,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
     try:
         staged = run_paths(options.period, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
         parameters = notebook_parameters(options, paths, staging)
-        executed_dir = staged.reports / "notebooks"
+        executed_dir = staged.processed / "notebooks"  # they show row-level examples: internal
         executed_dir.mkdir(parents=True)
         stages = []
         for number, notebook in enumerate(notebooks, 1):
@@ -128,6 +128,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
             say(f"[{number}/{len(notebooks)}] {notebook.stem:<28} done in {seconds:6.1f} s")
         if (staged.processed / "manifest.json").exists():
             record_stages(staged.processed, stages, now_iso())
+        make_private(staged.processed)
         _publish(staged.processed, paths.processed)
         _publish(staged.reports, paths.reports)
     finally:
@@ -154,6 +155,7 @@ def _catch_up(options: RunOptions, month: str, say: Callable[[str], None]) -> No
         except InputError as problem:
             raise InputError(f"Earlier month {month} (needed for year-to-date figures), "
                              f"{paths.opd_dir_for(month)}: {problem}") from None
+        make_private(staged.processed)
         _publish(staged.processed, paths.processed_dir / month)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -191,6 +193,14 @@ def _keep_failed(executed: Path, paths: RunPaths) -> Path | str:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(executed, target)
     return target
+
+
+def make_private(folder: Path) -> None:
+    """Make a processed period folder and everything in it readable by its owner only (0700 / 0600)."""
+    if not folder.exists():
+        return
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _publish(built: Path, target: Path) -> None:

@@ -49,3 +49,14 @@ def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_pa
     for path in written:
         inline = load_workbook(tmp_path / "inline" / path.name)["Perbaikan"]
         assert list(load_workbook(path)["Perbaikan"].values) == list(inline.values)
+
+
+def test_formula_typed_into_a_name_stays_text_in_the_feedback_workbook(tmp_path):
+    rows, opd = quarantine_sample()
+    rows.loc[0, "nama"] = "=HYPERLINK(\"http://x\",\"klik\")"
+    rows.loc[1, "nama"] = "=cmd|' /C calc'!A0"
+    write_feedback(rows, opd, "2024-03", tmp_path)
+    book = load_workbook(tmp_path / "Dinas Sosial.xlsx")
+    cells = [c for row in book["Perbaikan"].iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert {c.value for c in cells} >= {"'=HYPERLINK(\"http://x\",\"klik\")", "'=cmd|' /C calc'!A0"}

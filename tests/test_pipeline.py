@@ -60,7 +60,7 @@ def test_every_row_lands_exactly_where_the_rules_say(workspace):
     root, truths, _ = workspace
     for month, truth in truths.items():
         folder = root / "data" / "processed" / month
-        karantina = pd.read_csv(folder / "karantina.csv", dtype=str, keep_default_na=False)
+        karantina = pd.read_csv(folder / "karantina.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
         penerima = pd.read_parquet(folder / "penerima.parquet")
         got = pd.concat([karantina[["sumber_file", "sumber_sheet", "sumber_baris", "alasan"]],
                          penerima[["sumber_file", "sumber_sheet", "sumber_baris"]].assign(alasan="")])
@@ -95,7 +95,7 @@ def test_reports_hold_no_personal_data(workspace):
     root, _, _ = workspace
     penerima = pd.concat(pd.read_parquet(p) for p in (root / "data" / "processed").glob("2024-0?/penerima.parquet"))
     karantina = pd.read_csv(root / "data" / "processed" / "2024-03" / "karantina.csv", dtype=str,
-                            keep_default_na=False)
+                            keep_default_na=False, encoding="utf-8-sig")
     names = set(penerima["nama"]) | set(karantina.get("nama", pd.Series(dtype=str))) - {""}
     niks = set(karantina.get("nik", pd.Series(dtype=str)).str.replace(r"\D", "", regex=True)) - {""}
     pseudonyms = set(penerima["id_penerima"])

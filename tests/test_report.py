@@ -21,7 +21,9 @@ import pytest
 from kmc_analysis import formatting, periods, report, report_data, report_html, report_tables
 from kmc_analysis.disclosure import scan_for_personal_data
 from kmc_analysis.evaluation import predikat
+from kmc_analysis.cleaning import write_csv
 from kmc_analysis.paths import run_paths
+from kmc_analysis.pipeline import make_private
 
 CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_outputs.py"
 
@@ -111,7 +113,7 @@ def make_processed(folder: Path, period: str = "2024-03", seed: int = 7, wilayah
         "NIK": q_niks, "Nama Penerima": [n if r != "nama_kosong" else "" for n, r in zip(q_names, reasons)],
         "Kelurahan": ["Metro"] * 9, "Nominal": ["Rp 300.000"] * 9,
     })
-    kar.to_csv(folder / "karantina.csv", index=False)
+    write_csv(kar, folder / "karantina.csv", excel=True)
 
     # Rekap tables (what stage 2 writes).
     def area(keys):
@@ -179,12 +181,14 @@ def make_processed(folder: Path, period: str = "2024-03", seed: int = 7, wilayah
         "inputs": [{"path": f, "sha256": hashlib.sha256(f.encode()).hexdigest(), "rows_read": 1} for f in files.values()],
         "rejected_files": [{"path": f"opd/{period}/rusak.xlsx", "sheet": None, "reason": "Berkas tidak dapat dibuka"}],
         "skipped_sheets": [{"path": files["Dinas Sosial"], "sheet": "Petunjuk"}],
+        "skipped_rows": [], "ignored_files": [],
         "counts": counts, "key_id": "ab12cd34ef56" + "0" * 52,
         "versions": {"python": "3.11.7", "kmc_analysis": "0.1.0", "pandas": pd.__version__},
         "stages": [{"name": "01_clean_opd_data", "seconds": 1.0}],
         "started": f"{period}-28T09:00:00", "finished": f"{period}-28T09:01:00",
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    make_private(folder)
     return {"niks": niks + q_niks, "names": names + q_names, "pseudonyms": acc["id_penerima"].unique().tolist(),
             "masked": acc["nik_tersamar"].unique().tolist()}
 

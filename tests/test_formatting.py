@@ -1,0 +1,24 @@
+"""Display text and spreadsheet safety of everything the workbook writes."""
+
+import pandas as pd
+import pytest
+
+from kmc_analysis.formatting import formula_safe, formula_safe_frame
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+62 812", "@SUM(A1)", "-2+3", "\tx", "\r=1", "=cmd|' /C calc'!A0"])
+def test_formula_like_text_gets_a_leading_apostrophe(cell):
+    assert formula_safe(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["-475000", "-", "+", "-1.500.000,00", "Budi", "", "1872011504900001"])
+def test_plain_numbers_and_words_are_left_alone(cell):
+    assert formula_safe(cell) == cell
+
+
+def test_frame_is_made_safe_column_by_column_without_touching_numbers():
+    table = pd.DataFrame({"nama": ["=HYPERLINK(\"x\")", "Siti"], "nominal": [-5, 10]})
+    safe = formula_safe_frame(table)
+    assert safe["nama"].tolist() == ["'=HYPERLINK(\"x\")", "Siti"]
+    assert safe["nominal"].tolist() == [-5, 10]
+    assert table["nama"].iloc[0].startswith("=")  # the input is not changed
