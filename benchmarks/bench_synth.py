@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kmc_analysis.reference import load_reference
+from kmc_analysis.core.reference import load_reference
 from kmc_analysis.synth import synthesize
 
 

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 
 from kmc_analysis import __version__
-from kmc_analysis.errors import KMCError
+from kmc_analysis.core.errors import KMCError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,8 +82,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from kmc_analysis.errors import InputError
-    from kmc_analysis.periods import check_period
+    from kmc_analysis.core.errors import InputError
+    from kmc_analysis.core.periods import check_period
     from kmc_analysis.synth import synthesize
 
     check_period(args.period)

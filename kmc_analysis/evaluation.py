@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.errors import ReferenceDataError
-from kmc_analysis.reference import (
+from kmc_analysis.core.errors import ReferenceDataError
+from kmc_analysis.core.reference import (
     METRIK_KMC,
     POLARITAS,
     TARGET_COLUMNS,

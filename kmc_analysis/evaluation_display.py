@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.disclosure import small_count_mask
+from kmc_analysis.core.disclosure import small_count_mask
 from kmc_analysis.evaluation import (
     DATA_KURANG,
     PREDIKAT_LABELS,
@@ -26,8 +26,8 @@ from kmc_analysis.evaluation import (
     is_percent_column,
 )
 from kmc_analysis.evaluation_charts import STATUS_COLOURS
-from kmc_analysis.formatting import format_id, month_label
-from kmc_analysis.reference import ReferenceData
+from kmc_analysis.core.formatting import format_id, month_label
+from kmc_analysis.core.reference import ReferenceData
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler

@@ -25,7 +25,7 @@ import pyogrio
 import shapely
 from shapely.geometry import box
 
-from kmc_analysis.errors import BoundaryError
+from kmc_analysis.core.errors import BoundaryError
 from kmc_analysis.normalize import normalize_place_name
 
 #: Projected CRS used to dissolve, measure and draw (UTM zone 48S covers Lampung).

@@ -22,7 +22,7 @@ import pyarrow
 import pyarrow.csv
 from python_calamine import CalamineWorkbook
 
-from kmc_analysis.errors import InputError
+from kmc_analysis.core.errors import InputError
 
 HEADER_SEARCH_ROWS = 20
 MIN_HEADER_MATCHES = 3

@@ -34,9 +34,9 @@ from PIL import Image as PILImage
 from shapely.ops import polylabel
 
 from kmc_analysis.coverage import hidden_rates
-from kmc_analysis.disclosure import format_number
+from kmc_analysis.core.disclosure import format_number
 from kmc_analysis.geo import Boundaries
-from kmc_analysis.periods import period_in_words
+from kmc_analysis.core.periods import period_in_words
 
 A4_PORTRAIT = (8.27, 11.69)
 DPI = 200

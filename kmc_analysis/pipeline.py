@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from kmc_analysis.errors import INPUT_ERROR_NAMES, InputError, KMCError
-from kmc_analysis.manifest import now_iso, record_stages
-from kmc_analysis.paths import RunPaths, months_to_date, run_paths
+from kmc_analysis.core.errors import INPUT_ERROR_NAMES, InputError, KMCError
+from kmc_analysis.core.manifest import now_iso, record_stages
+from kmc_analysis.core.paths import RunPaths, months_to_date, run_paths
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".shp")
@@ -76,7 +76,7 @@ def check_inputs(options: RunOptions) -> RunPaths:
         )
     if options.boundaries and not Path(options.boundaries).exists():
         raise InputError(f"Boundary file {options.boundaries} does not exist. Check --boundaries.")
-    from kmc_analysis.reference import load_reference
+    from kmc_analysis.core.reference import load_reference
 
     load_reference(paths.reference_dir)
     return paths
@@ -141,7 +141,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
 def _catch_up(options: RunOptions, month: str, say: Callable[[str], None]) -> None:
     """Run stage 1 for an earlier month of the year so year-to-date figures include it."""
     from kmc_analysis.cleaning import clean_month
-    from kmc_analysis.reference import load_reference
+    from kmc_analysis.core.reference import load_reference
 
     started = time.perf_counter()
     paths = run_paths(options.period, options.raw_dir, options.processed_dir, options.reports_dir)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kmc_analysis.errors import InputError
+from kmc_analysis.core.errors import InputError
 
 KEY_ENV = "KMC_PSEUDONYM_KEY"
 KEY_FILE_ENV = "KMC_PSEUDONYM_KEY_FILE"

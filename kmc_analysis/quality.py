@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis import normalize as nz
-from kmc_analysis.errors import StageError
+from kmc_analysis.core.errors import StageError
 from kmc_analysis.ingest import PROVENANCE
 from kmc_analysis.places import PlaceIndex, resolve_places
 

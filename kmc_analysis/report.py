@@ -2,7 +2,7 @@
 
 Stage 4 reads only aggregates from ``PROCESSED/YYYY-MM/`` (:mod:`kmc_analysis.report_data`);
 no name, NIK or pseudonym is ever placed in a table, and every count of persons below city
-level goes through :mod:`kmc_analysis.disclosure` before it is shown
+level goes through :mod:`kmc_analysis.core.disclosure` before it is shown
 (:mod:`kmc_analysis.report_tables`). This module gathers the tables, headline figures,
 narrative, images and sources into one context and writes the HTML page
 (:mod:`kmc_analysis.report_html`), the workbook (:mod:`kmc_analysis.workbook`) and
@@ -24,11 +24,11 @@ from typing import Any
 import pandas as pd
 
 from kmc_analysis import __version__
-from kmc_analysis.disclosure import format_number, primary_mark
+from kmc_analysis.core.disclosure import format_number, primary_mark
 from kmc_analysis.display_table import Table
 from kmc_analysis.evaluation import PREDIKAT_RANGES
-from kmc_analysis.formatting import date_in_words
-from kmc_analysis.periods import period_in_words, previous_period
+from kmc_analysis.core.formatting import date_in_words
+from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.quality import REASON_LABEL
 from kmc_analysis.report_data import ProcessedData, load_processed
 from kmc_analysis.report_html import build_index  # noqa: F401 (re-exported: an entry point of stage 4)
@@ -131,7 +131,7 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     """Write laporan_kmc_YYYY-MM.html, laporan_kmc_YYYY-MM.xlsx and ringkasan.json for one period.
 
     Args:
-        paths: the run's :class:`~kmc_analysis.paths.RunPaths`; reads ``paths.processed``
+        paths: the run's :class:`~kmc_analysis.core.paths.RunPaths`; reads ``paths.processed``
             and the PNGs already in ``paths.reports``, writes into ``paths.reports``, and
             looks up last month's ``ringkasan.json`` under ``paths.reports_dir``.
         min_cell: smallest count of persons shown below city level.

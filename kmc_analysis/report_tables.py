@@ -3,7 +3,7 @@
 One builder per part of the report (areas, OPDs, programs, overlap, RPJMD, monthly trend,
 rejected data) turns the processed aggregates into display :class:`Table` objects shared
 by the HTML page and the workbook. Every count of persons below city level goes through
-:mod:`kmc_analysis.disclosure` by the rules in :data:`SUPPRESSION` before it is shown.
+:mod:`kmc_analysis.core.disclosure` by the rules in :data:`SUPPRESSION` before it is shown.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.coverage import PUBLICATION
-from kmc_analysis.disclosure import (
+from kmc_analysis.core.disclosure import (
     DERIVED, HIDDEN_MARK, SHOWN, as_name_list, format_number, primary_mark, suppression_mask,
 )
 from kmc_analysis.display_table import Cell, Table, make_table
-from kmc_analysis.periods import period_in_words
+from kmc_analysis.core.periods import period_in_words
 from kmc_analysis.quality import REASON_LABEL, REASON_SHORT
 from kmc_analysis.report_data import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report_summary import headline_figures

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.errors import InputError
-from kmc_analysis.periods import check_period
+from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.periods import check_period
 from kmc_analysis.synth_cells import apply_defects, render_cells
 from kmc_analysis.synth_files import copy_reference, write_csv, write_xlsx
 from kmc_analysis.synth_people import draw_people
@@ -45,7 +45,7 @@ from kmc_analysis.synth_truth import build_truth, place_rows
 from kmc_analysis.synth_world import World
 
 if TYPE_CHECKING:
-    from kmc_analysis.reference import ReferenceData
+    from kmc_analysis.core.reference import ReferenceData
 
 #: Above this many rows only CSV files are written.
 XLSX_MAX_ROWS = 50_000
@@ -99,7 +99,7 @@ def synthesize(
             f"so that synthetic rows never mix with real submissions: delete those files or choose another --out."
         )
     if reference is None:
-        from kmc_analysis.reference import load_reference
+        from kmc_analysis.core.reference import load_reference
         reference_used = load_reference()
     else:
         reference_used = reference

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.periods import NAMA_BULAN
+from kmc_analysis.core.periods import NAMA_BULAN
 from kmc_analysis.synth_people import STREETS, People
 from kmc_analysis.synth_plan import DATE_FORMS, NIK_FORMS, NOMINAL_FORMS, Plan
 from kmc_analysis.synth_rows import BIT, Rows

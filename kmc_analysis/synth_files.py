@@ -20,7 +20,7 @@ from kmc_analysis.synth_rows import Rows
 from kmc_analysis.synth_truth import Layout
 
 if TYPE_CHECKING:
-    from kmc_analysis.reference import ReferenceData
+    from kmc_analysis.core.reference import ReferenceData
 
 #: The instructions sheet some workbooks carry.
 _PETUNJUK = (
@@ -163,7 +163,7 @@ def write_csv(path: Path, f: File, sheet_id: int, plan: Plan, cells: Cells, layo
 
 def copy_reference(out_dir: Path, reference: ReferenceData | None) -> None:
     """Put the reference tables used beside the OPD files, unless the folder already exists."""
-    from kmc_analysis.reference import BUNDLED, REFERENCE_FILES, bundled_reference_dir
+    from kmc_analysis.core.reference import BUNDLED, REFERENCE_FILES, bundled_reference_dir
 
     target = out_dir / "reference"
     if target.exists():

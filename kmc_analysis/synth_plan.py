@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.periods import NAMA_BULAN
+from kmc_analysis.core.periods import NAMA_BULAN
 from kmc_analysis.synth_world import World
 
 #: Headers written for each column. Required columns use exactly the contract's

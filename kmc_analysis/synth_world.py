@@ -17,7 +17,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, Levenshtein
 
 if TYPE_CHECKING:
-    from kmc_analysis.reference import ReferenceData
+    from kmc_analysis.core.reference import ReferenceData
 
 #: Places near Metro that are not Metro kelurahan / kecamatan (for wilayah_tidak_dikenal).
 _FOREIGN_KELURAHAN = ("Bandar Jaya", "Kotagajah", "Pekalongan", "Rajabasa", "Way Halim", "Trimurjo",

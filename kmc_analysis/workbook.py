@@ -13,10 +13,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kmc_analysis.disclosure import HIDDEN_MARK
+from kmc_analysis.core.disclosure import HIDDEN_MARK
 from kmc_analysis.display_table import Table
 from kmc_analysis.evaluation import PREDIKAT_RANGES
-from kmc_analysis.formatting import is_missing, slug
+from kmc_analysis.core.formatting import is_missing, slug
 
 #: Sheet order of the report tables, after Ringkasan.
 XLSX_ORDER = ["rekap_kecamatan", "rekap_kelurahan", "perubahan_kecamatan", "rekap_opd", "rekap_program",

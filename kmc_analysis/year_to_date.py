@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kmc_analysis.errors import InputError, StageError
-from kmc_analysis.paths import RunPaths
-from kmc_analysis.periods import months_to_date
+from kmc_analysis.core.errors import InputError, StageError
+from kmc_analysis.core.paths import RunPaths
+from kmc_analysis.core.periods import months_to_date
 
 _PENERIMA_USED = ["id_penerima", "kode_bantuan", "opd", "nominal"]
 _REKAP_USED = ["opd", "baris_dibaca", "baris_diterima", "baris_karantina"]

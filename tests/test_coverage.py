@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from kmc_analysis import coverage
-from kmc_analysis.errors import InputError, StageError
+from kmc_analysis.core.errors import InputError, StageError
 
 K1, K2 = "18.72.01", "18.72.02"
 L1, L2, L3, L4 = "18.72.01.1001", "18.72.01.1002", "18.72.02.1001", "18.72.02.1002"
@@ -296,7 +296,7 @@ def _processed_fixture(root: Path, wilayah: pd.DataFrame, programs: pd.DataFrame
 @pytest.mark.slow
 def test_notebook_runs_on_a_tiny_processed_month(tmp_path):
     papermill = pytest.importorskip("papermill")
-    reference = pytest.importorskip("kmc_analysis.reference")
+    reference = pytest.importorskip("kmc_analysis.core.reference")
     ref = reference.load_reference()
     _processed_fixture(tmp_path, ref.wilayah, ref.program_bantuan)
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "02_coverage_map.ipynb"

@@ -13,10 +13,10 @@ import pytest
 
 from kmc_analysis import evaluation as ev
 from kmc_analysis import evaluation_charts, evaluation_display
-from kmc_analysis.errors import InputError, ReferenceDataError
-from kmc_analysis.formatting import format_id
-from kmc_analysis.paths import run_paths
-from kmc_analysis.reference import POLARITAS
+from kmc_analysis.core.errors import InputError, ReferenceDataError
+from kmc_analysis.core.formatting import format_id
+from kmc_analysis.core.paths import run_paths
+from kmc_analysis.core.reference import POLARITAS
 from kmc_analysis.year_to_date import load_year_to_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evaluation"

@@ -13,7 +13,7 @@ import shapely
 
 from conftest import KECAMATAN_FILE, KELURAHAN_FILE
 from kmc_analysis import geo
-from kmc_analysis.errors import BoundaryError
+from kmc_analysis.core.errors import BoundaryError
 
 
 @pytest.fixture(scope="module")

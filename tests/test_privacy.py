@@ -7,7 +7,7 @@ import stat
 import pandas as pd
 import pytest
 
-from kmc_analysis.errors import InputError
+from kmc_analysis.core.errors import InputError
 from kmc_analysis.privacy import KEY_ENV, load_key, pseudonymize
 
 

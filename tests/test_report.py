@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis import formatting, periods, report, report_data, report_html, report_tables
-from kmc_analysis.disclosure import scan_for_personal_data
+from kmc_analysis import report, report_data, report_html, report_tables
+from kmc_analysis.core import formatting, periods
+from kmc_analysis.core.disclosure import scan_for_personal_data
 from kmc_analysis.evaluation import predikat
 from kmc_analysis.cleaning import write_csv
-from kmc_analysis.paths import run_paths
+from kmc_analysis.core.paths import run_paths
 from kmc_analysis.pipeline import make_private
 
 CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_outputs.py"
@@ -383,7 +384,7 @@ def test_report_without_optional_inputs(tmp_path):
 @pytest.mark.slow
 def test_notebook_runs(tmp_path):
     """notebooks/04_report.ipynb executes with papermill against the fixture folder."""
-    pytest.importorskip("kmc_analysis.reference")
+    pytest.importorskip("kmc_analysis.core.reference")
     papermill = pytest.importorskip("papermill")
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "04_report.ipynb"
     make_processed(tmp_path / "processed" / "2024-03")
@@ -399,7 +400,7 @@ def test_notebook_runs(tmp_path):
 
 
 def test_missing_stage_outputs_are_named(tmp_path):
-    from kmc_analysis.errors import StageError
+    from kmc_analysis.core.errors import StageError
 
     paths = run_paths("2024-03", tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
     make_processed(paths.processed, people=30)

@@ -20,8 +20,8 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from kmc_analysis import synth, synth_world
-from kmc_analysis.errors import InputError
-from kmc_analysis.reference import REFERENCE_FILES, load_reference
+from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.reference import REFERENCE_FILES, load_reference
 from kmc_analysis.synth import synthesize
 from kmc_analysis.synth_plan import HEADERS
 from kmc_analysis.synth_rows import REASONS

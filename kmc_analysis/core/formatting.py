@@ -1,8 +1,8 @@
 """Numbers, money, percentages and dates as Bahasa Indonesia display text.
 
 Thousands take a dot and decimals a comma (``1.234.567``, ``12,34``), built on
-:func:`kmc_analysis.disclosure.format_number`; a missing value shows
-:data:`~kmc_analysis.disclosure.MISSING_MARK` (``–``). Used by the report's HTML and
+:func:`kmc_analysis.core.disclosure.format_number`; a missing value shows
+:data:`~kmc_analysis.core.disclosure.MISSING_MARK` (``–``). Used by the report's HTML and
 workbook, the report's narrative and the stage 3 notebook.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from kmc_analysis.disclosure import MISSING_MARK, format_number
-from kmc_analysis.periods import NAMA_BULAN
+from kmc_analysis.core.disclosure import MISSING_MARK, format_number
+from kmc_analysis.core.periods import NAMA_BULAN
 
 
 def is_missing(value) -> bool:

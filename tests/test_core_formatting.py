@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kmc_analysis.formatting import formula_safe, formula_safe_frame
+from kmc_analysis.core.formatting import formula_safe, formula_safe_frame
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+62 812", "@SUM(A1)", "-2+3", "\tx", "\r=1", "=cmd|' /C calc'!A0"])

@@ -1,4 +1,4 @@
-"""Tests for kmc_analysis.disclosure: small-cell suppression and the personal-data scan."""
+"""Tests for kmc_analysis.core.disclosure: small-cell suppression and the personal-data scan."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.disclosure import (
+from kmc_analysis.core.disclosure import (
     DERIVED,
     HIDDEN_MARK,
     PRIMARY,

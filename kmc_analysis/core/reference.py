@@ -3,7 +3,7 @@
 The five tables (CONTRACT section 2) are read from ``RAW/reference/NAME`` when that file
 exists and from the package's bundled copy (``kmc_analysis/data/``) otherwise. Every cell is
 read as text, checked with pandera (lazy, so all problems are reported at once) and only then
-converted to numbers. Problems become one :class:`~kmc_analysis.errors.ReferenceDataError`
+converted to numbers. Problems become one :class:`~kmc_analysis.core.errors.ReferenceDataError`
 whose message names the file, the column, the rows (as numbered in a spreadsheet, header =
 row 1) and the fix.
 
@@ -28,7 +28,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from kmc_analysis.errors import ReferenceDataError
+from kmc_analysis.core.errors import ReferenceDataError
 
 #: ``ReferenceData.sources`` value of a table read from the package's bundled copy.
 BUNDLED = "bawaan"
@@ -106,7 +106,7 @@ class ReferenceData:
 
 def bundled_reference_dir() -> Path:
     """Return the folder holding the bundled Kota Metro reference CSVs (package data)."""
-    return Path(__file__).resolve().parent / "data"
+    return Path(__file__).resolve().parents[1] / "data"
 
 
 def load_reference(reference_dir: str | Path | None = None) -> ReferenceData:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kmc_analysis.periods import check_period, months_to_date  # noqa: F401 (re-exported)
+from kmc_analysis.core.periods import check_period, months_to_date  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kmc_analysis.errors import InputError
+from kmc_analysis.core.errors import InputError
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

@@ -1,4 +1,4 @@
-"""Tests for kmc_analysis.reference: bundled reference data, overrides and their error messages."""
+"""Tests for kmc_analysis.core.reference: bundled reference data, overrides and their error messages."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kmc_analysis.errors import InputError, ReferenceDataError
-from kmc_analysis.reference import (
+from kmc_analysis.core.errors import InputError, ReferenceDataError
+from kmc_analysis.core.reference import (
     BUNDLED,
     KATEGORI_BANTUAN,
     METRIK_KMC,
