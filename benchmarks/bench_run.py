@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _floor import OUTPUT, floor_empty_notebooks  # noqa: E402
 
-from kmc_analysis.pipeline import RunOptions, find_notebooks, run  # noqa: E402
+from kmc_analysis.runner import RunOptions, find_notebooks, run  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 

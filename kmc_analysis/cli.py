@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kmc_analysis.pipeline import RunOptions, run
+    from kmc_analysis.runner import RunOptions, run
 
     run(RunOptions(
         period=args.period, raw_dir=args.raw_dir, processed_dir=args.processed_dir,

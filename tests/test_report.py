@@ -24,7 +24,7 @@ from kmc_analysis.core.disclosure import scan_for_personal_data
 from kmc_analysis.evaluation import predikat
 from kmc_analysis.cleaning import write_csv
 from kmc_analysis.core.paths import run_paths
-from kmc_analysis.pipeline import make_private
+from kmc_analysis.runner import make_private
 
 CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_outputs.py"
 
