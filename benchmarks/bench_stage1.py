@@ -28,7 +28,7 @@ import pyarrow.csv
 sys.path.insert(0, str(Path(__file__).parent))
 from _floor import OUTPUT, floor_empty_notebooks, peak_child_memory_mb  # noqa: E402
 
-from kmc_analysis.ingest import HEADER_LOOKUP, header_key  # noqa: E402
+from kmc_analysis.clean.ingest import HEADER_LOOKUP, header_key  # noqa: E402
 from kmc_analysis.synth import synthesize  # noqa: E402
 
 PERIOD = "2024-03"

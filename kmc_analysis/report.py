@@ -29,7 +29,7 @@ from kmc_analysis.display_table import Table
 from kmc_analysis.evaluation import PREDIKAT_RANGES
 from kmc_analysis.core.formatting import date_in_words
 from kmc_analysis.core.periods import period_in_words, previous_period
-from kmc_analysis.quality import REASON_LABEL
+from kmc_analysis.clean.rules import REASON_LABEL
 from kmc_analysis.report_data import ProcessedData, load_processed
 from kmc_analysis.report_html import build_index  # noqa: F401 (re-exported: an entry point of stage 4)
 from kmc_analysis.report_html import render_html

@@ -20,7 +20,7 @@ from kmc_analysis.core.disclosure import (
 )
 from kmc_analysis.display_table import Cell, Table, make_table
 from kmc_analysis.core.periods import period_in_words
-from kmc_analysis.quality import REASON_LABEL, REASON_SHORT
+from kmc_analysis.clean.rules import REASON_LABEL, REASON_SHORT
 from kmc_analysis.report_data import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report_summary import headline_figures
 

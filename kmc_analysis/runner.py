@@ -140,7 +140,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
 
 def _catch_up(options: RunOptions, month: str, say: Callable[[str], None]) -> None:
     """Run stage 1 for an earlier month of the year so year-to-date figures include it."""
-    from kmc_analysis.cleaning import clean_month
+    from kmc_analysis.clean.stage import clean_month
     from kmc_analysis.core.reference import load_reference
 
     started = time.perf_counter()

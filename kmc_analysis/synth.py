@@ -11,7 +11,7 @@ carry the defects real submissions have, covering all eight quarantine reasons.
 
 Alongside the files it returns ``truth``: for every data row written, where it is and the
 reason codes the contract's row rules must give it. Truth is worked out here from what
-was written, independently of ``quality.py`` (it is the oracle that module is tested
+was written, independently of ``clean.rules`` (it is the oracle that module is tested
 against), and is never written into the raw dir.
 
 Row work is vectorised with numpy and pandas (Python loops run over sheets, distinct

@@ -20,7 +20,7 @@ from kmc_analysis.synth_world import World
 DEFECT_SHARE = 0.03
 
 #: Quarantine reason codes in contract order (CONTRACT 2.2). Kept here rather than
-#: imported from quality.py on purpose: truth must not inherit that module's mistakes.
+#: imported from clean.rules on purpose: truth must not inherit that module's mistakes.
 REASONS = (
     "nik_kosong", "nik_format", "nik_tanggal", "nama_kosong", "wilayah_tidak_dikenal",
     "program_tidak_dikenal", "nominal_tidak_valid", "duplikat",

@@ -1,6 +1,6 @@
 """Where every synthetic row lands (sheet, row number, JUMLAH row) and the verdict the contract gives it.
 
-The truth is worked out from what was written, independently of ``quality.py``: it is the
+The truth is worked out from what was written, independently of ``clean.rules``: it is the
 oracle that module is tested against.
 """
 

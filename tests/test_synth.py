@@ -2,7 +2,7 @@
 
 The files are read back here with openpyxl and the csv module (not with ingest.py), so
 these tests check the files and the truth on their own terms; one test at the end checks
-that stage 1 (ingest + quality) reaches exactly the verdicts of the truth.
+that stage 1 (ingest + rules) reaches exactly the verdicts of the truth.
 """
 
 from __future__ import annotations
@@ -400,8 +400,8 @@ def test_large_months_are_written_as_csv_only(tmp_path, reference, monkeypatch):
 # --- Agreement with stage 1 ---------------------------------------------------------------------
 
 def test_stage_one_reaches_the_verdicts_of_the_truth(messy, reference):
-    from kmc_analysis.ingest import read_submissions
-    from kmc_analysis.quality import judge_rows
+    from kmc_analysis.clean.ingest import read_submissions
+    from kmc_analysis.clean.rules import judge_rows
 
     out, result, _, _ = messy
     ingested = read_submissions(out / "opd" / PERIOD, out)

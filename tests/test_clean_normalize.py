@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kmc_analysis import normalize as nz
+from kmc_analysis.clean import normalize as nz
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@
 import pandas as pd
 from openpyxl import load_workbook
 
-from kmc_analysis import feedback
-from kmc_analysis.feedback import FeedbackJob, explain_reasons, feedback_file_name, write_feedback
-from kmc_analysis.quality import REASON_TEXT
+from kmc_analysis.clean import feedback
+from kmc_analysis.clean.feedback import FeedbackJob, explain_reasons, feedback_file_name, write_feedback
+from kmc_analysis.clean.rules import REASON_TEXT
 
 
 def quarantine_sample():

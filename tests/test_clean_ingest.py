@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kmc_analysis.core.errors import InputError
-from kmc_analysis.ingest import COLUMN_SYNONYMS, HEADER_LOOKUP, header_key, read_submissions
+from kmc_analysis.clean.ingest import COLUMN_SYNONYMS, HEADER_LOOKUP, header_key, read_submissions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "opd"
 

@@ -16,9 +16,9 @@ from openpyxl.utils import get_column_letter
 
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.formatting import formula_safe
-from kmc_analysis.ingest import COLUMN_SYNONYMS
+from kmc_analysis.clean.ingest import COLUMN_SYNONYMS
 from kmc_analysis.core.periods import period_in_words
-from kmc_analysis.quality import REASON_TEXT
+from kmc_analysis.clean.rules import REASON_TEXT
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -59,7 +59,7 @@ class FeedbackJob:
 
     Writing xlsx is slow in Python, so for months with many quarantined rows the work is
     shared between two processes while stage 1 goes on with its other outputs. The helper
-    is a plain subprocess (``python -m kmc_analysis.feedback``) fed through a parquet file
+    is a plain subprocess (``python -m kmc_analysis.clean.feedback``) fed through a parquet file
     in the output folder: a multiprocessing pool would hold up a Jupyter kernel's shutdown
     by seconds. Small months are written by the caller alone when it calls :meth:`finish`.
     """
@@ -77,7 +77,7 @@ class FeedbackJob:
             out_dir.mkdir(parents=True, exist_ok=True)
             quarantined[to_helper].assign(**{HANDOVER_OPD: opd[to_helper]}).to_parquet(self._handover)
             self._helper = subprocess.Popen(
-                [sys.executable, "-m", "kmc_analysis.feedback", str(self._handover), period, str(out_dir)],
+                [sys.executable, "-m", "kmc_analysis.clean.feedback", str(self._handover), period, str(out_dir)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._mine = (quarantined[~to_helper], opd[~to_helper])
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kmc_analysis.places import PlaceIndex, resolve_places
+from kmc_analysis.clean.places import PlaceIndex, resolve_places
 
 
 @pytest.mark.parametrize(

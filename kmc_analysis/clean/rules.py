@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kmc_analysis import normalize as nz
+from kmc_analysis.clean import normalize as nz
 from kmc_analysis.core.errors import StageError
-from kmc_analysis.ingest import PROVENANCE
-from kmc_analysis.places import PlaceIndex, resolve_places
+from kmc_analysis.clean.ingest import PROVENANCE
+from kmc_analysis.clean.places import PlaceIndex, resolve_places
 
 #: Quarantine reason codes, in the order a row lists them.
 REASONS = (

@@ -4,7 +4,7 @@ Each ``.xlsx`` sheet or ``.csv`` file holds a beneficiary list (BNBA). The heade
 the first of the first 20 rows in which at least three cells name known columns
 (CONTRACT 2.1); rows above it are titles and are ignored. Every cell is read as text so
 that identifiers keep their digits. Nothing is judged here: a non-empty row below the
-header is a data row and goes to ``quality``, however odd it looks.
+header is a data row and goes to ``rules``, however odd it looks.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
-from kmc_analysis.normalize import normalize_place_name
+from kmc_analysis.clean.normalize import normalize_place_name
 
 #: Names of at least this many letters tolerate one typing error (CONTRACT 2.2).
 TYPO_MIN_LETTERS = 6

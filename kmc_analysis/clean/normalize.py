@@ -4,7 +4,7 @@ Every function takes and returns pandas Series aligned on the input index and wo
 whole columns at once (string accessors and regular expressions, no row-wise ``apply``).
 Inputs are the text of the cells as read by ``ingest``; an empty string means an empty
 cell. Functions never raise on bad values: they return a missing value and leave the
-judgement (a quarantine reason) to ``quality``.
+judgement (a quarantine reason) to ``rules``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Stage 1: read the OPD submissions, judge every row, pseudonymise, write accepted rows and quarantine."""
