@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.coverage import PUBLICATION
+from kmc_analysis.coverage.rekap import PUBLICATION
 from kmc_analysis.core.disclosure import (
     DERIVED, HIDDEN_MARK, SHOWN, as_name_list, format_number, primary_mark, suppression_mask,
 )

@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 
 from conftest import KELURAHAN_FILE
-from kmc_analysis import coverage, geo, maps
+from kmc_analysis.coverage import boundaries as geo
+from kmc_analysis.coverage import maps
+from kmc_analysis.coverage import rekap as coverage
 
 
 @pytest.fixture(scope="module")

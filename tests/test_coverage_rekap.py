@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis import coverage
+from kmc_analysis.coverage import rekap as coverage
 from kmc_analysis.core.errors import InputError, StageError
 
 K1, K2 = "18.72.01", "18.72.02"

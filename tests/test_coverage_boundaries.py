@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from conftest import KECAMATAN_FILE, KELURAHAN_FILE
-from kmc_analysis import geo
+from kmc_analysis.coverage import boundaries as geo
 from kmc_analysis.core.errors import BoundaryError
 
 
