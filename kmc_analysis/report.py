@@ -26,7 +26,7 @@ import pandas as pd
 from kmc_analysis import __version__
 from kmc_analysis.core.disclosure import format_number, primary_mark
 from kmc_analysis.display_table import Table
-from kmc_analysis.evaluation import PREDIKAT_RANGES
+from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
 from kmc_analysis.core.formatting import date_in_words
 from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.clean.rules import REASON_LABEL

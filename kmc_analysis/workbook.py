@@ -15,7 +15,7 @@ from typing import Any
 
 from kmc_analysis.core.disclosure import HIDDEN_MARK
 from kmc_analysis.display_table import Table
-from kmc_analysis.evaluation import PREDIKAT_RANGES
+from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
 from kmc_analysis.core.formatting import is_missing, slug
 
 #: Sheet order of the report tables, after Ringkasan.

@@ -21,7 +21,7 @@ import pytest
 from kmc_analysis import report, report_data, report_html, report_tables
 from kmc_analysis.core import formatting, periods
 from kmc_analysis.core.disclosure import scan_for_personal_data
-from kmc_analysis.evaluation import predikat
+from kmc_analysis.evaluation.tables import predikat
 from kmc_analysis.clean.stage import write_csv
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.runner import make_private

@@ -20,8 +20,8 @@ report. Source: Permendagri 86/2017 practice for evaluating an RPJMD (capaian ki
   realisasi values, extrapolated to 2026, meets the 2026 target in the indicator's
   direction; fewer than two usable values or no 2026 target gives ``data kurang``.
 
-The stage's charts are drawn by :mod:`kmc_analysis.evaluation_charts`; what the notebook
-shows a planner (styled tables, summary) is in :mod:`kmc_analysis.evaluation_display`.
+The stage's charts are drawn by :mod:`kmc_analysis.evaluation.charts`; what the notebook
+shows a planner (styled tables, summary) is in :mod:`kmc_analysis.evaluation.display`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from kmc_analysis.core.reference import (
     catalogue_opds,
     population_by_kelurahan,
 )
-from kmc_analysis.year_to_date import YearToDate
+from kmc_analysis.evaluation.year_to_date import YearToDate
 
 # --- the rules -------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """What a planner reads in the stage 3 notebook: styled tables, the summary and the notes.
 
-Nothing here computes an evaluation: the tables come from :mod:`kmc_analysis.evaluation`
+Nothing here computes an evaluation: the tables come from :mod:`kmc_analysis.evaluation.tables`
 and are only masked for publication (:func:`mask_program_counts`), styled
 (:func:`style_table`) or summarised in Bahasa Indonesia (:func:`summary_markdown`).
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.disclosure import small_count_mask
-from kmc_analysis.evaluation import (
+from kmc_analysis.evaluation.tables import (
     DATA_KURANG,
     PREDIKAT_LABELS,
     RPJMD_FINAL_YEAR,
@@ -25,7 +25,7 @@ from kmc_analysis.evaluation import (
     indicator_status,
     is_percent_column,
 )
-from kmc_analysis.evaluation_charts import STATUS_COLOURS
+from kmc_analysis.evaluation.charts import STATUS_COLOURS
 from kmc_analysis.core.formatting import format_id, month_label
 from kmc_analysis.core.reference import ReferenceData
 
