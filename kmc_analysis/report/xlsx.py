@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kmc_analysis.core.disclosure import HIDDEN_MARK
-from kmc_analysis.display_table import Table
+from kmc_analysis.report.table_model import Table
 from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
 from kmc_analysis.core.formatting import is_missing, slug
 

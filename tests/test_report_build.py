@@ -18,7 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis import report, report_data, report_html, report_tables
+from kmc_analysis.report import build_index
+from kmc_analysis.report.build import build_report
+from kmc_analysis.report.html import external_references
+from kmc_analysis.report.inputs import load_processed
+from kmc_analysis.report.tables import build_tables
 from kmc_analysis.core import formatting, periods
 from kmc_analysis.core.disclosure import scan_for_personal_data
 from kmc_analysis.evaluation.tables import predikat
@@ -221,7 +225,7 @@ def built(tmp_path_factory):
     (paths.reports_dir / "2024-02" / "ringkasan.json").write_text(json.dumps(
         {"period": "2024-02", "penerima_unik": 250, "jumlah_penyaluran": 300, "nilai_total": 150_000_000,
          "persen_baris_valid": 95.0, "opd_mengirim": 4, "opd_katalog": 5}))
-    result = report.build_report(paths, min_cell=5)
+    result = build_report(paths, min_cell=5)
     return paths, result, secrets
 
 
@@ -269,7 +273,7 @@ def test_scan_finds_planted_leaks(built, tmp_path):
 def test_html_is_self_contained(built):
     _, result, _ = built
     html = result.html.read_text(encoding="utf-8")
-    assert report_html.external_references(html) == []
+    assert external_references(html) == []
     assert "<script" not in html.lower() and "<link" not in html.lower()
     assert html.count("data:image/png;base64,") == 2
     assert not re.search(r"(?<!\d)\d{16}(?!\d)", html)
@@ -290,7 +294,7 @@ def test_html_reads_as_a_report(built):
 
 def test_small_kelurahan_is_suppressed(built):
     _, result, _ = built
-    table = report_tables.build_tables(report_data.load_processed(result.html.parents[2] / "processed" / "2024-03"), 5)
+    table = build_tables(load_processed(result.html.parents[2] / "processed" / "2024-03"), 5)
     kel = table["rekap_kelurahan"]
     names = [c.name for c in kel.columns]
     ganjar = next(r for r in kel.rows if r.cells[names.index("kelurahan")].text == "Ganjar Agung")
@@ -360,7 +364,7 @@ def test_contract_checker_passes(built):
 
 def test_index_lists_periods_newest_first(built):
     paths, _, _ = built
-    index = report.build_index(paths.reports_dir)
+    index = build_index(paths.reports_dir)
     html = index.read_text(encoding="utf-8")
     assert index == paths.reports_dir / "index.html"
     assert html.index("Maret 2024") < html.index("Februari 2024")
@@ -374,7 +378,7 @@ def test_report_without_optional_inputs(tmp_path):
     make_processed(paths.processed, "2024-01", seed=3, people=40)
     for name in ("karantina.csv", "penerima.parquet"):
         (paths.processed / name).unlink()
-    result = report.build_report(paths, min_cell=3)
+    result = build_report(paths, min_cell=3)
     html = result.html.read_text(encoding="utf-8")
     assert "Peta cakupan per kecamatan tidak tersedia" in html
     assert "Perbandingan dengan Desember 2023 tidak tersedia" in html
@@ -406,5 +410,5 @@ def test_missing_stage_outputs_are_named(tmp_path):
     make_processed(paths.processed, people=30)
     (paths.processed / "rekap_opd.csv").unlink()
     with pytest.raises(StageError, match="rekap_opd.csv"):
-        report.build_report(paths)
+        build_report(paths)
     assert not paths.reports.exists() or not any(paths.reports.iterdir())

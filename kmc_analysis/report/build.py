@@ -1,16 +1,16 @@
 """Assemble the published evaluation report: HTML, Excel workbook, ringkasan.json and index.
 
-Stage 4 reads only aggregates from ``PROCESSED/YYYY-MM/`` (:mod:`kmc_analysis.report_data`);
+Stage 4 reads only aggregates from ``PROCESSED/YYYY-MM/`` (:mod:`kmc_analysis.report.inputs`);
 no name, NIK or pseudonym is ever placed in a table, and every count of persons below city
 level goes through :mod:`kmc_analysis.core.disclosure` before it is shown
-(:mod:`kmc_analysis.report_tables`). This module gathers the tables, headline figures,
+(:mod:`kmc_analysis.report.tables`). This module gathers the tables, headline figures,
 narrative, images and sources into one context and writes the HTML page
-(:mod:`kmc_analysis.report_html`), the workbook (:mod:`kmc_analysis.workbook`) and
+(:mod:`kmc_analysis.report.html`), the workbook (:mod:`kmc_analysis.report.xlsx`) and
 ringkasan.json.
 
 Entry points: :func:`build_report` (one period, called by notebooks/04_report.ipynb) and
-:func:`build_index` (reports/index.html, called by the runner after it has moved a run's
-outputs into place).
+:func:`kmc_analysis.report.build_index` (reports/index.html, called by the runner after it has
+moved a run's outputs into place).
 """
 
 from __future__ import annotations
@@ -25,17 +25,16 @@ import pandas as pd
 
 from kmc_analysis import __version__
 from kmc_analysis.core.disclosure import format_number, primary_mark
-from kmc_analysis.display_table import Table
+from kmc_analysis.report.table_model import Table
 from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
 from kmc_analysis.core.formatting import date_in_words
 from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.clean.rules import REASON_LABEL
-from kmc_analysis.report_data import ProcessedData, load_processed
-from kmc_analysis.report_html import build_index  # noqa: F401 (re-exported: an entry point of stage 4)
-from kmc_analysis.report_html import render_html
-from kmc_analysis.report_summary import findings, headline_changes, headline_figures, recommendations
-from kmc_analysis.report_tables import build_tables
-from kmc_analysis.workbook import write_workbook
+from kmc_analysis.report.inputs import ProcessedData, load_processed
+from kmc_analysis.report.html import render_html
+from kmc_analysis.report.narrative import findings, headline_changes, headline_figures, recommendations
+from kmc_analysis.report.tables import build_tables
+from kmc_analysis.report.xlsx import write_workbook
 
 #: Maps (stage 2) and charts (stage 3) embedded when present in the period's report folder, with captions.
 IMAGES = [

@@ -1,4 +1,4 @@
-"""Render the report's HTML pages from the jinja2 templates in ``kmc_analysis/templates/``.
+"""Render the report's HTML pages from the jinja2 templates in ``kmc_analysis/report/templates/``.
 
 :func:`render_html` renders one period's report (``laporan.html.j2``), :func:`build_index`
 writes ``reports/index.html`` (``index.html.j2``), and :func:`external_references` lists
@@ -22,7 +22,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _environment() -> Environment:
-    """The jinja2 environment over kmc_analysis/templates (autoescaping HTML)."""
+    """The jinja2 environment over kmc_analysis/report/templates (autoescaping HTML)."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["angka"] = lambda v, d=0: format_number(v, d)

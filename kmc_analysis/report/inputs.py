@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kmc_analysis.display_table import column_kind
+from kmc_analysis.report.table_model import column_kind
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.evaluation.tables import predikat
 from kmc_analysis.core.periods import check_period

@@ -1,0 +1,5 @@
+"""Stage 4: the published report (HTML, Excel workbook, ringkasan.json) and the index of every period."""
+
+from kmc_analysis.report.html import build_index
+
+__all__ = ["build_index"]
