@@ -19,13 +19,14 @@ import pandas as pd
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from kmc_analysis import synth, synth_world
+from kmc_analysis.synth import month as synth_month
+from kmc_analysis.synth import world as synth_world
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.reference import REFERENCE_FILES, load_reference
 from kmc_analysis.synth import synthesize
-from kmc_analysis.synth_plan import HEADERS
-from kmc_analysis.synth_rows import REASONS
-from kmc_analysis.synth_truth import JUMLAH_REASONS
+from kmc_analysis.synth.plan import HEADERS
+from kmc_analysis.synth.rows import REASONS
+from kmc_analysis.synth.truth import JUMLAH_REASONS
 
 PERIOD = "2024-03"
 
@@ -392,7 +393,7 @@ def test_a_user_catalogue_is_used(tmp_path, reference):
 
 
 def test_large_months_are_written_as_csv_only(tmp_path, reference, monkeypatch):
-    monkeypatch.setattr(synth, "XLSX_MAX_ROWS", 200)
+    monkeypatch.setattr(synth_month, "XLSX_MAX_ROWS", 200)
     result = synthesize(PERIOD, tmp_path, rows=600, seed=4, reference=reference)
     assert result.files and all(p.suffix == ".csv" for p in result.files)
 

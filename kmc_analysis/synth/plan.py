@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.periods import NAMA_BULAN
-from kmc_analysis.synth_world import World
+from kmc_analysis.synth.world import World
 
 #: Headers written for each column. Required columns use exactly the contract's
 #: synonyms (CONTRACT 2.1), each of which appears in some sheet of a month.

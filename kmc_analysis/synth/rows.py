@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc_analysis.synth_people import People
-from kmc_analysis.synth_plan import Plan
-from kmc_analysis.synth_world import World
+from kmc_analysis.synth.people import People
+from kmc_analysis.synth.plan import Plan
+from kmc_analysis.synth.world import World
 
 #: Share of rows given a defect (duplicates included; JUMLAH rows come on top).
 DEFECT_SHARE = 0.03

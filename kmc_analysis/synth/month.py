@@ -18,10 +18,10 @@ Row work is vectorised with numpy and pandas (Python loops run over sheets, dist
 values and the few defective rows only): a million rows take well under a minute. Above
 ``XLSX_MAX_ROWS`` rows only CSV files are written (openpyxl writes cells one by one).
 
-The work is split by concern: ``synth_world`` (reference tables as arrays), ``synth_plan``
-(files, sheets and their forms), ``synth_people`` and ``synth_names`` (the population),
-``synth_rows`` (payments and which rows are defective), ``synth_cells`` (cell values and
-defects), ``synth_truth`` (row numbers and verdicts) and ``synth_files`` (writing).
+The work is split by concern: ``world`` (reference tables as arrays), ``plan``
+(files, sheets and their forms), ``people`` and ``names`` (the population),
+``rows`` (payments and which rows are defective), ``cells`` (cell values and
+defects), ``truth`` (row numbers and verdicts) and ``files`` (writing).
 """
 
 from __future__ import annotations
@@ -36,13 +36,13 @@ import pandas as pd
 
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.periods import check_period
-from kmc_analysis.synth_cells import apply_defects, render_cells
-from kmc_analysis.synth_files import copy_reference, write_csv, write_xlsx
-from kmc_analysis.synth_people import draw_people
-from kmc_analysis.synth_plan import last_day, make_plan
-from kmc_analysis.synth_rows import draw_rows, spoil
-from kmc_analysis.synth_truth import build_truth, place_rows
-from kmc_analysis.synth_world import World
+from kmc_analysis.synth.cells import apply_defects, render_cells
+from kmc_analysis.synth.files import copy_reference, write_csv, write_xlsx
+from kmc_analysis.synth.people import draw_people
+from kmc_analysis.synth.plan import last_day, make_plan
+from kmc_analysis.synth.rows import draw_rows, spoil
+from kmc_analysis.synth.truth import build_truth, place_rows
+from kmc_analysis.synth.world import World
 
 if TYPE_CHECKING:
     from kmc_analysis.core.reference import ReferenceData

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.synth_plan import Plan
-from kmc_analysis.synth_rows import BIT, REASONS, Rows
+from kmc_analysis.synth.plan import Plan
+from kmc_analysis.synth.rows import BIT, REASONS, Rows
 
 #: The reasons a JUMLAH (totals) row gets: it has a label and a total, nothing else.
 JUMLAH_REASONS = "nik_kosong;nama_kosong;wilayah_tidak_dikenal;program_tidak_dikenal"

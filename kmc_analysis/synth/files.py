@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.synth_cells import Cells
-from kmc_analysis.synth_plan import File, Plan, opd_short
-from kmc_analysis.synth_rows import Rows
-from kmc_analysis.synth_truth import Layout
+from kmc_analysis.synth.cells import Cells
+from kmc_analysis.synth.plan import File, Plan, opd_short
+from kmc_analysis.synth.rows import Rows
+from kmc_analysis.synth.truth import Layout
 
 if TYPE_CHECKING:
     from kmc_analysis.core.reference import ReferenceData

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.periods import NAMA_BULAN
-from kmc_analysis.synth_people import STREETS, People
-from kmc_analysis.synth_plan import DATE_FORMS, NIK_FORMS, NOMINAL_FORMS, Plan
-from kmc_analysis.synth_rows import BIT, Rows
-from kmc_analysis.synth_world import World
+from kmc_analysis.synth.people import STREETS, People
+from kmc_analysis.synth.plan import DATE_FORMS, NIK_FORMS, NOMINAL_FORMS, Plan
+from kmc_analysis.synth.rows import BIT, Rows
+from kmc_analysis.synth.world import World
 
 _STR = "str"
 _EPOCH = dt.date(1970, 1, 1)

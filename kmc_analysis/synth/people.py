@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmc_analysis.synth_names import draw_names
-from kmc_analysis.synth_world import World
+from kmc_analysis.synth.names import draw_names
+from kmc_analysis.synth.world import World
 
 #: Share of people first registered (NIK prefix) outside the city.
 OUTSIDE_SHARE = 0.08

@@ -1,0 +1,5 @@
+"""Synthetic months of OPD submissions and their expected verdicts (a development tool, ``kmc synth``)."""
+
+from kmc_analysis.synth.month import SynthResult, synthesize
+
+__all__ = ["SynthResult", "synthesize"]
