@@ -7,8 +7,8 @@ import stat
 import pandas as pd
 import pytest
 
-from kmc_analysis.core.errors import InputError
 from kmc_analysis.clean.pseudonyms import KEY_ENV, load_key, pseudonymize
+from kmc_analysis.core.errors import InputError
 
 
 def test_pseudonym_is_hmac_sha256_of_the_nik():

@@ -1,8 +1,6 @@
-"""Tests for kmc_analysis.core.disclosure: small-cell suppression and the personal-data scan."""
+"""Tests for kmc_analysis.core.disclosure: small-cell suppression."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pandas as pd
@@ -15,13 +13,11 @@ from kmc_analysis.core.disclosure import (
     SECONDARY,
     SHOWN,
     apply_mask,
-    format_number,
-    scan_for_personal_data,
     small_count_mask,
     suppress_counts,
     suppression_mask,
 )
-
+from kmc_analysis.core.formatting import format_number
 
 # --- primary -------------------------------------------------------------------------------
 
@@ -155,15 +151,7 @@ def test_index_is_kept():
     assert out.index.tolist() == [10, 20, 30] and out.loc[10, "n"] == "<5"
 
 
-# --- formatting ---------------------------------------------------------------------------
-
-def test_indonesian_number_format():
-    assert format_number(1234567) == "1.234.567"
-    assert format_number(12.345, 2) == "12,35"
-    assert format_number(-0.001, 2) == "0,00"
-    assert format_number(-1500) == "-1.500"
-    assert format_number(None) == format_number(np.nan) == "–"
-
+# --- display text ------------------------------------------------------------------------
 
 def test_formatters_per_column():
     df = pd.DataFrame({"opd": ["Dinsos", "Dinkes"], "n": [3, 4000], "nilai": [1.5e6, 2e9]})
@@ -171,41 +159,3 @@ def test_formatters_per_column():
                           formatters={"nilai": lambda v: "Rp" + format_number(v)})
     assert out.to_dict("list") == {"opd": ["Dinsos", "Dinkes"], "n": ["<5", "4.000"],
                                    "nilai": [HIDDEN_MARK, "Rp2.000.000.000"]}
-
-
-# --- personal-data scan ---------------------------------------------------------------------
-
-NIK = "1872015708900001"
-NAME = "Siti O'Rahmawati"
-PSEUDO = "a3f1" * 16
-
-
-def test_scan_is_clean_on_clean_files(tmp_path):
-    from openpyxl import Workbook
-
-    (tmp_path / "laporan.html").write_text("<p>Penerima unik 1.657; capaian 12,34%</p>")
-    wb = Workbook()
-    wb.active.append(["Kelurahan", "Capaian"])
-    wb.active.append(["Metro", 0.9876543210987654])  # a fraction with 16 decimals is not a NIK
-    wb.save(tmp_path / "laporan.xlsx")
-    assert scan_for_personal_data(tmp_path, [NIK], [NAME], [PSEUDO]) == []
-
-
-def test_scan_finds_leaks_in_every_format(tmp_path):
-    from openpyxl import Workbook
-
-    (tmp_path / "a.html").write_text("<td>Siti O&#39;Rahmawati</td>")  # escaped name
-    wb = Workbook()
-    wb.active.append(["NIK", int(NIK)])  # NIK stored as a number
-    wb.save(tmp_path / "b.xlsx")
-    nb = {"cells": [{"outputs": [{"text": f"id {PSEUDO[:16]}"}]}]}
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "notebooks" / "c.ipynb").write_text(json.dumps(nb))
-    (tmp_path / "d.csv").write_text("x\n9999999999999999\n")  # an unknown 16-digit number
-    findings = scan_for_personal_data(tmp_path, [NIK], [NAME], [PSEUDO])
-    joined = "\n".join(findings)
-    assert "a.html: nama" in joined
-    assert "b.xlsx: NIK" in joined
-    assert "c.ipynb: pseudonim" in joined.replace("notebooks/", "")
-    assert "d.csv: 1 angka 16 digit" in joined
-    assert NIK not in joined and PSEUDO not in joined  # findings do not repeat what they found

@@ -1,9 +1,10 @@
 """Display text and spreadsheet safety of everything the workbook writes."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.core.formatting import formula_safe, formula_safe_frame
+from kmc_analysis.core.formatting import format_number, formula_safe, formula_safe_frame
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+62 812", "@SUM(A1)", "-2+3", "\tx", "\r=1", "=cmd|' /C calc'!A0"])
@@ -22,3 +23,11 @@ def test_frame_is_made_safe_column_by_column_without_touching_numbers():
     assert safe["nama"].tolist() == ["'=HYPERLINK(\"x\")", "Siti"]
     assert safe["nominal"].tolist() == [-5, 10]
     assert table["nama"].iloc[0].startswith("=")  # the input is not changed
+
+
+def test_indonesian_number_format():
+    assert format_number(1234567) == "1.234.567"
+    assert format_number(12.345, 2) == "12,35"
+    assert format_number(-0.001, 2) == "0,00"
+    assert format_number(-1500) == "-1.500"
+    assert format_number(None) == format_number(np.nan) == "–"

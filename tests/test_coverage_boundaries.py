@@ -10,10 +10,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-
 from conftest import KECAMATAN_FILE, KELURAHAN_FILE
-from kmc_analysis.coverage import boundaries as geo
+
 from kmc_analysis.core.errors import BoundaryError
+from kmc_analysis.coverage import boundaries as geo
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import KELURAHAN_FILE
 from PIL import Image
 
-from conftest import KELURAHAN_FILE
 from kmc_analysis.coverage import boundaries as geo
 from kmc_analysis.coverage import maps
 from kmc_analysis.coverage import rekap as coverage

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.coverage import rekap as coverage
 from kmc_analysis.core.errors import InputError, StageError
+from kmc_analysis.coverage import rekap as coverage
 
 K1, K2 = "18.72.01", "18.72.02"
 L1, L2, L3, L4 = "18.72.01.1001", "18.72.01.1002", "18.72.02.1001", "18.72.02.1002"

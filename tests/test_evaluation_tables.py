@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.evaluation import tables as ev
-from kmc_analysis.evaluation import charts as evaluation_charts
-from kmc_analysis.evaluation import display as evaluation_display
 from kmc_analysis.core.errors import InputError, ReferenceDataError
 from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.reference import POLARITAS
+from kmc_analysis.evaluation import charts as evaluation_charts
+from kmc_analysis.evaluation import display as evaluation_display
+from kmc_analysis.evaluation import tables as ev
 from kmc_analysis.evaluation.year_to_date import load_year_to_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evaluation"

@@ -18,16 +18,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kmc_analysis.clean.stage import write_csv
+from kmc_analysis.core import formatting, periods
+from kmc_analysis.core.paths import run_paths
+from kmc_analysis.core.personal_data import scan_for_personal_data
+from kmc_analysis.evaluation.tables import predikat
 from kmc_analysis.report import build_index
 from kmc_analysis.report.build import build_report
 from kmc_analysis.report.html import external_references
 from kmc_analysis.report.inputs import load_processed
 from kmc_analysis.report.tables import build_tables
-from kmc_analysis.core import formatting, periods
-from kmc_analysis.core.disclosure import scan_for_personal_data
-from kmc_analysis.evaluation.tables import predikat
-from kmc_analysis.clean.stage import write_csv
-from kmc_analysis.core.paths import run_paths
 from kmc_analysis.runner import make_private
 
 CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_outputs.py"

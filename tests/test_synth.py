@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from kmc_analysis.synth import month as synth_month
-from kmc_analysis.synth import world as synth_world
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.reference import REFERENCE_FILES, load_reference
+from kmc_analysis.synth import month as synth_month
 from kmc_analysis.synth import synthesize
+from kmc_analysis.synth import world as synth_world
 from kmc_analysis.synth.plan import HEADERS
 from kmc_analysis.synth.rows import REASONS
 from kmc_analysis.synth.truth import JUMLAH_REASONS

@@ -14,11 +14,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kmc_analysis.clean.ingest import COLUMN_SYNONYMS
+from kmc_analysis.clean.rules import REASON_TEXT
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.formatting import formula_safe
-from kmc_analysis.clean.ingest import COLUMN_SYNONYMS
 from kmc_analysis.core.periods import period_in_words
-from kmc_analysis.clean.rules import REASON_TEXT
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.clean import normalize as nz
-from kmc_analysis.core.errors import StageError
 from kmc_analysis.clean.ingest import PROVENANCE
 from kmc_analysis.clean.places import PlaceIndex, resolve_places
+from kmc_analysis.core.errors import StageError
 
 #: Quarantine reason codes, in the order a row lists them.
 REASONS = (

@@ -1,20 +1,39 @@
 """Numbers, money, percentages and dates as Bahasa Indonesia display text.
 
 Thousands take a dot and decimals a comma (``1.234.567``, ``12,34``), built on
-:func:`kmc_analysis.core.disclosure.format_number`; a missing value shows
-:data:`~kmc_analysis.core.disclosure.MISSING_MARK` (``–``). Used by the report's HTML and
-workbook, the report's narrative and the stage 3 notebook.
+:func:`format_number`; a missing value shows :data:`MISSING_MARK` (``–``). Used by the
+report's HTML and workbook, the report's narrative, the maps and the stage notebooks. Also
+the spreadsheet safety of every cell the workbook writes (:func:`formula_safe`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
 import pandas as pd
 
-from kmc_analysis.core.disclosure import MISSING_MARK, format_number
 from kmc_analysis.core.periods import NAMA_BULAN
+
+#: What a missing value shows.
+MISSING_MARK = "–"
+
+
+def format_number(value, decimals: int = 0) -> str:
+    """Format a number the Indonesian way: ``1.234.567`` and ``12,34``; missing gives ``–``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return MISSING_MARK
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number) or math.isinf(number):
+        return MISSING_MARK
+    text = f"{number:,.{decimals}f}"
+    if text.startswith("-") and float(text.replace(",", "").replace("-", "") or 0) == 0:
+        text = text[1:]  # no "-0,00"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def is_missing(value) -> bool:

@@ -25,8 +25,8 @@ import pyogrio
 import shapely
 from shapely.geometry import box
 
-from kmc_analysis.core.errors import BoundaryError
 from kmc_analysis.clean.normalize import normalize_place_name
+from kmc_analysis.core.errors import BoundaryError
 
 #: Projected CRS used to dissolve, measure and draw (UTM zone 48S covers Lampung).
 DRAW_CRS = "EPSG:32748"

@@ -33,10 +33,10 @@ from matplotlib.patches import Patch, Rectangle
 from PIL import Image as PILImage
 from shapely.ops import polylabel
 
-from kmc_analysis.coverage.rekap import hidden_rates
-from kmc_analysis.core.disclosure import format_number
-from kmc_analysis.coverage.boundaries import Boundaries
+from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import period_in_words
+from kmc_analysis.coverage.boundaries import Boundaries
+from kmc_analysis.coverage.rekap import hidden_rates
 
 A4_PORTRAIT = (8.27, 11.69)
 DPI = 200

@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.disclosure import SHOWN, apply_mask, format_number, suppression_mask
+from kmc_analysis.core.disclosure import SHOWN, apply_mask, suppression_mask
 from kmc_analysis.core.errors import InputError, StageError
+from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import period_in_words, previous_period
 
 MEASURES = ["penduduk", "penerima_unik", "penerima_per_1000", "jumlah_penyaluran", "nilai_total", "program_aktif"]

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.disclosure import small_count_mask
+from kmc_analysis.core.formatting import format_id, month_label
+from kmc_analysis.core.reference import ReferenceData
+from kmc_analysis.evaluation.charts import STATUS_COLOURS
 from kmc_analysis.evaluation.tables import (
     DATA_KURANG,
     PREDIKAT_LABELS,
@@ -25,9 +28,6 @@ from kmc_analysis.evaluation.tables import (
     indicator_status,
     is_percent_column,
 )
-from kmc_analysis.evaluation.charts import STATUS_COLOURS
-from kmc_analysis.core.formatting import format_id, month_label
-from kmc_analysis.core.reference import ReferenceData
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler

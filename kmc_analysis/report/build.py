@@ -24,15 +24,15 @@ from typing import Any
 import pandas as pd
 
 from kmc_analysis import __version__
-from kmc_analysis.core.disclosure import format_number, primary_mark
-from kmc_analysis.report.table_model import Table
-from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
-from kmc_analysis.core.formatting import date_in_words
-from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.clean.rules import REASON_LABEL
-from kmc_analysis.report.inputs import ProcessedData, load_processed
+from kmc_analysis.core.disclosure import primary_mark
+from kmc_analysis.core.formatting import date_in_words, format_number
+from kmc_analysis.core.periods import period_in_words, previous_period
+from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
 from kmc_analysis.report.html import render_html
+from kmc_analysis.report.inputs import ProcessedData, load_processed
 from kmc_analysis.report.narrative import findings, headline_changes, headline_figures, recommendations
+from kmc_analysis.report.table_model import Table
 from kmc_analysis.report.tables import build_tables
 from kmc_analysis.report.xlsx import write_workbook
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kmc_analysis import __version__
-from kmc_analysis.core.disclosure import format_number
-from kmc_analysis.core.formatting import format_percent, format_rupiah, format_rupiah_words, slug
+from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, slug
 from kmc_analysis.core.periods import PERIOD_PATTERN, period_in_words
 
 TEMPLATES = Path(__file__).parent / "templates"

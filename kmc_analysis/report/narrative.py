@@ -13,12 +13,11 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from kmc_analysis.core.disclosure import format_number
-from kmc_analysis.report.table_model import Table
-from kmc_analysis.core.formatting import format_percent, format_rupiah, format_rupiah_words, is_missing
-from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.clean.rules import REASON_LABEL
+from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, is_missing
+from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current
+from kmc_analysis.report.table_model import Table
 
 
 def headline_figures(data: ProcessedData) -> dict[str, Any]:

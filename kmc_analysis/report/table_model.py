@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from kmc_analysis.core.disclosure import HIDDEN_MARK, MISSING_MARK, PRIMARY, SHOWN, primary_mark
-from kmc_analysis.core.formatting import formatter_for, is_missing, slug
+from kmc_analysis.core.disclosure import HIDDEN_MARK, PRIMARY, SHOWN, primary_mark
+from kmc_analysis.core.formatting import MISSING_MARK, formatter_for, is_missing, slug
 
 #: Indonesian column headers for every column the report may show.
 LABELS = {

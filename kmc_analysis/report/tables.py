@@ -14,15 +14,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.coverage.rekap import PUBLICATION
-from kmc_analysis.core.disclosure import (
-    DERIVED, HIDDEN_MARK, SHOWN, as_name_list, format_number, primary_mark, suppression_mask,
-)
-from kmc_analysis.report.table_model import Cell, Table, make_table
-from kmc_analysis.core.periods import period_in_words
 from kmc_analysis.clean.rules import REASON_LABEL, REASON_SHORT
+from kmc_analysis.core.disclosure import (
+    DERIVED,
+    HIDDEN_MARK,
+    SHOWN,
+    as_name_list,
+    format_number,
+    primary_mark,
+    suppression_mask,
+)
+from kmc_analysis.core.periods import period_in_words
+from kmc_analysis.coverage.rekap import PUBLICATION
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report.narrative import headline_figures
+from kmc_analysis.report.table_model import Cell, Table, make_table
 
 #: Person counts and the columns derived from them, by column name.
 PERSON_COUNTS = ("penerima_unik", "jumlah_penyaluran", "penerima", "penerima_unik_bulan_lalu", "baris_diterima")

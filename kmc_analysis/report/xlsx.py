@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from kmc_analysis.core.disclosure import HIDDEN_MARK
-from kmc_analysis.report.table_model import Table
-from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
 from kmc_analysis.core.formatting import is_missing, slug
+from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
+from kmc_analysis.report.table_model import Table
 
 #: Sheet order of the report tables, after Ringkasan.
 XLSX_ORDER = ["rekap_kecamatan", "rekap_kelurahan", "perubahan_kecamatan", "rekap_opd", "rekap_program",

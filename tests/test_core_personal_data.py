@@ -1,0 +1,42 @@
+"""Tests for kmc_analysis.core.personal_data: the personal-data scan of a published folder."""
+
+from __future__ import annotations
+
+import json
+
+from kmc_analysis.core.personal_data import scan_for_personal_data
+
+NIK = "1872015708900001"
+NAME = "Siti O'Rahmawati"
+PSEUDO = "a3f1" * 16
+
+
+def test_scan_is_clean_on_clean_files(tmp_path):
+    from openpyxl import Workbook
+
+    (tmp_path / "laporan.html").write_text("<p>Penerima unik 1.657; capaian 12,34%</p>")
+    wb = Workbook()
+    wb.active.append(["Kelurahan", "Capaian"])
+    wb.active.append(["Metro", 0.9876543210987654])  # a fraction with 16 decimals is not a NIK
+    wb.save(tmp_path / "laporan.xlsx")
+    assert scan_for_personal_data(tmp_path, [NIK], [NAME], [PSEUDO]) == []
+
+
+def test_scan_finds_leaks_in_every_format(tmp_path):
+    from openpyxl import Workbook
+
+    (tmp_path / "a.html").write_text("<td>Siti O&#39;Rahmawati</td>")  # escaped name
+    wb = Workbook()
+    wb.active.append(["NIK", int(NIK)])  # NIK stored as a number
+    wb.save(tmp_path / "b.xlsx")
+    nb = {"cells": [{"outputs": [{"text": f"id {PSEUDO[:16]}"}]}]}
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "c.ipynb").write_text(json.dumps(nb))
+    (tmp_path / "d.csv").write_text("x\n9999999999999999\n")  # an unknown 16-digit number
+    findings = scan_for_personal_data(tmp_path, [NIK], [NAME], [PSEUDO])
+    joined = "\n".join(findings)
+    assert "a.html: nama" in joined
+    assert "b.xlsx: NIK" in joined
+    assert "c.ipynb: pseudonim" in joined.replace("notebooks/", "")
+    assert "d.csv: 1 angka 16 digit" in joined
+    assert NIK not in joined and PSEUDO not in joined  # findings do not repeat what they found
