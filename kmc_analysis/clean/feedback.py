@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from kmc_analysis.clean.ingest import COLUMN_SYNONYMS
-from kmc_analysis.clean.rules import REASON_TEXT
+from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.formatting import formula_safe
 from kmc_analysis.core.periods import period_in_words

@@ -11,7 +11,8 @@ from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.feedback import FeedbackJob
 from kmc_analysis.clean.ingest import IngestResult, read_submissions
 from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
-from kmc_analysis.clean.rules import REASON_TEXT, JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
+from kmc_analysis.clean.reasons import REASON_TEXT
+from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
 from kmc_analysis.core.formatting import formula_safe_frame
 from kmc_analysis.core.manifest import now_iso, software_versions, write_manifest
 from kmc_analysis.core.paths import RunPaths

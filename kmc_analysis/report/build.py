@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from kmc_analysis import __version__
-from kmc_analysis.clean.rules import REASON_LABEL
+from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.disclosure import primary_mark
 from kmc_analysis.core.formatting import date_in_words, format_number
 from kmc_analysis.core.periods import period_in_words, previous_period

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from kmc_analysis.clean.rules import REASON_LABEL
+from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, is_missing
 from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.clean.rules import REASON_LABEL, REASON_SHORT
+from kmc_analysis.clean.reasons import REASON_LABEL, REASON_SHORT
 from kmc_analysis.core.disclosure import (
     DERIVED,
     HIDDEN_MARK,
