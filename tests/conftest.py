@@ -48,3 +48,60 @@ def metro_wilayah():
     if not path.exists():
         pytest.skip("../shared/reference/wilayah_kota_metro.csv is absent")
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+# --- stage 2: a small month of accepted rows ---------------------------------------------------
+
+K1, K2 = "18.72.01", "18.72.02"
+L1, L2, L3, L4 = "18.72.01.1001", "18.72.01.1002", "18.72.02.1001", "18.72.02.1002"
+P1, P2, P3 = "KMC-001", "KMC-002", "KMC-003"
+A, B, C, D = ("a" * 64, "b" * 64, "c" * 64, "d" * 64)
+
+
+@pytest.fixture
+def small_wilayah():
+    """Two kecamatan, four kelurahan; L4 (Purwosari) gets no row at all."""
+    return pd.DataFrame({
+        "kode_kecamatan": [K1, K1, K2, K2],
+        "kecamatan": ["Metro Pusat", "Metro Pusat", "Metro Utara", "Metro Utara"],
+        "kode_kelurahan": [L1, L2, L3, L4],
+        "kelurahan": ["Metro", "Hadimulyo Timur", "Banjarsari", "Purwosari"],
+        "ejaan_lain": ["", "", "", ""],
+    }, dtype="string")
+
+
+@pytest.fixture
+def catalogue():
+    return pd.DataFrame({
+        "kode_bantuan": [P1, P2, P3],
+        "nama_bantuan": ["Beasiswa SD", "Insentif Ketua RT", "Santunan Kematian"],
+        "opd": ["Dinas Pendidikan dan Kebudayaan", "Bagian Pemerintahan", "Dinas Sosial"],
+        "kategori": ["beasiswa", "insentif", "santunan"],
+        "target_penerima": pd.array([6, 0, pd.NA], dtype="Int64"),
+        "anggaran": pd.array([1000, 2000, 3000], dtype="Int64"),
+    })
+
+
+@pytest.fixture
+def population():
+    """population_by_kelurahan's shape: kode_kelurahan, penduduk, tahun."""
+    return pd.DataFrame({"kode_kelurahan": [L1, L2, L3, L4], "penduduk": [1000, 2000, 1500, 500], "tahun": 2024})
+
+
+@pytest.fixture
+def penerima():
+    """A has three programs in two kelurahan of K1; C gave only a kecamatan; D two programs in L3."""
+    rows = [
+        (A, P1, K1, L1, 100),
+        (A, P2, K1, L1, 200),
+        (A, P3, K1, L2, 300),
+        (B, P1, K1, L1, 100),
+        (C, P2, K2, "", 200),
+        (D, P1, K2, L3, 100),
+        (D, P3, K2, L3, 300),
+    ]
+    frame = pd.DataFrame(rows, columns=["id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan", "nominal"])
+    frame["nominal"] = frame["nominal"].astype("int64")
+    frame["nama"] = "TIDAK BOLEH TAMPIL"
+    frame["nik_tersamar"] = "1872**********01"
+    return frame

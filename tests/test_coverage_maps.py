@@ -12,6 +12,7 @@ from PIL import Image
 from kmc_analysis.coverage import boundaries as geo
 from kmc_analysis.coverage import maps
 from kmc_analysis.coverage import rekap as coverage
+from kmc_analysis.coverage.display import hidden_rates
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,7 @@ def test_kelurahan_map_hatches_suppressed_and_missing_areas(real_boundaries, rek
     fig = maps.plot_coverage_map(real_boundaries, kel, level="kelurahan", period="2024-03", min_cell=5,
                                  population_note="angka perkiraan")
     ax = fig.axes[0]
-    hidden = coverage.hidden_rates(kel, "kelurahan", 5)
+    hidden = hidden_rates(kel, "kelurahan", 5)
     hatched = _hatched(ax)
     no_data = kel["penerima_per_1000"].isna() & ~hidden
     assert hatched[maps.SUPPRESSED_STYLE["hatch"]] == int(hidden.sum()) >= 2  # Imopuro and its complement(s)

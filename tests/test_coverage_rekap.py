@@ -1,4 +1,4 @@
-"""Coverage rekap against hand-computed figures, publication masking, month-on-month change."""
+"""Coverage rekap against hand-computed figures, month-on-month change, stage 2 notebook."""
 
 from pathlib import Path
 
@@ -7,7 +7,27 @@ import pandas as pd
 import pytest
 
 from kmc_analysis.core.errors import InputError, StageError
-from kmc_analysis.coverage import rekap as coverage
+from kmc_analysis.coverage.rekap import (
+    KOMBINASI_COLUMNS,
+    PERUBAHAN_COLUMNS,
+    PERUBAHAN_FILE,
+    REKAP_KATEGORI_COLUMNS,
+    REKAP_KECAMATAN_COLUMNS,
+    REKAP_KELURAHAN_COLUMNS,
+    REKAP_PROGRAM_COLUMNS,
+    TUMPANG_TINDIH_COLUMNS,
+    build_coverage,
+    kombinasi_program,
+    load_previous_rekap,
+    perubahan_kecamatan,
+    read_penerima,
+    rekap_kategori_kelurahan,
+    rekap_kecamatan,
+    rekap_kelurahan,
+    rekap_program,
+    rekap_tumpang_tindih,
+    write_csv,
+)
 
 K1, K2 = "18.72.01", "18.72.02"
 L1, L2, L3, L4 = "18.72.01.1001", "18.72.01.1002", "18.72.02.1001", "18.72.02.1002"
@@ -15,58 +35,9 @@ P1, P2, P3 = "KMC-001", "KMC-002", "KMC-003"
 A, B, C, D = ("a" * 64, "b" * 64, "c" * 64, "d" * 64)
 
 
-@pytest.fixture
-def small_wilayah():
-    """Two kecamatan, four kelurahan; L4 (Purwosari) gets no row at all."""
-    return pd.DataFrame({
-        "kode_kecamatan": [K1, K1, K2, K2],
-        "kecamatan": ["Metro Pusat", "Metro Pusat", "Metro Utara", "Metro Utara"],
-        "kode_kelurahan": [L1, L2, L3, L4],
-        "kelurahan": ["Metro", "Hadimulyo Timur", "Banjarsari", "Purwosari"],
-        "ejaan_lain": ["", "", "", ""],
-    }, dtype="string")
-
-
-@pytest.fixture
-def catalogue():
-    return pd.DataFrame({
-        "kode_bantuan": [P1, P2, P3],
-        "nama_bantuan": ["Beasiswa SD", "Insentif Ketua RT", "Santunan Kematian"],
-        "opd": ["Dinas Pendidikan dan Kebudayaan", "Bagian Pemerintahan", "Dinas Sosial"],
-        "kategori": ["beasiswa", "insentif", "santunan"],
-        "target_penerima": pd.array([6, 0, pd.NA], dtype="Int64"),
-        "anggaran": pd.array([1000, 2000, 3000], dtype="Int64"),
-    })
-
-
-@pytest.fixture
-def population():
-    """population_by_kelurahan's shape: kode_kelurahan, penduduk, tahun."""
-    return pd.DataFrame({"kode_kelurahan": [L1, L2, L3, L4], "penduduk": [1000, 2000, 1500, 500], "tahun": 2024})
-
-
-@pytest.fixture
-def penerima():
-    """A has three programs in two kelurahan of K1; C gave only a kecamatan; D two programs in L3."""
-    rows = [
-        (A, P1, K1, L1, 100),
-        (A, P2, K1, L1, 200),
-        (A, P3, K1, L2, 300),
-        (B, P1, K1, L1, 100),
-        (C, P2, K2, "", 200),
-        (D, P1, K2, L3, 100),
-        (D, P3, K2, L3, 300),
-    ]
-    frame = pd.DataFrame(rows, columns=["id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan", "nominal"])
-    frame["nominal"] = frame["nominal"].astype("int64")
-    frame["nama"] = "TIDAK BOLEH TAMPIL"
-    frame["nik_tersamar"] = "1872**********01"
-    return frame
-
-
 def test_rekap_kelurahan_matches_hand_count(penerima, small_wilayah, population):
-    rekap = coverage.rekap_kelurahan(penerima, small_wilayah, population)
-    assert list(rekap.columns) == coverage.REKAP_KELURAHAN_COLUMNS
+    rekap = rekap_kelurahan(penerima, small_wilayah, population)
+    assert list(rekap.columns) == REKAP_KELURAHAN_COLUMNS
     assert list(rekap["kode_kelurahan"]) == [L1, L2, L3, L4]
     assert list(rekap["penerima_unik"]) == [2, 1, 1, 0]
     assert list(rekap["jumlah_penyaluran"]) == [3, 1, 2, 0]
@@ -79,8 +50,8 @@ def test_rekap_kelurahan_matches_hand_count(penerima, small_wilayah, population)
 
 
 def test_rekap_kecamatan_counts_people_once_and_kecamatan_only_rows(penerima, small_wilayah, population):
-    rekap = coverage.rekap_kecamatan(penerima, small_wilayah, population)
-    assert list(rekap.columns) == coverage.REKAP_KECAMATAN_COLUMNS
+    rekap = rekap_kecamatan(penerima, small_wilayah, population)
+    assert list(rekap.columns) == REKAP_KECAMATAN_COLUMNS
     assert list(rekap["kode_kecamatan"]) == [K1, K2]
     assert list(rekap["penerima_unik"]) == [2, 2]  # A is in L1 and L2 but counts once in K1
     assert list(rekap["jumlah_penyaluran"]) == [4, 3]
@@ -93,35 +64,35 @@ def test_rekap_kecamatan_counts_people_once_and_kecamatan_only_rows(penerima, sm
 
 def test_unknown_population_gives_empty_rate(penerima, small_wilayah, population):
     partial = population[population["kode_kelurahan"] != L4]
-    kec = coverage.rekap_kecamatan(penerima, small_wilayah, partial)
-    kel = coverage.rekap_kelurahan(penerima, small_wilayah, partial)
+    kec = rekap_kecamatan(penerima, small_wilayah, partial)
+    kel = rekap_kelurahan(penerima, small_wilayah, partial)
     assert kec["penduduk"].isna().tolist() == [False, True]  # K2 lacks one kelurahan's figure
     assert np.isnan(kec["penerima_per_1000"].iloc[1]) and np.isnan(kel["penerima_per_1000"].iloc[3])
-    none = coverage.rekap_kecamatan(penerima, small_wilayah, None)
+    none = rekap_kecamatan(penerima, small_wilayah, None)
     assert none["penerima_per_1000"].isna().all() and list(none["penerima_unik"]) == [2, 2]
 
 
 def test_rekap_program_lists_every_catalogue_program(penerima, catalogue):
-    rekap = coverage.rekap_program(penerima, catalogue)
-    assert list(rekap.columns) == coverage.REKAP_PROGRAM_COLUMNS
+    rekap = rekap_program(penerima, catalogue)
+    assert list(rekap.columns) == REKAP_PROGRAM_COLUMNS
     assert list(rekap["penerima_unik"]) == [3, 2, 2]
     assert list(rekap["nilai_total"]) == [300, 400, 600]
     assert rekap["capaian_penerima_persen"].iloc[0] == 50.0
     assert rekap["capaian_penerima_persen"].iloc[1:].isna().all()  # target 0 and missing: empty, not 0
-    empty = coverage.rekap_program(penerima.iloc[0:0], catalogue)
+    empty = rekap_program(penerima.iloc[0:0], catalogue)
     assert list(empty["penerima_unik"]) == [0, 0, 0]
 
 
 def test_overlap_and_combinations(penerima):
-    overlap = coverage.rekap_tumpang_tindih(penerima)
-    assert list(overlap.columns) == coverage.TUMPANG_TINDIH_COLUMNS
+    overlap = rekap_tumpang_tindih(penerima)
+    assert list(overlap.columns) == TUMPANG_TINDIH_COLUMNS
     assert list(overlap["jumlah_bantuan"]) == [1, 2, 3]
     assert list(overlap["penerima"]) == [2, 1, 1]  # B, C / D / A
     assert list(overlap["nilai_total"]) == [300, 400, 600]
     assert list(overlap["nilai_rata_rata_per_penerima"]) == [150, 400, 600]
     assert overlap["persen_penerima"].tolist() == [50.0, 25.0, 25.0]
-    combos = coverage.kombinasi_program(penerima)
-    assert list(combos.columns) == coverage.KOMBINASI_COLUMNS
+    combos = kombinasi_program(penerima)
+    assert list(combos.columns) == KOMBINASI_COLUMNS
     assert combos["kombinasi"].tolist() == [f"{P1} + {P2} + {P3}", f"{P1} + {P3}"]
     assert combos["penerima"].tolist() == [1, 1] and combos["jumlah_bantuan"].tolist() == [3, 2]
 
@@ -132,16 +103,16 @@ def test_overlap_lists_empty_levels_and_top_limit():
         "kode_bantuan": [P1, P2, P3, P1, P1, P2],
         "kode_kecamatan": K1, "kode_kelurahan": L1, "nominal": np.int64(10),
     })
-    overlap = coverage.rekap_tumpang_tindih(rows)
+    overlap = rekap_tumpang_tindih(rows)
     assert overlap["penerima"].tolist() == [1, 1, 1]
-    assert len(coverage.kombinasi_program(rows, top=1)) == 1
+    assert len(kombinasi_program(rows, top=1)) == 1
     empty = rows.iloc[0:0]
-    assert coverage.rekap_tumpang_tindih(empty).empty and coverage.kombinasi_program(empty).empty
+    assert rekap_tumpang_tindih(empty).empty and kombinasi_program(empty).empty
 
 
 def test_rekap_kategori_kelurahan(penerima, catalogue, small_wilayah, population):
-    rekap = coverage.rekap_kategori_kelurahan(penerima, catalogue, small_wilayah, population)
-    assert list(rekap.columns) == coverage.REKAP_KATEGORI_COLUMNS
+    rekap = rekap_kategori_kelurahan(penerima, catalogue, small_wilayah, population)
+    assert list(rekap.columns) == REKAP_KATEGORI_COLUMNS
     assert len(rekap) == 3 * 4  # every kategori x kelurahan, zeros included
     beasiswa = rekap[rekap["kategori"] == "beasiswa"].set_index("kode_kelurahan")
     assert beasiswa["penerima_unik"].to_dict() == {L1: 2, L2: 0, L3: 1, L4: 0}
@@ -152,18 +123,18 @@ def test_codes_unknown_to_wilayah_stop_the_stage(penerima, small_wilayah, catalo
     bad = penerima.copy()
     bad.loc[0, "kode_kelurahan"] = "18.72.09.9999"
     with pytest.raises(StageError, match="18.72.09.9999"):
-        coverage.rekap_kelurahan(bad, small_wilayah)
+        rekap_kelurahan(bad, small_wilayah)
     bad = penerima.copy()
     bad.loc[0, "kode_bantuan"] = "KMC-999"
     with pytest.raises(StageError, match="KMC-999"):
-        coverage.rekap_program(bad, catalogue)
+        rekap_program(bad, catalogue)
 
 
 def test_csv_output_is_byte_identical_and_fixed_format(penerima, small_wilayah, population, tmp_path):
-    rekap = coverage.rekap_kecamatan(penerima, small_wilayah, population)
-    first = coverage.write_csv(rekap, tmp_path / "a.csv").read_bytes()
-    again = coverage.rekap_kecamatan(penerima.sample(frac=1, random_state=3), small_wilayah, population)
-    assert coverage.write_csv(again, tmp_path / "b.csv").read_bytes() == first
+    rekap = rekap_kecamatan(penerima, small_wilayah, population)
+    first = write_csv(rekap, tmp_path / "a.csv").read_bytes()
+    again = rekap_kecamatan(penerima.sample(frac=1, random_state=3), small_wilayah, population)
+    assert write_csv(again, tmp_path / "b.csv").read_bytes() == first
     assert first.decode() == (
         "kode_kecamatan,kecamatan,penduduk,penerima_unik,penerima_per_1000,jumlah_penyaluran,nilai_total,"
         "program_aktif\n"
@@ -173,96 +144,47 @@ def test_csv_output_is_byte_identical_and_fixed_format(penerima, small_wilayah, 
 
 
 def test_month_on_month_change(penerima, small_wilayah, population, tmp_path):
-    now = coverage.rekap_kecamatan(penerima, small_wilayah, population)
+    now = rekap_kecamatan(penerima, small_wilayah, population)
     last = now.assign(penerima_unik=[4, 0], nilai_total=[1000, 0])
-    change = coverage.perubahan_kecamatan(now, last)
-    assert list(change.columns) == coverage.PERUBAHAN_COLUMNS
+    change = perubahan_kecamatan(now, last)
+    assert list(change.columns) == PERUBAHAN_COLUMNS
     assert change["selisih"].tolist() == [-2, 2]
     assert change["perubahan_persen"].iloc[0] == -50.0 and np.isnan(change["perubahan_persen"].iloc[1])
     assert change["selisih_nilai"].tolist() == [-300, 600]
 
     folder = tmp_path / "2024-02"
-    assert coverage.load_previous_rekap(folder, small_wilayah) is None
+    assert load_previous_rekap(folder, small_wilayah) is None
     folder.mkdir()
     penerima.to_parquet(folder / "penerima.parquet")
-    from_parquet = coverage.load_previous_rekap(folder, small_wilayah)
+    from_parquet = load_previous_rekap(folder, small_wilayah)
     assert from_parquet["penerima_unik"].tolist() == [2, 2]
-    coverage.write_csv(last, folder / "rekap_kecamatan.csv")
-    from_csv = coverage.load_previous_rekap(folder, small_wilayah)
+    write_csv(last, folder / "rekap_kecamatan.csv")
+    from_csv = load_previous_rekap(folder, small_wilayah)
     assert from_csv["penerima_unik"].tolist() == [4, 0] and from_csv["kode_kecamatan"].tolist() == [K1, K2]
 
 
 def test_build_and_write_all_tables(penerima, small_wilayah, catalogue, population, tmp_path):
-    result = coverage.build_coverage(penerima, small_wilayah, catalogue, population)
+    result = build_coverage(penerima, small_wilayah, catalogue, population)
     assert result.perubahan is None and result.ringkasan["penerima_unik"] == 4
     assert result.ringkasan["nilai_total"] == 1300 and result.ringkasan["penerima_per_1000"] == 0.8
-    (tmp_path / coverage.PERUBAHAN_FILE).write_text("stale")
+    (tmp_path / PERUBAHAN_FILE).write_text("stale")
     written = result.write(tmp_path)
-    assert {p.name for p in written} == set(result.files()) and coverage.PERUBAHAN_FILE not in result.files()
-    assert not (tmp_path / coverage.PERUBAHAN_FILE).exists()  # a stale change table is removed
+    assert {p.name for p in written} == set(result.files()) and PERUBAHAN_FILE not in result.files()
+    assert not (tmp_path / PERUBAHAN_FILE).exists()  # a stale change table is removed
     for path in written:  # no personal data in any table
         header = path.read_text().splitlines()[0].split(",")
         assert not {"nama", "nik_tersamar", "id_penerima"} & set(header)
         assert "TIDAK BOLEH TAMPIL" not in path.read_text()
-    with_change = coverage.build_coverage(penerima, small_wilayah, catalogue, population, bulan_lalu=result.kecamatan)
+    with_change = build_coverage(penerima, small_wilayah, catalogue, population, bulan_lalu=result.kecamatan)
     assert with_change.perubahan["selisih"].tolist() == [0, 0]
 
 
 def test_read_penerima_reads_no_personal_columns(penerima, tmp_path):
     with pytest.raises(InputError, match="tahap 1"):
-        coverage.read_penerima(tmp_path)
+        read_penerima(tmp_path)
     penerima.to_parquet(tmp_path / "penerima.parquet")
-    read = coverage.read_penerima(tmp_path)
+    read = read_penerima(tmp_path)
     assert "nama" not in read.columns and "nik_tersamar" not in read.columns
-
-
-def test_published_tables_hide_small_counts(penerima, small_wilayah, population):
-    kel = coverage.rekap_kelurahan(penerima, small_wilayah, population)
-    shown = coverage.publish_table(kel, "kelurahan", 5)
-    # L1 (2 persons), L2 and L3 (1 each) are small; L4 is hidden too, or L3 = K2's total - L4.
-    assert shown["penerima_unik"].tolist() == ["<5", "<5", "<5", "*"]
-    assert shown["penerima_per_1000"].tolist() == ["*"] * 4 and shown.loc[0, "penduduk"] == "1.000"
-    assert coverage.hidden_rates(kel, "kelurahan", 5).tolist() == [True] * 4
-    big = kel.assign(penerima_unik=[20, 30, 40, 50], jumlah_penyaluran=[20, 30, 40, 50])
-    assert coverage.publish_table(big, "kelurahan", 5)["penerima_unik"].tolist() == ["20", "30", "40", "50"]
-    html = coverage.styled_table(kel, "kelurahan", 5).to_html()
-    assert "&lt;5" in html and "<5<" not in html.replace(" ", "")
-    assert coverage.publish_table(kel, "kelurahan", 1)["penerima_unik"].tolist() == ["2", "1", "1", "0"]
-
-
-def test_sentences_name_only_publishable_figures(small_wilayah):
-    kec = pd.DataFrame({
-        "kode_kecamatan": [K1, K2], "kecamatan": ["Metro Pusat", "Metro Utara"], "penduduk": [3000, 2000],
-        "penerima_unik": [30, 60], "penerima_per_1000": [10.0, 30.0], "jumlah_penyaluran": [30, 60],
-        "nilai_total": [3, 6], "program_aktif": [1, 1],
-    })
-    kel = pd.DataFrame({
-        "kode_kecamatan": [K1, K1, K2, K2], "kecamatan": ["Metro Pusat"] * 2 + ["Metro Utara"] * 2,
-        "kode_kelurahan": [L1, L2, L3, L4], "kelurahan": ["Metro", "Hadimulyo Timur", "Banjarsari", "Purwosari"],
-        "penduduk": [1000, 2000, 1000, 1000], "penerima_unik": [2, 28, 30, 30],
-        "penerima_per_1000": [2.0, 14.0, 30.0, 30.0], "jumlah_penyaluran": [2, 28, 30, 30],
-        "nilai_total": 1, "program_aktif": 1,
-    })
-    last = kec.assign(penerima_unik=[20, 61])
-    change = coverage.perubahan_kecamatan(kec, last)
-    text = " ".join(coverage.coverage_sentences(kec, kel, change, 5, "2024-03"))
-    assert "Metro Utara (30,00" in text and "Metro Pusat (10,00)" in text
-    assert "Metro (2,00)" not in text and "Hadimulyo Timur (14,00)" not in text  # primary and its complement
-    assert "Kecamatan Metro Pusat, naik 10 penerima unik (naik 50,00%)" in text
-    assert "Februari 2024" in text
-    assert "belum ada" in " ".join(coverage.coverage_sentences(kec, kel, None, 5, "2024-01")) and \
-        "Desember 2023" in " ".join(coverage.coverage_sentences(kec, kel, None, 5, "2024-01"))
-
-
-def test_population_note_flags_estimates():
-    table = pd.DataFrame({"kode_kelurahan": [L1], "tahun": [2024], "penduduk": [10],
-                          "keterangan": ["perkiraan: dibagi rata"]})
-    used = table[["kode_kelurahan", "penduduk", "tahun"]]
-    assert "perkiraan" in coverage.population_note(table, used, "/data/penduduk.csv")
-    assert "2024" in coverage.population_note(table, used, "/data/penduduk.csv")
-    official = table.assign(keterangan="Dukcapil semester I")
-    assert "perkiraan" not in coverage.population_note(official, used, "/data/penduduk.csv")
-    assert "perkiraan" in coverage.population_note(official, used, "bawaan")
 
 
 def _processed_fixture(root: Path, wilayah: pd.DataFrame, programs: pd.DataFrame) -> None:

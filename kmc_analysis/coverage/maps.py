@@ -4,7 +4,7 @@ Choropleths of penerima_per_1000 by kecamatan and by kelurahan, and small multip
 kategori of bantuan. Classes come from mapclassify (Fisher-Jenks natural breaks, with
 the number of classes adapted to the number of areas). Areas without data, and areas
 whose rate is suppressed (1 to min_cell - 1 persons, or a complement that would give
-such a count away: the published tables' rule, coverage.hidden_rates), are drawn hatched
+such a count away: the published tables' rule, display.hidden_rates), are drawn hatched
 with their own legend entry and no value printed: never left blank (a missing value
 makes an area vanish from a plain geopandas choropleth). Everything on a map is in
 Bahasa Indonesia. Figures are built with ``matplotlib.figure.Figure`` (no pyplot state)
@@ -36,7 +36,7 @@ from shapely.ops import polylabel
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import period_in_words
 from kmc_analysis.coverage.boundaries import Boundaries
-from kmc_analysis.coverage.rekap import hidden_rates
+from kmc_analysis.coverage.display import hidden_rates
 
 A4_PORTRAIT = (8.27, 11.69)
 DPI = 200
@@ -141,7 +141,7 @@ def attach_rekap(polygons: gpd.GeoDataFrame, rekap: pd.DataFrame, key: str) -> g
 def _states(areas: gpd.GeoDataFrame, rekap: pd.DataFrame, kind: str, min_cell: int) -> tuple[pd.Series, pd.Series]:
     """Which areas are suppressed and which have no value to draw, aligned on ``areas``.
 
-    Suppression is the published tables' (coverage.hidden_rates): a count of 1 to
+    Suppression is the published tables' (display.hidden_rates): a count of 1 to
     min_cell - 1 persons, and any other area whose rate would let it be recomputed.
     """
     key = "kode_kecamatan" if kind == "kecamatan" else "kode_kelurahan"

@@ -25,7 +25,7 @@ from kmc_analysis.core.disclosure import (
     suppression_mask,
 )
 from kmc_analysis.core.periods import period_in_words
-from kmc_analysis.coverage.rekap import PUBLICATION
+from kmc_analysis.coverage.display import PUBLICATION
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report.narrative import headline_figures
 from kmc_analysis.report.table_model import Cell, Table, make_table
@@ -36,7 +36,7 @@ BREAKDOWN_COLUMNS = ("kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan
                      "nama_bantuan", "kategori", "kombinasi")
 
 #: How each published table is suppressed (arguments of disclosure.suppression_mask). The
-#: area, program and overlap rules are stage 2's (coverage.PUBLICATION), so the maps hide
+#: area, program and overlap rules are stage 2's (coverage.display.PUBLICATION), so the maps hide
 #: exactly what the tables hide; the report adds the columns only it shows.
 _PROGRAM_DERIVED = ("capaian_penerima_persen", "predikat_penerima", "nilai_total", "serapan_anggaran_persen",
                     "capaian_serapan_persen", "predikat_serapan")
