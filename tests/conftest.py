@@ -2,8 +2,16 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+
+from kmc_analysis.coverage.boundaries import load_boundaries, schematic_boundaries
+from kmc_analysis.coverage.rekap import (
+    REKAP_KECAMATAN_COLUMNS,
+    REKAP_KELURAHAN_COLUMNS,
+    per_1000,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SHARED_REFERENCE = SHARED / "reference"
@@ -105,3 +113,37 @@ def penerima():
     frame["nama"] = "TIDAK BOLEH TAMPIL"
     frame["nik_tersamar"] = "1872**********01"
     return frame
+
+
+# --- stage 2: Kota Metro's rekap and boundaries for the maps -----------------------------------
+
+@pytest.fixture(scope="module")
+def metro_rekap(metro_wilayah):
+    """Kecamatan and kelurahan rekap of Kota Metro: Imopuro has 3 persons (suppressed), Yosomulyo no population."""
+    rng = np.random.default_rng(7)
+    kel = metro_wilayah[["kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan"]].copy()
+    kel["penduduk"] = pd.array(rng.integers(4000, 12000, 22), dtype="Int64")
+    kel["penerima_unik"] = rng.integers(20, 400, 22)
+    kel.loc[kel["kelurahan"] == "Imopuro", "penerima_unik"] = 3
+    kel.loc[kel["kelurahan"] == "Yosomulyo", "penduduk"] = pd.NA
+    kel["penerima_per_1000"] = per_1000(kel["penerima_unik"], kel["penduduk"])
+    kel["jumlah_penyaluran"] = kel["penerima_unik"] * 2
+    kel["nilai_total"] = kel["jumlah_penyaluran"] * 500000
+    kel["program_aktif"] = 4
+    grouped = kel.groupby(["kode_kecamatan", "kecamatan"], as_index=False)
+    kec = grouped[["penduduk", "penerima_unik", "jumlah_penyaluran", "nilai_total", "program_aktif"]].sum()
+    kec["penduduk"] = kec["penduduk"].where(kec["kecamatan"] != "Metro Selatan").astype("Int64")
+    kec["penerima_per_1000"] = per_1000(kec["penerima_unik"], kec["penduduk"])
+    return kec[REKAP_KECAMATAN_COLUMNS], kel[REKAP_KELURAHAN_COLUMNS]
+
+
+@pytest.fixture(scope="module")
+def metro_boundaries(metro_wilayah):
+    if not KELURAHAN_FILE.exists():
+        pytest.skip("../shared/reference/batas/ is absent")
+    return load_boundaries(KELURAHAN_FILE, metro_wilayah)
+
+
+@pytest.fixture(scope="module")
+def metro_tiles(metro_wilayah):
+    return schematic_boundaries(metro_wilayah)

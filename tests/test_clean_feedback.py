@@ -4,7 +4,12 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from kmc_analysis.clean import feedback
-from kmc_analysis.clean.feedback import FeedbackJob, explain_reasons, feedback_file_name, write_feedback
+from kmc_analysis.clean.feedback import (
+    FeedbackJob,
+    explain_reasons,
+    feedback_file_name,
+    write_feedback,
+)
 from kmc_analysis.clean.reasons import REASON_TEXT
 
 

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from kmc_analysis.clean.ingest import COLUMN_SYNONYMS, HEADER_LOOKUP, header_key, read_submissions
+from kmc_analysis.clean.ingest import (
+    COLUMN_SYNONYMS,
+    HEADER_LOOKUP,
+    header_key,
+    read_submissions,
+)
 from kmc_analysis.core.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "opd"

@@ -5,7 +5,13 @@ import pytest
 
 from kmc_analysis.clean.ingest import KNOWN_COLUMNS
 from kmc_analysis.clean.reasons import REASONS
-from kmc_analysis.clean.rules import UNKNOWN_OPD, in_contract_order, judge_rows, opd_summary, reconcile
+from kmc_analysis.clean.rules import (
+    UNKNOWN_OPD,
+    in_contract_order,
+    judge_rows,
+    opd_summary,
+    reconcile,
+)
 
 GOOD = {"nik": "1872011504900001", "nama": "Siti Aminah", "kelurahan": "Metro", "kecamatan": "Metro Pusat",
         "kode_bantuan": "KMC-001", "nama_bantuan": "", "nominal": "Rp1.500.000,00"}

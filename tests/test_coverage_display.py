@@ -2,7 +2,13 @@
 
 import pandas as pd
 
-from kmc_analysis.coverage.display import coverage_sentences, hidden_rates, population_note, publish_table, styled_table
+from kmc_analysis.coverage.display import (
+    coverage_sentences,
+    hidden_rates,
+    population_note,
+    publish_table,
+    styled_table,
+)
 from kmc_analysis.coverage.rekap import perubahan_kecamatan, rekap_kelurahan
 
 K1, K2 = "18.72.01", "18.72.02"

@@ -1,50 +1,15 @@
 """Coverage maps: classes, hatching of suppressed and missing areas, labels, PNG and GeoPackage files."""
 
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
-import pytest
-from conftest import KELURAHAN_FILE
 from PIL import Image
 
-from kmc_analysis.coverage import boundaries as geo
+from kmc_analysis.core.formatting import format_number
 from kmc_analysis.coverage import maps
-from kmc_analysis.coverage import rekap as coverage
 from kmc_analysis.coverage.display import hidden_rates
-
-
-@pytest.fixture(scope="module")
-def rekap(metro_wilayah):
-    """Kecamatan and kelurahan rekap: Imopuro has 3 persons (suppressed), Yosomulyo no population."""
-    rng = np.random.default_rng(7)
-    kel = metro_wilayah[["kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan"]].copy()
-    kel["penduduk"] = pd.array(rng.integers(4000, 12000, 22), dtype="Int64")
-    kel["penerima_unik"] = rng.integers(20, 400, 22)
-    kel.loc[kel["kelurahan"] == "Imopuro", "penerima_unik"] = 3
-    kel.loc[kel["kelurahan"] == "Yosomulyo", "penduduk"] = pd.NA
-    kel["penerima_per_1000"] = coverage.per_1000(kel["penerima_unik"], kel["penduduk"])
-    kel["jumlah_penyaluran"] = kel["penerima_unik"] * 2
-    kel["nilai_total"] = kel["jumlah_penyaluran"] * 500000
-    kel["program_aktif"] = 4
-    grouped = kel.groupby(["kode_kecamatan", "kecamatan"], as_index=False)
-    kec = grouped[["penduduk", "penerima_unik", "jumlah_penyaluran", "nilai_total", "program_aktif"]].sum()
-    kec["penduduk"] = kec["penduduk"].where(kec["kecamatan"] != "Metro Selatan").astype("Int64")
-    kec["penerima_per_1000"] = coverage.per_1000(kec["penerima_unik"], kec["penduduk"])
-    return kec[coverage.REKAP_KECAMATAN_COLUMNS], kel[coverage.REKAP_KELURAHAN_COLUMNS]
-
-
-@pytest.fixture(scope="module")
-def real_boundaries(metro_wilayah):
-    if not KELURAHAN_FILE.exists():
-        pytest.skip("../shared/reference/batas/ is absent")
-    return geo.load_boundaries(KELURAHAN_FILE, metro_wilayah)
-
-
-@pytest.fixture(scope="module")
-def schematic(metro_wilayah):
-    return geo.schematic_boundaries(metro_wilayah)
+from kmc_analysis.coverage.furniture import SCHEMATIC_LABEL
+from kmc_analysis.coverage.rekap import REKAP_KATEGORI_COLUMNS, per_1000
 
 
 def test_class_count_suits_five_and_twenty_two_areas():
@@ -91,9 +56,9 @@ def _texts(fig) -> list[str]:
     return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
 
 
-def test_kelurahan_map_hatches_suppressed_and_missing_areas(real_boundaries, rekap):
-    _, kel = rekap
-    fig = maps.plot_coverage_map(real_boundaries, kel, level="kelurahan", period="2024-03", min_cell=5,
+def test_kelurahan_map_hatches_suppressed_and_missing_areas(metro_boundaries, metro_rekap):
+    _, kel = metro_rekap
+    fig = maps.plot_coverage_map(metro_boundaries, kel, level="kelurahan", period="2024-03", min_cell=5,
                                  population_note="angka perkiraan")
     ax = fig.axes[0]
     hidden = hidden_rates(kel, "kelurahan", 5)
@@ -107,60 +72,60 @@ def test_kelurahan_map_hatches_suppressed_and_missing_areas(real_boundaries, rek
     texts = _texts(fig)
     assert "Cakupan Penerima KMC per 1.000 Penduduk — Maret 2024" in texts
     for row in kel[hidden].itertuples():  # the name is printed, the rate is not
-        assert maps.format_number(row.penerima_per_1000, 1) not in texts
-        assert maps.format_number(row.penerima_per_1000, 2) not in texts
+        assert format_number(row.penerima_per_1000, 1) not in texts
+        assert format_number(row.penerima_per_1000, 2) not in texts
     shown = kel[~hidden & kel["penerima_per_1000"].notna()].iloc[0]
     decimals = maps.value_decimals(kel["penerima_per_1000"])
-    assert maps.format_number(shown["penerima_per_1000"], decimals) in texts
+    assert format_number(shown["penerima_per_1000"], decimals) in texts
     assert "U" in texts and any(t.endswith(" km") for t in texts)  # north arrow, scale bar
     assert any("perkiraan" in t for t in texts)  # the population note
-    assert maps.SCHEMATIC_LABEL not in texts
+    assert SCHEMATIC_LABEL not in texts
 
 
-def test_schematic_map_says_so_and_has_no_scale(schematic, rekap):
-    kec, _ = rekap
-    fig = maps.plot_coverage_map(schematic, kec, level="kecamatan", period="2024-03", min_cell=5)
+def test_schematic_map_says_so_and_has_no_scale(metro_tiles, metro_rekap):
+    kec, _ = metro_rekap
+    fig = maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period="2024-03", min_cell=5)
     texts = _texts(fig)
-    assert maps.SCHEMATIC_LABEL in texts
+    assert SCHEMATIC_LABEL in texts
     assert "U" not in texts and not any(t.endswith(" km") for t in texts)
     assert _hatched(fig.axes[0]) == {maps.NO_DATA_STYLE["hatch"]: 1}  # Metro Selatan has no population
     assert _filled_paths(fig.axes[0]) == 5
 
 
-def test_all_equal_and_all_hidden_maps_still_draw_every_area(schematic, rekap):
-    kec, kel = rekap
+def test_all_equal_and_all_hidden_maps_still_draw_every_area(metro_tiles, metro_rekap):
+    kec, kel = metro_rekap
     equal = kec.assign(penduduk=1000, penerima_unik=50, penerima_per_1000=50.0, jumlah_penyaluran=50)
-    fig = maps.plot_coverage_map(schematic, equal, level="kecamatan", period="2024-03")
+    fig = maps.plot_coverage_map(metro_tiles, equal, level="kecamatan", period="2024-03")
     assert _filled_paths(fig.axes[0]) == 5 and not _hatched(fig.axes[0])
     tiny = kel.assign(penerima_unik=2, jumlah_penyaluran=2)
-    tiny["penerima_per_1000"] = coverage.per_1000(tiny["penerima_unik"], tiny["penduduk"])
-    fig = maps.plot_coverage_map(schematic, tiny, level="kelurahan", period="2024-03", min_cell=5)
+    tiny["penerima_per_1000"] = per_1000(tiny["penerima_unik"], tiny["penduduk"])
+    fig = maps.plot_coverage_map(metro_tiles, tiny, level="kelurahan", period="2024-03", min_cell=5)
     assert sum(_hatched(fig.axes[0]).values()) == 22
 
 
-def test_png_files_are_a4_deterministic_and_small(schematic, rekap, tmp_path):
-    kec, kel = rekap
-    written = maps.write_coverage_maps(schematic, kec, kel, tmp_path / "a", period="2024-03")
+def test_png_files_are_a4_deterministic_and_small(metro_tiles, metro_rekap, tmp_path):
+    kec, kel = metro_rekap
+    written = maps.write_coverage_maps(metro_tiles, kec, kel, tmp_path / "a", period="2024-03")
     assert set(written) == {"kecamatan", "kelurahan"}
     for path in written.values():
         with Image.open(path) as image:
             assert image.size == (1654, 2338)  # A4 portrait at 200 dpi
             assert "Software" not in image.info
         assert path.stat().st_size < 1_500_000
-    again = maps.save_png(maps.plot_coverage_map(schematic, kec, level="kecamatan", period="2024-03"),
+    again = maps.save_png(maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period="2024-03"),
                           tmp_path / "b.png")
     assert again.read_bytes() == written["kecamatan"].read_bytes()
 
 
-def test_category_small_multiples(real_boundaries, rekap, tmp_path):
-    _, kel = rekap
+def test_category_small_multiples(metro_boundaries, metro_rekap, tmp_path):
+    _, kel = metro_rekap
     frames = []
     for i, kategori in enumerate(["beasiswa", "insentif", "bantuan_sosial"]):
         part = kel.assign(kategori=kategori, penerima_unik=kel["penerima_unik"] // (i + 1))
-        part["penerima_per_1000"] = coverage.per_1000(part["penerima_unik"], part["penduduk"])
+        part["penerima_per_1000"] = per_1000(part["penerima_unik"], part["penduduk"])
         frames.append(part)
-    kategori = pd.concat(frames, ignore_index=True)[coverage.REKAP_KATEGORI_COLUMNS]
-    fig = maps.plot_category_maps(real_boundaries, kategori, period="2024-03", min_cell=5)
+    kategori = pd.concat(frames, ignore_index=True)[REKAP_KATEGORI_COLUMNS]
+    fig = maps.plot_category_maps(metro_boundaries, kategori, period="2024-03", min_cell=5)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["Bantuan sosial", "Beasiswa", "Insentif"]
     assert all(_filled_paths(ax) == 22 for ax in fig.axes)
@@ -169,25 +134,9 @@ def test_category_small_multiples(real_boundaries, rekap, tmp_path):
         assert image.size == (1654, 2338)
 
 
-def test_geopackage_layers_and_columns(real_boundaries, schematic, rekap, tmp_path):
-    kec, kel = rekap
-    path = maps.write_coverage_gpkg(real_boundaries, kec, kel, tmp_path / maps.GPKG_NAME, period="2024-03")
-    assert {str(name) for name, _ in pyogrio.list_layers(path)} == {"kecamatan", "kelurahan"}
-    layer = gpd.read_file(path, layer="kelurahan")
-    assert layer.crs.to_epsg() == 4326 and len(layer) == 22
-    assert {"kode_kelurahan", "kelurahan", "penerima_unik", "penerima_per_1000", "periode", "skematis"} <= set(layer)
-    assert layer["penerima_unik"].sum() == kel["penerima_unik"].sum()
-    first = path.read_bytes()
-    maps.write_coverage_gpkg(real_boundaries, kec, kel, path, period="2024-03")
-    assert path.read_bytes() == first  # rewritten in place, same bytes
-    tiles = maps.write_coverage_gpkg(schematic, kec, kel, tmp_path / "skematis.gpkg", period="2024-03")
-    layer = gpd.read_file(tiles, layer="kecamatan")
-    assert layer.crs is None and set(layer["skematis"]) == {1} and len(layer) == 5
-
-
-def test_notebook_preview_is_small(schematic, rekap, tmp_path):
-    kec, _ = rekap
-    path = maps.save_png(maps.plot_coverage_map(schematic, kec, level="kecamatan", period="2024-03"),
+def test_notebook_preview_is_small(metro_tiles, metro_rekap, tmp_path):
+    kec, _ = metro_rekap
+    path = maps.save_png(maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period="2024-03"),
                          tmp_path / "peta.png")
     preview = tmp_path / "preview.png"
     preview.write_bytes(maps.preview_png(path, width=600))

@@ -8,13 +8,12 @@ file has: the columns holding codes or names are recognised by their content, no
 their header. Kelurahan polygons are dissolved into kecamatan.
 
 With no boundary file the maps use a schematic tile map (one square per kelurahan in
-rough relative position), always flagged as schematic so that no one mistakes it for
-official boundaries.
+rough relative position, laid out by :mod:`kmc_analysis.coverage.schematic`), always
+flagged as schematic so that no one mistakes it for official boundaries.
 """
 
 from __future__ import annotations
 
-import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +22,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
-from shapely.geometry import box
 
 from kmc_analysis.clean.normalize import normalize_place_name
 from kmc_analysis.core.errors import BoundaryError
+from kmc_analysis.coverage.schematic import schematic_tiles
 
 #: Projected CRS used to dissolve, measure and draw (UTM zone 48S covers Lampung).
 DRAW_CRS = "EPSG:32748"
@@ -45,38 +44,6 @@ _WHAT_TO_DO = (
     "atau tunjuk berkas batas lain dengan --boundaries; tanpa berkas batas, peta memakai peta skematis "
     "(fix the codes or names in the file, or point --boundaries at another file)."
 )
-
-# Schematic layout: (column, row) of each kelurahan tile, row 0 at the bottom. Laid out by
-# hand after the centroids of the real polygons so that neighbours stay neighbours and each
-# kecamatan's tiles touch: Metro Utara along the top, Metro Pusat in the middle, Metro Barat
-# west, Metro Timur east, Metro Selatan south.
-KOTA_METRO_TILES: dict[str, tuple[int, int]] = {
-    "18.72.02.1001": (0, 5),  # Banjarsari
-    "18.72.02.1002": (1, 5),  # Purwosari
-    "18.72.02.1004": (2, 5),  # Purwoasri
-    "18.72.02.1003": (3, 5),  # Karangrejo
-    "18.72.01.1004": (1, 4),  # Hadimulyo Barat
-    "18.72.01.1002": (2, 4),  # Hadimulyo Timur
-    "18.72.01.1005": (3, 4),  # Yosomulyo
-    "18.72.03.1004": (1, 3),  # Ganjar Asri
-    "18.72.01.1003": (2, 3),  # Imopuro
-    "18.72.04.1004": (3, 3),  # Yosorejo
-    "18.72.04.1001": (4, 3),  # Yosodadi
-    "18.72.03.1002": (0, 2),  # Ganjar Agung
-    "18.72.03.1001": (1, 2),  # Mulyojati
-    "18.72.01.1001": (2, 2),  # Metro
-    "18.72.04.1003": (3, 2),  # Iring Mulyo
-    "18.72.03.1003": (0, 1),  # Mulyosari
-    "18.72.05.1002": (1, 1),  # Margorejo
-    "18.72.05.1004": (2, 1),  # Margodadi
-    "18.72.04.1005": (3, 1),  # Tejo Agung
-    "18.72.05.1003": (1, 0),  # Sumbersari Bantul
-    "18.72.05.1001": (2, 0),  # Rejomulyo
-    "18.72.04.1002": (3, 0),  # Tejosari
-}
-#: Side of a schematic tile, in the schematic map's own (unitless) coordinates.
-TILE_SIZE = 1000.0
-
 
 @dataclass(frozen=True)
 class Boundaries:
@@ -423,32 +390,16 @@ def load_boundaries(path: str | Path, wilayah: pd.DataFrame) -> Boundaries:
 
 
 def schematic_boundaries(wilayah: pd.DataFrame) -> Boundaries:
-    """Build the schematic tile map: one square per kelurahan, kecamatan dissolved from them.
-
-    Kota Metro's 22 kelurahan use the hand-made layout ``KOTA_METRO_TILES``. A wilayah
-    table with other codes gets a generic layout: one block of tiles per kecamatan.
-    """
-    columns = wilayah[_KELURAHAN_COLUMNS].astype("string").sort_values("kode_kelurahan", ignore_index=True)
-    if set(columns["kode_kelurahan"]) <= set(KOTA_METRO_TILES):
-        positions = [KOTA_METRO_TILES[c] for c in columns["kode_kelurahan"]]
-    else:
-        positions = _generic_layout(columns)
-    tiles = [box(x * TILE_SIZE, y * TILE_SIZE, (x + 1) * TILE_SIZE, (y + 1) * TILE_SIZE) for x, y in positions]
-    kelurahan = gpd.GeoDataFrame(columns, geometry=tiles, crs=None)
+    """Build the schematic tile map: one square per kelurahan, kecamatan dissolved from them."""
+    kelurahan = schematic_tiles(wilayah[_KELURAHAN_COLUMNS].astype("string"))
     kecamatan = dissolve_kecamatan(kelurahan, min_hole_area=0.0)
     return Boundaries(kelurahan, kecamatan, schematic=True, source=SCHEMATIC_SOURCE)
 
 
-def _generic_layout(columns: pd.DataFrame) -> list[tuple[int, int]]:
-    """Blocks of near-square tile grids, one per kecamatan, side by side with a gap."""
-    positions: dict[str, tuple[int, int]] = {}
-    offset = 0
-    for _, group in columns.groupby("kode_kecamatan", sort=True):
-        width = math.ceil(math.sqrt(len(group)))
-        for i, code in enumerate(group["kode_kelurahan"]):
-            positions[code] = (offset + i % width, -(i // width))
-        offset += width + 1
-    return [positions[c] for c in columns["kode_kelurahan"]]
+def attach_rekap(polygons: gpd.GeoDataFrame, rekap: pd.DataFrame, key: str) -> gpd.GeoDataFrame:
+    """Left-join a rekap's measures onto polygons by ``key``; names come from the polygons."""
+    names = [c for c in ("kode_kecamatan", "kecamatan", "kelurahan", "kategori") if c != key and c in rekap.columns]
+    return polygons.merge(rekap.drop(columns=names), on=key, how="left")
 
 
 def boundaries_for_run(reference_dir: str | Path, boundaries: str | Path | None, wilayah: pd.DataFrame) -> Boundaries:
