@@ -1,4 +1,4 @@
-"""Stage 3: capaian and predikat rules, year-to-date KMC indicators, evaluation tables, notebook."""
+"""Stage 3: year-to-date KMC indicators, evaluation tables, their display and the notebook."""
 
 import hashlib
 import json
@@ -7,17 +7,33 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.core.errors import InputError, ReferenceDataError
+from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.paths import run_paths
-from kmc_analysis.core.reference import POLARITAS
-from kmc_analysis.evaluation import charts as evaluation_charts
-from kmc_analysis.evaluation import display as evaluation_display
-from kmc_analysis.evaluation import tables as ev
+from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
+from kmc_analysis.evaluation.charts import CHART_BULANAN, CHART_RPJMD
+from kmc_analysis.evaluation.display import mask_program_counts, summary_markdown
+from kmc_analysis.evaluation.tables import (
+    OPD_COLUMNS,
+    OUTPUT_FILES,
+    PROGRAM_COLUMNS,
+    RPJMD_COLUMNS,
+    TREN_BULANAN_COLUMNS,
+    TREN_RPJMD_COLUMNS,
+    evaluate_tables,
+    indicator_status,
+    kmc_indicator_values,
+    monthly_trend,
+    opd_scorecard,
+    program_table,
+    rpjmd_series,
+    rpjmd_table,
+    rpjmd_trend,
+    write_tables,
+)
 from kmc_analysis.evaluation.year_to_date import load_year_to_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evaluation"
@@ -117,74 +133,11 @@ def year_to_date(tmp_path, processed, period=PERIOD):
 
 # --- capaian and predikat ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("realisasi", "target", "polaritas", "expected"), [
-    (80, 100, "positif", 80.00),
-    (45, 60, "positif", 75.00),
-    (2, 3, "positif", 66.67),
-    (1, 3, "positif", 33.33),
-    (150, 100, "positif", 150.00),      # above 100 kept as computed
-    (0, 100, "positif", 0.00),          # zero realisasi is a value, not a missing one
-    (7.5, 8.0, "negatif", 106.25),      # lower than target is better
-    (8.0, 8.0, "negatif", 100.00),
-    (9.0, 8.0, "negatif", 87.50),
-    (6.78, 7.7, "negatif", 111.95),
-    (20, 8, "negatif", -50.00),         # far worse than target: negative, kept
-    (90.995, 100, "positif", 91.00),    # half up, although the float is 90.99499...
-    (1.005, 1, "positif", 100.50),
-])
-def test_capaian_cases(realisasi, target, polaritas, expected):
-    assert ev.capaian([realisasi], [target], polaritas).iloc[0] == pytest.approx(expected, abs=1e-9)
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    (50.99, "Sangat Rendah"), (51, "Rendah"), (65.99, "Rendah"), (66, "Sedang"), (75.99, "Sedang"),
-    (76, "Tinggi"), (90.99, "Tinggi"), (91, "Sangat Tinggi"), (100, "Sangat Tinggi"), (250.5, "Sangat Tinggi"),
-    (0, "Sangat Rendah"), (-12.5, "Sangat Rendah"),
-])
-def test_predikat_at_every_boundary(value, expected):
-    assert ev.predikat([value]).iloc[0] == expected
-
-
-@pytest.mark.parametrize(("realisasi", "target"), [
-    (50, 0),          # target zero: division undefined
-    (50, None),       # missing target
-    (None, 100),      # missing realisasi
-    (np.nan, np.nan),
-])
-def test_missing_or_zero_leaves_capaian_and_predikat_empty(realisasi, target):
-    for polaritas in POLARITAS:
-        rated = ev.evaluate([realisasi], [target], polaritas)
-        assert math.isnan(rated["capaian_persen"].iloc[0])
-        assert rated["predikat"].iloc[0] == ""
-
-
-def test_predikat_bands_the_rounded_capaian():
-    """90.995 is shown as 91.00, so it must be rated Sangat Tinggi, not Tinggi."""
-    rated = ev.evaluate(pd.Series([90.995, 90.994]), pd.Series([100.0, 100.0]), "positif")
-    assert rated["capaian_persen"].tolist() == [91.00, 90.99]
-    assert rated["predikat"].tolist() == ["Sangat Tinggi", "Tinggi"]
-
-
-def test_evaluate_is_vectorised_per_row_polarity_and_keeps_the_index():
-    rated = ev.evaluate(pd.Series([80.0, 7.0, None], index=[5, 6, 7]), pd.Series([100.0, 8.0, 8.0], index=[5, 6, 7]),
-                        pd.Series(["positif", "negatif", "negatif"], index=[5, 6, 7]))
-    assert list(rated.index) == [5, 6, 7]
-    assert rated["capaian_persen"].iloc[:2].tolist() == [80.0, 112.5]
-    assert rated["predikat"].tolist() == ["Tinggi", "Sangat Tinggi", ""]
-
-
-def test_unknown_polarity_is_a_reference_error():
-    with pytest.raises(ReferenceDataError, match="positif"):
-        ev.capaian([1], [1], "naik")
-
-
-# --- year to date -----------------------------------------------------------------------------
-
 def test_year_to_date_counts_distinct_persons_and_sums_row_counts(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
     assert ytd.months == ("2024-01", "2024-02", "2024-03") and ytd.missing_months == ()
     assert "nama" not in ytd.penerima.columns and "nik_tersamar" not in ytd.penerima.columns
-    values = ev.kmc_indicator_values(ytd, ["Dinas Kesehatan", "Dinas Pendidikan dan Kebudayaan", "Dinas Sosial",
+    values = kmc_indicator_values(ytd, ["Dinas Kesehatan", "Dinas Pendidikan dan Kebudayaan", "Dinas Sosial",
                                            "Kecamatan Metro Pusat"], penduduk_kota=160_000)
     assert values["penerima_unik"] == 8                        # p1..p8, p1/p4/p5/p6 seen in several months
     assert values["jenis_bantuan_tersalur"] == 4               # KMC-005 never paid
@@ -212,16 +165,16 @@ def test_an_opd_counts_as_submitting_when_it_only_had_quarantined_rows(tmp_path)
 # --- RPJMD table and trend -----------------------------------------------------------------------
 
 def rpjmd_fixture(ref, kmc_values, period=PERIOD, realisasi=None):
-    series = ev.rpjmd_series(ref["rpjmd_indikator"], ref["rpjmd_realisasi"] if realisasi is None else realisasi,
+    series = rpjmd_series(ref["rpjmd_indikator"], ref["rpjmd_realisasi"] if realisasi is None else realisasi,
                              period, kmc_values, last_year=2026)
-    return ev.rpjmd_table(series, period), ev.rpjmd_trend(series, period)
+    return rpjmd_table(series, period), rpjmd_trend(series, period)
 
 
 def test_rpjmd_table_has_every_indicator_and_year_and_leaves_missing_realisasi_empty(ref):
     kmc = {"penerima_unik": 8.0, "jenis_bantuan_tersalur": 4.0, "kelengkapan_opd_persen": 75.0,
            "persen_baris_valid": 63.64, "penerima_per_1000": 0.04}
     table, _ = rpjmd_fixture(ref, kmc)
-    assert list(table.columns) == ev.RPJMD_COLUMNS
+    assert list(table.columns) == RPJMD_COLUMNS
     assert len(table) == 7 * 4 and not table.duplicated(["kode_indikator", "tahun"]).any()
     assert sorted(set(table["tahun"])) == [2021, 2022, 2023, 2024]
     ipm = table.loc[table["kode_indikator"] == "IKU-02"]       # targets, no realisasi at all
@@ -244,46 +197,28 @@ def test_kmc_earlier_years_come_from_rpjmd_realisasi(ref):
     row = table.set_index(["kode_indikator", "tahun"])["realisasi"]
     assert row[("IKP-03", 2022)] == 60 and row[("IKP-03", 2023)] == 70
     assert row[("IKP-03", 2024)] == 75                                 # the computed value wins in the period's year
-    status = ev.indicator_status(tren).set_index("kode_indikator")
-    assert status.loc["IKP-03", "status_jalur"] == ev.TIDAK_SESUAI_JALUR  # 60, 70, 75 -> 90.83 < 100
+    status = indicator_status(tren).set_index("kode_indikator")
+    assert status.loc["IKP-03", "status_jalur"] == TIDAK_SESUAI_JALUR  # 60, 70, 75 -> 90.83 < 100
     assert status.loc["IKP-03", "proyeksi_2026"] == 90.83
 
 
 def test_rpjmd_trend_runs_to_2026_and_flags_each_indicator(ref):
     _, tren = rpjmd_fixture(ref, {"penerima_unik": 8.0})
-    assert list(tren.columns) == ev.TREN_RPJMD_COLUMNS
-    assert sorted(set(tren["tahun"])) == list(ev.RPJMD_YEARS)
+    assert list(tren.columns) == TREN_RPJMD_COLUMNS
+    assert sorted(set(tren["tahun"])) == list(RPJMD_YEARS)
     assert tren.loc[tren["tahun"] > 2024, "realisasi"].isna().all()
-    status = ev.indicator_status(tren).set_index("kode_indikator")["status_jalur"]
-    assert status["IKU-01"] == ev.SESUAI_JALUR            # negatif, falling faster than the targets
-    assert status["IKU-02"] == ev.DATA_KURANG             # no realisasi
-    assert status["IKP-01"] == ev.DATA_KURANG             # only a provisional March count
+    status = indicator_status(tren).set_index("kode_indikator")["status_jalur"]
+    assert status["IKU-01"] == SESUAI_JALUR            # negatif, falling faster than the targets
+    assert status["IKU-02"] == DATA_KURANG             # no realisasi
+    assert status["IKP-01"] == DATA_KURANG             # only a provisional March count
     partial = tren.loc[(tren["kode_indikator"] == "IKP-01") & (tren["tahun"] == 2024)]
     assert partial["realisasi_sementara"].tolist() == ["ya"]
 
 
-@pytest.mark.parametrize(("years", "values", "target", "polaritas", "expected"), [
-    ([2022, 2023, 2024], [70, 80, 90], 100, "positif", (110.0, ev.SESUAI_JALUR)),
-    ([2022, 2023, 2024], [70, 72, 74], 100, "positif", (78.0, ev.TIDAK_SESUAI_JALUR)),
-    ([2021, 2022, 2023, 2024], [10, 70, 72, 74], 100, "positif", (78.0, ev.TIDAK_SESUAI_JALUR)),  # last 3 only
-    ([2023, 2024], [9.0, 8.0], 7.0, "negatif", (6.0, ev.SESUAI_JALUR)),
-    ([2023, 2024], [9.0, 8.5], 7.0, "negatif", (7.5, ev.TIDAK_SESUAI_JALUR)),
-    ([2024], [95], 100, "positif", (math.nan, ev.DATA_KURANG)),
-    ([2023, 2024], [90, 95], math.nan, "positif", (105.0, ev.DATA_KURANG)),
-    ([2025, 2026], [90, 99], 100, "positif", (99.0, ev.TIDAK_SESUAI_JALUR)),    # 2026 itself is taken as is
-])
-def test_trend_projection(years, values, target, polaritas, expected):
-    projection, status = ev.trend_projection(years, values, target, polaritas)
-    assert status == expected[1]
-    assert (math.isnan(projection) and math.isnan(expected[0])) or projection == pytest.approx(expected[0])
-
-
-# --- programs, OPDs, months -----------------------------------------------------------------------
-
 def test_program_table_year_to_date(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
-    program = ev.program_table(ref["program_bantuan"], ytd).set_index("kode_bantuan")
-    assert list(program.reset_index().columns) == ev.PROGRAM_COLUMNS
+    program = program_table(ref["program_bantuan"], ytd).set_index("kode_bantuan")
+    assert list(program.reset_index().columns) == PROGRAM_COLUMNS
     sd = program.loc["KMC-001"]                      # p1..p3 in January, target 6, budget 36 juta
     assert (sd["penerima_unik"], sd["nilai_total"]) == (3, 3_000_000)
     assert sd["capaian_penerima_persen"] == 50.00 and sd["predikat_penerima"] == "Sangat Rendah"
@@ -300,8 +235,8 @@ def test_program_table_year_to_date(tmp_path, processed, ref):
 
 def test_opd_scorecard(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
-    card = ev.opd_scorecard(ev.program_table(ref["program_bantuan"], ytd), ytd).set_index("opd")
-    assert list(card.reset_index().columns) == ev.OPD_COLUMNS
+    card = opd_scorecard(program_table(ref["program_bantuan"], ytd), ytd).set_index("opd")
+    assert list(card.reset_index().columns) == OPD_COLUMNS
     pendidikan = card.loc["Dinas Pendidikan dan Kebudayaan"]
     assert (pendidikan["program_katalog"], pendidikan["program_terisi"]) == (2, 2)
     assert pendidikan["kelengkapan_persen"] == 100.00 and pendidikan["persen_valid"] == 100.00
@@ -313,8 +248,8 @@ def test_opd_scorecard(tmp_path, processed, ref):
 
 
 def test_monthly_trend(tmp_path, processed):
-    trend = ev.monthly_trend(year_to_date(tmp_path, processed))
-    assert list(trend.columns) == ev.TREN_BULANAN_COLUMNS
+    trend = monthly_trend(year_to_date(tmp_path, processed))
+    assert list(trend.columns) == TREN_BULANAN_COLUMNS
     assert trend["bulan"].tolist() == ["2024-01", "2024-02", "2024-03"]
     assert trend["penerima_unik"].tolist() == [5, 4, 5]
     assert trend["penerima_unik_kumulatif"].tolist() == [5, 7, 8]
@@ -327,15 +262,15 @@ def test_monthly_trend(tmp_path, processed):
 
 def test_written_tables_are_deterministic_and_leave_missing_values_empty(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
-    result = ev.evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"], ytd,
+    result = evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"], ytd,
                                 sorted(set(OPD_OF.values())), 184_547)
-    first = {p.name: p.read_bytes() for p in ev.write_tables(result, tmp_path / "a")}
-    again = ev.evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"],
+    first = {p.name: p.read_bytes() for p in write_tables(result, tmp_path / "a")}
+    again = evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"],
                                year_to_date(tmp_path, processed), sorted(set(OPD_OF.values())), 184_547)
-    second = {p.name: p.read_bytes() for p in ev.write_tables(again, tmp_path / "b")}
-    assert first == second and set(first) == set(ev.OUTPUT_FILES)
+    second = {p.name: p.read_bytes() for p in write_tables(again, tmp_path / "b")}
+    assert first == second and set(first) == set(OUTPUT_FILES)
     rpjmd = pd.read_csv(tmp_path / "a" / "evaluasi_rpjmd.csv", dtype=str, keep_default_na=False)
-    assert list(rpjmd.columns) == ev.RPJMD_COLUMNS
+    assert list(rpjmd.columns) == RPJMD_COLUMNS
     ipm = rpjmd.loc[rpjmd["kode_indikator"] == "IKU-02"]
     assert (ipm["realisasi"] == "").all() and (ipm["capaian_persen"] == "").all() and (ipm["predikat"] == "").all()
     poverty = rpjmd.loc[(rpjmd["kode_indikator"] == "IKU-01") & (rpjmd["tahun"] == "2024")].iloc[0]
@@ -346,8 +281,8 @@ def test_written_tables_are_deterministic_and_leave_missing_values_empty(tmp_pat
 
 
 def test_small_program_counts_are_masked_for_publication(tmp_path, processed, ref):
-    program = ev.program_table(ref["program_bantuan"], year_to_date(tmp_path, processed))
-    shown = evaluation_display.mask_program_counts(program, min_cell=4).set_index("kode_bantuan")
+    program = program_table(ref["program_bantuan"], year_to_date(tmp_path, processed))
+    shown = mask_program_counts(program, min_cell=4).set_index("kode_bantuan")
     assert shown.loc["KMC-001", "penerima_unik"] == "<4"           # 3 persons
     assert pd.isna(shown.loc["KMC-001", "capaian_penerima_persen"]) and pd.isna(shown.loc["KMC-001", "nilai_total"])
     assert shown.loc["KMC-004", "penerima_unik"] == 4             # at min_cell: shown
@@ -357,9 +292,9 @@ def test_small_program_counts_are_masked_for_publication(tmp_path, processed, re
 def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref):
     shutil.rmtree(processed / "2024-02")
     ytd = year_to_date(tmp_path, processed)
-    result = ev.evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"], ytd,
+    result = evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"], ytd,
                                 sorted(set(OPD_OF.values())), 184_547)
-    text = evaluation_display.summary_markdown(result)
+    text = summary_markdown(result)
     assert "Bulan tanpa data olahan (tidak ikut dihitung): Feb 2024." in text
     assert "**Sesuai jalur** menuju target 2026: Persentase penduduk miskin." in text
     assert "Jumlah penerima manfaat KMC (sementara)" in text      # a March count rated Rendah, marked provisional
@@ -399,9 +334,9 @@ def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
                     "reports_dir": str(tmp_path / "reports"), "staging_dir": "", "boundaries": "",
                     "min_cell": 5, "skip_unreadable": False},
     )
-    for name in ev.OUTPUT_FILES:
+    for name in OUTPUT_FILES:
         assert (processed / PERIOD / name).is_file()
-    for name in (evaluation_charts.CHART_RPJMD, evaluation_charts.CHART_BULANAN):
+    for name in (CHART_RPJMD, CHART_BULANAN):
         assert (tmp_path / "reports" / PERIOD / name).stat().st_size > 10_000
     text = out.read_text()
     assert "Invarian tahap 3 terpenuhi." in text

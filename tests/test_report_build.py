@@ -22,7 +22,7 @@ from kmc_analysis.clean.stage import write_csv
 from kmc_analysis.core import formatting, periods
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.personal_data import scan_for_personal_data
-from kmc_analysis.evaluation.tables import predikat
+from kmc_analysis.evaluation.capaian import predikat
 from kmc_analysis.report import build_index
 from kmc_analysis.report.build import build_report
 from kmc_analysis.report.html import external_references

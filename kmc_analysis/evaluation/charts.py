@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.formatting import month_label
-from kmc_analysis.evaluation.tables import DATA_KURANG, RPJMD_FINAL_YEAR, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
+from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_FINAL_YEAR, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

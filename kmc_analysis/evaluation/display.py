@@ -17,17 +17,15 @@ import pandas as pd
 from kmc_analysis.core.disclosure import small_count_mask
 from kmc_analysis.core.formatting import format_id, month_label
 from kmc_analysis.core.reference import ReferenceData
-from kmc_analysis.evaluation.charts import STATUS_COLOURS
-from kmc_analysis.evaluation.tables import (
+from kmc_analysis.evaluation.capaian import (
     DATA_KURANG,
     PREDIKAT_LABELS,
     RPJMD_FINAL_YEAR,
     SESUAI_JALUR,
     TIDAK_SESUAI_JALUR,
-    Evaluation,
-    indicator_status,
-    is_percent_column,
 )
+from kmc_analysis.evaluation.charts import STATUS_COLOURS
+from kmc_analysis.evaluation.tables import Evaluation, indicator_status, is_percent_column
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler

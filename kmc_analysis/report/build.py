@@ -28,7 +28,7 @@ from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.disclosure import primary_mark
 from kmc_analysis.core.formatting import date_in_words, format_number
 from kmc_analysis.core.periods import period_in_words, previous_period
-from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
+from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.html import render_html
 from kmc_analysis.report.inputs import ProcessedData, load_processed
 from kmc_analysis.report.narrative import findings, headline_changes, headline_figures, recommendations

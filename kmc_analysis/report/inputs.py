@@ -16,7 +16,7 @@ import pandas as pd
 
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.periods import check_period
-from kmc_analysis.evaluation.tables import predikat
+from kmc_analysis.evaluation.capaian import predikat
 from kmc_analysis.report.table_model import column_kind
 
 #: Processed CSVs the report reads: the optional ones may be absent, the required ones stages 1-3 always write.

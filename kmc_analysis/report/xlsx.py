@@ -15,7 +15,7 @@ from typing import Any
 
 from kmc_analysis.core.disclosure import HIDDEN_MARK
 from kmc_analysis.core.formatting import is_missing, slug
-from kmc_analysis.evaluation.tables import PREDIKAT_RANGES
+from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.table_model import Table
 
 #: Sheet order of the report tables, after Ringkasan.
