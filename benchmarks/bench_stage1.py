@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _floor import OUTPUT, floor_empty_notebooks, peak_child_memory_mb  # noqa: E402
 
 from kmc_analysis.clean.ingest import HEADER_LOOKUP, header_key  # noqa: E402
+from kmc_analysis.core.periods import Period  # noqa: E402
 from kmc_analysis.synth import synthesize  # noqa: E402
 
 PERIOD = "2024-03"
@@ -60,7 +61,7 @@ def measure(rows: int) -> dict:
     raw = OUTPUT / f"raw_{rows}"
     if not (raw / "opd" / PERIOD).exists():
         started = time.perf_counter()
-        synthesize(PERIOD, raw, rows=rows, seed=7)
+        synthesize(Period.parse(PERIOD), raw, rows=rows, seed=7)
         print(f"synthesised {rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     files = sorted((raw / "opd" / PERIOD).iterdir())
 

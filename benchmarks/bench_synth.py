@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import load_reference
 from kmc_analysis.synth import synthesize
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     reference = load_reference()   # loaded outside the timing: it is not synthesis work
     try:
         start = time.perf_counter()
-        result = synthesize(args.period, out, rows=args.rows, seed=args.seed, reference=reference)
+        result = synthesize(Period.parse(args.period), out, rows=args.rows, seed=args.seed, reference=reference)
         seconds = time.perf_counter() - start
         sizes = [(p.name, p.stat().st_size) for p in result.files]
         total = sum(size for _, size in sizes)

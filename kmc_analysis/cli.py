@@ -83,15 +83,15 @@ def _run(args: argparse.Namespace) -> int:
 
 def _synth(args: argparse.Namespace) -> int:
     from kmc_analysis.core.errors import InputError
-    from kmc_analysis.core.periods import check_period
+    from kmc_analysis.core.periods import Period
     from kmc_analysis.synth import synthesize
 
-    check_period(args.period)
+    period = Period.parse(args.period)
     if args.rows < 1:
         raise InputError(f"--rows must be 1 or more (got {args.rows}).")
-    result = synthesize(args.period, args.out, rows=args.rows, seed=args.seed, clean=args.clean)
+    result = synthesize(period, args.out, rows=args.rows, seed=args.seed, clean=args.clean)
     print(f"kmc synth: wrote {result.rows_written} rows in {len(result.files)} files under "
-          f"{args.out / 'opd' / args.period}", file=sys.stderr)
+          f"{args.out / 'opd' / str(period)}", file=sys.stderr)
     return 0
 
 

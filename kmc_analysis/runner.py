@@ -19,7 +19,8 @@ from typing import Callable
 
 from kmc_analysis.core.errors import INPUT_ERROR_NAMES, InputError, KMCError
 from kmc_analysis.core.manifest import now_iso, record_stages
-from kmc_analysis.core.paths import RunPaths, months_to_date, run_paths
+from kmc_analysis.core.paths import RunPaths, run_paths
+from kmc_analysis.core.periods import Period
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".shp")
@@ -64,7 +65,7 @@ def find_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
 
 def check_inputs(options: RunOptions) -> RunPaths:
     """Fail early, with exit 2, on a missing period folder, bad parameter or bad reference table."""
-    paths = run_paths(options.period, options.raw_dir, options.processed_dir, options.reports_dir)
+    paths = run_paths(Period.parse(options.period), options.raw_dir, options.processed_dir, options.reports_dir)
     if options.min_cell < 1:
         raise InputError(f"--min-cell must be 1 or more (got {options.min_cell}).")
     if not paths.opd_dir.is_dir():
@@ -84,8 +85,8 @@ def check_inputs(options: RunOptions) -> RunPaths:
 
 def months_to_catch_up(paths: RunPaths) -> list[str]:
     """Earlier months of the period's year that have OPD files but no processed outputs yet."""
-    return [m for m in months_to_date(paths.period)[:-1]
-            if paths.opd_dir_for(m).is_dir() and not (paths.processed_dir / m / "manifest.json").exists()]
+    return [m for m in paths.period.months_to_date()[:-1]
+            if paths.opd_dir_for(m).is_dir() and not (paths.processed_dir / str(m) / "manifest.json").exists()]
 
 
 def notebook_parameters(options: RunOptions, paths: RunPaths, staging: Path) -> dict:
@@ -111,11 +112,11 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
     paths.reports_dir.mkdir(parents=True, exist_ok=True)
 
     for month in months_to_catch_up(paths):
-        _catch_up(options, month, say)
+        _catch_up(options, paths, month, say)
 
     staging = Path(tempfile.mkdtemp(prefix=".kmc-run-", dir=paths.processed_dir))
     try:
-        staged = run_paths(options.period, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
+        staged = run_paths(paths.period, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
         parameters = notebook_parameters(options, paths, staging)
         executed_dir = staged.processed / "notebooks"  # they show row-level examples: internal
         executed_dir.mkdir(parents=True)
@@ -138,17 +139,16 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
     return paths
 
 
-def _catch_up(options: RunOptions, month: str, say: Callable[[str], None]) -> None:
+def _catch_up(options: RunOptions, paths: RunPaths, month: Period, say: Callable[[str], None]) -> None:
     """Run stage 1 for an earlier month of the year so year-to-date figures include it."""
     from kmc_analysis.clean.stage import clean_month
     from kmc_analysis.core.reference import load_reference
 
     started = time.perf_counter()
-    paths = run_paths(options.period, options.raw_dir, options.processed_dir, options.reports_dir)
     staging = Path(tempfile.mkdtemp(prefix=".kmc-run-", dir=paths.processed_dir))
     try:
         staged = run_paths(month, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
-        parameters = {"period": month, "catch_up_for": options.period, "skip_unreadable": options.skip_unreadable}
+        parameters = {"period": str(month), "catch_up_for": options.period, "skip_unreadable": options.skip_unreadable}
         try:
             clean_month(staged, load_reference(paths.reference_dir), parameters=parameters,
                         skip_unreadable=options.skip_unreadable)
@@ -156,7 +156,7 @@ def _catch_up(options: RunOptions, month: str, say: Callable[[str], None]) -> No
             raise InputError(f"Earlier month {month} (needed for year-to-date figures), "
                              f"{paths.opd_dir_for(month)}: {problem}") from None
         make_private(staged.processed)
-        _publish(staged.processed, paths.processed_dir / month)
+        _publish(staged.processed, paths.processed_dir / str(month))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     say(f"Earlier month {month} (for year-to-date figures): stage 1 done in {time.perf_counter() - started:.1f} s")
@@ -189,7 +189,7 @@ def _keep_failed(executed: Path, paths: RunPaths) -> Path | str:
     """Copy a failed stage's executed notebook out of staging, so the user can read the error."""
     if not executed.exists():
         return "not available"
-    target = paths.processed_dir / FAILED_NOTEBOOKS / paths.period / executed.name
+    target = paths.processed_dir / FAILED_NOTEBOOKS / str(paths.period) / executed.name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(executed, target)
     return target

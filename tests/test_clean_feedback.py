@@ -11,6 +11,9 @@ from kmc_analysis.clean.feedback import (
     write_feedback,
 )
 from kmc_analysis.clean.reasons import REASON_TEXT
+from kmc_analysis.core.periods import Period
+
+MARET = Period(2024, 3)
 
 
 def quarantine_sample():
@@ -22,7 +25,7 @@ def quarantine_sample():
 
 
 def test_each_opd_gets_its_rows_with_reasons_explained(tmp_path):
-    written = write_feedback(*quarantine_sample(), "2024-03", tmp_path)
+    written = write_feedback(*quarantine_sample(), MARET, tmp_path)
     assert sorted(p.name for p in written) == ["Dinas Pendidikan dan Kebudayaan.xlsx", "Dinas Sosial.xlsx"]
 
     sheet = load_workbook(tmp_path / "Dinas Sosial.xlsx")["Perbaikan"]
@@ -47,9 +50,9 @@ def test_every_reason_has_an_explanation():
 
 
 def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_path, monkeypatch):
-    write_feedback(*quarantine_sample(), "2024-03", tmp_path / "inline")
+    write_feedback(*quarantine_sample(), MARET, tmp_path / "inline")
     monkeypatch.setattr(feedback, "BACKGROUND_FROM_ROWS", 1)
-    written = FeedbackJob(*quarantine_sample(), "2024-03", tmp_path / "background").finish()
+    written = FeedbackJob(*quarantine_sample(), MARET, tmp_path / "background").finish()
     assert sorted(p.name for p in written) == ["Dinas Pendidikan dan Kebudayaan.xlsx", "Dinas Sosial.xlsx"]
     for path in written:
         inline = load_workbook(tmp_path / "inline" / path.name)["Perbaikan"]
@@ -60,7 +63,7 @@ def test_formula_typed_into_a_name_stays_text_in_the_feedback_workbook(tmp_path)
     rows, opd = quarantine_sample()
     rows.loc[0, "nama"] = "=HYPERLINK(\"http://x\",\"klik\")"
     rows.loc[1, "nama"] = "=cmd|' /C calc'!A0"
-    write_feedback(rows, opd, "2024-03", tmp_path)
+    write_feedback(rows, opd, MARET, tmp_path)
     book = load_workbook(tmp_path / "Dinas Sosial.xlsx")
     cells = [c for row in book["Perbaikan"].iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from kmc_analysis.core.periods import Period
 from kmc_analysis.coverage.display import (
     coverage_sentences,
     hidden_rates,
@@ -44,13 +45,13 @@ def test_sentences_name_only_publishable_figures(small_wilayah):
     })
     last = kec.assign(penerima_unik=[20, 61])
     change = perubahan_kecamatan(kec, last)
-    text = " ".join(coverage_sentences(kec, kel, change, 5, "2024-03"))
+    text = " ".join(coverage_sentences(kec, kel, change, 5, Period(2024, 3)))
     assert "Metro Utara (30,00" in text and "Metro Pusat (10,00)" in text
     assert "Metro (2,00)" not in text and "Hadimulyo Timur (14,00)" not in text  # primary and its complement
     assert "Kecamatan Metro Pusat, naik 10 penerima unik (naik 50,00%)" in text
     assert "Februari 2024" in text
-    assert "belum ada" in " ".join(coverage_sentences(kec, kel, None, 5, "2024-01")) and \
-        "Desember 2023" in " ".join(coverage_sentences(kec, kel, None, 5, "2024-01"))
+    assert "belum ada" in " ".join(coverage_sentences(kec, kel, None, 5, Period(2024, 1))) and \
+        "Desember 2023" in " ".join(coverage_sentences(kec, kel, None, 5, Period(2024, 1)))
 
 
 def test_population_note_flags_estimates():

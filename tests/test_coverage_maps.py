@@ -6,10 +6,13 @@ import pandas as pd
 from PIL import Image
 
 from kmc_analysis.core.formatting import format_number
+from kmc_analysis.core.periods import Period
 from kmc_analysis.coverage import maps
 from kmc_analysis.coverage.display import hidden_rates
 from kmc_analysis.coverage.furniture import SCHEMATIC_LABEL
 from kmc_analysis.coverage.rekap import REKAP_KATEGORI_COLUMNS, per_1000
+
+MARET = Period(2024, 3)
 
 
 def test_class_count_suits_five_and_twenty_two_areas():
@@ -58,7 +61,7 @@ def _texts(fig) -> list[str]:
 
 def test_kelurahan_map_hatches_suppressed_and_missing_areas(metro_boundaries, metro_rekap):
     _, kel = metro_rekap
-    fig = maps.plot_coverage_map(metro_boundaries, kel, level="kelurahan", period="2024-03", min_cell=5,
+    fig = maps.plot_coverage_map(metro_boundaries, kel, level="kelurahan", period=MARET, min_cell=5,
                                  population_note="angka perkiraan")
     ax = fig.axes[0]
     hidden = hidden_rates(kel, "kelurahan", 5)
@@ -84,7 +87,7 @@ def test_kelurahan_map_hatches_suppressed_and_missing_areas(metro_boundaries, me
 
 def test_schematic_map_says_so_and_has_no_scale(metro_tiles, metro_rekap):
     kec, _ = metro_rekap
-    fig = maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period="2024-03", min_cell=5)
+    fig = maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period=MARET, min_cell=5)
     texts = _texts(fig)
     assert SCHEMATIC_LABEL in texts
     assert "U" not in texts and not any(t.endswith(" km") for t in texts)
@@ -95,24 +98,24 @@ def test_schematic_map_says_so_and_has_no_scale(metro_tiles, metro_rekap):
 def test_all_equal_and_all_hidden_maps_still_draw_every_area(metro_tiles, metro_rekap):
     kec, kel = metro_rekap
     equal = kec.assign(penduduk=1000, penerima_unik=50, penerima_per_1000=50.0, jumlah_penyaluran=50)
-    fig = maps.plot_coverage_map(metro_tiles, equal, level="kecamatan", period="2024-03")
+    fig = maps.plot_coverage_map(metro_tiles, equal, level="kecamatan", period=MARET)
     assert _filled_paths(fig.axes[0]) == 5 and not _hatched(fig.axes[0])
     tiny = kel.assign(penerima_unik=2, jumlah_penyaluran=2)
     tiny["penerima_per_1000"] = per_1000(tiny["penerima_unik"], tiny["penduduk"])
-    fig = maps.plot_coverage_map(metro_tiles, tiny, level="kelurahan", period="2024-03", min_cell=5)
+    fig = maps.plot_coverage_map(metro_tiles, tiny, level="kelurahan", period=MARET, min_cell=5)
     assert sum(_hatched(fig.axes[0]).values()) == 22
 
 
 def test_png_files_are_a4_deterministic_and_small(metro_tiles, metro_rekap, tmp_path):
     kec, kel = metro_rekap
-    written = maps.write_coverage_maps(metro_tiles, kec, kel, tmp_path / "a", period="2024-03")
+    written = maps.write_coverage_maps(metro_tiles, kec, kel, tmp_path / "a", period=MARET)
     assert set(written) == {"kecamatan", "kelurahan"}
     for path in written.values():
         with Image.open(path) as image:
             assert image.size == (1654, 2338)  # A4 portrait at 200 dpi
             assert "Software" not in image.info
         assert path.stat().st_size < 1_500_000
-    again = maps.save_png(maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period="2024-03"),
+    again = maps.save_png(maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period=MARET),
                           tmp_path / "b.png")
     assert again.read_bytes() == written["kecamatan"].read_bytes()
 
@@ -125,7 +128,7 @@ def test_category_small_multiples(metro_boundaries, metro_rekap, tmp_path):
         part["penerima_per_1000"] = per_1000(part["penerima_unik"], part["penduduk"])
         frames.append(part)
     kategori = pd.concat(frames, ignore_index=True)[REKAP_KATEGORI_COLUMNS]
-    fig = maps.plot_category_maps(metro_boundaries, kategori, period="2024-03", min_cell=5)
+    fig = maps.plot_category_maps(metro_boundaries, kategori, period=MARET, min_cell=5)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["Bantuan sosial", "Beasiswa", "Insentif"]
     assert all(_filled_paths(ax) == 22 for ax in fig.axes)
@@ -136,7 +139,7 @@ def test_category_small_multiples(metro_boundaries, metro_rekap, tmp_path):
 
 def test_notebook_preview_is_small(metro_tiles, metro_rekap, tmp_path):
     kec, _ = metro_rekap
-    path = maps.save_png(maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period="2024-03"),
+    path = maps.save_png(maps.plot_coverage_map(metro_tiles, kec, level="kecamatan", period=MARET),
                          tmp_path / "peta.png")
     preview = tmp_path / "preview.png"
     preview.write_bytes(maps.preview_png(path, width=600))

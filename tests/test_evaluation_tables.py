@@ -13,6 +13,7 @@ import pytest
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.paths import run_paths
+from kmc_analysis.core.periods import Period
 from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
 from kmc_analysis.evaluation.charts import CHART_BULANAN, CHART_RPJMD
 from kmc_analysis.evaluation.display import mask_program_counts, summary_markdown
@@ -38,7 +39,7 @@ from kmc_analysis.evaluation.year_to_date import load_year_to_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evaluation"
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "03_rpjmd_evaluation.ipynb"
-PERIOD = "2024-03"
+PERIOD = Period(2024, 3)
 
 
 def pid(name: str) -> str:
@@ -135,7 +136,7 @@ def year_to_date(tmp_path, processed, period=PERIOD):
 
 def test_year_to_date_counts_distinct_persons_and_sums_row_counts(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
-    assert ytd.months == ("2024-01", "2024-02", "2024-03") and ytd.missing_months == ()
+    assert ytd.months == (Period(2024, 1), Period(2024, 2), PERIOD) and ytd.missing_months == ()
     assert "nama" not in ytd.penerima.columns and "nik_tersamar" not in ytd.penerima.columns
     values = kmc_indicator_values(ytd, ["Dinas Kesehatan", "Dinas Pendidikan dan Kebudayaan", "Dinas Sosial",
                                            "Kecamatan Metro Pusat"], penduduk_kota=160_000)
@@ -149,16 +150,16 @@ def test_year_to_date_counts_distinct_persons_and_sums_row_counts(tmp_path, proc
 def test_year_to_date_lists_an_absent_month_and_needs_the_period(tmp_path, processed):
     shutil.rmtree(processed / "2024-02")
     ytd = year_to_date(tmp_path, processed)
-    assert ytd.months == ("2024-01", "2024-03") and ytd.missing_months == ("2024-02",)
+    assert ytd.months == (Period(2024, 1), PERIOD) and ytd.missing_months == (Period(2024, 2),)
     assert ytd.penerima["id_penerima"].nunique() == 7          # p6 is also paid in March, p7 only in February
     with pytest.raises(InputError, match="2024-04"):
-        year_to_date(tmp_path, processed, "2024-04")
+        year_to_date(tmp_path, processed, Period(2024, 4))
 
 
 def test_an_opd_counts_as_submitting_when_it_only_had_quarantined_rows(tmp_path):
     root = tmp_path / "processed"
     write_month(root, "2024-01", [("p1", "KMC-001", 1_000_000)], {"Kecamatan Metro Pusat": 4})
-    ytd = year_to_date(tmp_path, root, "2024-01")
+    ytd = year_to_date(tmp_path, root, Period(2024, 1))
     assert ytd.submitting_opds() == {"Dinas Pendidikan dan Kebudayaan", "Kecamatan Metro Pusat"}
 
 
@@ -330,14 +331,14 @@ def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
     out = tmp_path / "executed.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), progress_bar=False, kernel_name="python3",
-        parameters={"period": PERIOD, "raw_dir": str(raw), "processed_dir": str(processed),
+        parameters={"period": str(PERIOD), "raw_dir": str(raw), "processed_dir": str(processed),
                     "reports_dir": str(tmp_path / "reports"), "staging_dir": "", "boundaries": "",
                     "min_cell": 5, "skip_unreadable": False},
     )
     for name in OUTPUT_FILES:
-        assert (processed / PERIOD / name).is_file()
+        assert (processed / str(PERIOD) / name).is_file()
     for name in (CHART_RPJMD, CHART_BULANAN):
-        assert (tmp_path / "reports" / PERIOD / name).stat().st_size > 10_000
+        assert (tmp_path / "reports" / str(PERIOD) / name).stat().st_size > 10_000
     text = out.read_text()
     assert "Invarian tahap 3 terpenuhi." in text
     assert "Rahasia" not in text and "1872**" not in text

@@ -12,6 +12,7 @@ from pathlib import Path
 import papermill
 import pytest
 
+from kmc_analysis.core.periods import Period
 from kmc_analysis.synth import synthesize
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 def test_notebooks_pass_nbval_lax(tmp_path):
     raw = tmp_path / "raw"
     for month, seed in (("2024-02", 21), ("2024-03", 22)):
-        synthesize(month, raw, rows=600, seed=seed)
+        synthesize(Period.parse(month), raw, rows=600, seed=seed)
     prepared = tmp_path / "notebooks"
     prepared.mkdir()
     parameters = {"period": "2024-03", "raw_dir": str(raw), "processed_dir": str(tmp_path / "processed"),

@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 
 from kmc_analysis.clean.stage import write_csv
-from kmc_analysis.core import formatting, periods
+from kmc_analysis.core import formatting
 from kmc_analysis.core.paths import run_paths
+from kmc_analysis.core.periods import Period
 from kmc_analysis.core.personal_data import scan_for_personal_data
 from kmc_analysis.evaluation.capaian import predikat
 from kmc_analysis.report import build_index
@@ -215,7 +216,7 @@ def tiny_png(path: Path) -> None:
 def built(tmp_path_factory):
     """One report built from the fixture folder (shared by the tests below: keeps them fast)."""
     root = tmp_path_factory.mktemp("run")
-    paths = run_paths("2024-03", root / "raw", root / "processed", root / "reports")
+    paths = run_paths(Period(2024, 3), root / "raw", root / "processed", root / "reports")
     secrets = make_processed(paths.processed)
     paths.reports.mkdir(parents=True)
     tiny_png(paths.reports / "peta_cakupan_kecamatan.png")
@@ -238,8 +239,8 @@ def test_indonesian_number_formats():
     assert formatting.format_smart(182293) == "182.293"
     assert formatting.format_smart(78.93) == "78,93"
     assert formatting.format_rupiah_words(1_234_567_890) == "Rp1,23 miliar"
-    assert periods.period_in_words("2024-03") == "Maret 2024"
-    assert periods.previous_period("2024-01") == "2023-12"
+    assert Period(2024, 3).in_words() == "Maret 2024"
+    assert Period(2024, 1).previous() == Period(2023, 12)
     assert formatting.date_in_words("2024-03-04T10:00:00") == "4 Maret 2024"
 
 
@@ -374,7 +375,7 @@ def test_index_lists_periods_newest_first(built):
 
 
 def test_report_without_optional_inputs(tmp_path):
-    paths = run_paths("2024-01", tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
+    paths = run_paths(Period(2024, 1), tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
     make_processed(paths.processed, "2024-01", seed=3, people=40)
     for name in ("karantina.csv", "penerima.parquet"):
         (paths.processed / name).unlink()
@@ -406,7 +407,7 @@ def test_notebook_runs(tmp_path):
 def test_missing_stage_outputs_are_named(tmp_path):
     from kmc_analysis.core.errors import StageError
 
-    paths = run_paths("2024-03", tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
+    paths = run_paths(Period(2024, 3), tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
     make_processed(paths.processed, people=30)
     (paths.processed / "rekap_opd.csv").unlink()
     with pytest.raises(StageError, match="rekap_opd.csv"):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kmc_analysis.core.periods import Period
 from kmc_analysis.synth import synthesize
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def workspace(tmp_path_factory):
     shutil.copytree(PROJECT / "notebooks", root / "notebooks")
     truths = {}
     for month, rows, seed in (("2024-01", 800, 11), ("2024-02", 800, 12), ("2024-03", 2500, 13)):
-        truths[month] = synthesize(month, root / "data" / "raw", rows=rows, seed=seed).truth
+        truths[month] = synthesize(Period.parse(month), root / "data" / "raw", rows=rows, seed=seed).truth
     result = kmc("run", "--period", "2024-03", cwd=root)
     return root, truths, result
 

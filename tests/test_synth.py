@@ -20,6 +20,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import REFERENCE_FILES, load_reference
 from kmc_analysis.synth import month as synth_month
 from kmc_analysis.synth import synthesize
@@ -28,7 +29,7 @@ from kmc_analysis.synth.plan import HEADERS
 from kmc_analysis.synth.rows import REASONS
 from kmc_analysis.synth.truth import JUMLAH_REASONS
 
-PERIOD = "2024-03"
+PERIOD = Period(2024, 3)
 
 
 # --- Reading the files back ------------------------------------------------------------
@@ -118,14 +119,14 @@ def reference():
 def messy(tmp_path_factory, reference):
     out = tmp_path_factory.mktemp("messy")
     result = synthesize(PERIOD, out, rows=3000, seed=1, reference=reference)
-    return out, result, *read_sheets(out / "opd" / PERIOD)
+    return out, result, *read_sheets(out / "opd" / str(PERIOD))
 
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory, reference):
     out = tmp_path_factory.mktemp("clean")
     result = synthesize(PERIOD, out, rows=2000, seed=3, clean=True, reference=reference)
-    return out, result, *read_sheets(out / "opd" / PERIOD)
+    return out, result, *read_sheets(out / "opd" / str(PERIOD))
 
 
 # --- Determinism ---------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def test_other_seed_gives_other_files(tmp_path, reference):
 def test_files_are_named_and_laid_out_like_opd_submissions(messy):
     out, result, sheets, skipped = messy
     names = [p.name for p in result.files]
-    assert all(p.parent == out / "opd" / PERIOD for p in result.files)
+    assert all(p.parent == out / "opd" / str(PERIOD) for p in result.files)
     assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".csv") for n in names)
     assert any("Maret" in n or "2024-03" in n or "202403" in n for n in names)
     header_rows = Counter(s.header_row for s in sheets)
@@ -370,7 +371,7 @@ def test_reference_folder_is_copied_only_when_absent(tmp_path, reference):
     synthesize(PERIOD, tmp_path, rows=50, seed=1, reference=reference)
     assert sorted(p.name for p in (tmp_path / "reference").iterdir()) == sorted(REFERENCE_FILES)
     (tmp_path / "reference" / "wilayah.csv").write_text("mine")
-    synthesize("2024-04", tmp_path, rows=50, seed=1, reference=reference)
+    synthesize(Period(2024, 4), tmp_path, rows=50, seed=1, reference=reference)
     assert (tmp_path / "reference" / "wilayah.csv").read_text() == "mine"
 
 
@@ -385,7 +386,7 @@ def test_a_user_catalogue_is_used(tmp_path, reference):
     few = programs[programs["opd"].isin(["Dinas Sosial", "Satuan Polisi Pamong Praja"])].reset_index(drop=True)
     mine = dataclasses.replace(reference, program_bantuan=few)
     result = synthesize(PERIOD, tmp_path, rows=400, seed=2, reference=mine)
-    sheets, _ = read_sheets(tmp_path / "opd" / PERIOD)
+    sheets, _ = read_sheets(tmp_path / "opd" / str(PERIOD))
     codes = {str(r[s.column("kode_bantuan")]).upper() for s in sheets if s.column("kode_bantuan") is not None
              for r in s.rows.values() if not is_empty(r[s.column("kode_bantuan")]) and r[0] != "JUMLAH"}
     assert codes and codes - set(few["kode_bantuan"]) <= set(synth_world._FOREIGN_CODES)
@@ -405,7 +406,7 @@ def test_stage_one_reaches_the_verdicts_of_the_truth(messy, reference):
     from kmc_analysis.clean.rules import judge_rows
 
     out, result, _, _ = messy
-    ingested = read_submissions(out / "opd" / PERIOD, out)
+    ingested = read_submissions(out / "opd" / str(PERIOD), out)
     judged = judge_rows(ingested.rows, reference.wilayah, reference.program_bantuan)
     got = pd.concat([
         judged.quarantined[["sumber_file", "sumber_sheet", "sumber_baris", "alasan"]],

@@ -18,7 +18,7 @@ from kmc_analysis.clean.ingest import COLUMN_SYNONYMS
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.formatting import formula_safe
-from kmc_analysis.core.periods import period_in_words
+from kmc_analysis.core.periods import Period
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -43,7 +43,7 @@ def explain_reasons(alasan: pd.Series) -> pd.Series:
     return alasan.map(explain, na_action="ignore")
 
 
-def write_feedback(quarantined: pd.DataFrame, opd: pd.Series, period: str, out_dir: Path) -> list[Path]:
+def write_feedback(quarantined: pd.DataFrame, opd: pd.Series, period: Period, out_dir: Path) -> list[Path]:
     """Write one workbook per OPD that has quarantined rows; return the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -64,7 +64,7 @@ class FeedbackJob:
     by seconds. Small months are written by the caller alone when it calls :meth:`finish`.
     """
 
-    def __init__(self, quarantined: pd.DataFrame, opd: pd.Series, period: str, out_dir: Path):
+    def __init__(self, quarantined: pd.DataFrame, opd: pd.Series, period: Period, out_dir: Path):
         self._args = (period, out_dir)
         self._helper: subprocess.Popen | None = None
         self._handover = out_dir.parent / f".umpan_balik_{os.getpid()}.parquet"
@@ -77,7 +77,7 @@ class FeedbackJob:
             out_dir.mkdir(parents=True, exist_ok=True)
             quarantined[to_helper].assign(**{HANDOVER_OPD: opd[to_helper]}).to_parquet(self._handover)
             self._helper = subprocess.Popen(
-                [sys.executable, "-m", "kmc_analysis.clean.feedback", str(self._handover), period, str(out_dir)],
+                [sys.executable, "-m", "kmc_analysis.clean.feedback", str(self._handover), str(period), str(out_dir)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._mine = (quarantined[~to_helper], opd[~to_helper])
 
@@ -94,7 +94,7 @@ class FeedbackJob:
         return sorted(written)
 
 
-def _write_one(rows: pd.DataFrame, opd: str, period: str, path: Path) -> None:
+def _write_one(rows: pd.DataFrame, opd: str, period: Period, path: Path) -> None:
     """Write one OPD's workbook in openpyxl's streaming mode (months can hold thousands of rows)."""
     cells = [c for c in rows.columns if c not in ("sumber_file", "sumber_sheet", "sumber_baris", "alasan")
              and rows[c].ne("").any()]
@@ -108,7 +108,7 @@ def _write_one(rows: pd.DataFrame, opd: str, period: str, path: Path) -> None:
     sheet.freeze_panes = f"A{TABLE_HEADER_ROW + 1}"
     sheet.auto_filter.ref = f"A{TABLE_HEADER_ROW}:{get_column_letter(len(headers))}{TABLE_HEADER_ROW + len(rows)}"
     sheet.append([_styled(sheet, f"Umpan balik data Kartu Metro Ceria (KMC): {opd}", font=Font(bold=True, size=14))])
-    sheet.append([f"Periode {period_in_words(period)}. {len(rows)} baris belum dapat diterima."])
+    sheet.append([f"Periode {period.in_words()}. {len(rows)} baris belum dapat diterima."])
     sheet.append(["Perbaiki setiap baris sesuai kolom 'Yang perlu diperbaiki', lalu kirim ulang file asli "
                   "yang sudah diperbaiki. Nomor baris menunjuk baris pada file yang Anda kirim."])
     sheet.append([])
@@ -145,6 +145,6 @@ if __name__ == "__main__":
     # The helper process of FeedbackJob: HANDOVER.parquet PERIOD OUT_DIR; prints the paths written.
     handover, handover_period, handover_out = sys.argv[1:4]
     rows = pd.read_parquet(handover)
-    for written_path in write_feedback(rows.drop(columns=HANDOVER_OPD), rows[HANDOVER_OPD], handover_period,
-                                       Path(handover_out)):
+    for written_path in write_feedback(rows.drop(columns=HANDOVER_OPD), rows[HANDOVER_OPD],
+                                       Period.parse(handover_period), Path(handover_out)):
         print(written_path)

@@ -16,6 +16,7 @@ from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, 
 from kmc_analysis.core.formatting import formula_safe_frame
 from kmc_analysis.core.manifest import now_iso, software_versions, write_manifest
 from kmc_analysis.core.paths import RunPaths
+from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
 
 PENERIMA_FILE = "penerima.parquet"
@@ -27,7 +28,7 @@ REKAP_OPD_FILE = "rekap_opd.csv"
 class CleaningResult:
     """Everything stage 1 produced for one month, as written to its processed folder."""
 
-    period: str
+    period: Period
     folder: Path
     ingest: IngestResult
     judged: JudgedRows
@@ -39,7 +40,7 @@ class CleaningResult:
 def clean_month(
     paths: RunPaths,
     reference: ReferenceData,
-    period: str | None = None,
+    period: Period | None = None,
     parameters: dict | None = None,
     skip_unreadable: bool = False,
     key: PseudonymKey | None = None,
@@ -66,7 +67,7 @@ def clean_month(
     write_csv(rekap_opd, folder / REKAP_OPD_FILE)
     feedback.finish()
     manifest = {
-        "period": period,
+        "period": str(period),
         "parameters": dict(parameters or {}),
         "inputs": ingest.inputs,
         "rejected_files": ingest.rejected_files,

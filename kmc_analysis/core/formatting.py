@@ -56,11 +56,6 @@ def date_in_words(value: str | None) -> str:
     return f"{stamp.day} {NAMA_BULAN[stamp.month - 1]} {stamp.year}"
 
 
-def month_label(month: str) -> str:
-    """``2024-03`` -> ``Mar 2024`` (Bahasa Indonesia month abbreviation)."""
-    return f"{NAMA_BULAN[int(month[5:7]) - 1][:3]} {month[:4]}"
-
-
 def format_id(value: object, fixed: bool = False) -> str:
     """A number the Indonesian way: 1.234.567, 7,87 or (``fixed``) 91,00; text as is; missing as "–".
 

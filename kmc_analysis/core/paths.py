@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kmc_analysis.core.periods import check_period, months_to_date  # noqa: F401 (re-exported)
+from kmc_analysis.core.periods import Period
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class RunPaths:
     the published period folder when a notebook is run by hand.
     """
 
-    period: str
+    period: Period
     raw_dir: Path
     processed_dir: Path
     reports_dir: Path
@@ -33,15 +33,15 @@ class RunPaths:
     @property
     def opd_dir(self) -> Path:
         """The OPD submissions for this run's period."""
-        return self.raw_dir / "opd" / self.period
+        return self.opd_dir_for(self.period)
 
-    def opd_dir_for(self, period: str) -> Path:
+    def opd_dir_for(self, period: Period) -> Path:
         """The OPD submissions for another month."""
-        return self.raw_dir / "opd" / check_period(period)
+        return self.raw_dir / "opd" / str(period)
 
-    def processed_for(self, period: str) -> Path:
+    def processed_for(self, period: Period) -> Path:
         """Processed outputs of a month: this run's staging folder for its own period."""
-        return self.processed if period == self.period else self.processed_dir / check_period(period)
+        return self.processed if period == self.period else self.processed_dir / str(period)
 
     @property
     def feedback_dir(self) -> Path:
@@ -50,18 +50,17 @@ class RunPaths:
 
 
 def run_paths(
-    period: str,
+    period: Period,
     raw_dir: str | Path = "data/raw",
     processed_dir: str | Path = "data/processed",
     reports_dir: str | Path = "reports",
     staging_dir: str | Path | None = None,
 ) -> RunPaths:
     """Build the RunPaths of a run; with ``staging_dir`` outputs go below it, not in place."""
-    check_period(period)
     raw, processed, reports = (Path(p).expanduser().resolve() for p in (raw_dir, processed_dir, reports_dir))
     if staging_dir:
         stage = Path(staging_dir).expanduser().resolve()
-        out_processed, out_reports = stage / "processed" / period, stage / "reports" / period
+        out_processed, out_reports = stage / "processed" / str(period), stage / "reports" / str(period)
     else:
-        out_processed, out_reports = processed / period, reports / period
+        out_processed, out_reports = processed / str(period), reports / str(period)
     return RunPaths(period, raw, processed, reports, out_processed, out_reports)

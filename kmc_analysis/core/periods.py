@@ -1,8 +1,10 @@
-"""Periods (``YYYY-MM`` months) in words for planners: ``2024-03`` -> ``Maret 2024``."""
+"""Periods: a ``YYYY-MM`` month as a value, and its name in Bahasa Indonesia (``Maret 2024``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 from kmc_analysis.core.errors import InputError
 
@@ -12,29 +14,51 @@ NAMA_BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "A
               "Oktober", "November", "Desember")
 
 
-def check_period(period: str) -> str:
-    """Return ``period`` unchanged if it is a ``YYYY-MM`` month, else raise InputError."""
-    if not isinstance(period, str) or not PERIOD_PATTERN.match(period):
-        raise InputError(
-            f"Period '{period}' is not valid: write it as YYYY-MM, e.g. 2024-03 "
-            f"(periode ditulis YYYY-MM, misalnya 2024-03)."
-        )
-    return period
+@dataclass(frozen=True, order=True)
+class Period:
+    """One month of KMC data. ``str()`` gives it back as ``YYYY-MM``, the form of folder names.
 
+    Read one from text with :meth:`parse`; periods sort in time order.
+    """
 
-def months_to_date(period: str) -> list[str]:
-    """List the months of ``period``'s year from January up to and including ``period``."""
-    year, month = check_period(period).split("-")
-    return [f"{year}-{m:02d}" for m in range(1, int(month) + 1)]
+    year: int
+    month: int
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"month must be 1 to 12, not {self.month}")
 
-def period_in_words(period: str) -> str:
-    """Name a ``YYYY-MM`` month in Bahasa Indonesia, e.g. ``Maret 2024``."""
-    year, month = check_period(period).split("-")
-    return f"{NAMA_BULAN[int(month) - 1]} {year}"
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Read a ``YYYY-MM`` month (``2024-03``); raise InputError for anything else."""
+        match = PERIOD_PATTERN.match(text) if isinstance(text, str) else None
+        if match is None:
+            raise InputError(
+                f"Period '{text}' is not valid: write it as YYYY-MM, e.g. 2024-03 "
+                f"(periode ditulis YYYY-MM, misalnya 2024-03)."
+            )
+        return cls(int(match.group(1)), int(match.group(2)))
 
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
 
-def previous_period(period: str) -> str:
-    """The month before ``period`` (``2024-01`` -> ``2023-12``)."""
-    year, month = (int(part) for part in check_period(period).split("-"))
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    def previous(self) -> Period:
+        """The month before (``2024-01`` -> ``2023-12``)."""
+        return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
+
+    def months_to_date(self) -> list[Period]:
+        """The months of this period's year from January up to and including this one."""
+        return [Period(self.year, month) for month in range(1, self.month + 1)]
+
+    def in_words(self) -> str:
+        """The month in Bahasa Indonesia: ``Maret 2024``."""
+        return f"{NAMA_BULAN[self.month - 1]} {self.year}"
+
+    def label(self) -> str:
+        """The month abbreviated, for chart axes and short lists: ``Mar 2024``."""
+        return f"{NAMA_BULAN[self.month - 1][:3]} {self.year}"
+
+    def last_day(self) -> dt.date:
+        """The last day of the month (28 to 31)."""
+        first_of_next = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return first_of_next - dt.timedelta(days=1)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from kmc_analysis.core.disclosure import SHOWN, apply_mask, suppression_mask
 from kmc_analysis.core.formatting import format_number
-from kmc_analysis.core.periods import period_in_words, previous_period
+from kmc_analysis.core.periods import Period
 from kmc_analysis.coverage.rekap import Coverage
 
 #: How each published table is suppressed (disclosure.suppression_mask arguments). The
@@ -74,7 +74,7 @@ def coverage_sentences(
     rekap_kel: pd.DataFrame,
     perubahan: pd.DataFrame | None,
     min_cell: int,
-    period: str,
+    period: Period,
 ) -> list[str]:
     """Plain Bahasa Indonesia sentences on the highest and lowest coverage and the biggest change.
 
@@ -101,7 +101,7 @@ def coverage_sentences(
         if hidden:
             sentences.append(f"{hidden} {kind} disamarkan karena jumlah penerimanya kecil (kurang dari {min_cell}) "
                              f"atau dapat dihitung ulang dari total.")
-    previous = period_in_words(previous_period(period))
+    previous = period.previous().in_words()
     if perubahan is None:
         sentences.append(f"Data olahan {previous} belum ada, sehingga perubahan dibanding bulan lalu tidak dihitung.")
         return sentences
@@ -127,11 +127,11 @@ def _rupiah(value) -> str:
     return "Rp" + format_number(value)
 
 
-def summary_markdown(result: Coverage, min_cell: int, period: str, population_note: str) -> str:
+def summary_markdown(result: Coverage, min_cell: int, period: Period, population_note: str) -> str:
     """A short Bahasa Indonesia summary of the period's coverage as Markdown bullets."""
     kota = result.ringkasan
     lines = [
-        f"- {period_in_words(period)}: **{format_number(kota['penerima_unik'])} penerima unik** menerima "
+        f"- {period.in_words()}: **{format_number(kota['penerima_unik'])} penerima unik** menerima "
         f"{format_number(kota['jumlah_penyaluran'])} penyaluran senilai **{_rupiah(kota['nilai_total'])}** dari "
         f"{format_number(kota['program_aktif'])} jenis bantuan.",
     ]

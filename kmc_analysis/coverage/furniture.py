@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 from shapely.ops import polylabel
 
 from kmc_analysis.core.formatting import format_number
-from kmc_analysis.core.periods import period_in_words
+from kmc_analysis.core.periods import Period
 
 SCHEMATIC_LABEL = "PETA SKEMATIS — bukan batas resmi"
 _HALO = [path_effects.withStroke(linewidth=2.4, foreground="white")]
@@ -150,11 +150,11 @@ def suppression_note(min_cell: int) -> str:
 
 def source_note(
     *, level: str, population_note: str, boundary_source: str, schematic: bool, method: str, min_cell: int,
-    period: str,
+    period: Period,
 ) -> str:
     """The source and method note printed under a map, in Bahasa Indonesia."""
     parts = [
-        f"Sumber: data penerima Kartu Metro Ceria (KMC) dari OPD, periode {period_in_words(period)}, diolah.",
+        f"Sumber: data penerima Kartu Metro Ceria (KMC) dari OPD, periode {period.in_words()}, diolah.",
         f"Penduduk: {population_note}.",
         "Metode: penerima unik (satu orang dihitung sekali per wilayah) per 1.000 penduduk; "
         f"kelas warna: {method}.",
@@ -170,9 +170,9 @@ def source_note(
     return " ".join(parts)
 
 
-def map_title(period: str) -> str:
+def map_title(period: Period) -> str:
     """The maps' title, e.g. "Cakupan Penerima KMC per 1.000 Penduduk — Maret 2024"."""
-    return f"Cakupan Penerima KMC per 1.000 Penduduk — {period_in_words(period)}"
+    return f"Cakupan Penerima KMC per 1.000 Penduduk — {period.in_words()}"
 
 
 def kategori_label(kategori: str) -> str:

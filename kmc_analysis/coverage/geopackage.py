@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from kmc_analysis.core.periods import Period
 from kmc_analysis.coverage.boundaries import Boundaries, attach_rekap
 
 GPKG_NAME = "cakupan.gpkg"
@@ -28,7 +29,7 @@ def write_coverage_gpkg(
     rekap_kel: pd.DataFrame,
     path: str | Path,
     *,
-    period: str,
+    period: Period,
 ) -> Path:
     """Write cakupan.gpkg with layers ``kecamatan`` and ``kelurahan`` carrying the rekap columns.
 
@@ -45,7 +46,7 @@ def write_coverage_gpkg(
     try:
         for name, layer in (("kecamatan", kecamatan), ("kelurahan", kelurahan)):
             layer = layer.copy()
-            layer["periode"] = period
+            layer["periode"] = str(period)
             layer["sumber_batas"] = boundaries.source
             layer["skematis"] = int(boundaries.schematic)
             if layer.crs is not None and not boundaries.schematic:

@@ -31,7 +31,7 @@ from matplotlib.patches import Patch
 from PIL import Image as PILImage
 
 from kmc_analysis.core.formatting import format_number
-from kmc_analysis.core.periods import period_in_words
+from kmc_analysis.core.periods import Period
 from kmc_analysis.coverage.boundaries import Boundaries, attach_rekap
 from kmc_analysis.coverage.display import hidden_rates
 from kmc_analysis.coverage.furniture import (
@@ -179,7 +179,7 @@ def plot_coverage_map(
     rekap: pd.DataFrame,
     *,
     level: str,
-    period: str,
+    period: Period,
     min_cell: int = 5,
     population_note: str = "perkiraan",
 ) -> Figure:
@@ -236,7 +236,7 @@ def plot_category_maps(
     boundaries: Boundaries,
     rekap_kategori: pd.DataFrame,
     *,
-    period: str,
+    period: Period,
     min_cell: int = 5,
     population_note: str = "perkiraan",
 ) -> Figure:
@@ -271,7 +271,7 @@ def plot_category_maps(
     if boundaries.schematic:
         fig.text(0.5, 0.915, SCHEMATIC_LABEL, ha="center", va="center", fontsize=11, fontweight="bold",
                  color="#a50f15")
-    note = (f"Sumber: data penerima KMC dari OPD, periode {period_in_words(period)}, diolah. Penduduk: "
+    note = (f"Sumber: data penerima KMC dari OPD, periode {period.in_words()}, diolah. Penduduk: "
             f"{population_note}. Metode: penerima unik per kategori per 1.000 penduduk; kelas: "
             f"{method or 'tidak ada nilai'} per panel. {suppression_note(min_cell)} Batas: {boundaries.source}.")
     fig.text(0.07, 0.088, textwrap.fill(note, 118), ha="left", va="top", fontsize=7.2, color="#333333",
@@ -332,7 +332,7 @@ def write_coverage_maps(
     rekap_kel: pd.DataFrame,
     out_dir: str | Path,
     *,
-    period: str,
+    period: Period,
     min_cell: int = 5,
     population_note: str = "perkiraan",
     rekap_kategori: pd.DataFrame | None = None,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.formatting import month_label
+from kmc_analysis.core.periods import Period
 from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_FINAL_YEAR, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: str) -> Path:
+def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: Period) -> Path:
     """Small multiples of realisasi against target per indicator (grafik_tren_rpjmd.png)."""
     from matplotlib.lines import Line2D
 
@@ -88,11 +88,11 @@ def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: str) -> Path:
     return _save(figure, path)
 
 
-def plot_monthly_trend(trend: pd.DataFrame, path: Path, period: str) -> Path:
+def plot_monthly_trend(trend: pd.DataFrame, path: Path, period: Period) -> Path:
     """Beneficiaries, amounts paid and valid-row share per processed month (grafik_tren_bulanan.png)."""
     figure = _new_figure(13, 3.9)
     left, middle, right = figure.subplots(1, 3)
-    labels = [month_label(m) for m in trend["bulan"]]
+    labels = [Period.parse(month).label() for month in trend["bulan"]]
     x = np.arange(len(labels))
     left.bar(x, trend["penerima_unik"], color="#92c5de", label="Penerima unik bulan ini")
     left.plot(x, trend["penerima_unik_kumulatif"], marker="o", color="#2166ac", label="Kumulatif tahun berjalan")
@@ -111,5 +111,5 @@ def plot_monthly_trend(trend: pd.DataFrame, path: Path, period: str) -> Path:
         ax.grid(axis="y", alpha=0.3)
         if not labels:
             ax.text(0.5, 0.5, "Belum ada data olahan", ha="center", va="center", transform=ax.transAxes)
-    figure.suptitle(f"Tren bulanan KMC tahun {period[:4]} (s.d. {month_label(period)})", fontsize=11)
+    figure.suptitle(f"Tren bulanan KMC tahun {period.year} (s.d. {period.label()})", fontsize=11)
     return _save(figure, path)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.disclosure import small_count_mask
-from kmc_analysis.core.formatting import format_id, month_label
+from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.reference import ReferenceData
 from kmc_analysis.evaluation.capaian import (
     DATA_KURANG,
@@ -93,14 +93,14 @@ def _names(values: Iterable[str], limit: int = 6) -> str:
 
 def summary_markdown(evaluation: Evaluation) -> str:
     """A short Bahasa Indonesia narrative of the evaluation, computed from its tables."""
-    year = int(evaluation.period[:4])
+    year = evaluation.period.year
     lines = []
-    months = ", ".join(month_label(m) for m in evaluation.months)
+    months = ", ".join(month.label() for month in evaluation.months)
     lines.append(f"- Data olahan tahun berjalan: **{months}**; penduduk kota {year}: "
                  f"{format_id(evaluation.penduduk_kota)} jiwa (dasar penerima per 1.000 penduduk).")
     if evaluation.missing_months:
         lines.append(f"- Bulan tanpa data olahan (tidak ikut dihitung): "
-                     f"{', '.join(month_label(m) for m in evaluation.missing_months)}.")
+                     f"{', '.join(month.label() for month in evaluation.missing_months)}.")
     now = evaluation.rpjmd.loc[evaluation.rpjmd["tahun"] == year]
     rated = now.loc[now["predikat"] != ""]
     counts = rated["predikat"].value_counts()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import (
     METRIK_KMC,
     TARGET_COLUMNS,
@@ -102,11 +103,7 @@ def city_population(ref: ReferenceData, year: int) -> float:
 
 # --- RPJMD -------------------------------------------------------------------------------
 
-def _year_of(period: str) -> int:
-    return int(period[:4])
-
-
-def rpjmd_series(indikator: pd.DataFrame, realisasi: pd.DataFrame, period: str,
+def rpjmd_series(indikator: pd.DataFrame, realisasi: pd.DataFrame, period: Period,
                  kmc_values: dict[str, float], last_year: int | None = None) -> pd.DataFrame:
     """One row per indicator and year from 2021 to ``last_year`` (default: the period's year).
 
@@ -117,7 +114,7 @@ def rpjmd_series(indikator: pd.DataFrame, realisasi: pd.DataFrame, period: str,
     taken as ``load_reference`` validated them (one realisasi per indicator and year, known
     ``metrik_kmc``).
     """
-    year = _year_of(period)
+    year = period.year
     last = year if last_year is None else last_year
     base = indikator[["kode_indikator", "indikator", "satuan", "polaritas", "sumber", "metrik_kmc"]].fillna("")
     base["_urutan"] = range(len(base))
@@ -141,25 +138,25 @@ def rpjmd_series(indikator: pd.DataFrame, realisasi: pd.DataFrame, period: str,
     use = (long["sumber"] == "kmc") & (long["tahun"] == year) & computed.notna()
     long.loc[use, "realisasi"] = computed[use]
     long.loc[use, "sumber_realisasi"] = f"data KMC s.d. {period}"
-    partial_year = int(period[5:7]) < 12
+    partial_year = period.month < 12
     long["realisasi_sementara"] = use & long["metrik_kmc"].isin(CUMULATIVE_METRICS) & partial_year
     return long.sort_values(["_urutan", "tahun"], kind="stable").drop(columns="_urutan").reset_index(drop=True)
 
 
-def rpjmd_table(series: pd.DataFrame, period: str) -> pd.DataFrame:
+def rpjmd_table(series: pd.DataFrame, period: Period) -> pd.DataFrame:
     """evaluasi_rpjmd.csv: one row per indicator and year 2021..period's year, with capaian and predikat."""
-    rows = series.loc[series["tahun"] <= _year_of(period)].reset_index(drop=True)
+    rows = series.loc[series["tahun"] <= period.year].reset_index(drop=True)
     rated = evaluate(rows["realisasi"], rows["target"], rows["polaritas"])
     return pd.concat([rows, rated], axis=1)[RPJMD_COLUMNS]
 
 
-def rpjmd_trend(series: pd.DataFrame, period: str) -> pd.DataFrame:
+def rpjmd_trend(series: pd.DataFrame, period: Period) -> pd.DataFrame:
     """tren_rpjmd.csv: the yearly series to 2026 with the projection and status_jalur of each indicator.
 
     ``series`` comes from ``rpjmd_series(..., last_year=2026 or later)``. Provisional
     year-to-date counts (``realisasi_sementara``) are drawn but not used for the trend.
     """
-    year = _year_of(period)
+    year = period.year
     status = {}
     for kode, rows in series.groupby("kode_indikator", sort=False):
         usable = rows.loc[(rows["tahun"] <= year) & ~rows["realisasi_sementara"]]
@@ -243,7 +240,7 @@ def opd_scorecard(program: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
 
 def monthly_trend(ytd: YearToDate) -> pd.DataFrame:
     """tren_bulanan.csv: one row per processed month (months without data are absent)."""
-    months = pd.Index(ytd.months, name="bulan")
+    months = pd.Index([str(month) for month in ytd.months], name="bulan")
     grouped = ytd.penerima.groupby("bulan")
     trend = pd.DataFrame({
         "penerima_unik": grouped["id_penerima"].nunique(),
@@ -265,9 +262,9 @@ def monthly_trend(ytd: YearToDate) -> pd.DataFrame:
 class Evaluation:
     """Every table of stage 3 for one period, plus what they were computed from."""
 
-    period: str
-    months: tuple[str, ...]
-    missing_months: tuple[str, ...]
+    period: Period
+    months: tuple[Period, ...]
+    missing_months: tuple[Period, ...]
     penduduk_kota: float
     kmc_values: dict[str, float]
     rpjmd: pd.DataFrame

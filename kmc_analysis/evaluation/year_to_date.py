@@ -16,7 +16,7 @@ import pandas as pd
 
 from kmc_analysis.core.errors import InputError, StageError
 from kmc_analysis.core.paths import RunPaths
-from kmc_analysis.core.periods import months_to_date
+from kmc_analysis.core.periods import Period
 
 _PENERIMA_USED = ["id_penerima", "kode_bantuan", "opd", "nominal"]
 _REKAP_USED = ["opd", "baris_dibaca", "baris_diterima", "baris_karantina"]
@@ -32,9 +32,9 @@ class YearToDate:
     baris_karantina; ``counts`` bulan, rows_read, rows_accepted, rows_quarantined.
     """
 
-    period: str
-    months: tuple[str, ...]
-    missing_months: tuple[str, ...]
+    period: Period
+    months: tuple[Period, ...]
+    missing_months: tuple[Period, ...]
     penerima: pd.DataFrame
     rekap_opd: pd.DataFrame
     counts: pd.DataFrame
@@ -42,12 +42,12 @@ class YearToDate:
     @property
     def year(self) -> int:
         """The period's year."""
-        return int(self.period[:4])
+        return self.period.year
 
     @property
     def months_elapsed(self) -> int:
         """Months of the year up to and including the period (processed or not)."""
-        return int(self.period[5:7])
+        return self.period.month
 
     def submitting_opds(self) -> set[str]:
         """OPDs with at least one row read in the year (rekap_opd), or an accepted row."""
@@ -85,18 +85,18 @@ def load_year_to_date(paths: RunPaths) -> YearToDate:
     own month must be there (stage 1 writes it): else InputError.
     """
     penerima, rekap, counts, present, absent = [], [], [], [], []
-    for month in months_to_date(paths.period):
+    for month in paths.period.months_to_date():
         folder = paths.processed_for(month)
         if not (folder / "penerima.parquet").is_file():
             absent.append(month)
             continue
         present.append(month)
         rows = pd.read_parquet(folder / "penerima.parquet", columns=_PENERIMA_USED)
-        penerima.append(rows.assign(bulan=month))
+        penerima.append(rows.assign(bulan=str(month)))
         month_rekap = _read_rekap_opd(folder / "rekap_opd.csv") if (folder / "rekap_opd.csv").is_file() else None
         if month_rekap is not None:
-            rekap.append(month_rekap.assign(bulan=month))
-        counts.append({"bulan": month, **_month_counts(folder, month_rekap, len(rows))})
+            rekap.append(month_rekap.assign(bulan=str(month)))
+        counts.append({"bulan": str(month), **_month_counts(folder, month_rekap, len(rows))})
     if paths.period in absent:
         raise InputError(
             f"Data olahan bulan {paths.period} tidak ditemukan ({paths.processed_for(paths.period)}"

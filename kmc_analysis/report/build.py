@@ -27,7 +27,6 @@ from kmc_analysis import __version__
 from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.disclosure import primary_mark
 from kmc_analysis.core.formatting import date_in_words, format_number
-from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.html import render_html
 from kmc_analysis.report.inputs import ProcessedData, load_processed
@@ -144,7 +143,7 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     summary["min_cell"] = int(min_cell)
     tables = build_tables(data, min_cell, reference)
     _number_tables(tables, HTML_ORDER)
-    prev_path = Path(paths.reports_dir) / previous_period(paths.period) / "ringkasan.json"
+    prev_path = Path(paths.reports_dir) / str(paths.period.previous()) / "ringkasan.json"
     previous = json.loads(prev_path.read_text(encoding="utf-8")) if prev_path.exists() else None
     images = {name: {"src": _data_uri(out / name), "caption": caption}
               for name, caption in IMAGES if (out / name).exists()}
@@ -159,7 +158,7 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
         "periode_teks": summary["periode_teks"],
         "summary": summary,
         "previous": previous,
-        "previous_text": period_in_words(previous_period(paths.period)),
+        "previous_text": paths.period.previous().in_words(),
         "findings": findings(summary, tables, data, previous),
         "tables": tables,
         "images": images,

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kmc_analysis import __version__
 from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, slug
-from kmc_analysis.core.periods import PERIOD_PATTERN, period_in_words
+from kmc_analysis.core.periods import PERIOD_PATTERN, Period
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -70,7 +70,7 @@ def build_index(reports_dir: str | Path) -> Path:
             continue
         entries.append({
             "period": folder.name,
-            "periode_teks": period_in_words(folder.name),
+            "periode_teks": Period.parse(folder.name).in_words(),
             "html": f"{folder.name}/{html_name}" if (folder / html_name).exists() else None,
             "xlsx": f"{folder.name}/{xlsx_name}" if (folder / xlsx_name).exists() else None,
             "s": summary,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from kmc_analysis.core.errors import StageError
-from kmc_analysis.core.periods import check_period
+from kmc_analysis.core.periods import Period
 from kmc_analysis.evaluation.capaian import predikat
 from kmc_analysis.report.table_model import column_kind
 
@@ -29,7 +29,7 @@ REQUIRED_TABLES = ("rekap_opd", "rekap_kecamatan", "rekap_kelurahan", "rekap_pro
 class ProcessedData:
     """What the report reads from one period's processed folder (aggregates only)."""
 
-    period: str
+    period: Period
     manifest: dict
     tables: dict[str, pd.DataFrame | None]
     quarantine: pd.DataFrame  # sumber_file, sumber_sheet, alasan, jumlah_baris (one row per file/sheet/code)
@@ -91,10 +91,10 @@ def _read_penerima_aggregates(path: Path) -> tuple[int | None, dict[str, str]]:
     return distinct, file_opd
 
 
-def load_processed(processed: str | Path, period: str | None = None) -> ProcessedData:
+def load_processed(processed: str | Path, period: Period | None = None) -> ProcessedData:
     """Read the aggregates of one period's processed folder for the report."""
     processed = Path(processed)
-    period = check_period(period or processed.name)
+    period = period or Period.parse(processed.name)
     missing = [name for name in ("manifest.json", *(f"{t}.csv" for t in REQUIRED_TABLES))
                if not (processed / name).is_file()]
     if missing:
@@ -131,7 +131,7 @@ def rpjmd_current(data: ProcessedData) -> pd.DataFrame | None:
         return None
     rp = with_predikat(rp, "capaian_persen", "predikat")
     if "tahun" in rp:
-        this_year = rp[rp["tahun"].astype(str).str.strip() == data.period[:4]]
+        this_year = rp[rp["tahun"].astype(str).str.strip() == str(data.period.year)]
         if len(this_year):
             return this_year.reset_index(drop=True)
     return rp

@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, is_missing
-from kmc_analysis.core.periods import period_in_words, previous_period
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current
 from kmc_analysis.report.table_model import Table
 
@@ -51,8 +50,8 @@ def headline_figures(data: ProcessedData) -> dict[str, Any]:
         predikat = Counter(p if p else "Belum dapat dinilai" for p in rp["predikat"].astype(str).replace("<NA>", ""))
     nilai = column_total(kec, "nilai_total")
     return {
-        "period": data.period,
-        "periode_teks": period_in_words(data.period),
+        "period": str(data.period),
+        "periode_teks": data.period.in_words(),
         "penerima_unik": int(penerima),
         "penerima_unik_sumber": basis,
         "jumlah_penyaluran": int(column_total(kec, "jumlah_penyaluran")) if kec is not None else accepted,
@@ -98,7 +97,7 @@ def findings(summary: dict, tables: dict[str, Table], data: ProcessedData, previ
                       "<strong>{}</strong> penerima unik{}.").format(
         s["periode_teks"], format_number(s["jumlah_penyaluran"]), format_rupiah(s["nilai_total"]),
         format_number(s["penerima_unik"]), rate))
-    prev_text = period_in_words(previous_period(data.period))
+    prev_text = data.period.previous().in_words()
     if previous:
         out.append(Markup("Dibanding {}, penerima unik {}, jumlah penyaluran {} dan nilai bantuan {}.").format(
             prev_text, _change_phrase(s["penerima_unik"], previous.get("penerima_unik", 0), " orang"),
@@ -169,7 +168,7 @@ def recommendations(summary: dict, data: ProcessedData) -> list[str]:
     s = summary
     out = []
     if s["opd_belum_mengirim"]:
-        out.append(f"Dinas Kominfo menagih daftar penerima {period_in_words(data.period)} dari "
+        out.append(f"Dinas Kominfo menagih daftar penerima {data.period.in_words()} dari "
                    f"{len(s['opd_belum_mengirim'])} OPD yang belum mengirim data.")
     if s["baris_karantina"]:
         out.append(f"OPD pengirim memperbaiki {format_number(s['baris_karantina'])} baris yang dikarantina memakai "

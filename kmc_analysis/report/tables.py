@@ -24,7 +24,7 @@ from kmc_analysis.core.disclosure import (
     primary_mark,
     suppression_mask,
 )
-from kmc_analysis.core.periods import period_in_words
+from kmc_analysis.core.periods import PERIOD_PATTERN, Period
 from kmc_analysis.coverage.display import PUBLICATION
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report.narrative import headline_figures
@@ -272,7 +272,7 @@ def _rpjmd_tables(data: ProcessedData, summary: dict, reference: Any, min_cell: 
             elif ket.ne("").any():
                 rp_year = rp_year.assign(keterangan=ket)
                 names.append("keterangan")
-        table = make_table("evaluasi_rpjmd", f"Evaluasi indikator RPJMD tahun {str(summary['period'])[:4]} "
+        table = make_table("evaluasi_rpjmd", f"Evaluasi indikator RPJMD tahun {data.period.year} "
                            f"(s.d. {summary['periode_teks']})", rp_year, names, None, min_cell, notes=notes_table)
         table.wide = True
         tables[table.key] = table
@@ -317,8 +317,8 @@ def _trend_table(t: dict, min_cell: int) -> dict[str, Table]:
         period_col = next((c for c in ("bulan", "periode", "tahun") if c in df.columns), None)
         dependent = [c for c in df.columns if c.startswith(("nilai", "penerima_per", "capaian", "predikat"))]
         mask = suppression_mask(df, counts, min_cell, group_by=period_col, derived={c: counts for c in dependent})
-    if "bulan" in df and df["bulan"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all():
-        df["bulan"] = df["bulan"].astype(str).map(period_in_words)
+    if "bulan" in df and df["bulan"].astype(str).str.match(PERIOD_PATTERN).all():
+        df["bulan"] = [Period.parse(month).in_words() for month in df["bulan"].astype(str)]
     table = make_table("tren_bulanan", "Tren bulanan penyaluran KMC tahun berjalan", df, list(df.columns), mask,
                        min_cell)
     table.sheet = "Tren Bulanan"

@@ -217,7 +217,7 @@ def write_workbook(tables: dict[str, Table], summary: dict, context: dict, path:
         ("Berkas/sheet ditolak", s["berkas_ditolak"], "int", "tidak dapat dibaca"),
     ]
     for label, count in (s.get("predikat_rpjmd") or {}).items():
-        items.append((f"Indikator RPJMD berpredikat {label}", count, "int", f"tahun {s['period'][:4]}"))
+        items.append((f"Indikator RPJMD berpredikat {label}", count, "int", f"tahun {context['period'].year}"))
     widths = [42.0, 20.0, 48.0]
     book.header(ws, 4, ["Uraian", "Nilai", "Keterangan"], widths)
     for i, (label, value, kind, note) in enumerate(items, start=5):

@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.errors import InputError
-from kmc_analysis.core.periods import check_period
+from kmc_analysis.core.periods import Period
 from kmc_analysis.synth.cells import apply_defects, render_cells
 from kmc_analysis.synth.files import copy_reference, write_csv, write_xlsx
 from kmc_analysis.synth.people import draw_people
-from kmc_analysis.synth.plan import last_day, make_plan
+from kmc_analysis.synth.plan import make_plan
 from kmc_analysis.synth.rows import draw_rows, spoil
 from kmc_analysis.synth.truth import build_truth, place_rows
 from kmc_analysis.synth.world import World
@@ -69,7 +69,7 @@ class SynthResult:
 
 
 def synthesize(
-    period: str,
+    period: Period,
     out_dir: Path,
     rows: int = 3000,
     seed: int = 1,
@@ -86,13 +86,12 @@ def synthesize(
     folder that already holds .xlsx or .csv files, so real submissions are never mixed
     with synthetic ones.
     """
-    check_period(period)
     if rows < 1:
         raise InputError(f"rows must be 1 or more (got {rows}).")
     if seed < 0:
         raise InputError(f"seed must be 0 or more (got {seed}).")
     out_dir = Path(out_dir)
-    opd_dir = out_dir / "opd" / period
+    opd_dir = out_dir / "opd" / str(period)
     if opd_dir.is_dir() and any(p.suffix.lower() in (".xlsx", ".csv") for p in opd_dir.iterdir()):
         raise InputError(
             f"{opd_dir} already holds .xlsx/.csv files. kmc synth writes only into an empty period folder "
@@ -103,8 +102,7 @@ def synthesize(
         reference_used = load_reference()
     else:
         reference_used = reference
-    year, month = (int(p) for p in period.split("-"))
-    rng = np.random.default_rng([seed, year, month])
+    rng = np.random.default_rng([seed, period.year, period.month])
     world = World.build(reference_used, period)
 
     n_dups = 0 if clean or rows < 40 else max(2, round(0.004 * rows))
@@ -123,7 +121,7 @@ def synthesize(
     truth = build_truth(plan, table, layout)
 
     opd_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime(year, month, last_day(year, month), 16, 0, 0)
+    stamp = dt.datetime.combine(period.last_day(), dt.time(16, 0, 0))
     written = []
     for f in plan.files:
         path = opd_dir / f.name

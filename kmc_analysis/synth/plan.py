@@ -7,7 +7,6 @@ its columns, headers (CONTRACT 2.1 synonyms), title rows and dominant value form
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,7 +159,8 @@ def make_plan(world: World, rng: np.random.Generator, n_base: int, clean: bool, 
     main_sheet = np.full(n_prog, -1)
     revisi_sheet = np.full(n_prog, -1)
     rr = _RoundRobin(rng)
-    period_bits = {"bulan": NAMA_BULAN[world.month - 1], "y": str(world.year), "mm": f"{world.month:02d}"}
+    period_bits = {"bulan": NAMA_BULAN[world.period.month - 1], "y": str(world.period.year),
+                   "mm": f"{world.period.month:02d}"}
 
     opd_rows = {opd: int(counts[opd_of == opd].sum()) for opd in world.opds}
     senders = [opd for opd in world.opds if opd_rows[opd] > 0]
@@ -293,15 +293,12 @@ def _titles(rng, world: World, opd: str, progs, programs, bits, force: bool = Fa
         return []
     t1 = "DAFTAR PENERIMA BANTUAN KARTU METRO CERIA (KMC)"
     t2 = f"{str(opd).upper()} KOTA METRO" if not str(opd).lower().startswith("kecamatan") else str(opd).upper()
-    t3 = f"Periode: 1 – {last_day(world.year, world.month)} {bits['bulan']} {bits['y']}"
+    t3 = f"Periode: 1 – {world.period.last_day().day} {bits['bulan']} {bits['y']}"
     t4 = (f"Program: {programs['nama_bantuan'].iloc[progs[0]]}" if len(progs) == 1
           else f"Tahun Anggaran {bits['y']}")
     return {1: [t1, t2], 2: [t1, t2, ""], 3: [t1, t2, t3, ""], 4: [t1, t2, t3, t4, ""]}[choice]
 
 
-def last_day(year: int, month: int) -> int:
-    """The last day of a month (28 to 31)."""
-    return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
 
 
 def _data_sheet(rng, rr: _RoundRobin, world: World, f: File, name: str, opd: str, progs, clean: bool,

@@ -75,8 +75,8 @@ def draw_rows(world: World, plan: Plan, people: People, rng: np.random.Generator
     """Pick the recipients of every program and the payment of each one."""
     programs = world.programs
     kec_of_person = world.kel_kec[people.kel]
-    age = people.age_at(np.datetime64(f"{world.year}-{world.month:02d}-01"))
-    month_salt = world.year * 12 + world.month
+    age = people.age_at(np.datetime64(f"{world.period}-01"))
+    month_salt = world.period.year * 12 + world.period.month
     person_parts, program_parts = [], []
     for p in np.flatnonzero(plan.counts):
         k = int(plan.counts[p])
@@ -109,8 +109,8 @@ def draw_rows(world: World, plan: Plan, people: People, rng: np.random.Generator
                       rng.choice([1.0, 0.5, 2.0, 3.0], size=n, p=[0.9, 0.03, 0.04, 0.03]))
     nominal = (programs["nominal"].to_numpy()[program] * factor).astype(np.int64)
 
-    weekdays = [d for d in (np.datetime64(f"{world.year}-{world.month:02d}-01") + np.arange(31))
-                if d.astype("datetime64[M]") == np.datetime64(f"{world.year}-{world.month:02d}")
+    weekdays = [d for d in (np.datetime64(f"{world.period}-01") + np.arange(31))
+                if d.astype("datetime64[M]") == np.datetime64(str(world.period))
                 and dt.date.fromisoformat(str(d)).weekday() < 5]
     pay_days = np.array(weekdays)
     batch = rng.integers(len(pay_days) - 3, size=len(programs))       # each program pays in one or two batches

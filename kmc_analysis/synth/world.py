@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA, Levenshtein
 
+from kmc_analysis.core.periods import Period
+
 if TYPE_CHECKING:
     from kmc_analysis.core.reference import ReferenceData
 
@@ -50,8 +52,7 @@ def _far(candidate: str, others: list[str], minimum: int) -> bool:
 class World:
     """The reference tables as arrays, with the spellings synthesis draws from."""
 
-    year: int
-    month: int
+    period: Period
     kel_name: np.ndarray          # canonical kelurahan names
     kel_kec: np.ndarray           # kecamatan index of each kelurahan
     kel_weight: np.ndarray        # population share
@@ -68,9 +69,9 @@ class World:
     foreign_programs: list[str]
 
     @classmethod
-    def build(cls, reference: ReferenceData, period: str) -> World:
+    def build(cls, reference: ReferenceData, period: Period) -> World:
         """Turn the reference tables into the arrays synthesis needs."""
-        year, month = (int(p) for p in period.split("-"))
+        year = period.year
         wilayah = reference.wilayah.reset_index(drop=True)
         kec_codes = list(dict.fromkeys(wilayah["kode_kecamatan"]))
         kec_name = np.array([wilayah.loc[wilayah["kode_kecamatan"] == c, "kecamatan"].iloc[0] for c in kec_codes],
@@ -110,7 +111,7 @@ class World:
         code_keys = {str(c).strip().upper() for c in programs["kode_bantuan"]}
         name_keys = {re.sub(r"\s+", "", str(n).lower()) for n in programs["nama_bantuan"]}
         return cls(
-            year=year, month=month, kel_name=np.array(names, dtype=object), kel_kec=kel_kec,
+            period=period, kel_name=np.array(names, dtype=object), kel_kec=kel_kec,
             kel_weight=weight / weight.sum(), population=int(weight.sum()), kel_spellings=spellings, kel_typos=typos,
             kec_name=kec_name, kec_prefix=kec_prefix, foreign_kel=foreign_kel, foreign_kec=foreign_kec,
             programs=programs, opds=opds,
