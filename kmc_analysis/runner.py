@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Callable
 
 from kmc_analysis.core.errors import INPUT_ERROR_NAMES, InputError, KMCError
-from kmc_analysis.core.manifest import now_iso, record_stages
+from kmc_analysis.core.manifest import now_iso
 from kmc_analysis.core.paths import RunPaths, run_paths
 from kmc_analysis.core.periods import Period
+from kmc_analysis.core.store import FAILED_RUNS, NOTEBOOKS, has_manifest, record_stages
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".shp")
-FAILED_NOTEBOOKS = ".kmc-gagal"
 
 
 @dataclass
@@ -86,7 +86,7 @@ def check_inputs(options: RunOptions) -> RunPaths:
 def months_to_catch_up(paths: RunPaths) -> list[str]:
     """Earlier months of the period's year that have OPD files but no processed outputs yet."""
     return [m for m in paths.period.months_to_date()[:-1]
-            if paths.opd_dir_for(m).is_dir() and not (paths.processed_dir / str(m) / "manifest.json").exists()]
+            if paths.opd_dir_for(m).is_dir() and not has_manifest(paths.processed_dir / str(m))]
 
 
 def notebook_parameters(options: RunOptions, paths: RunPaths, staging: Path) -> dict:
@@ -118,7 +118,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
     try:
         staged = run_paths(paths.period, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
         parameters = notebook_parameters(options, paths, staging)
-        executed_dir = staged.processed / "notebooks"  # they show row-level examples: internal
+        executed_dir = staged.processed / NOTEBOOKS  # they show row-level examples: internal
         executed_dir.mkdir(parents=True)
         stages = []
         for number, notebook in enumerate(notebooks, 1):
@@ -127,7 +127,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
             seconds = round(time.perf_counter() - started, 2)
             stages.append({"name": notebook.stem, "seconds": seconds})
             say(f"[{number}/{len(notebooks)}] {notebook.stem:<28} done in {seconds:6.1f} s")
-        if (staged.processed / "manifest.json").exists():
+        if has_manifest(staged.processed):
             record_stages(staged.processed, stages, now_iso())
         make_private(staged.processed)
         _publish(staged.processed, paths.processed)
@@ -189,7 +189,7 @@ def _keep_failed(executed: Path, paths: RunPaths) -> Path | str:
     """Copy a failed stage's executed notebook out of staging, so the user can read the error."""
     if not executed.exists():
         return "not available"
-    target = paths.processed_dir / FAILED_NOTEBOOKS / str(paths.period) / executed.name
+    target = paths.processed_dir / FAILED_RUNS / str(paths.period) / executed.name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(executed, target)
     return target
@@ -222,7 +222,7 @@ def _publish(built: Path, target: Path) -> None:
 
 
 def _build_index(paths: RunPaths) -> None:
-    """Refresh reports/index.html, the list of every published period."""
+    """Refresh the reports index, the list of every published period."""
     from kmc_analysis.report import build_index
 
     build_index(paths.reports_dir)

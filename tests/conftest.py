@@ -6,12 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kmc_analysis.core.store import REKAP_KECAMATAN, REKAP_KELURAHAN
 from kmc_analysis.coverage.boundaries import load_boundaries, schematic_boundaries
-from kmc_analysis.coverage.rekap import (
-    REKAP_KECAMATAN_COLUMNS,
-    REKAP_KELURAHAN_COLUMNS,
-    per_1000,
-)
+from kmc_analysis.coverage.rekap import per_1000
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SHARED_REFERENCE = SHARED / "reference"
@@ -134,7 +131,7 @@ def metro_rekap(metro_wilayah):
     kec = grouped[["penduduk", "penerima_unik", "jumlah_penyaluran", "nilai_total", "program_aktif"]].sum()
     kec["penduduk"] = kec["penduduk"].where(kec["kecamatan"] != "Metro Selatan").astype("Int64")
     kec["penerima_per_1000"] = per_1000(kec["penerima_unik"], kec["penduduk"])
-    return kec[REKAP_KECAMATAN_COLUMNS], kel[REKAP_KELURAHAN_COLUMNS]
+    return kec[REKAP_KECAMATAN.column_names], kel[REKAP_KELURAHAN.column_names]
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,10 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from kmc_analysis.clean import feedback
-from kmc_analysis.clean.feedback import (
-    FeedbackJob,
-    explain_reasons,
-    feedback_file_name,
-    write_feedback,
-)
+from kmc_analysis.clean.feedback import FeedbackJob, explain_reasons, write_feedback
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.core.periods import Period
+from kmc_analysis.core.store import feedback_file_name
 
 MARET = Period(2024, 3)
 

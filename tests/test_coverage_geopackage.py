@@ -4,14 +4,15 @@ import geopandas as gpd
 import pyogrio
 
 from kmc_analysis.core.periods import Period
-from kmc_analysis.coverage.geopackage import GPKG_NAME, write_coverage_gpkg
+from kmc_analysis.core.store import CAKUPAN_GPKG
+from kmc_analysis.coverage.geopackage import write_coverage_gpkg
 
 MARET = Period(2024, 3)
 
 
 def test_geopackage_layers_and_columns(metro_boundaries, metro_tiles, metro_rekap, tmp_path):
     kec, kel = metro_rekap
-    path = write_coverage_gpkg(metro_boundaries, kec, kel, tmp_path / GPKG_NAME, period=MARET)
+    path = write_coverage_gpkg(metro_boundaries, kec, kel, tmp_path / CAKUPAN_GPKG, period=MARET)
     assert {str(name) for name, _ in pyogrio.list_layers(path)} == {"kecamatan", "kelurahan"}
     layer = gpd.read_file(path, layer="kelurahan")
     assert layer.crs.to_epsg() == 4326 and len(layer) == 22

@@ -7,10 +7,11 @@ from PIL import Image
 
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
+from kmc_analysis.core.store import MAPS, REKAP_KATEGORI_KELURAHAN
 from kmc_analysis.coverage import maps
 from kmc_analysis.coverage.display import hidden_rates
 from kmc_analysis.coverage.furniture import SCHEMATIC_LABEL
-from kmc_analysis.coverage.rekap import REKAP_KATEGORI_COLUMNS, per_1000
+from kmc_analysis.coverage.rekap import per_1000
 
 MARET = Period(2024, 3)
 
@@ -127,12 +128,12 @@ def test_category_small_multiples(metro_boundaries, metro_rekap, tmp_path):
         part = kel.assign(kategori=kategori, penerima_unik=kel["penerima_unik"] // (i + 1))
         part["penerima_per_1000"] = per_1000(part["penerima_unik"], part["penduduk"])
         frames.append(part)
-    kategori = pd.concat(frames, ignore_index=True)[REKAP_KATEGORI_COLUMNS]
+    kategori = pd.concat(frames, ignore_index=True)[REKAP_KATEGORI_KELURAHAN.column_names]
     fig = maps.plot_category_maps(metro_boundaries, kategori, period=MARET, min_cell=5)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["Bantuan sosial", "Beasiswa", "Insentif"]
     assert all(_filled_paths(ax) == 22 for ax in fig.axes)
-    path = maps.save_png(fig, tmp_path / maps.MAP_FILES["kategori"])
+    path = maps.save_png(fig, tmp_path / MAPS["kategori"])
     with Image.open(path) as image:
         assert image.size == (1654, 2338)
 

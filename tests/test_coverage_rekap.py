@@ -7,15 +7,17 @@ import pandas as pd
 import pytest
 
 from kmc_analysis.core.errors import InputError, StageError
+from kmc_analysis.core.store import (
+    KOMBINASI_PROGRAM,
+    PERUBAHAN_KECAMATAN,
+    REKAP_KATEGORI_KELURAHAN,
+    REKAP_KECAMATAN,
+    REKAP_KELURAHAN,
+    REKAP_PROGRAM,
+    REKAP_TUMPANG_TINDIH,
+    write_table,
+)
 from kmc_analysis.coverage.rekap import (
-    KOMBINASI_COLUMNS,
-    PERUBAHAN_COLUMNS,
-    PERUBAHAN_FILE,
-    REKAP_KATEGORI_COLUMNS,
-    REKAP_KECAMATAN_COLUMNS,
-    REKAP_KELURAHAN_COLUMNS,
-    REKAP_PROGRAM_COLUMNS,
-    TUMPANG_TINDIH_COLUMNS,
     build_coverage,
     kombinasi_program,
     load_previous_rekap,
@@ -26,7 +28,6 @@ from kmc_analysis.coverage.rekap import (
     rekap_kelurahan,
     rekap_program,
     rekap_tumpang_tindih,
-    write_csv,
 )
 
 K1, K2 = "18.72.01", "18.72.02"
@@ -37,7 +38,7 @@ A, B, C, D = ("a" * 64, "b" * 64, "c" * 64, "d" * 64)
 
 def test_rekap_kelurahan_matches_hand_count(penerima, small_wilayah, population):
     rekap = rekap_kelurahan(penerima, small_wilayah, population)
-    assert list(rekap.columns) == REKAP_KELURAHAN_COLUMNS
+    assert list(rekap.columns) == REKAP_KELURAHAN.column_names
     assert list(rekap["kode_kelurahan"]) == [L1, L2, L3, L4]
     assert list(rekap["penerima_unik"]) == [2, 1, 1, 0]
     assert list(rekap["jumlah_penyaluran"]) == [3, 1, 2, 0]
@@ -51,7 +52,7 @@ def test_rekap_kelurahan_matches_hand_count(penerima, small_wilayah, population)
 
 def test_rekap_kecamatan_counts_people_once_and_kecamatan_only_rows(penerima, small_wilayah, population):
     rekap = rekap_kecamatan(penerima, small_wilayah, population)
-    assert list(rekap.columns) == REKAP_KECAMATAN_COLUMNS
+    assert list(rekap.columns) == REKAP_KECAMATAN.column_names
     assert list(rekap["kode_kecamatan"]) == [K1, K2]
     assert list(rekap["penerima_unik"]) == [2, 2]  # A is in L1 and L2 but counts once in K1
     assert list(rekap["jumlah_penyaluran"]) == [4, 3]
@@ -74,7 +75,7 @@ def test_unknown_population_gives_empty_rate(penerima, small_wilayah, population
 
 def test_rekap_program_lists_every_catalogue_program(penerima, catalogue):
     rekap = rekap_program(penerima, catalogue)
-    assert list(rekap.columns) == REKAP_PROGRAM_COLUMNS
+    assert list(rekap.columns) == REKAP_PROGRAM.column_names
     assert list(rekap["penerima_unik"]) == [3, 2, 2]
     assert list(rekap["nilai_total"]) == [300, 400, 600]
     assert rekap["capaian_penerima_persen"].iloc[0] == 50.0
@@ -85,14 +86,14 @@ def test_rekap_program_lists_every_catalogue_program(penerima, catalogue):
 
 def test_overlap_and_combinations(penerima):
     overlap = rekap_tumpang_tindih(penerima)
-    assert list(overlap.columns) == TUMPANG_TINDIH_COLUMNS
+    assert list(overlap.columns) == REKAP_TUMPANG_TINDIH.column_names
     assert list(overlap["jumlah_bantuan"]) == [1, 2, 3]
     assert list(overlap["penerima"]) == [2, 1, 1]  # B, C / D / A
     assert list(overlap["nilai_total"]) == [300, 400, 600]
     assert list(overlap["nilai_rata_rata_per_penerima"]) == [150, 400, 600]
     assert overlap["persen_penerima"].tolist() == [50.0, 25.0, 25.0]
     combos = kombinasi_program(penerima)
-    assert list(combos.columns) == KOMBINASI_COLUMNS
+    assert list(combos.columns) == KOMBINASI_PROGRAM.column_names
     assert combos["kombinasi"].tolist() == [f"{P1} + {P2} + {P3}", f"{P1} + {P3}"]
     assert combos["penerima"].tolist() == [1, 1] and combos["jumlah_bantuan"].tolist() == [3, 2]
 
@@ -112,7 +113,7 @@ def test_overlap_lists_empty_levels_and_top_limit():
 
 def test_rekap_kategori_kelurahan(penerima, catalogue, small_wilayah, population):
     rekap = rekap_kategori_kelurahan(penerima, catalogue, small_wilayah, population)
-    assert list(rekap.columns) == REKAP_KATEGORI_COLUMNS
+    assert list(rekap.columns) == REKAP_KATEGORI_KELURAHAN.column_names
     assert len(rekap) == 3 * 4  # every kategori x kelurahan, zeros included
     beasiswa = rekap[rekap["kategori"] == "beasiswa"].set_index("kode_kelurahan")
     assert beasiswa["penerima_unik"].to_dict() == {L1: 2, L2: 0, L3: 1, L4: 0}
@@ -132,9 +133,9 @@ def test_codes_unknown_to_wilayah_stop_the_stage(penerima, small_wilayah, catalo
 
 def test_csv_output_is_byte_identical_and_fixed_format(penerima, small_wilayah, population, tmp_path):
     rekap = rekap_kecamatan(penerima, small_wilayah, population)
-    first = write_csv(rekap, tmp_path / "a.csv").read_bytes()
+    first = write_table(tmp_path / "a", REKAP_KECAMATAN, rekap).read_bytes()
     again = rekap_kecamatan(penerima.sample(frac=1, random_state=3), small_wilayah, population)
-    assert write_csv(again, tmp_path / "b.csv").read_bytes() == first
+    assert write_table(tmp_path / "b", REKAP_KECAMATAN, again).read_bytes() == first
     assert first.decode() == (
         "kode_kecamatan,kecamatan,penduduk,penerima_unik,penerima_per_1000,jumlah_penyaluran,nilai_total,"
         "program_aktif\n"
@@ -147,7 +148,7 @@ def test_month_on_month_change(penerima, small_wilayah, population, tmp_path):
     now = rekap_kecamatan(penerima, small_wilayah, population)
     last = now.assign(penerima_unik=[4, 0], nilai_total=[1000, 0])
     change = perubahan_kecamatan(now, last)
-    assert list(change.columns) == PERUBAHAN_COLUMNS
+    assert list(change.columns) == PERUBAHAN_KECAMATAN.column_names
     assert change["selisih"].tolist() == [-2, 2]
     assert change["perubahan_persen"].iloc[0] == -50.0 and np.isnan(change["perubahan_persen"].iloc[1])
     assert change["selisih_nilai"].tolist() == [-300, 600]
@@ -158,7 +159,7 @@ def test_month_on_month_change(penerima, small_wilayah, population, tmp_path):
     penerima.to_parquet(folder / "penerima.parquet")
     from_parquet = load_previous_rekap(folder, small_wilayah)
     assert from_parquet["penerima_unik"].tolist() == [2, 2]
-    write_csv(last, folder / "rekap_kecamatan.csv")
+    write_table(folder, REKAP_KECAMATAN, last)
     from_csv = load_previous_rekap(folder, small_wilayah)
     assert from_csv["penerima_unik"].tolist() == [4, 0] and from_csv["kode_kecamatan"].tolist() == [K1, K2]
 
@@ -167,10 +168,10 @@ def test_build_and_write_all_tables(penerima, small_wilayah, catalogue, populati
     result = build_coverage(penerima, small_wilayah, catalogue, population)
     assert result.perubahan is None and result.ringkasan["penerima_unik"] == 4
     assert result.ringkasan["nilai_total"] == 1300 and result.ringkasan["penerima_per_1000"] == 0.8
-    (tmp_path / PERUBAHAN_FILE).write_text("stale")
+    (tmp_path / PERUBAHAN_KECAMATAN.name).write_text("stale")
     written = result.write(tmp_path)
-    assert {p.name for p in written} == set(result.files()) and PERUBAHAN_FILE not in result.files()
-    assert not (tmp_path / PERUBAHAN_FILE).exists()  # a stale change table is removed
+    assert {p.name for p in written} == {t.name for t in result.tables()} and PERUBAHAN_KECAMATAN not in result.tables()
+    assert not (tmp_path / PERUBAHAN_KECAMATAN.name).exists()  # a stale change table is removed
     for path in written:  # no personal data in any table
         header = path.read_text().splitlines()[0].split(",")
         assert not {"nama", "nik_tersamar", "id_penerima"} & set(header)

@@ -14,16 +14,19 @@ from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
+from kmc_analysis.core.store import (
+    CHART_BULANAN,
+    CHART_RPJMD,
+    EVALUASI_OPD,
+    EVALUASI_PROGRAM,
+    EVALUASI_RPJMD,
+    TREN_BULANAN,
+    TREN_RPJMD,
+)
 from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
-from kmc_analysis.evaluation.charts import CHART_BULANAN, CHART_RPJMD
 from kmc_analysis.evaluation.display import mask_program_counts, summary_markdown
 from kmc_analysis.evaluation.tables import (
-    OPD_COLUMNS,
-    OUTPUT_FILES,
-    PROGRAM_COLUMNS,
-    RPJMD_COLUMNS,
-    TREN_BULANAN_COLUMNS,
-    TREN_RPJMD_COLUMNS,
+    OUTPUT_TABLES,
     evaluate_tables,
     indicator_status,
     kmc_indicator_values,
@@ -175,7 +178,7 @@ def test_rpjmd_table_has_every_indicator_and_year_and_leaves_missing_realisasi_e
     kmc = {"penerima_unik": 8.0, "jenis_bantuan_tersalur": 4.0, "kelengkapan_opd_persen": 75.0,
            "persen_baris_valid": 63.64, "penerima_per_1000": 0.04}
     table, _ = rpjmd_fixture(ref, kmc)
-    assert list(table.columns) == RPJMD_COLUMNS
+    assert list(table.columns) == EVALUASI_RPJMD.column_names
     assert len(table) == 7 * 4 and not table.duplicated(["kode_indikator", "tahun"]).any()
     assert sorted(set(table["tahun"])) == [2021, 2022, 2023, 2024]
     ipm = table.loc[table["kode_indikator"] == "IKU-02"]       # targets, no realisasi at all
@@ -205,7 +208,7 @@ def test_kmc_earlier_years_come_from_rpjmd_realisasi(ref):
 
 def test_rpjmd_trend_runs_to_2026_and_flags_each_indicator(ref):
     _, tren = rpjmd_fixture(ref, {"penerima_unik": 8.0})
-    assert list(tren.columns) == TREN_RPJMD_COLUMNS
+    assert list(tren.columns) == TREN_RPJMD.column_names
     assert sorted(set(tren["tahun"])) == list(RPJMD_YEARS)
     assert tren.loc[tren["tahun"] > 2024, "realisasi"].isna().all()
     status = indicator_status(tren).set_index("kode_indikator")["status_jalur"]
@@ -219,7 +222,7 @@ def test_rpjmd_trend_runs_to_2026_and_flags_each_indicator(ref):
 def test_program_table_year_to_date(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
     program = program_table(ref["program_bantuan"], ytd).set_index("kode_bantuan")
-    assert list(program.reset_index().columns) == PROGRAM_COLUMNS
+    assert list(program.reset_index().columns) == EVALUASI_PROGRAM.column_names
     sd = program.loc["KMC-001"]                      # p1..p3 in January, target 6, budget 36 juta
     assert (sd["penerima_unik"], sd["nilai_total"]) == (3, 3_000_000)
     assert sd["capaian_penerima_persen"] == 50.00 and sd["predikat_penerima"] == "Sangat Rendah"
@@ -237,7 +240,7 @@ def test_program_table_year_to_date(tmp_path, processed, ref):
 def test_opd_scorecard(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
     card = opd_scorecard(program_table(ref["program_bantuan"], ytd), ytd).set_index("opd")
-    assert list(card.reset_index().columns) == OPD_COLUMNS
+    assert list(card.reset_index().columns) == EVALUASI_OPD.column_names
     pendidikan = card.loc["Dinas Pendidikan dan Kebudayaan"]
     assert (pendidikan["program_katalog"], pendidikan["program_terisi"]) == (2, 2)
     assert pendidikan["kelengkapan_persen"] == 100.00 and pendidikan["persen_valid"] == 100.00
@@ -250,7 +253,7 @@ def test_opd_scorecard(tmp_path, processed, ref):
 
 def test_monthly_trend(tmp_path, processed):
     trend = monthly_trend(year_to_date(tmp_path, processed))
-    assert list(trend.columns) == TREN_BULANAN_COLUMNS
+    assert list(trend.columns) == TREN_BULANAN.column_names
     assert trend["bulan"].tolist() == ["2024-01", "2024-02", "2024-03"]
     assert trend["penerima_unik"].tolist() == [5, 4, 5]
     assert trend["penerima_unik_kumulatif"].tolist() == [5, 7, 8]
@@ -269,9 +272,9 @@ def test_written_tables_are_deterministic_and_leave_missing_values_empty(tmp_pat
     again = evaluate_tables(ref["rpjmd_indikator"], ref["rpjmd_realisasi"], ref["program_bantuan"],
                                year_to_date(tmp_path, processed), sorted(set(OPD_OF.values())), 184_547)
     second = {p.name: p.read_bytes() for p in write_tables(again, tmp_path / "b")}
-    assert first == second and set(first) == set(OUTPUT_FILES)
+    assert first == second and set(first) == {table.name for table in OUTPUT_TABLES}
     rpjmd = pd.read_csv(tmp_path / "a" / "evaluasi_rpjmd.csv", dtype=str, keep_default_na=False)
-    assert list(rpjmd.columns) == RPJMD_COLUMNS
+    assert list(rpjmd.columns) == EVALUASI_RPJMD.column_names
     ipm = rpjmd.loc[rpjmd["kode_indikator"] == "IKU-02"]
     assert (ipm["realisasi"] == "").all() and (ipm["capaian_persen"] == "").all() and (ipm["predikat"] == "").all()
     poverty = rpjmd.loc[(rpjmd["kode_indikator"] == "IKU-01") & (rpjmd["tahun"] == "2024")].iloc[0]
@@ -335,7 +338,7 @@ def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
                     "reports_dir": str(tmp_path / "reports"), "staging_dir": "", "boundaries": "",
                     "min_cell": 5, "skip_unreadable": False},
     )
-    for name in OUTPUT_FILES:
+    for name in (table.name for table in OUTPUT_TABLES):
         assert (processed / str(PERIOD) / name).is_file()
     for name in (CHART_RPJMD, CHART_BULANAN):
         assert (tmp_path / "reports" / str(PERIOD) / name).stat().st_size > 10_000

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.clean.stage import write_csv
 from kmc_analysis.core import formatting
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.personal_data import scan_for_personal_data
+from kmc_analysis.core.store import KARANTINA, write_table
 from kmc_analysis.evaluation.capaian import predikat
 from kmc_analysis.report import build_index
 from kmc_analysis.report.build import build_report
@@ -119,7 +119,7 @@ def make_processed(folder: Path, period: str = "2024-03", seed: int = 7, wilayah
         "NIK": q_niks, "Nama Penerima": [n if r != "nama_kosong" else "" for n, r in zip(q_names, reasons)],
         "Kelurahan": ["Metro"] * 9, "Nominal": ["Rp 300.000"] * 9,
     })
-    write_csv(kar, folder / "karantina.csv", excel=True)
+    write_table(folder, KARANTINA, kar)
 
     # Rekap tables (what stage 2 writes).
     def area(keys):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.formatting import formula_safe
 from kmc_analysis.core.periods import Period
+from kmc_analysis.core.store import feedback_file_name
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -28,11 +28,6 @@ BACKGROUND_FROM_ROWS = 5_000
 #: The helper's share of the rows: the caller has stage 1's other outputs to write first.
 HELPER_SHARE = 0.6
 HANDOVER_OPD = "__opd__"
-
-
-def feedback_file_name(opd: str) -> str:
-    """A file name for an OPD's workbook that every operating system accepts."""
-    return re.sub(r'[\\/:*?"<>|]+', "-", opd).strip(" .") + ".xlsx"
 
 
 def explain_reasons(alasan: pd.Series) -> pd.Series:
@@ -67,7 +62,7 @@ class FeedbackJob:
     def __init__(self, quarantined: pd.DataFrame, opd: pd.Series, period: Period, out_dir: Path):
         self._args = (period, out_dir)
         self._helper: subprocess.Popen | None = None
-        self._handover = out_dir.parent / f".umpan_balik_{os.getpid()}.parquet"
+        self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.parquet"
         opd = opd.set_axis(quarantined.index)
         to_helper = pd.Series(False, index=quarantined.index)
         rows_per_opd = opd.value_counts().sort_values(ascending=False, kind="stable")

@@ -17,17 +17,9 @@ from kmc_analysis.clean.ingest import PROVENANCE
 from kmc_analysis.clean.places import PlaceIndex, resolve_places
 from kmc_analysis.clean.reasons import REASONS
 from kmc_analysis.core.errors import StageError
+from kmc_analysis.core.store import PENERIMA, REKAP_OPD
 
 UNKNOWN_OPD = "OPD tidak diketahui"
-
-PENERIMA_COLUMNS = [
-    "id_penerima", "nik_tersamar", "nama", "kode_bantuan", "opd", "kode_kecamatan", "kecamatan",
-    "kode_kelurahan", "kelurahan", "nominal", "tanggal_salur", "sumber_file", "sumber_sheet", "sumber_baris",
-]
-REKAP_OPD_COLUMNS = [
-    "opd", "program_katalog", "program_terisi", "kelengkapan_persen", "baris_dibaca", "baris_diterima",
-    "baris_karantina", "persen_valid",
-]
 
 
 @dataclass
@@ -183,7 +175,7 @@ def _quarantine_table(rows: pd.DataFrame, alasan: pd.Series) -> pd.DataFrame:
 def finalize_accepted(accepted: pd.DataFrame, id_penerima: pd.Series) -> pd.DataFrame:
     """Swap the clean NIK for its pseudonym and order the columns as the contract says."""
     out = accepted.drop(columns="nik").assign(id_penerima=id_penerima.to_numpy())
-    return out[PENERIMA_COLUMNS].astype({"nominal": "int64"})
+    return out[PENERIMA.column_names].astype({"nominal": "int64"})
 
 
 def opd_summary(judged: JudgedRows, programs: pd.DataFrame) -> pd.DataFrame:
@@ -202,7 +194,7 @@ def opd_summary(judged: JudgedRows, programs: pd.DataFrame) -> pd.DataFrame:
     table["baris_karantina"] = quarantined.reindex(opds).fillna(0).astype("int64")
     table["baris_dibaca"] = table["baris_diterima"] + table["baris_karantina"]
     table["persen_valid"] = _percent(table["baris_diterima"], table["baris_dibaca"])
-    return table.reset_index()[REKAP_OPD_COLUMNS]
+    return table.reset_index()[REKAP_OPD.column_names]
 
 
 def _percent(part: pd.Series, whole: pd.Series) -> pd.Series:

@@ -13,15 +13,11 @@ from kmc_analysis.clean.ingest import IngestResult, read_submissions
 from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
-from kmc_analysis.core.formatting import formula_safe_frame
-from kmc_analysis.core.manifest import now_iso, software_versions, write_manifest
+from kmc_analysis.core.manifest import now_iso, software_versions
 from kmc_analysis.core.paths import RunPaths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
-
-PENERIMA_FILE = "penerima.parquet"
-KARANTINA_FILE = "karantina.csv"
-REKAP_OPD_FILE = "rekap_opd.csv"
+from kmc_analysis.core.store import KARANTINA, PENERIMA, REKAP_OPD, UMPAN_BALIK, write_manifest, write_table
 
 
 @dataclass
@@ -47,8 +43,8 @@ def clean_month(
 ) -> CleaningResult:
     """Run stage 1 for ``period`` (default: the run's period) and write its outputs.
 
-    Writes penerima.parquet, karantina.csv, umpan_balik/OPD.xlsx, rekap_opd.csv and
-    manifest.json to ``paths.processed_for(period)``.
+    Writes the accepted rows, the quarantine, the per-OPD feedback workbooks, rekap_opd
+    and the manifest (see :mod:`kmc_analysis.core.store`) to ``paths.processed_for(period)``.
     """
     period = period or paths.period
     started = now_iso()
@@ -57,14 +53,14 @@ def clean_month(
     judged = judge_rows(ingest.rows, reference.wilayah, reference.program_bantuan)
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
-    feedback = FeedbackJob(judged.quarantined, judged.quarantined_opd, period, folder / "umpan_balik")
+    feedback = FeedbackJob(judged.quarantined, judged.quarantined_opd, period, folder / UMPAN_BALIK)
     penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
     rekap_opd = opd_summary(judged, reference.program_bantuan)
     reconcile(judged, rekap_opd)
 
-    penerima.to_parquet(folder / PENERIMA_FILE, index=False)
-    write_csv(judged.quarantined, folder / KARANTINA_FILE, excel=True)
-    write_csv(rekap_opd, folder / REKAP_OPD_FILE)
+    write_table(folder, PENERIMA, penerima)
+    write_table(folder, KARANTINA, judged.quarantined)
+    write_table(folder, REKAP_OPD, rekap_opd)
     feedback.finish()
     manifest = {
         "period": str(period),
@@ -84,16 +80,6 @@ def clean_month(
     }
     write_manifest(folder, manifest)
     return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest)
-
-
-def write_csv(table: pd.DataFrame, path: Path, excel: bool = False) -> None:
-    """Write a CSV the same way every time: UTF-8, comma separated, ``\\n`` line ends, no index.
-
-    Text that a spreadsheet would run as a formula gets a leading apostrophe. ``excel``
-    adds a byte-order mark, without which Excel on Indonesian settings misreads UTF-8.
-    """
-    formula_safe_frame(table).to_csv(path, index=False, lineterminator="\n",
-                                     encoding="utf-8-sig" if excel else "utf-8")
 
 
 def reason_summary(judged: JudgedRows) -> pd.DataFrame:

@@ -1,14 +1,14 @@
-"""manifest.json: what a run read, what it decided and with which software, for reproducibility."""
+"""What the manifest records about a run besides its inputs and counts: times and software versions.
+
+The manifest is written and read by :mod:`kmc_analysis.core.store`; stage 1 builds it.
+"""
 
 from __future__ import annotations
 
-import json
 import platform
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
-MANIFEST_NAME = "manifest.json"
 VERSIONED_PACKAGES = ("kmc-analysis", "pandas", "geopandas", "papermill", "pyarrow", "python-calamine",
                       "pandera", "matplotlib")
 
@@ -27,23 +27,3 @@ def software_versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[package.replace("-", "_")] = "tidak terpasang"
     return found
-
-
-def write_manifest(folder: Path, manifest: dict) -> Path:
-    """Write ``manifest.json`` (UTF-8, sorted keys kept in insertion order, indented)."""
-    path = folder / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
-
-
-def read_manifest(folder: Path) -> dict:
-    """Read a period's ``manifest.json``."""
-    return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-
-
-def record_stages(folder: Path, stages: list[dict], finished: str) -> None:
-    """Add the runner's stage timings and finishing time to an existing manifest."""
-    manifest = read_manifest(folder)
-    manifest["stages"] = stages
-    manifest["finished"] = finished
-    write_manifest(folder, manifest)

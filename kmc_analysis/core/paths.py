@@ -43,11 +43,6 @@ class RunPaths:
         """Processed outputs of a month: this run's staging folder for its own period."""
         return self.processed if period == self.period else self.processed_dir / str(period)
 
-    @property
-    def feedback_dir(self) -> Path:
-        """Per-OPD feedback workbooks (umpan balik) of this run."""
-        return self.processed / "umpan_balik"
-
 
 def run_paths(
     period: Period,

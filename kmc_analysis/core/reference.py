@@ -54,8 +54,10 @@ METRIK_KMC = (
 KATEGORI_BANTUAN = ("beasiswa", "insentif", "honor", "santunan", "bantuan_sosial")
 #: satuan of the bundled catalogue and how many payments a year each one means.
 PAYMENTS_PER_YEAR = {"per bulan": 12, "per triwulan": 4, "per semester": 2, "per tahun": 1, "sekali": 1}
+#: The years of the RPJMD 2021-2026.
+RPJMD_YEARS = tuple(range(2021, 2027))
 #: target columns every rpjmd_indikator.csv must have (more target_YYYY columns are allowed).
-TARGET_COLUMNS = tuple(f"target_{year}" for year in range(2021, 2027))
+TARGET_COLUMNS = tuple(f"target_{year}" for year in RPJMD_YEARS)
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "wilayah": ("kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan"),

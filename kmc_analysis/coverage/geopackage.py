@@ -1,4 +1,4 @@
-"""The QGIS GeoPackage of a period's coverage (cakupan.gpkg): rekap columns on the polygons."""
+"""The QGIS GeoPackage of a period's coverage: the rekap columns on the kecamatan and kelurahan polygons."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import pyogrio
 
 from kmc_analysis.core.periods import Period
 from kmc_analysis.coverage.boundaries import Boundaries, attach_rekap
-
-GPKG_NAME = "cakupan.gpkg"
 
 
 def coverage_layers(
@@ -31,7 +29,7 @@ def write_coverage_gpkg(
     *,
     period: Period,
 ) -> Path:
-    """Write cakupan.gpkg with layers ``kecamatan`` and ``kelurahan`` carrying the rekap columns.
+    """Write the GeoPackage with layers ``kecamatan`` and ``kelurahan`` carrying the rekap columns.
 
     Real boundaries are written in EPSG:4326; schematic tiles without a CRS and with
     ``skematis`` = 1 on every feature. The GeoPackage timestamp is pinned to the period,

@@ -32,6 +32,7 @@ from PIL import Image as PILImage
 
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
+from kmc_analysis.core.store import MAPS
 from kmc_analysis.coverage.boundaries import Boundaries, attach_rekap
 from kmc_analysis.coverage.display import hidden_rates
 from kmc_analysis.coverage.furniture import (
@@ -52,11 +53,6 @@ DPI = 200
 #: PNG metadata: no "Software" version string, so output does not change with matplotlib.
 PNG_METADATA = {"Software": None}
 CMAP = "YlGnBu"
-MAP_FILES = {
-    "kecamatan": "peta_cakupan_kecamatan.png",
-    "kelurahan": "peta_cakupan_kelurahan.png",
-    "kategori": "peta_cakupan_kategori.png",
-}
 
 #: Fill and hatch of the two kinds of area without a printed value.
 SUPPRESSED_STYLE = {"facecolor": "#e3e3e3", "edgecolor": "#6b6b6b", "hatch": "////"}
@@ -337,15 +333,15 @@ def write_coverage_maps(
     population_note: str = "perkiraan",
     rekap_kategori: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write peta_cakupan_kecamatan.png, peta_cakupan_kelurahan.png and (given) peta_cakupan_kategori.png."""
+    """Write the kecamatan and kelurahan maps and (given its rekap) the kategori map; keyed by level."""
     out_dir = Path(out_dir)
     written = {}
     for level, rekap in (("kecamatan", rekap_kec), ("kelurahan", rekap_kel)):
         fig = plot_coverage_map(boundaries, rekap, level=level, period=period, min_cell=min_cell,
                                 population_note=population_note)
-        written[level] = save_png(fig, out_dir / MAP_FILES[level])
+        written[level] = save_png(fig, out_dir / MAPS[level])
     if rekap_kategori is not None and len(rekap_kategori):
         fig = plot_category_maps(boundaries, rekap_kategori, period=period, min_cell=min_cell,
                                  population_note=population_note)
-        written["kategori"] = save_png(fig, out_dir / MAP_FILES["kategori"])
+        written["kategori"] = save_png(fig, out_dir / MAPS["kategori"])
     return written

@@ -1,6 +1,6 @@
 """Coverage aggregates: rekap by kecamatan, kelurahan, program and kategori; overlap; change.
 
-Pure functions on DataFrames. ``penerima`` is the stage 1 hand-off (``penerima.parquet``,
+Pure functions on DataFrames. ``penerima`` is the stage 1 hand-off (``store.PENERIMA``,
 CONTRACT section 3): one row per accepted row with id_penerima, kode_bantuan,
 kode_kecamatan, kode_kelurahan ("" when only the kecamatan was given) and nominal.
 Only those columns are read: names and masked NIKs never enter this module.
@@ -21,33 +21,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.errors import InputError, StageError
+from kmc_analysis.core.errors import StageError
+from kmc_analysis.core.store import (
+    KOMBINASI_PROGRAM,
+    PENERIMA,
+    PERUBAHAN_KECAMATAN,
+    REKAP_KATEGORI_KELURAHAN,
+    REKAP_KECAMATAN,
+    REKAP_KELURAHAN,
+    REKAP_PROGRAM,
+    REKAP_TUMPANG_TINDIH,
+    TableFile,
+    has,
+    read_table,
+    remove,
+    write_table,
+)
 
-MEASURES = ["penduduk", "penerima_unik", "penerima_per_1000", "jumlah_penyaluran", "nilai_total", "program_aktif"]
-REKAP_KECAMATAN_COLUMNS = ["kode_kecamatan", "kecamatan", *MEASURES]
-REKAP_KELURAHAN_COLUMNS = ["kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan", *MEASURES]
-REKAP_PROGRAM_COLUMNS = [
-    "kode_bantuan", "nama_bantuan", "opd", "kategori", "penerima_unik", "target_penerima",
-    "capaian_penerima_persen", "nilai_total", "anggaran",
-]
-REKAP_KATEGORI_COLUMNS = [
-    "kategori", "kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan", "penduduk",
-    "penerima_unik", "penerima_per_1000", "nilai_total",
-]
-TUMPANG_TINDIH_COLUMNS = [
-    "jumlah_bantuan", "penerima", "persen_penerima", "nilai_total", "nilai_rata_rata_per_penerima",
-]
-KOMBINASI_COLUMNS = ["kombinasi", "jumlah_bantuan", "penerima"]
-PERUBAHAN_COLUMNS = [
-    "kode_kecamatan", "kecamatan", "penerima_unik_bulan_lalu", "penerima_unik", "selisih", "perubahan_persen",
-    "nilai_total_bulan_lalu", "nilai_total", "selisih_nilai",
-]
-#: Written only when last month's processed folder exists (CONTRACT: the change per kecamatan).
-PERUBAHAN_FILE = "perubahan_kecamatan.csv"
-#: The combinations separator of kombinasi_program.csv.
+#: The combinations separator of the kombinasi_program table.
 COMBINATION_SEPARATOR = " + "
 
-_PENERIMA_COLUMNS = ["id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan", "nominal"]
+#: The columns of the accepted rows this stage reads: never names or masked NIKs.
+PENERIMA_USED = ["id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan", "nominal"]
 # Integer codes of id_penerima and kode_bantuan (kode_bantuan's in sorted order), added once
 # by _penerima: counting distinct integers is many times faster than distinct 64-char strings.
 _PERSON, _PROGRAM = "_orang", "_program"
@@ -57,23 +52,17 @@ _PERSON, _PROGRAM = "_orang", "_program"
 
 
 def read_penerima(folder: str | Path) -> pd.DataFrame:
-    """Read the columns of a month's penerima.parquet this module needs (never names or NIKs)."""
-    path = Path(folder) / "penerima.parquet"
-    if not path.is_file():
-        raise InputError(
-            f"{path} tidak ada: jalankan tahap 1 (pembersihan data OPD) untuk periode ini lebih dulu "
-            f"(stage 1 output missing; run `kmc run` for the period)."
-        )
-    return pd.read_parquet(path, columns=_PENERIMA_COLUMNS)
+    """Read the columns of a month's accepted rows this module needs (never names or NIKs)."""
+    return read_table(Path(folder), PENERIMA, columns=PENERIMA_USED)
 
 
 def _penerima(penerima: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in _PENERIMA_COLUMNS if c not in penerima.columns]
+    missing = [c for c in PENERIMA_USED if c not in penerima.columns]
     if missing:
-        raise StageError(f"penerima.parquet tidak memuat kolom {', '.join(missing)} (stage 1 output is incomplete).")
+        raise StageError(f"{PENERIMA.name} tidak memuat kolom {', '.join(missing)} (stage 1 output is incomplete).")
     if {_PERSON, _PROGRAM} <= set(penerima.columns):  # normalised already (build_coverage does it once)
         return penerima
-    rows = penerima[_PENERIMA_COLUMNS].copy()
+    rows = penerima[PENERIMA_USED].copy()
     for column in ("id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan"):
         rows[column] = rows[column].astype("string").fillna("")
     rows["nominal"] = rows["nominal"].astype("int64")
@@ -108,7 +97,7 @@ def _check_known(codes: pd.Series, known: pd.Series, what: str) -> None:
     unknown = sorted(set(codes.unique()) - set(known) - {""})
     if unknown:
         raise StageError(
-            f"penerima.parquet memuat {what} yang tidak ada di wilayah/katalog: {', '.join(unknown[:10])} "
+            f"{PENERIMA.name} memuat {what} yang tidak ada di wilayah/katalog: {', '.join(unknown[:10])} "
             f"(stage 1 should have quarantined these rows)."
         )
 
@@ -156,7 +145,7 @@ def rekap_kelurahan(penerima: pd.DataFrame, wilayah: pd.DataFrame, penduduk=None
     counts = _aggregate(rows[rows["kode_kelurahan"] != ""], "kode_kelurahan")
     frame = base.merge(population_table(penduduk), on="kode_kelurahan", how="left")
     frame = frame.merge(counts, on="kode_kelurahan", how="left")
-    return _finish(frame, REKAP_KELURAHAN_COLUMNS)
+    return _finish(frame, REKAP_KELURAHAN.column_names)
 
 
 def _kecamatan_population(wilayah: pd.DataFrame, penduduk) -> pd.DataFrame:
@@ -179,7 +168,7 @@ def rekap_kecamatan(penerima: pd.DataFrame, wilayah: pd.DataFrame, penduduk=None
     _check_known(rows["kode_kecamatan"], base["kode_kecamatan"], "kode_kecamatan")
     frame = base.merge(_kecamatan_population(wilayah, penduduk), on="kode_kecamatan", how="left")
     frame = frame.merge(_aggregate(rows, "kode_kecamatan"), on="kode_kecamatan", how="left")
-    return _finish(frame, REKAP_KECAMATAN_COLUMNS)
+    return _finish(frame, REKAP_KECAMATAN.column_names)
 
 
 def rekap_kategori_kelurahan(
@@ -206,7 +195,7 @@ def rekap_kategori_kelurahan(
         frame[column] = frame[column].fillna(0).astype("int64")
     frame["penerima_per_1000"] = per_1000(frame["penerima_unik"], frame["penduduk"])
     frame = frame.sort_values(["kategori", "kode_kelurahan"], ignore_index=True)
-    return frame[REKAP_KATEGORI_COLUMNS]
+    return frame[REKAP_KATEGORI_KELURAHAN.column_names]
 
 
 # --- Programs -----------------------------------------------------------------------------
@@ -233,7 +222,7 @@ def rekap_program(penerima: pd.DataFrame, program_bantuan: pd.DataFrame) -> pd.D
         frame[column] = frame[column].fillna(0).astype("int64")
     target = frame["target_penerima"].astype("float64")
     frame["capaian_penerima_persen"] = (frame["penerima_unik"] * 100.0 / target.where(target > 0)).round(2)
-    return frame[REKAP_PROGRAM_COLUMNS]
+    return frame[REKAP_PROGRAM.column_names]
 
 
 # --- Overlap --------------------------------------------------------------------------------
@@ -264,7 +253,7 @@ def rekap_tumpang_tindih(penerima: pd.DataFrame) -> pd.DataFrame:
     frame["persen_penerima"] = (frame["penerima"] * 100.0 / total).round(2) if total else np.nan
     mean = frame["nilai_total"] / frame["penerima"].where(frame["penerima"] > 0)
     frame["nilai_rata_rata_per_penerima"] = np.floor(mean + 0.5).astype("Int64")
-    return frame[TUMPANG_TINDIH_COLUMNS]
+    return frame[REKAP_TUMPANG_TINDIH.column_names]
 
 
 def kombinasi_program(penerima: pd.DataFrame, top: int = 15) -> pd.DataFrame:
@@ -297,7 +286,7 @@ def kombinasi_program(penerima: pd.DataFrame, top: int = 15) -> pd.DataFrame:
         "penerima": counts.astype("int64"),
     })
     counted = counted.sort_values(["penerima", "kombinasi"], ascending=[False, True], ignore_index=True)
-    return counted.head(top)[KOMBINASI_COLUMNS].reset_index(drop=True)
+    return counted.head(top)[KOMBINASI_PROGRAM.column_names].reset_index(drop=True)
 
 
 def city_summary(penerima: pd.DataFrame, rekap_kec: pd.DataFrame) -> dict[str, float | int | None]:
@@ -326,18 +315,14 @@ def city_summary(penerima: pd.DataFrame, rekap_kec: pd.DataFrame) -> dict[str, f
 def load_previous_rekap(folder: str | Path, wilayah: pd.DataFrame) -> pd.DataFrame | None:
     """A previous month's rekap_kecamatan from its processed folder, or None if absent.
 
-    Uses the folder's rekap_kecamatan.csv, else recomputes it from its penerima.parquet.
+    Uses the folder's rekap_kecamatan table, else recomputes it from its accepted rows.
     """
     folder = Path(folder)
-    csv = folder / "rekap_kecamatan.csv"
-    if csv.is_file():
-        frame = pd.read_csv(csv, dtype={"kode_kecamatan": "string", "kecamatan": "string"}, keep_default_na=False)
-        for column in ("penerima_unik", "nilai_total"):
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0).astype("int64")
-        return frame
-    parquet = folder / "penerima.parquet"
-    if parquet.is_file():
-        return rekap_kecamatan(pd.read_parquet(parquet, columns=_PENERIMA_COLUMNS), wilayah)
+    if has(folder, REKAP_KECAMATAN):
+        return read_table(folder, REKAP_KECAMATAN, columns=["kode_kecamatan", "kecamatan", "penerima_unik",
+                                                            "nilai_total"])
+    if has(folder, PENERIMA):
+        return rekap_kecamatan(read_penerima(folder), wilayah)
     return None
 
 
@@ -359,7 +344,7 @@ def perubahan_kecamatan(sekarang: pd.DataFrame, bulan_lalu: pd.DataFrame) -> pd.
     last = frame["penerima_unik_bulan_lalu"].astype("float64")
     frame["perubahan_persen"] = (frame["selisih"] * 100.0 / last.where(last > 0)).round(2)
     frame["selisih_nilai"] = frame["nilai_total"] - frame["nilai_total_bulan_lalu"]
-    return frame.sort_values("kode_kecamatan", ignore_index=True)[PERUBAHAN_COLUMNS]
+    return frame.sort_values("kode_kecamatan", ignore_index=True)[PERUBAHAN_KECAMATAN.column_names]
 
 
 # --- All of stage 2's tables --------------------------------------------------------------
@@ -378,26 +363,26 @@ class Coverage:
     perubahan: pd.DataFrame | None
     ringkasan: dict
 
-    def files(self) -> dict[str, pd.DataFrame]:
-        """The tables keyed by the CSV file name each is written to."""
-        files = {
-            "rekap_kecamatan.csv": self.kecamatan,
-            "rekap_kelurahan.csv": self.kelurahan,
-            "rekap_program.csv": self.program,
-            "rekap_kategori_kelurahan.csv": self.kategori,
-            "rekap_tumpang_tindih.csv": self.tumpang_tindih,
-            "kombinasi_program.csv": self.kombinasi,
+    def tables(self) -> dict[TableFile, pd.DataFrame]:
+        """The tables keyed by the processed table each is written as."""
+        tables = {
+            REKAP_KECAMATAN: self.kecamatan,
+            REKAP_KELURAHAN: self.kelurahan,
+            REKAP_PROGRAM: self.program,
+            REKAP_KATEGORI_KELURAHAN: self.kategori,
+            REKAP_TUMPANG_TINDIH: self.tumpang_tindih,
+            KOMBINASI_PROGRAM: self.kombinasi,
         }
         if self.perubahan is not None:
-            files[PERUBAHAN_FILE] = self.perubahan
-        return files
+            tables[PERUBAHAN_KECAMATAN] = self.perubahan
+        return tables
 
     def write(self, folder: str | Path) -> list[Path]:
-        """Write every table as CSV to ``folder``; a stale perubahan_kecamatan.csv is removed."""
+        """Write every table to ``folder``; a stale perubahan_kecamatan table is removed."""
         folder = Path(folder)
         if self.perubahan is None:
-            (folder / PERUBAHAN_FILE).unlink(missing_ok=True)
-        return [write_csv(frame, folder / name) for name, frame in self.files().items()]
+            remove(folder, PERUBAHAN_KECAMATAN)
+        return [write_table(folder, table, frame) for table, frame in self.tables().items()]
 
 
 def build_coverage(
@@ -420,14 +405,3 @@ def build_coverage(
         perubahan=perubahan_kecamatan(kecamatan, bulan_lalu) if bulan_lalu is not None else None,
         ringkasan=city_summary(penerima, kecamatan),
     )
-
-
-# --- Output -------------------------------------------------------------------------------------
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a rekap as UTF-8 CSV, byte-identical for identical input (2-decimal floats, LF)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, float_format="%.2f", lineterminator="\n", encoding="utf-8")
-    return path

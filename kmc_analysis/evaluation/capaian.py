@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.errors import ReferenceDataError
-from kmc_analysis.core.reference import POLARITAS, TARGET_COLUMNS
+from kmc_analysis.core.reference import POLARITAS, RPJMD_YEARS
 
 # --- the rules -------------------------------------------------------------------------
 
@@ -66,8 +66,6 @@ def _band_ranges() -> tuple[tuple[str, str], ...]:
 PREDIKAT_RANGES: tuple[tuple[str, str], ...] = _band_ranges()
 
 CAPAIAN_DECIMALS = 2
-#: The RPJMD years: those of rpjmd_indikator's target columns (target_2021 ... target_2026).
-RPJMD_YEARS = tuple(int(column.removeprefix("target_")) for column in TARGET_COLUMNS)
 RPJMD_FINAL_YEAR = RPJMD_YEARS[-1]
 
 #: How many of the latest yearly realisasi values the on-track line is fitted through.

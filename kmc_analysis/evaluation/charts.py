@@ -20,10 +20,6 @@ from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_FINAL_YEAR, RPJMD
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-#: Chart files written into the period's report folder.
-CHART_RPJMD = "grafik_tren_rpjmd.png"
-CHART_BULANAN = "grafik_tren_bulanan.png"
-
 #: Colour of each status_jalur in the charts and in styled tables.
 STATUS_COLOURS = {SESUAI_JALUR: "#1a7837", TIDAK_SESUAI_JALUR: "#d73027", DATA_KURANG: "#6f6f6f"}
 
@@ -43,7 +39,7 @@ def _save(figure: Figure, path: Path) -> Path:
 
 
 def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: Period) -> Path:
-    """Small multiples of realisasi against target per indicator (grafik_tren_rpjmd.png)."""
+    """Small multiples of realisasi against target per indicator (the report's RPJMD trend chart)."""
     from matplotlib.lines import Line2D
 
     codes = list(dict.fromkeys(tren["kode_indikator"]))
@@ -89,7 +85,7 @@ def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: Period) -> Path:
 
 
 def plot_monthly_trend(trend: pd.DataFrame, path: Path, period: Period) -> Path:
-    """Beneficiaries, amounts paid and valid-row share per processed month (grafik_tren_bulanan.png)."""
+    """Beneficiaries, amounts paid and valid-row share per processed month (the monthly trend chart)."""
     figure = _new_figure(13, 3.9)
     left, middle, right = figure.subplots(1, 3)
     labels = [Period.parse(month).label() for month in trend["bulan"]]

@@ -25,6 +25,15 @@ from kmc_analysis.core.reference import (
     catalogue_opds,
     population_by_kelurahan,
 )
+from kmc_analysis.core.store import (
+    EVALUASI_OPD,
+    EVALUASI_PROGRAM,
+    EVALUASI_RPJMD,
+    TREN_BULANAN,
+    TREN_RPJMD,
+    TableFile,
+    write_table,
+)
 from kmc_analysis.evaluation.capaian import (
     RPJMD_FINAL_YEAR,
     RPJMD_YEARS,
@@ -43,26 +52,13 @@ from kmc_analysis.evaluation.year_to_date import YearToDate
 #: and is left out of the yearly trend (a March count is not a full-year count).
 CUMULATIVE_METRICS = frozenset({"penerima_unik", "jenis_bantuan_tersalur", "penerima_per_1000"})
 
-# --- output tables ----------------------------------------------------------------------
-
-RPJMD_COLUMNS = ["kode_indikator", "indikator", "satuan", "polaritas", "tahun", "target", "realisasi",
-                 "capaian_persen", "predikat"]
-PROGRAM_COLUMNS = ["kode_bantuan", "nama_bantuan", "opd", "kategori", "penerima_unik", "target_penerima",
-                   "capaian_penerima_persen", "predikat_penerima", "nilai_total", "anggaran",
-                   "serapan_anggaran_persen", "predikat_serapan", "target_serapan_persen",
-                   "capaian_serapan_persen"]
-OPD_COLUMNS = ["opd", "program_katalog", "program_terisi", "kelengkapan_persen", "persen_valid",
-               "capaian_penerima_rata2", "predikat"]
-TREN_BULANAN_COLUMNS = ["bulan", "penerima_unik", "jumlah_penyaluran", "nilai_total", "persen_baris_valid",
-                        "penerima_unik_kumulatif"]
-TREN_RPJMD_COLUMNS = ["kode_indikator", "indikator", "satuan", "polaritas", "tahun", "target", "realisasi",
-                      "sumber_realisasi", "realisasi_sementara", f"proyeksi_{RPJMD_FINAL_YEAR}", "status_jalur"]
-OUTPUT_FILES = {
-    "evaluasi_rpjmd.csv": "rpjmd",
-    "evaluasi_program.csv": "program",
-    "evaluasi_opd.csv": "opd",
-    "tren_bulanan.csv": "tren_bulanan",
-    "tren_rpjmd.csv": "tren_rpjmd",
+#: Each table of stage 3 and the Evaluation attribute holding it.
+OUTPUT_TABLES: dict[TableFile, str] = {
+    EVALUASI_RPJMD: "rpjmd",
+    EVALUASI_PROGRAM: "program",
+    EVALUASI_OPD: "opd",
+    TREN_BULANAN: "tren_bulanan",
+    TREN_RPJMD: "tren_rpjmd",
 }
 
 
@@ -144,14 +140,14 @@ def rpjmd_series(indikator: pd.DataFrame, realisasi: pd.DataFrame, period: Perio
 
 
 def rpjmd_table(series: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """evaluasi_rpjmd.csv: one row per indicator and year 2021..period's year, with capaian and predikat."""
+    """The evaluasi_rpjmd table: one row per indicator and year 2021..period's year, with capaian and predikat."""
     rows = series.loc[series["tahun"] <= period.year].reset_index(drop=True)
     rated = evaluate(rows["realisasi"], rows["target"], rows["polaritas"])
-    return pd.concat([rows, rated], axis=1)[RPJMD_COLUMNS]
+    return pd.concat([rows, rated], axis=1)[EVALUASI_RPJMD.column_names]
 
 
 def rpjmd_trend(series: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """tren_rpjmd.csv: the yearly series to 2026 with the projection and status_jalur of each indicator.
+    """The tren_rpjmd table: the yearly series to 2026 with the projection and status_jalur of each indicator.
 
     ``series`` comes from ``rpjmd_series(..., last_year=2026 or later)``. Provisional
     year-to-date counts (``realisasi_sementara``) are drawn but not used for the trend.
@@ -168,7 +164,7 @@ def rpjmd_trend(series: pd.DataFrame, period: Period) -> pd.DataFrame:
     out[f"proyeksi_{RPJMD_FINAL_YEAR}"] = out["kode_indikator"].map(lambda k: status[k][0]).astype("float64")
     out["status_jalur"] = out["kode_indikator"].map(lambda k: status[k][1]).astype("str")
     out["realisasi_sementara"] = np.select([out["realisasi"].isna(), out["realisasi_sementara"]], ["", "ya"], "tidak")
-    return out[TREN_RPJMD_COLUMNS]
+    return out[TREN_RPJMD.column_names]
 
 
 def indicator_status(tren: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +179,7 @@ def indicator_status(tren: pd.DataFrame) -> pd.DataFrame:
 # --- programs and OPDs -------------------------------------------------------------------
 
 def program_table(program_bantuan: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
-    """evaluasi_program.csv: per catalogue program, year to date, against its annual targets.
+    """The evaluasi_program table: per catalogue program, year to date, against its annual targets.
 
     penerima_unik counts distinct persons over the months and is compared with the annual
     target_penerima (persons are not pro-rated: a yearly list is paid in tranches).
@@ -209,11 +205,11 @@ def program_table(program_bantuan: pd.DataFrame, ytd: YearToDate) -> pd.DataFram
     table["target_serapan_persen"] = round_scalar(ytd.months_elapsed * 100 / 12)
     table["capaian_serapan_persen"] = capaian(spent * 12, budget * ytd.months_elapsed, "positif").to_numpy()
     table["predikat_serapan"] = predikat(table["capaian_serapan_persen"])
-    return table[PROGRAM_COLUMNS]
+    return table[EVALUASI_PROGRAM.column_names]
 
 
 def opd_scorecard(program: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
-    """evaluasi_opd.csv: per catalogue OPD, year to date.
+    """The evaluasi_opd table: per catalogue OPD, year to date.
 
     program_terisi = catalogue programs with an accepted row; kelengkapan_persen =
     program_terisi / program_katalog x 100; persen_valid = summed baris_diterima / summed
@@ -233,13 +229,13 @@ def opd_scorecard(program: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
     card["persen_valid"] = round_half_up((accepted * 100 / read).where(read > 0))
     card["capaian_penerima_rata2"] = round_half_up(card["capaian_penerima_rata2"])
     card["predikat"] = predikat(card["capaian_penerima_rata2"])
-    return card[OPD_COLUMNS]
+    return card[EVALUASI_OPD.column_names]
 
 
 # --- monthly trend ------------------------------------------------------------------------
 
 def monthly_trend(ytd: YearToDate) -> pd.DataFrame:
-    """tren_bulanan.csv: one row per processed month (months without data are absent)."""
+    """The tren_bulanan table: one row per processed month (months without data are absent)."""
     months = pd.Index([str(month) for month in ytd.months], name="bulan")
     grouped = ytd.penerima.groupby("bulan")
     trend = pd.DataFrame({
@@ -253,7 +249,7 @@ def monthly_trend(ytd: YearToDate) -> pd.DataFrame:
     read = counts["rows_read"].astype("float64")
     trend["persen_baris_valid"] = round_half_up((counts["rows_accepted"].astype("float64") * 100 / read)
                                                 .where(read > 0)).to_numpy()
-    return trend.reset_index()[TREN_BULANAN_COLUMNS]
+    return trend.reset_index()[TREN_BULANAN.column_names]
 
 
 # --- the whole stage ------------------------------------------------------------------------
@@ -273,9 +269,9 @@ class Evaluation:
     tren_bulanan: pd.DataFrame
     tren_rpjmd: pd.DataFrame
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Output file name -> table."""
-        return {name: getattr(self, attr) for name, attr in OUTPUT_FILES.items()}
+    def tables(self) -> dict[TableFile, pd.DataFrame]:
+        """The tables keyed by the processed table each is written as."""
+        return {table: getattr(self, attr) for table, attr in OUTPUT_TABLES.items()}
 
 
 def evaluate_tables(indikator: pd.DataFrame, realisasi: pd.DataFrame, program_bantuan: pd.DataFrame,
@@ -301,39 +297,11 @@ def evaluate_period(ref: ReferenceData, ytd: YearToDate) -> Evaluation:
 
 # --- writing -------------------------------------------------------------------------------
 
-def _text_of_floats(values: pd.Series, fixed: bool) -> pd.Series:
-    """Floats as text: ``fixed`` -> always 2 decimals, else up to 6 without trailing zeros; NaN -> ""."""
-    out = []
-    for value in as_floats(values):
-        if math.isnan(value):
-            out.append("")
-        elif fixed:
-            out.append(f"{value + 0.0:.2f}")
-        else:
-            out.append(f"{round(value, 6) + 0.0:.6f}".rstrip("0").rstrip("."))
-    return pd.Series(out, index=values.index, dtype="str")
-
-
 def is_percent_column(column: str) -> bool:
-    """Percent-like columns are written and shown with exactly 2 decimals."""
+    """Percent-like columns are shown with exactly 2 decimals (and written so: see the store)."""
     return "persen" in column or column.endswith("rata2")
 
 
-def csv_text(table: pd.DataFrame) -> str:
-    """A table as deterministic CSV text: percent-like columns with 2 decimals, empty for missing."""
-    out = table.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            out[column] = _text_of_floats(out[column], fixed=is_percent_column(column))
-    return out.to_csv(index=False, lineterminator="\n")
-
-
 def write_tables(evaluation: Evaluation, folder: Path) -> list[Path]:
-    """Write evaluasi_*.csv and tren_*.csv into ``folder`` (UTF-8, LF); return their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in evaluation.tables().items():
-        path = folder / name
-        path.write_text(csv_text(table), encoding="utf-8", newline="")
-        written.append(path)
-    return written
+    """Write the evaluation and trend tables into ``folder``; return their paths."""
+    return [write_table(folder, table, frame) for table, frame in evaluation.tables().items()]

@@ -8,15 +8,15 @@ that have no processed data.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from kmc_analysis.core.errors import InputError, StageError
+from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.paths import RunPaths
 from kmc_analysis.core.periods import Period
+from kmc_analysis.core.store import PENERIMA, REKAP_OPD, has, has_manifest, read_manifest, read_table
 
 _PENERIMA_USED = ["id_penerima", "kode_bantuan", "opd", "nominal"]
 _REKAP_USED = ["opd", "baris_dibaca", "baris_diterima", "baris_karantina"]
@@ -55,21 +55,10 @@ class YearToDate:
         return set(read.index[read > 0]) | set(self.penerima["opd"].dropna())
 
 
-def _read_rekap_opd(path: Path) -> pd.DataFrame:
-    """Read a month's rekap_opd.csv, keeping the counts used here."""
-    frame = pd.read_csv(path, dtype={"opd": "str"})
-    missing = [c for c in _REKAP_USED if c not in frame.columns]
-    if missing:
-        raise StageError(f"{path} tidak memuat kolom {', '.join(missing)}: jalankan ulang tahap 1 untuk bulan itu.")
-    counts = frame[_REKAP_USED[1:]].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
-    return pd.concat([frame[["opd"]], counts], axis=1)
-
-
 def _month_counts(folder: Path, rekap: pd.DataFrame | None, accepted: int) -> dict[str, float]:
-    """Rows read / accepted / quarantined of a month: manifest, else rekap_opd, else the parquet."""
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        counts = json.loads(manifest.read_text(encoding="utf-8")).get("counts", {})
+    """Rows read / accepted / quarantined of a month: manifest, else rekap_opd, else the accepted rows."""
+    if has_manifest(folder):
+        counts = read_manifest(folder).get("counts", {})
         if all(k in counts for k in _COUNT_KEYS):
             return {k: counts[k] for k in _COUNT_KEYS}
     if rekap is not None:
@@ -81,26 +70,26 @@ def _month_counts(folder: Path, rekap: pd.DataFrame | None, accepted: int) -> di
 def load_year_to_date(paths: RunPaths) -> YearToDate:
     """Read the processed months of the period's year up to the period; absent months are listed.
 
-    A month counts as processed when its folder holds ``penerima.parquet``. The period's
-    own month must be there (stage 1 writes it): else InputError.
+    A month counts as processed when its folder holds its accepted rows (``store.PENERIMA``).
+    The period's own month must be there (stage 1 writes it): else InputError.
     """
     penerima, rekap, counts, present, absent = [], [], [], [], []
     for month in paths.period.months_to_date():
         folder = paths.processed_for(month)
-        if not (folder / "penerima.parquet").is_file():
+        if not has(folder, PENERIMA):
             absent.append(month)
             continue
         present.append(month)
-        rows = pd.read_parquet(folder / "penerima.parquet", columns=_PENERIMA_USED)
+        rows = read_table(folder, PENERIMA, columns=_PENERIMA_USED)
         penerima.append(rows.assign(bulan=str(month)))
-        month_rekap = _read_rekap_opd(folder / "rekap_opd.csv") if (folder / "rekap_opd.csv").is_file() else None
+        month_rekap = read_table(folder, REKAP_OPD, columns=_REKAP_USED, missing_ok=True)
         if month_rekap is not None:
             rekap.append(month_rekap.assign(bulan=str(month)))
         counts.append({"bulan": str(month), **_month_counts(folder, month_rekap, len(rows))})
     if paths.period in absent:
         raise InputError(
-            f"Data olahan bulan {paths.period} tidak ditemukan ({paths.processed_for(paths.period)}"
-            f"/penerima.parquet): jalankan tahap 1 (01_clean_opd_data) untuk periode ini dulu."
+            f"Data olahan bulan {paths.period} tidak ditemukan ({paths.processed_for(paths.period) / PENERIMA.name}): "
+            f"jalankan tahap 1 (01_clean_opd_data) untuk periode ini dulu."
         )
     penerima_all = pd.concat(penerima, ignore_index=True)  # never empty: the period itself is there
     rekap_all = (pd.concat(rekap, ignore_index=True) if rekap else

@@ -1,4 +1,4 @@
-"""Stage 4: the published report (HTML, Excel workbook, ringkasan.json) and the index of every period."""
+"""Stage 4: the published report (HTML page, Excel workbook, headline summary) and the index of every period."""
 
 from kmc_analysis.report.html import build_index
 

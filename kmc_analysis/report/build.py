@@ -1,22 +1,21 @@
-"""Assemble the published evaluation report: HTML, Excel workbook, ringkasan.json and index.
+"""Assemble the published evaluation report: HTML page, Excel workbook and headline summary.
 
 Stage 4 reads only aggregates from ``PROCESSED/YYYY-MM/`` (:mod:`kmc_analysis.report.inputs`);
 no name, NIK or pseudonym is ever placed in a table, and every count of persons below city
 level goes through :mod:`kmc_analysis.core.disclosure` before it is shown
 (:mod:`kmc_analysis.report.tables`). This module gathers the tables, headline figures,
 narrative, images and sources into one context and writes the HTML page
-(:mod:`kmc_analysis.report.html`), the workbook (:mod:`kmc_analysis.report.xlsx`) and
-ringkasan.json.
+(:mod:`kmc_analysis.report.html`), the workbook (:mod:`kmc_analysis.report.xlsx`) and the
+summary, under the names :mod:`kmc_analysis.core.store` gives them.
 
 Entry points: :func:`build_report` (one period, called by notebooks/04_report.ipynb) and
-:func:`kmc_analysis.report.build_index` (reports/index.html, called by the runner after it has
-moved a run's outputs into place).
+:func:`kmc_analysis.report.build_index` (the index of every period, called by the runner
+after it has moved a run's outputs into place).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,15 @@ from kmc_analysis import __version__
 from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.disclosure import primary_mark
 from kmc_analysis.core.formatting import date_in_words, format_number
+from kmc_analysis.core.store import (
+    CHART_BULANAN,
+    CHART_RPJMD,
+    MAPS,
+    laporan_html,
+    laporan_xlsx,
+    read_report_summary,
+    write_report_summary,
+)
 from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.html import render_html
 from kmc_analysis.report.inputs import ProcessedData, load_processed
@@ -35,13 +43,14 @@ from kmc_analysis.report.table_model import Table
 from kmc_analysis.report.tables import build_tables
 from kmc_analysis.report.xlsx import write_workbook
 
-#: Maps (stage 2) and charts (stage 3) embedded when present in the period's report folder, with captions.
+#: Maps (stage 2) and charts (stage 3) embedded when present in the period's report folder:
+#: the key the template names it by, its file and its caption.
 IMAGES = [
-    ("peta_cakupan_kecamatan.png", "Peta cakupan penerima KMC per 1.000 penduduk menurut kecamatan"),
-    ("peta_cakupan_kelurahan.png", "Peta cakupan penerima KMC per 1.000 penduduk menurut kelurahan"),
-    ("peta_cakupan_kategori.png", "Peta cakupan menurut kategori bantuan"),
-    ("grafik_tren_rpjmd.png", "Tren capaian indikator RPJMD"),
-    ("grafik_tren_bulanan.png", "Tren bulanan penerima dan penyaluran KMC"),
+    ("peta_kecamatan", MAPS["kecamatan"], "Peta cakupan penerima KMC per 1.000 penduduk menurut kecamatan"),
+    ("peta_kelurahan", MAPS["kelurahan"], "Peta cakupan penerima KMC per 1.000 penduduk menurut kelurahan"),
+    ("peta_kategori", MAPS["kategori"], "Peta cakupan menurut kategori bantuan"),
+    ("grafik_rpjmd", CHART_RPJMD, "Tren capaian indikator RPJMD"),
+    ("grafik_bulanan", CHART_BULANAN, "Tren bulanan penerima dan penyaluran KMC"),
 ]
 
 #: The report's sections: anchor and heading, in page order.
@@ -126,12 +135,12 @@ def _number_tables(tables: dict[str, Table], order: list[str]) -> None:
 
 
 def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> ReportResult:
-    """Write laporan_kmc_YYYY-MM.html, laporan_kmc_YYYY-MM.xlsx and ringkasan.json for one period.
+    """Write the report page, the report workbook and the summary of one period.
 
     Args:
         paths: the run's :class:`~kmc_analysis.core.paths.RunPaths`; reads ``paths.processed``
             and the PNGs already in ``paths.reports``, writes into ``paths.reports``, and
-            looks up last month's ``ringkasan.json`` under ``paths.reports_dir``.
+            looks up last month's summary under ``paths.reports_dir``.
         min_cell: smallest count of persons shown below city level.
         reference: the run's ``ReferenceData`` (for the sources and the illustrative /
             estimated notes in the methodology); None leaves those notes out.
@@ -143,13 +152,11 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     summary["min_cell"] = int(min_cell)
     tables = build_tables(data, min_cell, reference)
     _number_tables(tables, HTML_ORDER)
-    prev_path = Path(paths.reports_dir) / str(paths.period.previous()) / "ringkasan.json"
-    previous = json.loads(prev_path.read_text(encoding="utf-8")) if prev_path.exists() else None
-    images = {name: {"src": _data_uri(out / name), "caption": caption}
-              for name, caption in IMAGES if (out / name).exists()}
-    figure_no = {name: i + 1 for i, name in enumerate(n for n, _ in IMAGES if n in images)}
-    for name in images:
-        images[name]["number"] = figure_no[name]
+    previous = read_report_summary(Path(paths.reports_dir) / str(paths.period.previous()))
+    images = {key: {"src": _data_uri(out / name), "caption": caption}
+              for key, name, caption in IMAGES if (out / name).exists()}
+    for number, key in enumerate(images, 1):
+        images[key]["number"] = number
     manifest = data.manifest
     sources = source_rows(reference, data)
     status = {r["data"]: r["status"] for r in sources}
@@ -171,8 +178,8 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
         "version": __version__,
         "versions": {k: v for k, v in (manifest.get("versions") or {}).items() if isinstance(v, str)},
         "alasan": REASON_LABEL,
-        "file_html": f"laporan_kmc_{paths.period}.html",
-        "file_xlsx": f"laporan_kmc_{paths.period}.xlsx",
+        "file_html": laporan_html(paths.period),
+        "file_xlsx": laporan_xlsx(paths.period),
         "illustrative": [r for r in sources if r["status"] in ("Ilustratif", "Perkiraan")],
         "penduduk_status": status.get("penduduk.csv", "") if status.get("penduduk.csv") in ("Ilustratif", "Perkiraan") else "",
         "rpjmd_status": status.get("rpjmd_indikator.csv", "") if status.get("rpjmd_indikator.csv") in ("Ilustratif", "Perkiraan") else "",
@@ -180,13 +187,10 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
         "recommendations": recommendations(summary, data),
         "sections": SECTIONS,
     }
-    html_path = out / f"laporan_kmc_{paths.period}.html"
+    html_path = out / laporan_html(paths.period)
     html_path.write_text(render_html(context), encoding="utf-8")
-    xlsx_path = out / f"laporan_kmc_{paths.period}.xlsx"
+    xlsx_path = out / laporan_xlsx(paths.period)
     write_workbook(tables, summary, context, xlsx_path)
-    ringkasan = out / "ringkasan.json"
-    public = {k: v for k, v in summary.items()}
-    public["files"] = {"html": html_path.name, "xlsx": xlsx_path.name}
-    public["kmc_analysis"] = __version__
-    ringkasan.write_text(json.dumps(public, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    public = {**summary, "files": {"html": html_path.name, "xlsx": xlsx_path.name}, "kmc_analysis": __version__}
+    ringkasan = write_report_summary(out, public)
     return ReportResult(html_path, xlsx_path, ringkasan, summary)

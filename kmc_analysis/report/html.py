@@ -1,13 +1,12 @@
 """Render the report's HTML pages from the jinja2 templates in ``kmc_analysis/report/templates/``.
 
 :func:`render_html` renders one period's report (``laporan.html.j2``), :func:`build_index`
-writes ``reports/index.html`` (``index.html.j2``), and :func:`external_references` lists
+writes the index of every period (``index.html.j2``), and :func:`external_references` lists
 anything a page would load from outside itself (a published page must list nothing).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kmc_analysis import __version__
 from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, slug
 from kmc_analysis.core.periods import PERIOD_PATTERN, Period
+from kmc_analysis.core.store import INDEX, laporan_html, laporan_xlsx, read_report_summary
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -46,10 +46,9 @@ def render_html(context: dict) -> str:
 
 
 def build_index(reports_dir: str | Path) -> Path:
-    """Write ``reports_dir/index.html`` listing every published period, newest first.
+    """Write the index of ``reports_dir`` listing every published period, newest first.
 
-    Reads each ``reports_dir/YYYY-MM/ringkasan.json`` (city-level headline figures only)
-    and links to the period's HTML and Excel report relative to ``reports_dir``. Call it
+    Reads each period's report summary (city-level headline figures only) and links to the period's HTML and Excel report relative to ``reports_dir``. Call it
     after a run's outputs have been moved into place (the runner), or at the end of a
     notebook run by hand (no staging).
     """
@@ -58,24 +57,22 @@ def build_index(reports_dir: str | Path) -> Path:
     entries = []
     for folder in sorted((p for p in root.iterdir() if p.is_dir() and PERIOD_PATTERN.fullmatch(p.name)),
                          key=lambda p: p.name, reverse=True):
-        summary_path = folder / "ringkasan.json"
-        summary = {}
-        if summary_path.exists():
-            try:
-                summary = json.loads(summary_path.read_text(encoding="utf-8"))
-            except ValueError:
-                summary = {}
-        html_name, xlsx_name = f"laporan_kmc_{folder.name}.html", f"laporan_kmc_{folder.name}.xlsx"
+        period = Period.parse(folder.name)
+        try:
+            summary = read_report_summary(folder) or {}
+        except ValueError:
+            summary = {}
+        html_name, xlsx_name = laporan_html(period), laporan_xlsx(period)
         if not (folder / html_name).exists() and not summary:
             continue
         entries.append({
             "period": folder.name,
-            "periode_teks": Period.parse(folder.name).in_words(),
+            "periode_teks": period.in_words(),
             "html": f"{folder.name}/{html_name}" if (folder / html_name).exists() else None,
             "xlsx": f"{folder.name}/{xlsx_name}" if (folder / xlsx_name).exists() else None,
             "s": summary,
         })
     html = _environment().get_template("index.html.j2").render(entries=entries, version=__version__)
-    path = root / "index.html"
+    path = root / INDEX
     path.write_text(html, encoding="utf-8")
     return path

@@ -1,6 +1,6 @@
 """The report's headline figures and its narrative: key findings, recommendations, changes.
 
-:func:`headline_figures` gives the city-level aggregates (also ringkasan.json, safe to
+:func:`headline_figures` gives the city-level aggregates (also the published summary, safe to
 publish); :func:`findings` and :func:`recommendations` turn them into short Bahasa
 Indonesia sentences for the executive summary.
 """
@@ -15,17 +15,18 @@ from markupsafe import Markup
 
 from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, is_missing
+from kmc_analysis.core.store import PENERIMA
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current
 from kmc_analysis.report.table_model import Table
 
 
 def headline_figures(data: ProcessedData) -> dict[str, Any]:
-    """Return the city-level headline aggregates (safe to publish; also ringkasan.json)."""
+    """Return the city-level headline aggregates (safe to publish; also the report summary file)."""
     t = data.tables
     counts = data.manifest.get("counts", {})
     kec, opd, prog = t["rekap_kecamatan"], t["rekap_opd"], t["rekap_program"]
     if data.penerima_unik is not None:
-        penerima, basis = data.penerima_unik, "penerima.parquet"
+        penerima, basis = data.penerima_unik, PENERIMA.name
     elif t["rekap_tumpang_tindih"] is not None:
         penerima, basis = int(column_total(t["rekap_tumpang_tindih"], "penerima")), "rekap_tumpang_tindih"
     else:

@@ -306,7 +306,7 @@ def _rpjmd_tables(data: ProcessedData, summary: dict, reference: Any, min_cell: 
 
 
 def _trend_table(t: dict, min_cell: int) -> dict[str, Table]:
-    """The monthly city-level trend (tren_bulanan.csv); suppressed if it ever carries a breakdown."""
+    """The monthly city-level trend (the tren_bulanan table); suppressed if it ever carries a breakdown."""
     df = t["tren_bulanan"]
     if df is None:
         return {}

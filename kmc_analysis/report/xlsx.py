@@ -1,4 +1,4 @@
-"""Write the report workbook (laporan_kmc_YYYY-MM.xlsx) with openpyxl.
+"""Write the report workbook with openpyxl.
 
 Sheets: Ringkasan (headline figures), one formatted sheet per report table in
 :data:`XLSX_ORDER`, and Catatan (sources, formulas, data protection). Cells keep their
