@@ -15,6 +15,8 @@ from kmc_analysis.core.store import (
     REKAP_KELURAHAN,
     REKAP_PROGRAM,
     REKAP_TUMPANG_TINDIH,
+    RINGKASAN_KOTA,
+    read_city_summary,
     write_table,
 )
 from kmc_analysis.coverage.rekap import (
@@ -170,12 +172,14 @@ def test_build_and_write_all_tables(penerima, small_wilayah, catalogue, populati
     assert result.ringkasan["nilai_total"] == 1300 and result.ringkasan["penerima_per_1000"] == 0.8
     (tmp_path / PERUBAHAN_KECAMATAN.name).write_text("stale")
     written = result.write(tmp_path)
-    assert {p.name for p in written} == {t.name for t in result.tables()} and PERUBAHAN_KECAMATAN not in result.tables()
+    assert {p.name for p in written} == {*(t.name for t in result.tables()), RINGKASAN_KOTA}
+    assert PERUBAHAN_KECAMATAN not in result.tables()
     assert not (tmp_path / PERUBAHAN_KECAMATAN.name).exists()  # a stale change table is removed
     for path in written:  # no personal data in any table
         header = path.read_text().splitlines()[0].split(",")
         assert not {"nama", "nik_tersamar", "id_penerima"} & set(header)
         assert "TIDAK BOLEH TAMPIL" not in path.read_text()
+    assert read_city_summary(tmp_path) == result.ringkasan  # the city figures the report publishes
     with_change = build_coverage(penerima, small_wilayah, catalogue, population, bulan_lalu=result.kecamatan)
     assert with_change.perubahan["selisih"].tolist() == [0, 0]
 

@@ -22,7 +22,8 @@ from kmc_analysis.core import formatting
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.personal_data import scan_for_personal_data
-from kmc_analysis.core.store import KARANTINA, write_table
+from kmc_analysis.core.store import KARANTINA, write_city_summary, write_table
+from kmc_analysis.coverage.rekap import city_summary
 from kmc_analysis.evaluation.capaian import predikat
 from kmc_analysis.report import build_index
 from kmc_analysis.report.build import build_report
@@ -141,6 +142,7 @@ def make_processed(folder: Path, period: str = "2024-03", seed: int = 7, wilayah
     kec = kec[["kode_kecamatan", "kecamatan", "penduduk", "penerima_unik", "penerima_per_1000", "jumlah_penyaluran",
                "nilai_total", "program_aktif"]]
     kec.to_csv(folder / "rekap_kecamatan.csv", index=False)
+    write_city_summary(folder, city_summary(penerima, kec))  # stage 2's headline figures
 
     pg = prog.merge(area(["kode_bantuan"]), on="kode_bantuan", how="left").fillna(
         {"penerima_unik": 0, "nilai_total": 0})

@@ -329,6 +329,21 @@ def record_stages(folder: Path, stages: list[dict], finished: str) -> None:
     write_manifest(folder, manifest)
 
 
+def write_city_summary(folder: Path, summary: dict) -> Path:
+    """Write stage 2's city-level headline figures of a processed period folder (keys sorted)."""
+    return _write_json(Path(folder) / RINGKASAN_KOTA, summary, sort_keys=True)
+
+
+def has_city_summary(folder: Path) -> bool:
+    """Whether a processed period folder holds stage 2's city-level headline figures."""
+    return (Path(folder) / RINGKASAN_KOTA).is_file()
+
+
+def read_city_summary(folder: Path) -> dict:
+    """Read stage 2's city-level headline figures of a processed period folder."""
+    return _read_json(Path(folder) / RINGKASAN_KOTA)
+
+
 def write_report_summary(folder: Path, summary: dict) -> Path:
     """Write a report period's ringkasan.json (keys sorted)."""
     return _write_json(Path(folder) / RINGKASAN, summary, sort_keys=True)

@@ -35,6 +35,7 @@ from kmc_analysis.core.store import (
     has,
     read_table,
     remove,
+    write_city_summary,
     write_table,
 )
 
@@ -290,7 +291,13 @@ def kombinasi_program(penerima: pd.DataFrame, top: int = 15) -> pd.DataFrame:
 
 
 def city_summary(penerima: pd.DataFrame, rekap_kec: pd.DataFrame) -> dict[str, float | int | None]:
-    """City totals: distinct persons, rows, value, value per person, coverage per 1,000."""
+    """City totals: distinct persons, rows, value, programs paid, value per person, coverage per 1,000.
+
+    The city's headline figures, computed here once: stage 2 writes them as the city
+    summary of the processed folder and the report publishes them from there.
+    ``penerima_per_1000`` is rounded to 2 decimals like every area's; the population is
+    unknown (None) when any kecamatan's is.
+    """
     rows = _penerima(penerima)
     people = _per_person(penerima)
     population = rekap_kec["penduduk"]
@@ -378,11 +385,12 @@ class Coverage:
         return tables
 
     def write(self, folder: str | Path) -> list[Path]:
-        """Write every table to ``folder``; a stale perubahan_kecamatan table is removed."""
+        """Write every table and the city summary to ``folder``; a stale perubahan_kecamatan is removed."""
         folder = Path(folder)
         if self.perubahan is None:
             remove(folder, PERUBAHAN_KECAMATAN)
-        return [write_table(folder, table, frame) for table, frame in self.tables().items()]
+        written = [write_table(folder, table, frame) for table, frame in self.tables().items()]
+        return [*written, write_city_summary(folder, self.ringkasan)]
 
 
 def build_coverage(

@@ -150,7 +150,7 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     out.mkdir(parents=True, exist_ok=True)
     summary = headline_figures(data)
     summary["min_cell"] = int(min_cell)
-    tables = build_tables(data, min_cell, reference)
+    tables = build_tables(data, min_cell, reference, summary)
     _number_tables(tables, HTML_ORDER)
     previous = read_report_summary(Path(paths.reports_dir) / str(paths.period.previous()))
     images = {key: {"src": _data_uri(out / name), "caption": caption}

@@ -1,9 +1,9 @@
 """Read what the report may use from one period's processed folder (aggregates only).
 
 Stage 4 reads the aggregate tables of ``PROCESSED/YYYY-MM/`` (rekap, evaluation and trend
-tables, the manifest), three columns of the quarantine (file, sheet, reason) and, from the
-accepted rows, the number of distinct ``id_penerima`` and the file -> OPD pairs, all through
-:mod:`kmc_analysis.core.store`. No name, NIK or pseudonym is ever kept.
+tables, the manifest), stage 2's city summary, three columns of the quarantine (file, sheet,
+reason) and, from the accepted rows, the file -> OPD pairs, all through
+:mod:`kmc_analysis.core.store`. No name, NIK or pseudonym is ever read.
 """
 
 from __future__ import annotations
@@ -29,10 +29,13 @@ from kmc_analysis.core.store import (
     REKAP_OPD,
     REKAP_PROGRAM,
     REKAP_TUMPANG_TINDIH,
+    RINGKASAN_KOTA,
     TREN_BULANAN,
     TREN_RPJMD,
     has,
+    has_city_summary,
     has_manifest,
+    read_city_summary,
     read_manifest,
     read_table,
 )
@@ -57,7 +60,7 @@ class ProcessedData:
     quarantine: pd.DataFrame  # sumber_file, sumber_sheet, alasan, jumlah_baris (one row per file/sheet/code)
     quarantine_rows: pd.DataFrame  # sumber_file, sumber_sheet, jumlah_baris (rows, not codes)
     file_opd: dict[str, str]
-    penerima_unik: int | None  # distinct id_penerima in the period (city level)
+    kota: dict  # stage 2's city-level headline figures (coverage.rekap.city_summary)
 
 
 def _read_quarantine(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,19 +80,14 @@ def _read_quarantine(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return codes.rename("jumlah_baris").reset_index(), rows
 
 
-def _read_penerima_aggregates(folder: Path) -> tuple[int | None, dict[str, str]]:
-    """Return the number of distinct beneficiaries and each source file's OPD.
-
-    Only ``id_penerima`` (to count it; never kept), ``sumber_file`` and ``opd`` are read.
-    """
-    rows = read_table(folder, PENERIMA, columns=["id_penerima", "sumber_file", "opd"], missing_ok=True)
-    if rows is None:
-        return None, {}
-    distinct = int(rows["id_penerima"].nunique())
-    pairs = rows[["sumber_file", "opd"]].drop_duplicates()
-    file_opd = (pairs.astype(str).groupby("sumber_file")["opd"]
-                .agg(lambda s: s.mode().iloc[0] if len(s) else "").to_dict())
-    return distinct, file_opd
+def _file_opd(folder: Path) -> dict[str, str]:
+    """Each source file's OPD, from the accepted rows (only ``sumber_file`` and ``opd`` are read)."""
+    pairs = read_table(folder, PENERIMA, columns=["sumber_file", "opd"], missing_ok=True)
+    if pairs is None:
+        return {}
+    pairs = pairs.drop_duplicates()
+    return (pairs.astype(str).groupby("sumber_file")["opd"]
+            .agg(lambda s: s.mode().iloc[0] if len(s) else "").to_dict())
 
 
 def load_processed(processed: str | Path, period: Period | None = None) -> ProcessedData:
@@ -97,7 +95,8 @@ def load_processed(processed: str | Path, period: Period | None = None) -> Proce
     processed = Path(processed)
     period = period or Period.parse(processed.name)
     missing = ([] if has_manifest(processed) else [MANIFEST]) + [
-        table.name for table in REQUIRED_TABLES if not has(processed, table)]
+        table.name for table in REQUIRED_TABLES if not has(processed, table)] + (
+        [] if has_city_summary(processed) else [RINGKASAN_KOTA])
     if missing:
         raise StageError(
             f"The report needs {', '.join(missing)} in {processed}, which stages 1-3 write: run `kmc run --period "
@@ -105,8 +104,8 @@ def load_processed(processed: str | Path, period: Period | None = None) -> Proce
         )
     tables = {table.key: read_table(processed, table, missing_ok=True) for table in REQUIRED_TABLES + OPTIONAL_TABLES}
     quarantine, quarantine_rows = _read_quarantine(processed)
-    distinct, file_opd = _read_penerima_aggregates(processed)
-    return ProcessedData(period, read_manifest(processed), tables, quarantine, quarantine_rows, file_opd, distinct)
+    return ProcessedData(period, read_manifest(processed), tables, quarantine, quarantine_rows, _file_opd(processed),
+                         read_city_summary(processed))
 
 
 def column_total(df: pd.DataFrame | None, col: str) -> float:

@@ -21,17 +21,14 @@ from kmc_analysis.report.table_model import Table
 
 
 def headline_figures(data: ProcessedData) -> dict[str, Any]:
-    """Return the city-level headline aggregates (safe to publish; also the report summary file)."""
+    """Return the city-level headline aggregates (safe to publish; also the report summary file).
+
+    Persons, payments, value, population and coverage per 1,000 are stage 2's city summary,
+    taken as written; rows, OPDs and programs come from the manifest and rekap_opd.
+    """
     t = data.tables
     counts = data.manifest.get("counts", {})
-    kec, opd, prog = t["rekap_kecamatan"], t["rekap_opd"], t["rekap_program"]
-    if data.penerima_unik is not None:
-        penerima, basis = data.penerima_unik, PENERIMA.name
-    elif t["rekap_tumpang_tindih"] is not None:
-        penerima, basis = int(column_total(t["rekap_tumpang_tindih"], "penerima")), "rekap_tumpang_tindih"
-    else:
-        penerima, basis = int(column_total(kec, "penerima_unik")), "rekap_kecamatan"
-    penduduk = column_total(kec, "penduduk")
+    opd, prog, kota = t["rekap_opd"], t["rekap_program"], data.kota
     read = int(counts.get("rows_read", column_total(opd, "baris_dibaca")))
     accepted = int(counts.get("rows_accepted", column_total(opd, "baris_diterima")))
     quarantined = int(counts.get("rows_quarantined", column_total(opd, "baris_karantina")))
@@ -43,22 +40,19 @@ def headline_figures(data: ProcessedData) -> dict[str, Any]:
     else:
         opd_katalog, opd_mengirim, belum = 0, 0, []
     katalog = column_total(opd, "program_katalog")
-    program_tersalur = int((pd.to_numeric(prog["penerima_unik"], errors="coerce").fillna(0) > 0).sum()) \
-        if prog is not None else 0
     rp = rpjmd_current(data)
     predikat = Counter()
     if rp is not None:
         predikat = Counter(p if p else "Belum dapat dinilai" for p in rp["predikat"].astype(str).replace("<NA>", ""))
-    nilai = column_total(kec, "nilai_total")
     return {
         "period": str(data.period),
         "periode_teks": data.period.in_words(),
-        "penerima_unik": int(penerima),
-        "penerima_unik_sumber": basis,
-        "jumlah_penyaluran": int(column_total(kec, "jumlah_penyaluran")) if kec is not None else accepted,
-        "nilai_total": int(round(nilai)),
-        "penduduk": int(penduduk),
-        "penerima_per_1000": round(penerima / penduduk * 1000, 4) if penduduk else None,
+        "penerima_unik": kota["penerima_unik"],
+        "penerima_unik_sumber": PENERIMA.name,
+        "jumlah_penyaluran": kota["jumlah_penyaluran"],
+        "nilai_total": kota["nilai_total"],
+        "penduduk": kota["penduduk"],
+        "penerima_per_1000": kota["penerima_per_1000"],
         "baris_dibaca": read,
         "baris_diterima": accepted,
         "baris_karantina": quarantined,
@@ -69,7 +63,7 @@ def headline_figures(data: ProcessedData) -> dict[str, Any]:
         "kelengkapan_opd_persen": round(opd_mengirim / opd_katalog * 100, 4) if opd_katalog else None,
         "kelengkapan_program_persen": round(column_total(opd, "program_terisi") / katalog * 100, 4) if katalog else None,
         "program_katalog": int(len(prog)) if prog is not None else 0,
-        "program_tersalur": program_tersalur,
+        "program_tersalur": kota["program_aktif"],
         "berkas_masuk": len(data.manifest.get("inputs", [])),
         "berkas_ditolak": len(data.manifest.get("rejected_files", [])),
         "sheet_dilewati": len(data.manifest.get("skipped_sheets", [])),

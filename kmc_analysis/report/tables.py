@@ -85,7 +85,7 @@ def _area_tables(t: dict, summary: dict, min_cell: int) -> dict[str, Table]:
     if kec is not None:
         names = ["kode_kecamatan", "kecamatan", "penduduk", "penerima_unik", "penerima_per_1000",
                  "jumlah_penyaluran", "nilai_total", "program_aktif"]
-        totals = {"penduduk": column_total(kec, "penduduk"), "penerima_unik": summary["penerima_unik"],
+        totals = {"penduduk": summary["penduduk"], "penerima_unik": summary["penerima_unik"],
                   "penerima_per_1000": summary["penerima_per_1000"],
                   "jumlah_penyaluran": summary["jumlah_penyaluran"], "nilai_total": summary["nilai_total"],
                   "program_aktif": summary["program_tersalur"]}
@@ -396,10 +396,14 @@ def _rejected_tables(data: ProcessedData) -> dict[str, Table]:
     return tables
 
 
-def build_tables(data: ProcessedData, min_cell: int, reference: Any = None) -> dict[str, Table]:
-    """Build every report table with small counts suppressed, keyed by table name."""
+def build_tables(data: ProcessedData, min_cell: int, reference: Any = None,
+                 summary: dict | None = None) -> dict[str, Table]:
+    """Build every report table with small counts suppressed, keyed by table name.
+
+    ``summary`` is the period's headline figures (``headline_figures``), read when not given.
+    """
     t = data.tables
-    summary = headline_figures(data)
+    summary = summary or headline_figures(data)
     tables: dict[str, Table] = {}
     tables.update(_area_tables(t, summary, min_cell))
     program_tables, program_hidden = _program_tables(t, summary, min_cell)
