@@ -1,6 +1,7 @@
 """Stage 2 display: publication masking of the coverage tables, sentences and notes for a planner."""
 
 import pandas as pd
+from conftest import K1, K2, L1, L2, L3, L4
 
 from kmc_analysis.core.periods import Period
 from kmc_analysis.coverage.display import (
@@ -11,9 +12,6 @@ from kmc_analysis.coverage.display import (
     styled_table,
 )
 from kmc_analysis.coverage.rekap import perubahan_kecamatan, rekap_kelurahan
-
-K1, K2 = "18.72.01", "18.72.02"
-L1, L2, L3, L4 = "18.72.01.1001", "18.72.01.1002", "18.72.02.1001", "18.72.02.1002"
 
 
 def test_published_tables_hide_small_counts(penerima, small_wilayah, population):

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import K1, K2, L1, L2, L3, L4, P1, P2, P3
 
 from kmc_analysis.core.errors import InputError, StageError
 from kmc_analysis.core.store import (
@@ -31,11 +32,6 @@ from kmc_analysis.coverage.rekap import (
     rekap_program,
     rekap_tumpang_tindih,
 )
-
-K1, K2 = "18.72.01", "18.72.02"
-L1, L2, L3, L4 = "18.72.01.1001", "18.72.01.1002", "18.72.02.1001", "18.72.02.1002"
-P1, P2, P3 = "KMC-001", "KMC-002", "KMC-003"
-A, B, C, D = ("a" * 64, "b" * 64, "c" * 64, "d" * 64)
 
 
 def test_rekap_kelurahan_matches_hand_count(penerima, small_wilayah, population):
