@@ -1,1 +1,1 @@
-"""The common base of every stage: errors, periods, paths, reference tables, formatting, disclosure."""
+"""The common base of every stage: errors, periods, paths, the store, reference tables, formatting, disclosure."""

@@ -110,7 +110,7 @@ def format_rupiah_words(value) -> str:
 
 
 def formatter_for(kind: str) -> Callable[[object], str]:
-    """Return the display formatter of a column kind (see ``display_table.column_kind``)."""
+    """Return the display formatter of a column kind: rupiah, pct, rate, dec, int, else text."""
     return {
         "rupiah": format_rupiah,
         "pct": format_percent,
