@@ -4,7 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.core.formatting import format_number, formula_safe, formula_safe_frame
+from kmc_analysis.core.formatting import (
+    date_in_words,
+    format_number,
+    format_percent,
+    format_rupiah,
+    format_rupiah_words,
+    format_smart,
+    formula_safe,
+    formula_safe_frame,
+)
+from kmc_analysis.core.periods import Period
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+62 812", "@SUM(A1)", "-2+3", "\tx", "\r=1", "=cmd|' /C calc'!A0"])
@@ -31,3 +41,15 @@ def test_indonesian_number_format():
     assert format_number(-0.001, 2) == "0,00"
     assert format_number(-1500) == "-1.500"
     assert format_number(None) == format_number(np.nan) == "–"
+
+
+def test_indonesian_number_formats():
+    assert format_rupiah(1234567) == "Rp1.234.567"
+    assert format_percent(12.345) == "12,35%"
+    assert format_percent(None) == "–"
+    assert format_smart(182293) == "182.293"
+    assert format_smart(78.93) == "78,93"
+    assert format_rupiah_words(1_234_567_890) == "Rp1,23 miliar"
+    assert Period(2024, 3).in_words() == "Maret 2024"
+    assert Period(2024, 1).previous() == Period(2023, 12)
+    assert date_in_words("2024-03-04T10:00:00") == "4 Maret 2024"

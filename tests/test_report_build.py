@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.core import formatting
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.personal_data import scan_for_personal_data
@@ -230,20 +229,6 @@ def built(tmp_path_factory):
          "persen_baris_valid": 95.0, "opd_mengirim": 4, "opd_katalog": 5}))
     result = build_report(paths, min_cell=5)
     return paths, result, secrets
-
-
-# --- formatting ------------------------------------------------------------------------
-
-def test_indonesian_number_formats():
-    assert formatting.format_rupiah(1234567) == "Rp1.234.567"
-    assert formatting.format_percent(12.345) == "12,35%"
-    assert formatting.format_percent(None) == "–"
-    assert formatting.format_smart(182293) == "182.293"
-    assert formatting.format_smart(78.93) == "78,93"
-    assert formatting.format_rupiah_words(1_234_567_890) == "Rp1,23 miliar"
-    assert Period(2024, 3).in_words() == "Maret 2024"
-    assert Period(2024, 1).previous() == Period(2023, 12)
-    assert formatting.date_in_words("2024-03-04T10:00:00") == "4 Maret 2024"
 
 
 # --- the built report --------------------------------------------------------------------
