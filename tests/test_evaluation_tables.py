@@ -24,7 +24,7 @@ from kmc_analysis.core.store import (
     TREN_RPJMD,
 )
 from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
-from kmc_analysis.evaluation.display import mask_program_counts, summary_markdown
+from kmc_analysis.evaluation.display import summary_markdown
 from kmc_analysis.evaluation.tables import (
     OUTPUT_TABLES,
     evaluate_tables,
@@ -187,9 +187,16 @@ def test_rpjmd_table_has_every_indicator_and_year_and_leaves_missing_realisasi_e
     row = table.set_index(["kode_indikator", "tahun"])
     assert row.loc[("IKU-01", 2024), "capaian_persen"] == 110.79       # (2 x 7.6 - 6.78) / 7.6
     assert row.loc[("IKU-01", 2024), "predikat"] == "Sangat Tinggi"
-    assert row.loc[("IKP-01", 2024), "realisasi"] == 8 and row.loc[("IKP-01", 2024), "capaian_persen"] == 57.14
-    assert row.loc[("IKP-01", 2024), "predikat"] == "Rendah"
+    # March: a KMC count compares with the prorated target (14 x 3 / 12), provisionally ...
+    assert row.loc[("IKP-01", 2024), "realisasi"] == 8 and row.loc[("IKP-01", 2024), "target"] == 14
+    assert row.loc[("IKP-01", 2024), "target_periode"] == 3.5
+    assert row.loc[("IKP-01", 2024), "capaian_persen"] == 228.57
+    assert row.loc[("IKP-01", 2024), "status_penilaian"] == "sementara"
+    # ... a KMC percentage with the annual target, provisionally; official figures are final
     assert row.loc[("IKP-04", 2024), "capaian_persen"] == 70.71       # 63.64 / 90
+    assert row.loc[("IKP-04", 2024), ["target_periode", "status_penilaian"]].tolist() == [90, "sementara"]
+    assert row.loc[("IKU-01", 2024), "status_penilaian"] == "final"
+    assert row.loc[("IKU-02", 2024), "status_penilaian"] == ""           # nothing to judge
     assert row.loc[("IKP-01", 2023), "realisasi"] != row.loc[("IKP-01", 2023), "realisasi"]  # NaN: not computed
 
 
@@ -219,22 +226,31 @@ def test_rpjmd_trend_runs_to_2026_and_flags_each_indicator(ref):
     assert partial["realisasi_sementara"].tolist() == ["ya"]
 
 
-def test_program_table_year_to_date(tmp_path, processed, ref):
+def test_program_table_judges_each_program_by_its_payment_rhythm(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
     program = program_table(ref["program_bantuan"], ytd).set_index("kode_bantuan")
     assert list(program.reset_index().columns) == EVALUASI_PROGRAM.column_names
-    sd = program.loc["KMC-001"]                      # p1..p3 in January, target 6, budget 36 juta
-    assert (sd["penerima_unik"], sd["nilai_total"]) == (3, 3_000_000)
-    assert sd["capaian_penerima_persen"] == 50.00 and sd["predikat_penerima"] == "Sangat Rendah"
+    sd = program.loc["KMC-001"]                      # per tahun: p1..p3 in January against 6 x 3 / 12
+    assert (sd["penerima_unik"], sd["penerima_periode"], sd["nilai_total"]) == (3, 3, 3_000_000)
+    assert sd["target_periode"] == 1.5 and sd["periode_penilaian"] == "Januari–Maret 2024 (target x 3/12)"
+    assert sd["capaian_penerima_persen"] == 200.00 and sd["predikat_penerima"] == "Sangat Tinggi"
+    assert sd["status_penilaian"] == "final"
     assert sd["serapan_anggaran_persen"] == 8.33     # of the annual budget
     assert sd["target_serapan_persen"] == 25.00      # 3 of 12 months
     assert sd["capaian_serapan_persen"] == 33.33 and sd["predikat_serapan"] == "Sangat Rendah"
-    posyandu = program.loc["KMC-004"]                # p5, p6, p8, p1 (p5/p6 paid repeatedly)
-    assert posyandu["penerima_unik"] == 4 and posyandu["nilai_total"] == 1_400_000
-    assert posyandu["capaian_penerima_persen"] == 40.00
+    assert sd["status_serapan"] == "sementara"       # paid once a year: the year is not over
+    mahasiswa = program.loc["KMC-002"]               # per semester: p7 in February, semester I not over
+    assert (mahasiswa["penerima_periode"], mahasiswa["target_periode"]) == (1, 4)
+    assert mahasiswa["capaian_penerima_persen"] == 25.00 and mahasiswa["status_penilaian"] == "sementara"
+    assert mahasiswa["periode_penilaian"] == "Semester I 2024 (Januari–Maret)"
+    posyandu = program.loc["KMC-004"]                # per bulan: March's p5, p6, p8, p1 against 10
+    assert (posyandu["penerima_unik"], posyandu["penerima_periode"]) == (4, 4)
+    assert posyandu["nilai_total"] == 1_400_000 and posyandu["periode_penilaian"] == "Maret 2024"
+    assert posyandu["capaian_penerima_persen"] == 40.00 and posyandu["status_penilaian"] == "final"
     rt = program.loc["KMC-005"]                      # its OPD sent nothing: empty, not zero
-    assert pd.isna(rt["penerima_unik"]) and pd.isna(rt["nilai_total"])
+    assert pd.isna(rt["penerima_unik"]) and pd.isna(rt["nilai_total"]) and pd.isna(rt["penerima_periode"])
     assert math.isnan(rt["capaian_penerima_persen"]) and rt["predikat_penerima"] == "" and rt["predikat_serapan"] == ""
+    assert rt["status_penilaian"] == "" and rt["status_serapan"] == ""
 
 
 def test_opd_scorecard(tmp_path, processed, ref):
@@ -244,9 +260,11 @@ def test_opd_scorecard(tmp_path, processed, ref):
     pendidikan = card.loc["Dinas Pendidikan dan Kebudayaan"]
     assert (pendidikan["program_katalog"], pendidikan["program_terisi"]) == (2, 2)
     assert pendidikan["kelengkapan_persen"] == 100.00 and pendidikan["persen_valid"] == 100.00
-    assert pendidikan["capaian_penerima_rata2"] == 37.50 and pendidikan["predikat"] == "Sangat Rendah"  # (50 + 25) / 2
+    assert pendidikan["capaian_penerima_rata2"] == 112.50 and pendidikan["predikat"] == "Sangat Tinggi"  # (200 + 25) / 2
+    assert pendidikan["status_penilaian"] == "sementara"          # KMC-002's semester is not over
     sosial = card.loc["Dinas Sosial"]                # 3 accepted of 3 + 5 read
     assert sosial["persen_valid"] == 37.50 and sosial["capaian_penerima_rata2"] == 20.00
+    assert sosial["status_penilaian"] == "final"
     camat = card.loc["Kecamatan Metro Pusat"]
     assert camat["program_terisi"] == 0 and math.isnan(camat["persen_valid"]) and camat["predikat"] == ""
 
@@ -284,15 +302,6 @@ def test_written_tables_are_deterministic_and_leave_missing_values_empty(tmp_pat
         assert pid("p1").encode() not in content and b"Rahasia" not in content
 
 
-def test_small_program_counts_are_masked_for_publication(tmp_path, processed, ref):
-    program = program_table(ref["program_bantuan"], year_to_date(tmp_path, processed))
-    shown = mask_program_counts(program, min_cell=4).set_index("kode_bantuan")
-    assert shown.loc["KMC-001", "penerima_unik"] == "<4"           # 3 persons
-    assert pd.isna(shown.loc["KMC-001", "capaian_penerima_persen"]) and pd.isna(shown.loc["KMC-001", "nilai_total"])
-    assert shown.loc["KMC-004", "penerima_unik"] == 4             # at min_cell: shown
-    assert pd.isna(shown.loc["KMC-005", "penerima_unik"])         # no data stays empty, not "<4"
-
-
 def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref):
     shutil.rmtree(processed / "2024-02")
     ytd = year_to_date(tmp_path, processed)
@@ -301,7 +310,10 @@ def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref)
     text = summary_markdown(result)
     assert "Bulan tanpa data olahan (tidak ikut dihitung): Feb 2024." in text
     assert "**Sesuai jalur** menuju target 2026: Persentase penduduk miskin." in text
-    assert "Jumlah penerima manfaat KMC (sementara)" in text      # a March count rated Rendah, marked provisional
+    assert "bersifat **sementara** sampai Desember: jumlah dibandingkan dengan target x 3/12" in text
+    assert ("penerima **tertinggal dari rencana** (Rendah atau Sangat Rendah pada periode pembayaran yang sudah "
+            "selesai): Insentif Pekerja Sosial Masyarakat, Insentif Kader Posyandu.") in text
+    assert "(sementara, tidak dinilai gagal): Beasiswa Mahasiswa." in text
     assert "OPD yang belum mengirim data tahun ini: Kecamatan Metro Pusat" in text
     assert "184.547 jiwa" in text
 

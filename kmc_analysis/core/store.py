@@ -141,17 +141,22 @@ PERUBAHAN_KECAMATAN = TableFile("perubahan_kecamatan.csv", 2, {
 
 # --- stage 3: percentages with two decimals, indicator values with up to six ---------------
 
-EVALUASI_RPJMD = TableFile("evaluasi_rpjmd.csv", 3, {**_INDIKATOR, "capaian_persen": "float64", "predikat": "str"},
-                           floats={"capaian_persen": TWO_DECIMALS}, default_floats=UP_TO_SIX)
+#: The contract's columns, then the in-year rule's target_periode (the target compared) and status_penilaian.
+EVALUASI_RPJMD = TableFile("evaluasi_rpjmd.csv", 3, {
+    **_INDIKATOR, "capaian_persen": "float64", "predikat": "str", "target_periode": "float64",
+    "status_penilaian": "str",
+}, floats={"capaian_persen": TWO_DECIMALS}, default_floats=UP_TO_SIX)
 EVALUASI_PROGRAM = TableFile("evaluasi_program.csv", 3, {
-    "kode_bantuan": "str", "nama_bantuan": "str", "opd": "str", "kategori": "str", "penerima_unik": "Int64",
-    "target_penerima": "Int64", "capaian_penerima_persen": "float64", "predikat_penerima": "str",
-    "nilai_total": "Int64", "anggaran": "Int64", "serapan_anggaran_persen": "float64", "predikat_serapan": "str",
-    "target_serapan_persen": "float64", "capaian_serapan_persen": "float64",
+    "kode_bantuan": "str", "nama_bantuan": "str", "opd": "str", "kategori": "str", "satuan": "str",
+    "penerima_unik": "Int64", "target_penerima": "Int64", "periode_penilaian": "str", "penerima_periode": "Int64",
+    "target_periode": "float64", "capaian_penerima_persen": "float64", "predikat_penerima": "str",
+    "status_penilaian": "str", "nilai_total": "Int64", "anggaran": "Int64", "serapan_anggaran_persen": "float64",
+    "predikat_serapan": "str", "target_serapan_persen": "float64", "capaian_serapan_persen": "float64",
+    "status_serapan": "str",
 }, default_floats=TWO_DECIMALS)
 EVALUASI_OPD = TableFile("evaluasi_opd.csv", 3, {
     "opd": "str", "program_katalog": "int64", "program_terisi": "int64", "kelengkapan_persen": "float64",
-    "persen_valid": "float64", "capaian_penerima_rata2": "float64", "predikat": "str",
+    "persen_valid": "float64", "capaian_penerima_rata2": "float64", "predikat": "str", "status_penilaian": "str",
 }, default_floats=TWO_DECIMALS)
 TREN_BULANAN = TableFile("tren_bulanan.csv", 3, {
     "bulan": "str", "penerima_unik": "int64", "jumlah_penyaluran": "int64", "nilai_total": "int64",
