@@ -1,6 +1,5 @@
 """Stage 3: year-to-date KMC indicators, evaluation tables, their display and the notebook."""
 
-import hashlib
 import json
 import math
 import shutil
@@ -10,6 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from kmc_analysis.clean.pseudonyms import load_key, pseudonymize
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.paths import run_paths
@@ -17,6 +17,9 @@ from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import (
     CHART_BULANAN,
     CHART_RPJMD,
+    KETEPATAN_SASARAN,
+    MAP_DTKS,
+    RINGKASAN_DTKS,
     EVALUASI_OPD,
     EVALUASI_PROGRAM,
     EVALUASI_RPJMD,
@@ -45,9 +48,14 @@ NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "03_rpjmd_evaluation.ipynb"
 PERIOD = Period(2024, 3)
 
 
+def nik_of(name: str) -> str:
+    """The (made-up) NIK of test person ``p1`` .. ``p8``."""
+    return f"187201010180{int(name[1:]):04d}"
+
+
 def pid(name: str) -> str:
-    """A 64-hex pseudonym, like stage 1's id_penerima."""
-    return hashlib.sha256(name.encode()).hexdigest()
+    """Stage 1's id_penerima of a test person: the keyed HMAC of its NIK under the test key."""
+    return pseudonymize(pd.Series([nik_of(name)], dtype="str"), load_key()).iloc[0]
 
 
 OPD_OF = {
@@ -338,11 +346,25 @@ def test_notebook_is_committed_without_outputs_and_with_the_parameters_cell():
                      "skip_unreadable"]
 
 
+#: A DTKS extract as SIKS-NG writes it: p5 and p6 (March recipients of KMC-004, sasaran_miskin = ya) and two
+#: persons who receive nothing.
+DTKS_ONLY = ["1872030303750001", "1872034404760002"]
+DTKS_EXTRACT = "\n".join([
+    "IDDTKS|PROVINSI|KABUPATEN/KOTA|KECAMATAN|DESA/KELURAHAN|ALAMAT|NOMOR KK|NOMOR NIK|NAMA|TANGGAL LAHIR",
+    f"1|LAMPUNG|KOTA METRO|METRO PUSAT|METRO|JL. A|1872010000000001|{nik_of('p5')}|NAMA DTKS P5|01-01-1980",
+    f"2|LAMPUNG|KOTA METRO|METRO PUSAT|METRO|JL. A|1872010000000001|{nik_of('p6')}|NAMA DTKS P6|01-01-1980",
+    f"3|LAMPUNG|KOTA METRO|METRO BARAT|GANJARAGUNG|JL. B|1872030000000002|{DTKS_ONLY[0]}|HANYA DTKS SATU|03-03-1975",
+    f"4|LAMPUNG|KOTA METRO|METRO BARAT|GANJARAGUNG|JL. B|1872030000000003|{DTKS_ONLY[1]}|HANYA DTKS DUA|04-04-1976",
+]) + "\n"
+
+
 @pytest.mark.slow
-def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
+def test_notebook_runs_under_papermill_on_a_fixture_with_a_dtks_extract(tmp_path, processed):
     papermill = pytest.importorskip("papermill")
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURES / "reference", raw / "reference")
+    (raw / "dtks").mkdir()
+    (raw / "dtks" / "DTKS_1872_KOTA_METRO_202403.csv").write_text(DTKS_EXTRACT, encoding="utf-8")
     out = tmp_path / "executed.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), progress_bar=False, kernel_name="python3",
@@ -350,16 +372,23 @@ def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
                     "reports_dir": str(tmp_path / "reports"), "staging_dir": "", "boundaries": "",
                     "min_cell": 5, "skip_unreadable": False},
     )
+    folder, reports = processed / str(PERIOD), tmp_path / "reports" / str(PERIOD)
     for name in (table.name for table in OUTPUT_TABLES):
-        assert (processed / str(PERIOD) / name).is_file()
-    for name in (CHART_RPJMD, CHART_BULANAN):
-        assert (tmp_path / "reports" / str(PERIOD) / name).stat().st_size > 10_000
+        assert (folder / name).is_file()
+    for name in (CHART_RPJMD, CHART_BULANAN, MAP_DTKS):
+        assert (reports / name).stat().st_size > 10_000
+    ketepatan = (folder / KETEPATAN_SASARAN.name).read_text().splitlines()
+    assert ketepatan[1] == "kota,18.72,Kota Metro,4,2,50.00,4,2,50.00"     # p5, p6 of p1, p5, p6, p8
+    assert json.loads((folder / RINGKASAN_DTKS).read_text())["baris_nik_valid"] == 4
     text = out.read_text()
     assert "Invarian tahap 3 terpenuhi." in text
     assert "Rahasia" not in text and "1872**" not in text
     assert not any(pid(p) in text for p in ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"))
+    written = [path.read_bytes() for path in (*folder.iterdir(), *reports.iterdir(), out) if path.is_file()]
+    for secret in (*DTKS_ONLY, nik_of("p5"), "HANYA DTKS", "NAMA DTKS", "1872030000000002"):
+        assert not any(secret.encode() in content for content in written), secret
     program = nbformat.read(out, as_version=4)
     html = "".join(o.get("data", {}).get("text/html", "") for c in program.cells if c.cell_type == "code"
                    for o in c.outputs)
-    assert "&lt;5" in html or "<5" in html                        # KMC-001 (3), KMC-002 (1) ... masked
-    assert "Sangat Rendah" in html and "sesuai jalur" in html
+    assert "Sangat Rendah" in html and "sesuai jalur" in html and "sementara" in html
+    assert "Ketepatan sasaran" in text and "terdaftar di DTKS" in text
