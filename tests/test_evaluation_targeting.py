@@ -171,3 +171,17 @@ def test_a_pipe_extract_beside_a_month_gives_the_exact_city_counts_and_keeps_no_
     written = (out / KETEPATAN_SASARAN.name).read_text() + json.dumps(extract.summary())
     for nik, kk, _, _, name in people:
         assert nik not in written and kk not in written and name not in written
+
+
+def test_a_catalogue_without_poor_targeted_programs_says_how_to_mark_them(wilayah):
+    table = targeting_table(PENERIMA, DTKS, CATALOGUE.drop(columns="sasaran_miskin"), wilayah)
+    assert counts(table, "kota")[:2] == [0, 0] and "program" not in set(table["tingkat"])
+    _, sentences = targeting_summary(table, None, MARCH)
+    assert "tidak menandai satu program pun dengan sasaran_miskin = ya" in sentences[0]
+
+
+def test_names_that_look_like_formulas_are_written_as_text(tmp_path, wilayah):
+    catalogue = CATALOGUE.assign(nama_bantuan=["@SUM(1+1) Bansos", "=HYPERLINK(\"x\")", "c", "-d"])
+    write_table(tmp_path, KETEPATAN_SASARAN, targeting_table(PENERIMA, DTKS, catalogue, wilayah))
+    text = (tmp_path / KETEPATAN_SASARAN.name).read_text()
+    assert ",'@SUM(1+1) Bansos," in text and ",\"'=HYPERLINK(\"\"x\"\")\"," in text and ",'-d," in text

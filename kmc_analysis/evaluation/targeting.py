@@ -193,6 +193,10 @@ def _targeting_chapter(ketepatan: pd.DataFrame, period: Period, min_cell: int,
                          f"{len(dtks['berkas'])} berkas; {format_number(dtks['baris_nik_valid'])} baris dengan NIK "
                          f"yang dapat dipakai, {format_number(dtks['orang_unik'])} orang.")
     city = by[KOTA].iloc[0]
+    if by[PROGRAM].empty:
+        sentences.append("Katalog program_bantuan.csv tidak menandai satu program pun dengan sasaran_miskin = ya, "
+                         "sehingga tidak ada penerima yang dibandingkan dengan DTKS: isi kolom sasaran_miskin (ya atau "
+                         "tidak) pada katalog.")
     sentences.append(f"Dari {format_number(city['penerima_unik'])} penerima program untuk rumah tangga miskin pada "
                      f"{period.in_words()}, {format_number(city['penerima_dtks'])} "
                      f"({format_percent(city['persen_penerima_dtks'])}) terdaftar di DTKS.")
