@@ -88,3 +88,16 @@ def test_starter_notebook_answers_from_notebooks_eksplorasi_without_personal_dat
     assert not re.search(r"(?<!\d)\d{16}(?!\d)", text), "a 16-digit number (a NIK) is shown"
     assert not [m for m in personal["nik_tersamar"].unique() if m in text]
 
+
+
+def test_analyst_guide_recipes_run_on_a_processed_project(project):
+    root, _ = project
+    guide = (PROJECT / "docs" / "panduan_analis.md").read_text(encoding="utf-8")
+    recipes = re.findall(r"```python\n(.*?)```", guide, re.S)
+    assert len(recipes) >= 6
+    namespace: dict = {}
+    with pytest.MonkeyPatch.context() as env:
+        env.chdir(root)
+        for number, recipe in enumerate(recipes, 1):
+            exec(compile(recipe, f"panduan_analis.md, resep {number}", "exec"), namespace)
+    assert namespace["cakupan"]["per_1000"].notna().any()
