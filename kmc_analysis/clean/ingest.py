@@ -143,7 +143,7 @@ def _read_file(path: Path, relative: str, data: bytes, period: str,
     Any failure of the readers or the libraries under them is this file's bad input.
     """
     try:
-        if data.startswith(_WORKBOOK_MAGIC):
+        if data.startswith(_WORKBOOK_MAGIC) and data.strip():
             workbook = open_workbook(data)
             marker = marker_of(workbook)
             if marker is not None:

@@ -59,6 +59,9 @@ class SheetTable:
 
 def read_tables(path: Path, data: bytes) -> tuple[list[SheetTable], str]:
     """Every sheet of a file and the kind it was read as (``workbook``, ``html`` or ``csv``)."""
+    if not data.strip():
+        raise UnreadableFile("berkas kosong (tidak berisi data). Kirim ulang berkas yang berisi daftar penerima, "
+                             "atau hapus berkas ini dari folder")
     if data.startswith(_ZIP) or data.startswith(_OLE2):
         return read_workbook(data), "workbook"
     text_head = _strip_bom(data[:4096])
@@ -124,6 +127,10 @@ def table_from_grid(name: str, grid: list[list[str]]) -> SheetTable:
     if header_index is None:
         return SheetTable(name, None)
     header = [str(h) for h in grid[header_index]]
+    if header_index + 1 < len(grid):
+        merged = _two_row_header(header, [str(c) for c in grid[header_index + 1]])
+        if merged is not None:
+            header, header_index = merged, header_index + 1
     while header and not header[-1].strip():
         header.pop()
     width = len(header)
@@ -132,6 +139,31 @@ def table_from_grid(name: str, grid: list[list[str]]) -> SheetTable:
         pd.DataFrame({i: pd.Series(dtype="str") for i in range(width)})
     body.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
     return SheetTable(name, header_index + 1, header, body)
+
+
+def _two_row_header(upper: list[str], lower: list[str]) -> list[str] | None:
+    """The header of a two-row header with merged group cells, or None when ``lower`` is data.
+
+    ``lower`` continues the header when at least two of its cells name known columns,
+    its cell under the NIK column is empty (a merged cell above it) and together the rows
+    name more known columns than the upper row alone. Each column then takes the lower
+    row's text, or the upper row's where the lower cell is empty (``Alamat`` over
+    ``Jalan | RT | RW``, ``Bantuan`` over ``Kode Bantuan | Nominal``).
+    """
+    named_below = [column_of(cell) for cell in lower]
+    if sum(1 for c in named_below if c) < 2:
+        return None
+    upper_columns = [column_of(cell) for cell in upper]
+    if "nik" in upper_columns:
+        at = upper_columns.index("nik")
+        if at < len(lower) and lower[at].strip():
+            return None
+    width = max(len(upper), len(lower))
+    merged = [(lower[i] if i < len(lower) and lower[i].strip() else (upper[i] if i < len(upper) else ""))
+              for i in range(width)]
+    before = {c for c in upper_columns if c}
+    after = {c for c in (column_of(cell) for cell in merged) if c}
+    return merged if len(after) > len(before) else None
 
 
 # --- HTML tables saved as .xls ---------------------------------------------------------------

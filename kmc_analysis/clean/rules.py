@@ -180,9 +180,14 @@ def _accepted_table(rows, nik, nama, places, kode, nominal, opd, wilayah) -> pd.
 
 
 def _quarantine_table(rows: pd.DataFrame, alasan: pd.Series) -> pd.DataFrame:
-    """Provenance, reasons, then the original cells (empty columns left out), all as text."""
+    """Provenance, reasons, then the original cells (empty columns left out), all as text.
+
+    Line breaks inside a cell are written as LF: a lone CR would end the row for most
+    CSV readers (pandas' writer does not quote it).
+    """
     cells = rows.drop(columns=["sumber_file", "sumber_sheet", "urutan_sheet", "sumber_baris"])
     cells = cells.loc[:, [c for c in cells.columns if cells[c].ne("").any()]]
+    cells = cells.apply(lambda column: column.str.replace("\r\n?", "\n", regex=True))
     return pd.concat([rows[PROVENANCE], alasan.rename("alasan"), cells], axis=1)
 
 
