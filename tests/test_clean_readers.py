@@ -289,3 +289,28 @@ def test_number_cell_nik_above_two_to_the_53_reads_as_scientific_text(tmp_path):
 def test_html_page_without_a_table_is_unreadable():
     with pytest.raises(UnreadableFile, match="tidak berisi tabel"):
         read_tables(__import__("pathlib").Path("surat.xls"), b"<html><body><p>Surat pengantar</p></body></html>")
+
+
+def test_html_table_in_windows_1252_with_spans_keeps_columns_in_place(tmp_path):
+    folder, raw = month(tmp_path)
+    page = ('<html><head><meta charset="windows-1252"></head><body><table>'
+            '<tr><th rowspan="2">NIK</th><th rowspan="2">Nama</th><th colspan="2">Wilayah</th>'
+            '<th rowspan="2">Kode Bantuan</th><th rowspan="2">Nominal</th></tr>'
+            "<tr><th>Kelurahan</th><th>Kecamatan</th></tr>"
+            "<tr><td>1872011504900001</td><td>André</td><td>Metro</td><td>Metro Pusat</td><td>KMC-001</td>"
+            "<td>750000</td></tr></table></body></html>")
+    (folder / "wilayah_bertingkat.xls").write_bytes(page.encode("cp1252"))
+    rows = read_submissions(folder, raw).rows
+    assert rows[["nama", "kelurahan", "kecamatan", "nominal"]].values.tolist() == [
+        ["André", "Metro", "Metro Pusat", "750000"]]
+    assert rows["sumber_baris"].tolist() == [3]
+
+
+def test_a_large_html_table_is_read_in_linear_time(tmp_path):
+    folder, raw = month(tmp_path)
+    body = "".join(f"<tr><td>18720115049{i:05d}</td><td>Nama {i}</td><td>Metro</td><td>KMC-001</td><td>1</td></tr>"
+                   for i in range(5_000))
+    page = ("<html><body><table><tr><th>NIK</th><th>Nama</th><th>Kelurahan</th><th>Kode Bantuan</th>"
+            f"<th>Nominal</th></tr>{body}</table></body></html>")
+    (folder / "besar.xls").write_text(page)
+    assert len(read_submissions(folder, raw).rows) == 5_000

@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lxml.html
+import lxml.etree
 import pandas as pd
 import pyarrow
 import pyarrow.csv
@@ -176,9 +176,11 @@ def read_html(path: Path, data: bytes) -> list[SheetTable]:
     (OpenSID prints two header rows with a group label above NIK, Nama, ...). Rows are
     numbered in table order, the first ``<tr>`` being row 1.
     """
-    parser = lxml.html.HTMLParser(encoding=_html_encoding(data), huge_tree=True, no_network=True,
-                                  remove_comments=True, remove_pis=True)
-    root = lxml.html.document_fromstring(data, parser=parser)
+    parser = lxml.etree.HTMLParser(encoding=_html_encoding(data), huge_tree=True, no_network=True,
+                                   remove_comments=True, remove_pis=True)
+    root = lxml.etree.fromstring(data, parser=parser)
+    if root is None:
+        raise UnreadableFile("halaman web ini kosong. Simpan daftar penerima sebagai .xlsx lalu kirim ulang")
     tables = [t for t in root.iter("table") if not t.xpath(".//table")]
     if not tables:
         raise UnreadableFile("halaman web ini tidak berisi tabel. Simpan daftar penerima sebagai .xlsx "
@@ -197,36 +199,42 @@ def _html_encoding(data: bytes) -> str:
         return "utf-16"
     declared = _HTML_CHARSET.search(data[:4096])
     if declared:
+        label = declared.group(1).decode("ascii")
         try:
-            return codecs.lookup(declared.group(1).decode("ascii")).name
+            codecs.lookup(label)
+            return label
         except LookupError:
             pass
     try:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
-        return "cp1252"
+        return "windows-1252"
 
 
 def _html_grid(table) -> list[list[str]]:
     rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
     grid: list[list[str]] = []
     header_only: list[bool] = []
-    occupied: set[tuple[int, int]] = set()
+    occupied: dict[int, set[int]] = {}     # row -> columns taken by cells spanning from above or left
     for r, tr in enumerate(rows):
         line: dict[int, str] = {}
+        taken = occupied.pop(r, set())
         col = 0
-        cells = tr.xpath("./td|./th")
+        cells = [child for child in tr if child.tag in ("td", "th")]
         for cell in cells:
-            while (r, col) in occupied:
+            while col in taken:
                 col += 1
-            span_cols, span_rows = _span(cell.get("colspan")), _span(cell.get("rowspan"))
-            line[col] = " ".join(cell.text_content().split())
-            for dr in range(span_rows):
-                for dc in range(span_cols):
-                    occupied.add((r + dr, col + dc))
+            colspan, rowspan = cell.get("colspan"), cell.get("rowspan")
+            span_cols = _span(colspan) if colspan else 1
+            span_rows = _span(rowspan) if rowspan else 1
+            line[col] = " ".join("".join(cell.itertext()).split())
+            if span_cols > 1 or span_rows > 1:
+                for dr in range(span_rows):
+                    spanned = taken if dr == 0 else occupied.setdefault(r + dr, set())
+                    spanned.update(range(col, col + span_cols))
             col += span_cols
-        width = max([c + 1 for c in line] + [c + 1 for (rr, c) in occupied if rr == r] + [0])
+        width = max([c + 1 for c in line] + [c + 1 for c in taken] + [0])
         grid.append([line.get(c, "") for c in range(width)])
         header_only.append(bool(cells) and all(c.tag == "th" for c in cells))
     _collapse_header_runs(grid, header_only)
