@@ -200,11 +200,11 @@ def _data_rows(path: Path, relative: str, table: SheetTable, names: list[str], o
     if len(frame.columns):
         non_empty = frame.apply(lambda column: column.str.strip().ne("")).any(axis=1)
         frame = frame[non_empty]
-    kind = non_data_rows(frame)
-    skipped = kind[kind.ne("")]
-    result.skipped_rows.extend({"path": relative, "sheet": table.name, "row": int(row), "kind": str(k)}
-                               for row, k in skipped.items())
-    frame = frame[kind.eq("").to_numpy()]
+    skipped = non_data_rows(frame)
+    if len(skipped):
+        result.skipped_rows.extend({"path": relative, "sheet": table.name, "row": int(row), "kind": str(k)}
+                                   for row, k in skipped.items())
+        frame = frame.drop(index=skipped.index)
     frame.insert(0, "sumber_baris", frame.index.to_numpy(dtype="int64"))
     frame.insert(0, "urutan_sheet", order)
     frame.insert(0, "sumber_sheet", table.name)

@@ -20,44 +20,45 @@ SKIPPED_KINDS = {
 _TOTAL_LABEL = r"^[ \t]*(?:jumlah|total|sub[ \t]*-?[ \t]*total|grand[ \t]*total)(?:$|[^a-z])"
 _COLUMN_NUMBER = r"^[ \t]*\(?[ \t]*([0-9]{1,3})[ \t]*\)?[ \t]*$"
 #: A NIK cell "holds a NIK" when, after a leading apostrophe and spaces, it starts with a digit.
-_STARTS_WITH_DIGIT = r"^[ \t\u00a0]*['\u2019]?[ \t\u00a0]*[0-9]"
+#: (Written with the characters themselves, not ``\u`` escapes, so pandas hands it to pyarrow's fast engine.)
+_STARTS_WITH_DIGIT = "^[ \t\u00a0]*['\u2019]?[ \t\u00a0]*[0-9]"
 _HAS_DIGIT = r"[0-9]"
 
 
 def non_data_rows(frame: pd.DataFrame) -> pd.Series:
-    """The kind of every row that is not data (``jumlah``, ``nomor_kolom``, ``catatan``), else "".
+    """The rows that are not data, with their kind (``jumlah``, ``nomor_kolom``, ``catatan``).
 
     ``frame`` holds the non-empty rows below one header, columns named as ``headers``
-    names them, in row order. A row "holds a NIK" when its NIK cell starts with a digit
-    (so ``NIP. 19...`` or ``Mengetahui,`` typed in the NIK column do not count).
+    names them, in row order. Returns a Series indexed like ``frame`` holding only the
+    rows to skip (most sheets: none). A row "holds a NIK" when its NIK cell starts with
+    a digit (so ``NIP. 19...`` or ``Mengetahui,`` typed in the NIK column do not count).
     """
-    kind = pd.Series("", index=frame.index, dtype="str")
+    kind: dict[object, str] = {}
     if frame.empty:
-        return kind
-    nik = _column(frame, "nik")
-    holds_nik = nik.str.contains(_STARTS_WITH_DIGIT, regex=True).fillna(False).astype(bool)
+        return pd.Series(kind, dtype="str")
+    holds_nik = _column(frame, "nik").str.contains(_STARTS_WITH_DIGIT, regex=True).fillna(False)
+    holds_nik = holds_nik.to_numpy(dtype=bool)
 
     first = frame.index[0]
     if _is_column_number_row(frame.loc[first]):
-        kind.loc[first] = "nomor_kolom"
+        kind[first] = "nomor_kolom"
 
-    candidates = frame.index[~holds_nik.to_numpy() & kind.eq("").to_numpy()]
+    candidates = frame.index[~holds_nik]
+    candidates = candidates[~candidates.isin(list(kind))]
     if len(candidates):
-        cells = frame.loc[candidates]
-        totals = pd.Series(False, index=candidates)
-        for column in cells.columns:
-            totals |= cells[column].astype("str").str.contains(_TOTAL_LABEL, case=False, regex=True).fillna(False)
-        kind.loc[totals[totals].index] = "jumlah"
+        cells = frame.loc[candidates].to_numpy(dtype=object)
+        labels = pd.Series(cells.ravel(), dtype="str").str.contains(_TOTAL_LABEL, case=False, regex=True)
+        totals = labels.fillna(False).to_numpy(dtype=bool).reshape(cells.shape).any(axis=1)
+        kind.update(dict.fromkeys(candidates[totals], "jumlah"))
 
     if holds_nik.any():
-        last_person = holds_nik[holds_nik].index[-1]
+        last_person = frame.index[holds_nik][-1]
         tail = frame.index[frame.index > last_person]
+        tail = tail[~tail.isin(list(kind))]
         if len(tail):
-            nominal = _column(frame.loc[tail], "nominal")
-            no_amount = ~nominal.str.contains(_HAS_DIGIT, regex=True).fillna(False).astype(bool)
-            notes = tail[no_amount.to_numpy() & kind.loc[tail].eq("").to_numpy()]
-            kind.loc[notes] = "catatan"
-    return kind
+            amount = _column(frame.loc[tail], "nominal").str.contains(_HAS_DIGIT, regex=True).fillna(False)
+            kind.update(dict.fromkeys(tail[~amount.to_numpy(dtype=bool)], "catatan"))
+    return pd.Series(kind, dtype="str").sort_index()
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
