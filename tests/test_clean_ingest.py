@@ -28,15 +28,16 @@ def month_with(tmp_path, *names):
 def test_header_on_row_6_below_titles_and_an_instructions_sheet(tmp_path):
     result = read_submissions(*month_with(tmp_path, "header_on_row_6.xlsx"))
     rows = result.rows
-    assert rows["sumber_baris"].tolist() == [7, 9, 10]          # row 8 is blank: no data row
+    assert rows["sumber_baris"].tolist() == [7, 9]          # row 8 is blank, row 10 the JUMLAH row
     assert rows["sumber_sheet"].unique().tolist() == ["Beasiswa SD"]
-    assert rows["nik"].tolist()[:2] == ["1872011504900001", "1872025708100002"]
-    assert rows["no"].tolist()[2] == "JUMLAH"
-    assert rows["nominal"].tolist() == ["750000", "Rp 750.000", "1500000"]
+    assert rows["nik"].tolist() == ["1872011504900001", "1872025708100002"]
+    assert rows["nominal"].tolist() == ["750000", "Rp 750.000"]
+    assert result.skipped_rows == [{"path": "opd/2024-03/header_on_row_6.xlsx", "sheet": "Beasiswa SD",
+                                    "row": 10, "kind": "jumlah"}]
     assert result.skipped_sheets == [{"path": "opd/2024-03/header_on_row_6.xlsx", "sheet": "Petunjuk",
                                       "reason": "tidak ada baris judul kolom yang dikenali"}]
     assert result.inputs[0]["path"] == "opd/2024-03/header_on_row_6.xlsx"
-    assert result.inputs[0]["rows_read"] == 3
+    assert result.inputs[0]["rows_read"] == 2
     assert len(result.inputs[0]["sha256"]) == 64
 
 
@@ -79,7 +80,7 @@ def test_csv_row_with_extra_cells_is_bad_input(tmp_path):
     folder, raw = month_with(tmp_path)
     (folder / "extra.csv").write_text("NIK,Nama,Kel,Program,Nominal\n1872011504900001,Siti,Metro,Beasiswa SD,"
                                       "Rp 1,500,000\n")
-    with pytest.raises(InputError, match="extra.csv: row 2 has 7 cells but the header row has 5"):
+    with pytest.raises(InputError, match="'extra.csv': baris 2 berisi 7 sel, padahal baris judul kolom hanya 5"):
         read_submissions(folder, raw)
 
 
@@ -93,9 +94,10 @@ def test_files_are_read_in_plain_name_order(tmp_path):
 @pytest.mark.parametrize(
     ("fixture", "words"),
     [
-        ("missing_nominal_column.xlsx", ["missing_nominal_column.xlsx", "sheet 'BNBA'", "nominal", "Nilai Bantuan"]),
-        ("corrupt.xlsx", ["corrupt.xlsx", "cannot be opened", "--skip-unreadable"]),
-        ("instructions_only.xlsx", ["instructions_only.xlsx", "no sheet has a header row"]),
+        ("missing_nominal_column.xlsx", ["missing_nominal_column.xlsx", "sheet 'BNBA'", "Nominal", "Nilai Bantuan",
+                                         "Tambahkan kolom"]),
+        ("corrupt.xlsx", ["corrupt.xlsx", "tidak dapat dibuka", "simpan lagi", "--skip-unreadable"]),
+        ("instructions_only.xlsx", ["instructions_only.xlsx", "tidak ada sheet yang memuat daftar penerima"]),
     ],
 )
 def test_bad_files_stop_with_a_sentence_naming_them(tmp_path, fixture, words):
@@ -114,7 +116,7 @@ def test_skip_unreadable_records_bad_files_and_reads_the_rest(tmp_path):
 
 
 def test_missing_period_folder_is_bad_input(tmp_path):
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="tidak ada"):
         read_submissions(tmp_path / "opd" / "2030-01", tmp_path)
 
 

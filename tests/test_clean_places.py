@@ -50,3 +50,70 @@ def test_resolution_keeps_row_alignment(wilayah):
     out = resolve_places(kel, kec, PlaceIndex.from_wilayah(wilayah))
     assert out.index.tolist() == [10, 11, 12, 13]
     assert out["kode_kecamatan"].tolist() == ["18.72.01", "18.72.03", "18.72.02", "18.72.01"]
+
+
+# --- codes, abbreviations, a minimal wilayah --------------------------------------------------
+
+@pytest.fixture
+def metro_codes():
+    """Four kelurahan of Kota Metro with their BPS codes (Kemendagri and BPS number them differently)."""
+    return pd.DataFrame({
+        "kode_kecamatan": ["18.72.01", "18.72.01", "18.72.05", "18.72.04"],
+        "kecamatan": ["Metro Pusat", "Metro Pusat", "Metro Selatan", "Metro Timur"],
+        "kode_kelurahan": ["18.72.01.1002", "18.72.01.1004", "18.72.05.1001", "18.72.04.1003"],
+        "kelurahan": ["Hadimulyo Timur", "Hadimulyo Barat", "Rejomulyo", "Iring Mulyo"],
+        "kode_bps_kelurahan": ["1872022004", "1872022003", "1872011002", "1872021003"],
+        "ejaan_lain": ["", "", "", "Iringmulyo"],
+    }, dtype="str")
+
+
+def resolve_one(index, kel="", kec="", kode=""):
+    out = resolve_places(pd.Series([kel]), pd.Series([kec]), index, pd.Series([kode]))
+    return out.iloc[0].tolist()
+
+
+@pytest.mark.parametrize(("kode", "kelurahan"), [
+    ("18.72.01.1002", "18.72.01.1002"),    # Kemendagri, dotted
+    ("1872011002", "18.72.01.1002"),       # undotted: Kemendagri before BPS (BPS 1872011002 is Rejomulyo)
+    (" 18.72.04.1003 ", "18.72.04.1003"),
+    ("1872022003", "18.72.01.1004"),       # a BPS code no Kemendagri code has
+])
+def test_kode_kelurahan_decides_kelurahan_and_kecamatan(metro_codes, kode, kelurahan):
+    index = PlaceIndex.from_wilayah(metro_codes)
+    assert resolve_one(index, kode=kode) == [kelurahan, kelurahan[:8], True]
+
+
+@pytest.mark.parametrize(("kel", "kec", "kode"), [
+    ("Iring Mulyo", "", "18.72.01.1002"),        # the name names another kelurahan
+    ("", "Metro Timur", "18.72.01.1002"),        # the code's kelurahan is not in the stated kecamatan
+    ("", "", "18.72.09.9999"),                   # unknown code
+    ("Hadimulyo Timur", "", "1872"),             # not a kelurahan code at all
+])
+def test_kode_kelurahan_unknown_or_contradicted_is_not_known(metro_codes, kel, kec, kode):
+    assert resolve_one(PlaceIndex.from_wilayah(metro_codes), kel, kec, kode) == ["", "", False]
+
+
+def test_kode_kelurahan_with_an_agreeing_name_is_known(metro_codes):
+    index = PlaceIndex.from_wilayah(metro_codes)
+    assert resolve_one(index, "IRINGMULYO", "Kec. Metro Timur", "18.72.04.1003") == ["18.72.04.1003", "18.72.04", True]
+
+
+def test_a_minimal_wilayah_without_optional_columns_resolves_names_and_codes(metro_codes):
+    index = PlaceIndex.from_wilayah(metro_codes[["kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan"]])
+    assert resolve_one(index, kode="1872041003") == ["18.72.04.1003", "18.72.04", True]
+    assert resolve_one(index, kode="1872022003") == ["", "", False]     # BPS codes need kode_bps_kelurahan
+    assert resolve_one(index, "IRINGMULYO") == ["18.72.04.1003", "18.72.04", True]
+
+
+@pytest.mark.parametrize(("kel", "kec", "expected"), [
+    ("Hadimulyo Tim.", "Metro Pusat", ["18.72.01.1002", "18.72.01", True]),
+    ("Hadimulyo Bar.", "", ["18.72.01.1004", "18.72.01", True]),
+    ("", "Kec. Metro Sel.", ["", "18.72.05", True]),
+    ("Rejomulyo", "Kec. Metro Sel.", ["18.72.05.1001", "18.72.05", True]),
+    ("Iring Mul.", "Metro Tim.", ["18.72.04.1003", "18.72.04", True]),
+    ("Hadimulyo .", "", ["", "", False]),          # fits two kelurahan: not known
+    ("Hadi. Timur", "", ["18.72.01.1002", "18.72.01", True]),
+    ("Hadimulyo Tim", "", ["", "", False]),        # no dot: no abbreviation
+])
+def test_abbreviations_with_a_dot_where_only_one_place_fits(metro_codes, kel, kec, expected):
+    assert resolve_one(PlaceIndex.from_wilayah(metro_codes), kel, kec) == expected

@@ -53,6 +53,29 @@ def long_table(*rows, file="a.xlsx", sheet="Sheet1"):
         ({"kode_bantuan": "", "nama_bantuan": "beasiswa  sd"}, ""),
         ({"kelurahan": "", "kecamatan": "Metro Utara"}, ""),
         ({"nik": "1872 0115 0490 0001", "nominal": "Rp. 1.500.000,-"}, ""),
+        # a NIK or account number typed into the amount: Rp 1 miliar or more is not a payment
+        ({"nominal": "1000000000"}, "nominal_tidak_valid"),
+        ({"nominal": "Rp 1.000.000.000"}, "nominal_tidak_valid"),
+        ({"nominal": "1872011504900001"}, "nominal_tidak_valid"),
+        ({"nominal": "999.999.999"}, ""),
+        ({"nominal": "0,4"}, "nominal_tidak_valid"),
+        # amounts no number type holds must not crash the rules
+        ({"nominal": "NaN"}, "nominal_tidak_valid"),
+        ({"nominal": "inf"}, "nominal_tidak_valid"),
+        ({"nominal": "1e400"}, "nominal_tidak_valid"),
+        ({"nominal": "99999999999999999999999999"}, "nominal_tidak_valid"),
+        ({"nominal": "0x3D090"}, "nominal_tidak_valid"),
+        # a NIK loses only spaces, dots, dashes and an apostrophe: any other character is nik_format
+        ({"nik": "1872011504900001\x1f"}, "nik_format"),
+        ({"nik": "18720115\x7f04900001"}, "nik_format"),
+        ({"nik": "18720115\u200b04900001"}, "nik_format"),
+        ({"nik": "\ufeff1872011504900001"}, "nik_format"),
+        ({"nik": "\u202e1872011504900001"}, "nik_format"),
+        ({"nik": " '1872011504900001\t"}, ""),
+        # a kode_kelurahan decides the place; a name naming another kelurahan contradicts it
+        ({"kelurahan": "", "kecamatan": "", "kode_kelurahan": "18.72.02.1002"}, ""),
+        ({"kelurahan": "Metro", "kecamatan": "", "kode_kelurahan": "18.72.02.1002"}, "wilayah_tidak_dikenal"),
+        ({"kelurahan": "", "kecamatan": "", "kode_kelurahan": "18.72.09.9999"}, "wilayah_tidak_dikenal"),
     ],
 )
 def test_each_rule(wilayah, programs, changes, alasan):
@@ -65,7 +88,8 @@ def test_each_rule(wilayah, programs, changes, alasan):
         assert len(judged.accepted) == 1
 
 
-def test_totals_row_is_read_and_quarantined(wilayah, programs):
+def test_a_row_with_only_an_amount_that_reaches_the_rules_lists_every_missing_field(wilayah, programs):
+    # ingest sets totals rows aside (layout); whatever reaches the rules is judged, never dropped
     total = {c: "" for c in GOOD} | {"no": "JUMLAH", "nominal": "4500000"}
     judged = judge_rows(long_table({}, total), wilayah, programs)
     assert judged.counts()["rows_read"] == 2
@@ -152,3 +176,21 @@ def test_contract_order_check(wilayah, programs):
     rows = pd.concat([long_table({"row": 9}, file="b.csv"), long_table({"row": 30})], ignore_index=True)
     assert not in_contract_order(rows)
     assert in_contract_order(rows.iloc[::-1])
+
+
+def test_control_characters_leave_judged_names_and_codes_but_not_the_original_cells(wilayah, programs):
+    judged = judge_rows(long_table({"nama": "Budi\x01Santoso\x07", "kode_bantuan": "KMC-001\x00"},
+                                   {"nama": "\x1b\x08 \x01", "nik": "1872011504900002"}), wilayah, programs)
+    assert judged.accepted["nama"].tolist() == ["BudiSantoso"]
+    assert judged.quarantined["alasan"].tolist() == ["nama_kosong"]
+    assert judged.quarantined["nama"].tolist() == ["\x1b\x08 \x01"]     # karantina keeps the cell as sent
+
+
+def test_a_carriage_return_in_a_quarantined_cell_is_written_as_a_line_feed(wilayah, programs):
+    judged = judge_rows(long_table({"nama": "\r=1+1", "nominal": "0"}), wilayah, programs)
+    assert judged.quarantined["nama"].tolist() == ["\n=1+1"]
+
+
+def test_accepted_amount_just_below_one_miliar_is_exact(wilayah, programs):
+    judged = judge_rows(long_table({"nominal": "Rp 999.999.999,00"}), wilayah, programs)
+    assert judged.accepted["nominal"].tolist() == [999_999_999]

@@ -27,7 +27,6 @@ from kmc_analysis.synth import synthesize
 from kmc_analysis.synth import world as synth_world
 from kmc_analysis.synth.plan import HEADERS
 from kmc_analysis.synth.rows import REASONS
-from kmc_analysis.synth.truth import JUMLAH_REASONS
 
 PERIOD = Period(2024, 3)
 
@@ -161,7 +160,7 @@ def test_files_are_named_and_laid_out_like_opd_submissions(messy):
     assert max(workbooks.values()) >= 2                                               # several program sheets
     assert any(name == "Petunjuk" for _, name in skipped)                             # instructions sheet, no header
     jumlah = [s for s in sheets for r in s.rows.values() if r and r[0] == "JUMLAH"]
-    assert jumlah and (result.truth["alasan"] == JUMLAH_REASONS).sum() == len(jumlah)
+    assert jumlah and (result.truth["lewati"] == "jumlah").sum() == len(jumlah)
     def between_data_rows(s: Sheet) -> int:
         filled = [n for n, r in s.rows.items() if not all(is_empty(c) for c in r)]
         return sum(all(is_empty(c) for c in s.rows[n]) for n in range(min(filled, default=0), max(filled, default=0)))
@@ -260,13 +259,14 @@ def test_messy_month_has_about_three_percent_defects_of_every_kind(messy):
     _, result, _, _ = messy
     truth = result.truth
     assert result.rows_written == len(truth)
-    beneficiary = truth[truth["alasan"] != JUMLAH_REASONS]
+    beneficiary = truth[truth["lewati"] != "jumlah"]
     assert len(beneficiary) == 3000
-    share = (beneficiary["alasan"] != "").mean()
+    data = truth[truth["lewati"] == ""]
+    share = (data["alasan"] != "").mean()
     assert 0.02 <= share <= 0.045, share
     codes = [a.split(";") for a in truth["alasan"] if a]
     assert {c for row in codes for c in row} == set(REASONS)
-    assert any(len(row) == 2 for row in codes if ";".join(row) != JUMLAH_REASONS)
+    assert any(len(row) == 2 for row in codes)
     assert all(row == sorted(row, key=REASONS.index) for row in codes)
 
 
@@ -286,12 +286,12 @@ def test_truth_row_numbers_point_at_the_right_cells(messy):
     _, result, sheets, _ = messy
     by_place = {(s.file, s.name): s for s in sheets}
     checked = Counter()
-    for file, sheet_name, row, alasan in result.truth.itertuples(index=False):
+    for file, sheet_name, row, alasan, lewati in result.truth.itertuples(index=False):
         sheet = by_place[(file, sheet_name)]
         cells = sheet.rows[row]
         nik = cells[sheet.column("nik")]
         reasons = set(alasan.split(";")) if alasan else set()
-        if alasan == JUMLAH_REASONS:
+        if lewati == "jumlah":
             assert cells[0] == "JUMLAH"
         elif "nik_kosong" in reasons:
             assert is_empty(nik)
@@ -312,7 +312,9 @@ def test_duplicates_repeat_an_accepted_pair_later_in_contract_order(messy):
     truth = result.truth
     duplicates = truth[truth["alasan"] == "duplikat"]
     assert len(duplicates) >= 2
-    assert duplicates["sumber_file"].str.contains("_revisi").any()      # across files too
+    # The _revisi file replaces its original (CONTRACT 2.3): the rows it repeats are not read, so
+    # they make no duplicates; the superseded rows are marked in the truth's ``lewati``.
+    assert not duplicates["sumber_file"].isin(truth.loc[truth["lewati"] == "digantikan", "sumber_file"]).any()
     accepted = truth[truth["alasan"] == ""]
 
     def nik_of(row):
@@ -412,7 +414,15 @@ def test_stage_one_reaches_the_verdicts_of_the_truth(messy, reference):
         judged.quarantined[["sumber_file", "sumber_sheet", "sumber_baris", "alasan"]],
         judged.accepted[["sumber_file", "sumber_sheet", "sumber_baris"]].assign(alasan=""),
     ]).astype({"sumber_baris": "int64"})
-    merged = result.truth.merge(got, on=["sumber_file", "sumber_sheet", "sumber_baris"], how="outer",
-                                suffixes=("_truth", "_stage1"), indicator=True)
+    data = result.truth[result.truth["lewati"] == ""].drop(columns="lewati")
+    merged = data.merge(got, on=["sumber_file", "sumber_sheet", "sumber_baris"], how="outer",
+                        suffixes=("_truth", "_stage1"), indicator=True)
     differ = merged[(merged["_merge"] != "both") | (merged["alasan_truth"] != merged["alasan_stage1"])]
     assert differ.empty, differ.head(10).to_string()
+
+    skipped = result.truth[result.truth["lewati"].isin(["jumlah", "nomor_kolom", "catatan"])]
+    expected = sorted(zip(skipped["sumber_file"], skipped["sumber_sheet"], skipped["sumber_baris"], skipped["lewati"]))
+    assert expected and sorted((r["path"].rsplit("/", 1)[-1], r["sheet"], r["row"], r["kind"])
+                               for r in ingested.skipped_rows) == expected
+    replaced = sorted(set(result.truth.loc[result.truth["lewati"] == "digantikan", "sumber_file"]))
+    assert sorted(s["path"].rsplit("/", 1)[-1] for s in ingested.superseded_files) == replaced

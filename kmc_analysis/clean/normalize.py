@@ -39,6 +39,11 @@ def on_distinct(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series],
 # engine, which is many times faster than Python's on a million rows.
 WHITESPACE = "[ \t\r\n\f\v\u00a0]"
 _NIK_NOISE = "[ \t\r\n\f\v\u00a0.\\-]"
+#: The characters ``strip`` removes around a NIK: spaces only (Python's strip would also
+#: take the C0 separators \x1c-\x1f, which a NIK must not silently lose).
+_SPACES = " \t\r\n\f\v\u00a0"
+#: C0 control characters other than tab and line feed, and DEL: removed from text that is judged.
+CONTROL_CHARACTERS = "[\x00-\x08\x0b-\x1f\x7f]"
 _DAY = "(?:0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])"  # 01-31, or 41-71 for women
 _NIK_WITH_VALID_DATE = "[0-9]{6}" + _DAY + "(?:0[1-9]|1[0-2])[0-9]{6}"
 
@@ -48,9 +53,10 @@ def clean_nik(raw: pd.Series) -> pd.Series:
 
     The result is not yet judged: it may hold letters or the wrong number of digits.
     A value in scientific notation (``1.87201E+15``) keeps its ``E`` and so can never
-    pass as 16 digits: its last digits are lost for good.
+    pass as 16 digits: its last digits are lost for good. Nothing else is removed: a
+    control or zero-width character left in a NIK makes it fail the 16-digit rule.
     """
-    text = raw.astype(STRING).fillna("").str.strip()
+    text = raw.astype(STRING).fillna("").str.strip(_SPACES)
     text = text.str.removeprefix("'").str.removeprefix("\u2019")
     return text.str.replace(_NIK_NOISE, "", regex=True)
 
@@ -91,7 +97,7 @@ def parse_rupiah(raw: pd.Series) -> pd.Series:
     ``1,500,000``, ``1500000.0`` (a numeric cell) and a leading minus sign, which
     parses to a negative amount so that the caller can say why it is invalid.
     """
-    text = raw.astype(STRING).fillna("").str.strip().str.replace("\u00a0", " ")
+    text = without_controls(raw).str.strip().str.replace("\u00a0", " ")
     negative = text.str.startswith("-") | (text.str.startswith("(") & text.str.endswith(")"))
     text = text.str.strip("-() ")
     text = text.str.replace(_RUPIAH_PREFIX, "", regex=True).str.replace(" ", "")
@@ -135,7 +141,7 @@ def parse_date(raw: pd.Series) -> pd.Series:
     Excel date cells arrive from ``ingest`` as ``YYYY-MM-DD`` (time dropped). Returns
     ``datetime64[s]`` with NaT where the text is no date.
     """
-    text = raw.astype(STRING).fillna("").str.strip().str.lower()
+    text = without_controls(raw).str.strip().str.lower()
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
 
     iso = text.str.extract(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ t].*)?$")
@@ -163,6 +169,26 @@ def parse_date(raw: pd.Series) -> pd.Series:
 _PLACE_PREFIX = re.compile(r"^(?:desa\s*/\s*kelurahan|kelurahan|kecamatan|kel|kec|desa)\b\.?\s*")
 
 
+def without_controls(raw: pd.Series) -> pd.Series:
+    """Cell text with C0 control characters (other than tab and line feed) and DEL removed."""
+    return raw.astype(STRING).fillna("").str.replace(CONTROL_CHARACTERS, "", regex=True)
+
+
+@on_distinct
+def place_words(raw: pd.Series) -> pd.Series:
+    """Reduce a place name to lower-case words, keeping the dot of an abbreviated word.
+
+    The ``Kel.``/``Kelurahan``/``Desa``/``Kec.``/``Kecamatan`` prefix goes, every run of
+    other characters becomes one space: ``Kec. Metro  Bar.`` gives ``metro bar.``.
+    """
+    text = raw.astype(STRING).fillna("").str.strip().str.lower()
+    text = text.str.replace(_PLACE_PREFIX, "", regex=True)
+    text = text.str.replace(r"[^0-9a-z.]+", " ", regex=True)
+    text = text.str.replace(r" *\.+", ".", regex=True)
+    text = text.str.replace(r"\.(?=[0-9a-z])", ". ", regex=True)
+    return text.str.replace(r"^[ .]+", "", regex=True).str.strip()
+
+
 @on_distinct
 def normalize_place_name(raw: pd.Series) -> pd.Series:
     """Reduce a place name to a matching key: lower case, no Kel./Kec. prefix, letters and digits only."""
@@ -174,15 +200,15 @@ def normalize_place_name(raw: pd.Series) -> pd.Series:
 @on_distinct
 def program_name_key(raw: pd.Series) -> pd.Series:
     """Reduce a program name to a matching key: lower case with all white space removed."""
-    return raw.astype(STRING).fillna("").str.lower().str.replace(r"\s+", "", regex=True)
+    return without_controls(raw).str.lower().str.replace(r"\s+", "", regex=True)
 
 
 @on_distinct
 def program_code_key(raw: pd.Series) -> pd.Series:
     """Reduce a program code to a matching key: upper case, surrounding space removed."""
-    return raw.astype(STRING).fillna("").str.strip().str.upper()
+    return without_controls(raw).str.strip().str.upper()
 
 
 def clean_text(raw: pd.Series) -> pd.Series:
-    """Trim a free-text cell and collapse runs of white space to one space."""
-    return raw.astype(STRING).fillna("").str.replace(WHITESPACE + "+", " ", regex=True).str.strip()
+    """Trim a free-text cell, drop control characters and collapse runs of white space to one space."""
+    return without_controls(raw).str.replace(WHITESPACE + "+", " ", regex=True).str.strip()

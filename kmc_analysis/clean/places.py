@@ -1,92 +1,179 @@
-"""Match kelurahan and kecamatan names as OPDs write them to the wilayah reference codes."""
+"""Match kelurahan and kecamatan as OPDs write them (names or codes) to the wilayah reference codes.
+
+CONTRACT 2.2: names ignore case, ``Kel.``/``Kelurahan``/``Desa``/``Kec.``/``Kecamatan``
+prefixes, spacing, the ``ejaan_lain`` spellings, one typing error on names of six or more
+letters and abbreviations with a dot (``Kec. Metro Bar.``, ``Hadimulyo Tim.``) where only
+one place fits. A ``kode_kelurahan`` (Kemendagri dotted or plain, else a 10-digit BPS code
+when wilayah has ``kode_bps_kelurahan``) decides the kelurahan and its kecamatan; a name
+in the same row must then agree with it. Matching runs once per distinct combination.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
-from kmc_analysis.clean.normalize import normalize_place_name
+from kmc_analysis.clean.normalize import on_distinct, place_words
 
 #: Names of at least this many letters tolerate one typing error (CONTRACT 2.2).
 TYPO_MIN_LETTERS = 6
+_DOTTED_CODE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 
 
 @dataclass(frozen=True)
 class PlaceIndex:
-    """Lookup tables from name keys to wilayah codes, built once per run."""
+    """Lookup tables from name keys and codes to wilayah codes, built once per run."""
 
     kelurahan_codes: dict[str, frozenset[str]]
     kecamatan_codes: dict[str, frozenset[str]]
     kecamatan_of_kelurahan: dict[str, str]
+    kelurahan_words: tuple[tuple[tuple[str, ...], str], ...] = ()
+    kecamatan_words: tuple[tuple[tuple[str, ...], str], ...] = ()
+    bps_codes: dict[str, str] | None = None
 
     @classmethod
     def from_wilayah(cls, wilayah: pd.DataFrame) -> "PlaceIndex":
-        """Index official names and every ``ejaan_lain`` spelling of the wilayah table."""
+        """Index official names, every ``ejaan_lain`` spelling and the codes of the wilayah table.
+
+        ``ejaan_lain`` and ``kode_bps_kelurahan`` are optional: a wilayah with the
+        required columns only is indexed by official names and Kemendagri codes.
+        """
+        def optional(column: str) -> pd.Series:
+            values = wilayah[column] if column in wilayah.columns else pd.Series("", index=wilayah.index)
+            return values.astype("str").fillna("").str.strip()
+
+        kel_codes = wilayah["kode_kelurahan"].astype("str").str.strip().tolist()
+        kec_codes = wilayah["kode_kecamatan"].astype("str").str.strip().tolist()
         kel: dict[str, set[str]] = {}
         kec: dict[str, set[str]] = {}
-        spellings = wilayah.get("ejaan_lain", pd.Series("", index=wilayah.index)).fillna("")
-        for row, extra in zip(wilayah.itertuples(index=False), spellings):
-            names = [row.kelurahan, *[s for s in str(extra).split(";") if s.strip()]]
-            for key in normalize_place_name(pd.Series(names, dtype="str")):
+        kel_words: list[tuple[tuple[str, ...], str]] = []
+        kec_words: list[tuple[tuple[str, ...], str]] = []
+        for name, extra, code in zip(wilayah["kelurahan"].astype("str"), optional("ejaan_lain"), kel_codes):
+            for spelling in [name, *[s for s in extra.split(";") if s.strip()]]:
+                words = place_words(pd.Series([spelling], dtype="str")).iloc[0]
+                key = words.replace(" ", "").replace(".", "")
                 if key:
-                    kel.setdefault(key, set()).add(row.kode_kelurahan)
-            kec_key = normalize_place_name(pd.Series([row.kecamatan], dtype="str")).iloc[0]
-            kec.setdefault(kec_key, set()).add(row.kode_kecamatan)
+                    kel.setdefault(key, set()).add(code)
+                    kel_words.append((tuple(words.split()), code))
+        for name, code in zip(wilayah["kecamatan"].astype("str"), kec_codes):
+            words = place_words(pd.Series([name], dtype="str")).iloc[0]
+            kec.setdefault(words.replace(" ", "").replace(".", ""), set()).add(code)
+            kec_words.append((tuple(words.split()), code))
+        bps = {b: code for b, code in zip(optional("kode_bps_kelurahan"), kel_codes) if b}
         return cls(
             {k: frozenset(v) for k, v in kel.items()},
             {k: frozenset(v) for k, v in kec.items()},
-            dict(zip(wilayah.kode_kelurahan, wilayah.kode_kecamatan)),
+            dict(zip(kel_codes, kec_codes)),
+            tuple(dict.fromkeys(kel_words)),
+            tuple(dict.fromkeys(kec_words)),
+            bps,
         )
 
-    def kelurahan_candidates(self, key: str) -> frozenset[str]:
-        """Codes a kelurahan key may stand for: exact, else every spelling one edit away."""
-        return _lookup(self.kelurahan_codes, key)
+    def kelurahan_candidates(self, words: str) -> frozenset[str]:
+        """Codes a kelurahan name may stand for: exact, else one edit away, else by abbreviation."""
+        return _lookup(self.kelurahan_codes, self.kelurahan_words, words)
 
-    def kecamatan_candidates(self, key: str) -> frozenset[str]:
-        """Codes a kecamatan key may stand for: exact, else every spelling one edit away."""
-        return _lookup(self.kecamatan_codes, key)
+    def kecamatan_candidates(self, words: str) -> frozenset[str]:
+        """Codes a kecamatan name may stand for: exact, else one edit away, else by abbreviation."""
+        return _lookup(self.kecamatan_codes, self.kecamatan_words, words)
+
+    def kelurahan_of_code(self, text: str) -> str | None:
+        """The Kemendagri code a kode_kelurahan cell stands for, or None when it names no kelurahan.
+
+        Dotted Kemendagri codes are looked up as written; ten plain digits are read as
+        an undotted Kemendagri code first (Kota Metro's own systems write them so), then
+        as a BPS code.
+        """
+        text = re.sub(r"[ \t\u00a0]", "", text)
+        if _DOTTED_CODE.fullmatch(text):
+            return text if text in self.kecamatan_of_kelurahan else None
+        if re.fullmatch(r"[0-9]{10}", text):
+            dotted = f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
+            if dotted in self.kecamatan_of_kelurahan:
+                return dotted
+            return (self.bps_codes or {}).get(text)
+        return None
 
 
-def _lookup(codes: dict[str, frozenset[str]], key: str) -> frozenset[str]:
+def _lookup(codes: dict[str, frozenset[str]], spellings, words: str) -> frozenset[str]:
+    key = words.replace(" ", "").replace(".", "")
     if not key:
         return frozenset()
     if key in codes:
         return codes[key]
     found: set[str] = set()
-    for known, known_codes in codes.items():
-        if len(known) >= TYPO_MIN_LETTERS and Levenshtein.distance(key, known, score_cutoff=1) <= 1:
-            found |= known_codes
+    if len(key) >= TYPO_MIN_LETTERS:
+        for known, known_codes in codes.items():
+            if len(known) >= TYPO_MIN_LETTERS and Levenshtein.distance(key, known, score_cutoff=1) <= 1:
+                found |= known_codes
+    if not found and "." in words:
+        found = {code for spelled, code in spellings if _abbreviates(tuple(words.split()), spelled)}
     return frozenset(found)
 
 
-def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex) -> pd.DataFrame:
-    """Resolve each row's kelurahan / kecamatan text to codes, per the contract's rules.
+def _abbreviates(written: tuple[str, ...], spelled: tuple[str, ...]) -> bool:
+    """Whether words with dotted abbreviations (``metro bar.``) stand for a spelling (``metro barat``)."""
+    if len(written) != len(spelled):
+        return False
+    for word, full in zip(written, spelled):
+        if word.endswith("."):
+            stem = word.rstrip(".")
+            if not stem or not full.startswith(stem):
+                return False
+        elif word != full:
+            return False
+    return True
+
+
+def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex,
+                   kode_kelurahan: pd.Series | None = None) -> pd.DataFrame:
+    """Resolve each row's kelurahan / kecamatan / kode_kelurahan to codes, per the contract's rules.
 
     Returns a frame aligned on the input with ``kode_kelurahan`` ("" when only the
-    kecamatan was given), ``kode_kecamatan`` and ``wilayah_dikenal`` (bool). A row is
-    known when its kelurahan matches exactly one kelurahan lying in the stated kecamatan
-    (or any kecamatan, if none is stated), or when it states no kelurahan and its
-    kecamatan matches. Matching runs once per distinct pair of names, not per row.
+    kecamatan was given), ``kode_kecamatan`` and ``wilayah_dikenal`` (bool). With a code
+    the code decides, and a stated kelurahan or kecamatan must agree with it; without
+    one a row is known when its kelurahan matches exactly one kelurahan lying in the
+    stated kecamatan (or any kecamatan, if none is stated), or when it states no
+    kelurahan and its kecamatan matches.
     """
+    if kode_kelurahan is None:
+        kode_kelurahan = pd.Series("", index=kelurahan.index)
     keys = pd.DataFrame({
-        "kel": normalize_place_name(kelurahan).to_numpy(dtype=object),
-        "kec": normalize_place_name(kecamatan).to_numpy(dtype=object),
+        "kel": place_words(kelurahan).to_numpy(dtype=object),
+        "kec": place_words(kecamatan).to_numpy(dtype=object),
+        "kode": _code_text(kode_kelurahan).to_numpy(dtype=object),
     }, index=kelurahan.index)
-    pairs = keys.drop_duplicates()
-    resolved = [_resolve_pair(kel, kec, index) for kel, kec in zip(pairs.kel, pairs.kec)]
+    combos = keys.drop_duplicates()
+    resolved = [_resolve(kel, kec, kode, index) for kel, kec, kode in zip(combos.kel, combos.kec, combos.kode)]
     table = pd.DataFrame(resolved, columns=["kode_kelurahan", "kode_kecamatan", "wilayah_dikenal"])
-    table["kel"], table["kec"] = pairs.kel.to_numpy(), pairs.kec.to_numpy()
-    out = keys.merge(table, on=["kel", "kec"], how="left", sort=False)
+    table["kel"], table["kec"], table["kode"] = combos.kel.to_numpy(), combos.kec.to_numpy(), combos.kode.to_numpy()
+    out = keys.merge(table, on=["kel", "kec", "kode"], how="left", sort=False)
     out.index = kelurahan.index
     return out[["kode_kelurahan", "kode_kecamatan", "wilayah_dikenal"]].astype(
         {"kode_kelurahan": "str", "kode_kecamatan": "str", "wilayah_dikenal": bool}
     )
 
 
-def _resolve_pair(kel: str, kec: str, index: PlaceIndex) -> tuple[str, str, bool]:
+@on_distinct
+def _code_text(raw: pd.Series) -> pd.Series:
+    return raw.astype("str").fillna("").str.strip()
+
+
+def _resolve(kel: str, kec: str, kode: str, index: PlaceIndex) -> tuple[str, str, bool]:
     kec_codes = index.kecamatan_candidates(kec) if kec else frozenset()
+    if kode:
+        code = index.kelurahan_of_code(kode)
+        if code is None:
+            return "", "", False
+        kecamatan_code = index.kecamatan_of_kelurahan[code]
+        if kel and code not in index.kelurahan_candidates(kel):
+            return "", "", False
+        if kec and kecamatan_code not in kec_codes:
+            return "", "", False
+        return code, kecamatan_code, True
     if kel:
         candidates = index.kelurahan_candidates(kel)
         if kec:

@@ -23,7 +23,8 @@ REASON_TEXT = {
                              "yang ditulis. Gunakan nama kelurahan dan kecamatan Kota Metro yang benar.",
     "program_tidak_dikenal": "Kode/nama bantuan tidak ada dalam katalog program KMC. Gunakan kode bantuan "
                              "dari katalog.",
-    "nominal_tidak_valid": "Nominal kosong, bukan angka, nol, atau negatif. Isi nilai bantuan dalam Rupiah, "
+    "nominal_tidak_valid": "Nominal kosong, bukan angka, nol, negatif, atau Rp 1 miliar ke atas (biasanya NIK "
+                           "atau nomor rekening yang terketik di kolom nominal). Isi nilai bantuan dalam Rupiah, "
                            "mis. 1500000.",
     "duplikat": "Duplikat: NIK yang sama sudah tercatat menerima bantuan yang sama pada periode ini "
                 "(baris pertama yang dipakai).",
@@ -37,7 +38,7 @@ REASON_LABEL = {
     "nama_kosong": "Nama kosong",
     "wilayah_tidak_dikenal": "Kelurahan/kecamatan tidak dikenal atau tidak cocok",
     "program_tidak_dikenal": "Kode/nama bantuan tidak ada di katalog program",
-    "nominal_tidak_valid": "Nominal kosong, bukan angka, nol atau negatif",
+    "nominal_tidak_valid": "Nominal kosong, bukan angka, nol, negatif atau Rp 1 miliar ke atas",
     "duplikat": "Duplikat (NIK dan bantuan yang sama sudah diterima)",
 }
 

@@ -20,6 +20,8 @@ from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.store import PENERIMA, REKAP_OPD
 
 UNKNOWN_OPD = "OPD tidak diketahui"
+#: From this amount one row's nominal is not a payment but a NIK or account number typed in it.
+NOMINAL_LIMIT = 1_000_000_000
 
 
 @dataclass
@@ -56,9 +58,10 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     nik = nz.clean_nik(rows["nik"])
     has_sixteen = nz.nik_has_sixteen_digits(nik)
     nama = nz.clean_text(rows["nama"])
-    places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah))
+    places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah),
+                            rows["kode_kelurahan"] if "kode_kelurahan" in rows.columns else None)
     kode = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
-    nominal = nz.rupiah_to_int(nz.parse_rupiah(rows["nominal"]))
+    nominal = valid_nominal(nz.parse_rupiah(rows["nominal"]))
 
     flags = pd.DataFrame({
         "nik_kosong": nik.eq(""),
@@ -67,7 +70,7 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
         "nama_kosong": nama.eq(""),
         "wilayah_tidak_dikenal": ~places["wilayah_dikenal"],
         "program_tidak_dikenal": kode.isna(),
-        "nominal_tidak_valid": (nominal.isna() | nominal.le(0)).fillna(True).astype(bool),
+        "nominal_tidak_valid": nominal.isna().to_numpy(),
     })
     flags["duplikat"] = _duplicates(nik, kode, clean=~flags.any(axis=1))
     alasan = _join_reasons(flags)
@@ -81,6 +84,17 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
     return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
                       opd[quarantined_mask].reset_index(drop=True), len(rows))
+
+
+def valid_nominal(amount: pd.Series) -> pd.Series:
+    """Whole Rupiah (Int64) where an amount is valid, else <NA>.
+
+    Valid: a finite number that rounds to at least Rp 1 and stays below Rp 1.000.000.000
+    (CONTRACT 2.2); an empty cell, text, zero, a negative amount, an infinite or a huge
+    number is not.
+    """
+    valid = amount.notna() & np.isfinite(amount.fillna(0)) & amount.ge(0.5) & amount.lt(NOMINAL_LIMIT)
+    return nz.rupiah_to_int(amount.where(valid))
 
 
 def in_contract_order(rows: pd.DataFrame) -> bool:
@@ -166,9 +180,14 @@ def _accepted_table(rows, nik, nama, places, kode, nominal, opd, wilayah) -> pd.
 
 
 def _quarantine_table(rows: pd.DataFrame, alasan: pd.Series) -> pd.DataFrame:
-    """Provenance, reasons, then the original cells (empty columns left out), all as text."""
+    """Provenance, reasons, then the original cells (empty columns left out), all as text.
+
+    Line breaks inside a cell are written as LF: a lone CR would end the row for most
+    CSV readers (pandas' writer does not quote it).
+    """
     cells = rows.drop(columns=["sumber_file", "sumber_sheet", "urutan_sheet", "sumber_baris"])
     cells = cells.loc[:, [c for c in cells.columns if cells[c].ne("").any()]]
+    cells = cells.apply(lambda column: column.str.replace("\r\n?", "\n", regex=True))
     return pd.concat([rows[PROVENANCE], alasan.rename("alasan"), cells], axis=1)
 
 

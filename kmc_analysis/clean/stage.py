@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from kmc_analysis.clean import normalize as nz
+from kmc_analysis.clean.corrections import apply_corrections
 from kmc_analysis.clean.feedback import FeedbackJob
 from kmc_analysis.clean.ingest import IngestResult, read_submissions
+from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
 from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
@@ -49,8 +51,13 @@ def clean_month(
     period = period or paths.period
     started = now_iso()
     key = key or load_key()
-    ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable)
-    judged = judge_rows(ingest.rows, reference.wilayah, reference.program_bantuan)
+    ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable,
+                              period=str(period))
+    rows, corrections = ingest.rows, []
+    if ingest.corrections:
+        first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
+        rows, corrections = apply_corrections(rows, first.quarantined, ingest.headers, ingest.corrections)
+    judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
     feedback = FeedbackJob(judged.quarantined, judged.quarantined_opd, period, folder / UMPAN_BALIK)
@@ -68,8 +75,10 @@ def clean_month(
         "inputs": ingest.inputs,
         "rejected_files": ingest.rejected_files,
         "skipped_sheets": ingest.skipped_sheets,
-        "skipped_rows": [],
+        "skipped_rows": ingest.skipped_rows,
         "ignored_files": ingest.ignored_files,
+        "superseded_files": ingest.superseded_files,
+        "corrections": corrections,
         "counts": judged.counts(),
         "reference": reference.sources,
         "key_id": key.key_id,
@@ -107,3 +116,21 @@ def quarantine_examples(judged: JudgedRows, per_reason: int = 2) -> pd.DataFrame
         if column in picked:
             shown[column] = picked[column]
     return shown.reset_index(drop=True)
+
+
+def files_not_read(manifest: dict) -> pd.DataFrame:
+    """Every file or sheet of the month that gave no data rows, and why, in plain Indonesian.
+
+    One line per ignored file (not a submission kind), superseded file (replaced by a
+    ``_revisi`` file), rejected file or sheet (``--skip-unreadable``) and skipped sheet
+    (no header row), with columns ``berkas``, ``sheet``, ``status`` and ``keterangan``.
+    """
+    lines = [(name, "", "diabaikan", "bukan berkas .xlsx, .xlsm, .xls, .ods atau .csv")
+             for name in manifest.get("ignored_files") or []]
+    lines += [(s["path"], "", "digantikan", f"digantikan oleh {s['replaced_by']}")
+              for s in manifest.get("superseded_files") or []]
+    lines += [(r["path"], r.get("sheet", ""), "ditolak", r.get("reason", ""))
+              for r in manifest.get("rejected_files") or []]
+    lines += [(s["path"], s.get("sheet", ""), "dilewati", s.get("reason", ""))
+              for s in manifest.get("skipped_sheets") or []]
+    return pd.DataFrame(lines, columns=["berkas", "sheet", "status", "keterangan"], dtype="str")

@@ -55,7 +55,8 @@ XLSX_MAX_ROWS = 50_000
 class SynthResult:
     """What ``synthesize`` wrote: the files, the number of data rows and the expected verdicts.
 
-    ``truth`` has one row per data row written (JUMLAH rows included, blank rows not):
+    ``truth`` has one row per non-blank row written below a header (JUMLAH rows included;
+    ``lewati`` names the rows that are not data rows: ``jumlah``, ``catatan``, ``digantikan``):
     ``sumber_file`` (file name), ``sumber_sheet`` (sheet name; for a CSV the file name
     without extension), ``sumber_baris`` (the row number a person sees in Excel, or the
     1-based line number in the CSV, title and header lines counted) and ``alasan`` (the
@@ -118,7 +119,7 @@ def synthesize(
     if not clean:
         apply_defects(world, plan, people, table, cells)
     layout = place_rows(plan, table, rng)
-    truth = build_truth(plan, table, layout)
+    truth = build_truth(plan, table, layout, cells.text["nominal"])
 
     opd_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.combine(period.last_day(), dt.time(16, 0, 0))

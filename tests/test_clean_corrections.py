@@ -1,0 +1,139 @@
+"""Corrections an OPD sends back in its feedback workbook replace the rows they fix (CONTRACT 2.3)."""
+
+import dataclasses
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from kmc_analysis.clean.ingest import read_submissions
+from kmc_analysis.clean.stage import clean_month
+from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.paths import run_paths
+from kmc_analysis.core.periods import Period
+from kmc_analysis.core.reference import load_reference
+
+PERIOD = Period(2024, 3)
+HEADER = ["No", "NIK", "Nama Lengkap", "Kelurahan", "Kode Bantuan", "Nominal", "Keterangan"]
+SUBMISSION = [
+    HEADER,
+    ["1", "1872011504900001", "Siti Aminah", "Metro", "KMC-001", "750000", ""],     # row 2: accepted
+    ["2", "1872011504900002", "", "Metro", "KMC-001", "750000", ""],                # row 3: nama_kosong
+    ["3", "1872011504900003", "Ani", "Antah Berantah", "KMC-001", "750000", ""],    # row 4: wilayah
+    ["4", "1.87201E+15", "Joko", "Metro", "KMC-001", "750000", ""],                 # row 5: nik_format
+]
+
+
+def write_xlsx(path, sheets: dict[str, list[list]], hidden=()):
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    book.save(path)
+
+
+def feedback_workbook(path, rows, period="2024-03", marker="kmc-umpan-balik"):
+    """A returned feedback workbook in the fixed layout: hidden _kmc marker, Perbaikan with title rows."""
+    perbaikan = [["Umpan balik data KMC: Dinas Pendidikan"], ["Periode Maret 2024"], [],
+                 ["File", "Sheet", "Baris", "Alasan", "No", "NIK", "Nama Lengkap", "Kelurahan", "Kode Bantuan",
+                  "Nominal", "Catatan OPD"]]
+    write_xlsx(path, {
+        "Petunjuk": [["Perbaiki sel yang berwarna, lalu kirim kembali berkas ini."]],
+        "Perbaikan": perbaikan + rows,
+        "_kmc": [["penanda", marker], ["versi", 1], ["periode", period], ["opd", "Dinas Pendidikan dan Kebudayaan"]],
+    }, hidden=("_kmc",))
+
+
+@pytest.fixture
+def month(tmp_path):
+    folder = tmp_path / "raw" / "opd" / "2024-03"
+    folder.mkdir(parents=True)
+    write_xlsx(folder / "disdik.xlsx", {"BNBA": SUBMISSION})
+    return tmp_path, folder
+
+
+def stage_one(tmp_path):
+    paths = run_paths(PERIOD, tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
+    return clean_month(paths, dataclasses.replace(load_reference()))
+
+
+def test_changed_rows_replace_the_quarantined_rows_and_are_judged_again(month):
+    tmp_path, folder = month
+    feedback_workbook(folder / "Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", [
+        ["disdik.xlsx", "BNBA", 3, "Nama kosong", "2", "1872011504900002", "Budi Santoso", "Metro", "KMC-001",
+         "750000", "sudah diisi"],                                                        # fixed: accepted
+        ["disdik.xlsx", "BNBA", 4, "Wilayah", "3", "1872011504900003", "Ani", "Tidak Ada", "KMC-001", "750000",
+         ""],                                                                             # changed, still wrong
+        ["disdik.xlsx", "BNBA", 5, "NIK", "4", "1.87201E+15", "Joko", "Metro", "KMC-001", "750000", ""],  # same
+        ["disdik.xlsx", "BNBA", 2, "?", "1", "1872011504900001", "Siti", "Metro", "KMC-001", "1", ""],   # accepted
+        ["lain.xlsx", "BNBA", 3, "?", "", "", "", "", "", "", ""],                         # no such file
+    ])
+    result = stage_one(tmp_path)
+    counts = result.manifest["counts"]
+    assert counts["rows_read"] == 4 == counts["rows_accepted"] + counts["rows_quarantined"]
+    assert counts["rows_accepted"] == 2
+    assert sorted(result.penerima["sumber_baris"].tolist()) == [2, 3]
+    assert result.penerima.set_index("sumber_baris").loc[3, "nama"] == "Budi Santoso"
+    assert result.penerima["sumber_file"].unique().tolist() == ["disdik.xlsx"]       # provenance stays original
+    quarantined = result.judged.quarantined.set_index("sumber_baris")
+    assert quarantined.loc[4, "kelurahan"] == "Tidak Ada"                           # the corrected cells, judged
+    assert quarantined.loc[4, "alasan"] == "wilayah_tidak_dikenal"
+    assert quarantined.loc[5, "alasan"] == "nik_format"
+    assert result.manifest["corrections"] == [{
+        "path": "opd/2024-03/Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", "opd": "Dinas Pendidikan dan Kebudayaan",
+        "applied": 2, "unchanged": 1, "unknown_rows": 2,
+        "unknown": [{"file": "disdik.xlsx", "sheet": "BNBA", "row": 2}, {"file": "lain.xlsx", "sheet": "BNBA", "row": 3}],
+    }]
+    feedback_input = [i for i in result.manifest["inputs"] if i["path"].endswith("_2024-03.xlsx")]
+    assert feedback_input and feedback_input[0]["rows_read"] == 0
+
+
+def test_formula_apostrophe_of_the_feedback_writer_is_no_change(month):
+    tmp_path, folder = month
+    (folder / "disdik.xlsx").unlink()
+    (folder / "disdik.csv").write_text("No,NIK,Nama Lengkap,Kelurahan,Kode Bantuan,Nominal\n"
+                                       "2,1872011504900002,=1+1,Metro,KMC-001,0\n")
+    feedback_workbook(folder / "umpan_balik.xlsx", [
+        ["disdik.csv", "disdik", 2, "Nominal", "2", "1872011504900002", "'=1+1", "Metro", "KMC-001", "0", ""]])
+    result = stage_one(tmp_path)
+    assert result.manifest["corrections"][0]["unchanged"] == 1
+
+
+def test_a_correction_workbook_of_another_period_is_bad_input(month):
+    tmp_path, folder = month
+    feedback_workbook(folder / "umpan_balik_februari.xlsx", [], period="2024-02")
+    with pytest.raises(InputError, match="'umpan_balik_februari.xlsx': berkas umpan balik ini untuk periode 2024-02"):
+        read_submissions(folder, tmp_path / "raw")
+    result = read_submissions(folder, tmp_path / "raw", skip_unreadable=True)
+    assert [r["path"] for r in result.rejected_files] == ["opd/2024-03/umpan_balik_februari.xlsx"]
+
+
+def test_a_workbook_with_a_kmc_sheet_but_another_marker_is_an_ordinary_submission(month):
+    tmp_path, folder = month
+    feedback_workbook(folder / "bukan_umpan_balik.xlsx", [], marker="lain")
+    result = read_submissions(folder, tmp_path / "raw")
+    assert result.corrections == []
+    assert "Perbaikan" in {s["sheet"] for s in result.skipped_sheets} or len(result.rows) == 4
+
+
+def test_correction_rows_are_read_by_header_text_not_position(month):
+    tmp_path, folder = month
+    perbaikan = [["File", "Sheet", "Baris", "Alasan", "Nama Lengkap", "NIK", "Keterangan OPD"],
+                 ["disdik.xlsx", "BNBA", 3, "x", "Budi", "1872011504900002", "dibetulkan"]]
+    write_xlsx(folder / "kembali.xlsx", {"Perbaikan": perbaikan,
+                                         "_kmc": [["penanda", "kmc-umpan-balik"], ["versi", "1"],
+                                                  ["periode", "2024-03"], ["opd", "Disdik"]]})
+    result = stage_one(tmp_path)
+    assert result.penerima.set_index("sumber_baris").loc[3, "nama"] == "Budi"
+    assert result.manifest["corrections"][0]["applied"] == 1
+
+
+def test_feedback_workbook_columns_from_the_ingest_headers(month):
+    tmp_path, folder = month
+    result = read_submissions(folder, tmp_path / "raw")
+    assert result.headers[("disdik.xlsx", "BNBA")][:3] == [("No", "no"), ("NIK", "nik"), ("Nama Lengkap", "nama")]
+    assert pd.api.types.is_string_dtype(result.rows["nik"])
