@@ -7,6 +7,8 @@ executed notebook was kept (owner-only, inside the processed dir) are printed.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -37,6 +39,10 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    if not os.environ.get("KMC_DEBUG"):
+        # A kernel-channel callback failing while a kernel shuts down under load logs a traceback
+        # through tornado; a cell's own error reaches us through papermill, so that log is noise.
+        logging.getLogger("tornado").setLevel(logging.CRITICAL)
     try:
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name="python3",
