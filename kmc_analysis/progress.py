@@ -16,6 +16,8 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import Callable, Iterator, TextIO
 
+from kmc_analysis.core.store import MANIFEST
+
 #: A run of 16 digits in a file name is probably a NIK (``KTP_1872010101900001.pdf``): mask it.
 _NIK_LIKE = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{2})(?!\d)")
 _SKIPPED_KINDS = {"jumlah": "baris jumlah", "nomor_kolom": "baris nomor kolom", "catatan": "catatan"}
@@ -113,5 +115,5 @@ def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
     if skipped:
         kinds = Counter(row.get("kind", "") if isinstance(row, dict) else "" for row in skipped)
         detail = ", ".join(f"{_SKIPPED_KINDS.get(kind, kind or 'lainnya')} {count}" for kind, count in sorted(kinds.items()))
-        lines.append(f"{prefix}{len(skipped)} baris bukan data dilewati ({detail}); rinciannya di manifest.json.")
+        lines.append(f"{prefix}{len(skipped)} baris bukan data dilewati ({detail}); rinciannya di {MANIFEST}.")
     return lines
