@@ -2,29 +2,42 @@
 
 The runner knows nothing about what a stage does: it executes every ``NN_*.ipynb`` in
 the notebooks folder in file-name order with the same typed parameters, so a new stage is
-a new notebook. Outputs are built in a staging folder beside the published ones and moved
-into place only when every stage succeeded, so a failed run leaves last month's outputs
-exactly as they were.
+a new notebook. In order, a run:
+
+1. checks its inputs and loads the pseudonym key (:mod:`kmc_analysis.preflight`);
+2. locks the processed and reports dirs (:mod:`kmc_analysis.locking`) and settles what
+   an interrupted run left (:func:`kmc_analysis.publishing.recover`);
+3. checks the key of the year's earlier months and cleans those that need it;
+4. runs the stages into staging folders and publishes everything by renames
+   (:mod:`kmc_analysis.publishing`), then refreshes ``reports/index.html``.
+
+A failure at any step leaves the published period folders as they were.
 """
 
 from __future__ import annotations
 
 import shutil
-import sys
-import tempfile
+import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from kmc_analysis.core.errors import INPUT_ERROR_NAMES, InputError, KMCError
+from kmc_analysis.clean.pseudonyms import PseudonymKey
+from kmc_analysis.core.errors import InputError, KMCError, RunInterrupted, StageError, UnexpectedError
 from kmc_analysis.core.manifest import now_iso
 from kmc_analysis.core.paths import RunPaths, run_paths
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.store import FAILED_RUNS, NOTEBOOKS, has_manifest, record_stages
+from kmc_analysis.core.reference import ReferenceData
+from kmc_analysis.core.store import FAILED_RUNS, INDEX, NOTEBOOKS, PUBLISH_JOURNAL, has_manifest, read_manifest, record_stages
+from kmc_analysis.execution import execute_stage
+from kmc_analysis.locking import lock_run_folders
+from kmc_analysis.preflight import EarlierMonths, check_inputs, earlier_months, load_run_key
+from kmc_analysis.progress import Console, manifest_notices, seconds_text, stage_line
+from kmc_analysis.publishing import Move, Staging, describe_os_error, fix_for, make_private, publish, recover
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
-BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".shp")
 
 
 @dataclass
@@ -38,16 +51,11 @@ class RunOptions:
     boundaries: Path | None = None
     min_cell: int = 5
     skip_unreadable: bool = False
+    reclean_year: bool = False
     quiet: bool = False
     notebooks_dir: Path | None = None
-
-
-class StageFailed(KMCError):
-    """A stage notebook raised: carries the exit code its error maps to and where to look."""
-
-    def __init__(self, stage: str, message: str, exit_code: int):
-        super().__init__(f"Stage {stage} stopped: {message}")
-        self.exit_code = exit_code
+    #: Seconds between "masih berjalan" lines when stderr is not a terminal.
+    heartbeat_seconds: float = 15.0
 
 
 def find_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
@@ -58,45 +66,19 @@ def find_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
         if found:
             return found
     raise InputError(
-        f"No stage notebooks ({NOTEBOOK_PATTERN}) found in {', '.join(str(c) for c in candidates)}. "
-        f"Run kmc from the workbook's folder, which holds notebooks/."
+        f"Notebook tahap ({NOTEBOOK_PATTERN}) tidak ditemukan di {', '.join(str(c) for c in candidates)}. "
+        f"Jalankan kmc dari folder buku kerja yang berisi folder notebooks/."
     )
 
 
-def check_inputs(options: RunOptions) -> RunPaths:
-    """Fail early, with exit 2, on a missing period folder, bad parameter or bad reference table."""
-    paths = run_paths(Period.parse(options.period), options.raw_dir, options.processed_dir, options.reports_dir)
-    if options.min_cell < 1:
-        raise InputError(f"--min-cell must be 1 or more (got {options.min_cell}).")
-    if not paths.opd_dir.is_dir():
-        known = sorted(p.name for p in (paths.raw_dir / "opd").glob("????-??") if p.is_dir())
-        raise InputError(
-            f"No OPD folder for period {options.period}: {paths.opd_dir} does not exist. "
-            + (f"Periods with data: {', '.join(known)}. " if known else "")
-            + "Put the month's OPD files in that folder, or check --raw-dir."
-        )
-    if options.boundaries and not Path(options.boundaries).exists():
-        raise InputError(f"Boundary file {options.boundaries} does not exist. Check --boundaries.")
-    from kmc_analysis.core.reference import load_reference
-
-    load_reference(paths.reference_dir)
-    return paths
-
-
-def months_to_catch_up(paths: RunPaths) -> list[str]:
-    """Earlier months of the period's year that have OPD files but no processed outputs yet."""
-    return [m for m in paths.period.months_to_date()[:-1]
-            if paths.opd_dir_for(m).is_dir() and not has_manifest(paths.processed_dir / str(m))]
-
-
-def notebook_parameters(options: RunOptions, paths: RunPaths, staging: Path) -> dict:
-    """The typed parameters every stage notebook receives."""
+def notebook_parameters(options: RunOptions, paths: RunPaths, staging: Staging) -> dict:
+    """The typed parameters every stage notebook receives (never the pseudonym key)."""
     return {
-        "period": options.period,
+        "period": str(paths.period),
         "raw_dir": str(paths.raw_dir),
         "processed_dir": str(paths.processed_dir),
         "reports_dir": str(paths.reports_dir),
-        "staging_dir": str(staging),
+        "staging_dir": staging.name,
         "boundaries": str(Path(options.boundaries).resolve()) if options.boundaries else "",
         "min_cell": int(options.min_cell),
         "skip_unreadable": bool(options.skip_unreadable),
@@ -105,124 +87,158 @@ def notebook_parameters(options: RunOptions, paths: RunPaths, staging: Path) -> 
 
 def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPaths:
     """Execute every stage for ``options.period`` and publish the outputs; raise KMCError on failure."""
-    say = say or (lambda line: None if options.quiet else print(line, file=sys.stderr, flush=True))
-    paths = check_inputs(options)
+    console = Console(options.quiet, say)
+    paths, reference = check_inputs(options.period, options.raw_dir, options.processed_dir, options.reports_dir,
+                                     options.min_cell, options.boundaries)
     notebooks = find_notebooks(options.notebooks_dir)
-    paths.processed_dir.mkdir(parents=True, exist_ok=True)
-    paths.reports_dir.mkdir(parents=True, exist_ok=True)
-
-    for month in months_to_catch_up(paths):
-        _catch_up(options, paths, month, say)
-
-    staging = Path(tempfile.mkdtemp(prefix=".kmc-run-", dir=paths.processed_dir))
-    try:
-        staged = run_paths(paths.period, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
-        parameters = notebook_parameters(options, paths, staging)
-        executed_dir = staged.processed / NOTEBOOKS  # they show row-level examples: internal
-        executed_dir.mkdir(parents=True)
-        stages = []
-        for number, notebook in enumerate(notebooks, 1):
-            started = time.perf_counter()
-            _execute(notebook, executed_dir / notebook.name, parameters, options, paths)
-            seconds = round(time.perf_counter() - started, 2)
-            stages.append({"name": notebook.stem, "seconds": seconds})
-            say(f"[{number}/{len(notebooks)}] {notebook.stem:<28} done in {seconds:6.1f} s")
-        if has_manifest(staged.processed):
-            record_stages(staged.processed, stages, now_iso())
-        make_private(staged.processed)
-        _publish(staged.processed, paths.processed)
-        _publish(staged.reports, paths.reports)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    _build_index(paths)
-    say(f"Outputs: {paths.processed} and {paths.reports}")
+    key = load_run_key(console)
+    _Run(options, paths, reference, key, notebooks, console).execute()
+    console.say(f"Hasil: {paths.processed} dan {paths.reports}")
     return paths
 
 
-def _catch_up(options: RunOptions, paths: RunPaths, month: Period, say: Callable[[str], None]) -> None:
-    """Run stage 1 for an earlier month of the year so year-to-date figures include it."""
-    from kmc_analysis.clean.stage import clean_month
-    from kmc_analysis.core.reference import load_reference
+class _Run:
+    """One run after its inputs were checked: knows what it has done, so its failure message is true."""
 
-    started = time.perf_counter()
-    staging = Path(tempfile.mkdtemp(prefix=".kmc-run-", dir=paths.processed_dir))
-    try:
-        staged = run_paths(month, paths.raw_dir, paths.processed_dir, paths.reports_dir, staging)
-        parameters = {"period": str(month), "catch_up_for": options.period, "skip_unreadable": options.skip_unreadable}
+    def __init__(self, options: RunOptions, paths: RunPaths, reference: ReferenceData, key: PseudonymKey,
+                 notebooks: list[Path], console: Console):
+        self.options, self.paths, self.reference, self.key = options, paths, reference, key
+        self.notebooks, self.console = notebooks, console
+        self.phase = "menyiapkan folder"
+        self.published = False
+
+    def execute(self) -> None:
+        """Lock, recover, clean earlier months, run the stages, publish; errors become KMCErrors."""
         try:
-            clean_month(staged, load_reference(paths.reference_dir), parameters=parameters,
-                        skip_unreadable=options.skip_unreadable)
+            for folder in (self.paths.processed_dir, self.paths.reports_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+            with lock_run_folders(self.paths.processed_dir, self.paths.reports_dir):
+                self.phase = "memulihkan run sebelumnya"
+                for line in recover(self.paths.processed_dir, self.paths.reports_dir):
+                    self.console.say(line)
+                self.phase = "memeriksa kunci bulan-bulan sebelumnya"
+                months = earlier_months(self.paths, self.key, self.options.reclean_year)
+                self._build_and_publish(months)
+            self.phase = "memperbarui daftar laporan"
+            self._refresh_index()
+        except KMCError:
+            raise
+        except KeyboardInterrupt:
+            raise RunInterrupted(f"Run dihentikan (Ctrl-C atau SIGTERM) saat {self.phase}. {self._state()}") from None
+        except OSError as problem:
+            folder = Path(problem.filename).parent if problem.filename else self.paths.processed_dir
+            raise KMCError(f"Run berhenti saat {self.phase}: {describe_os_error(problem)} di {folder}. "
+                           f"{self._state()} {fix_for(problem, folder)}") from problem
+        except Exception as error:
+            raise UnexpectedError(
+                f"Kesalahan tak terduga ({type(error).__name__}) saat {self.phase}. {self._state()} "
+                f"Laporkan kesalahan ini; KMC_DEBUG=1 menampilkan traceback-nya.", type(error).__name__) from error
+
+    def _state(self) -> str:
+        """What became of the published outputs, said truthfully."""
+        if self.published:
+            return "Hasil baru sudah terbit lengkap sebelum itu."
+        if (self.paths.processed_dir / PUBLISH_JOURNAL).exists():
+            return ("Penerbitan belum tuntas dan tercatat di jurnal: run berikutnya mengembalikan hasil lama "
+                    "sebelum mulai.")
+        return "Hasil lama tidak berubah."
+
+    def _build_and_publish(self, months: EarlierMonths) -> None:
+        staging = Staging.create(self.paths.processed_dir, self.paths.reports_dir)
+        try:
+            staged = run_paths(self.paths.period, self.paths.raw_dir, self.paths.processed_dir,
+                               self.paths.reports_dir, staging.name)
+            for month in months.all:
+                self._clean_earlier_month(staged, month, reclean=month in months.reclean)
+            self._run_stages(staged, staging)
+            self.phase = "menyiapkan penerbitan"
+            make_private(staging.processed_root)
+            moves = [Move.plan(staging.processed_root / str(m), self.paths.processed_dir / str(m))
+                     for m in [*months.all, self.paths.period]]
+            moves.append(Move.plan(staged.reports, self.paths.reports))
+            self.phase = "menerbitkan hasil"
+            left = publish(moves, list(staging.roots), self.paths.processed_dir / PUBLISH_JOURNAL)
+            self.published = True
+            if left:
+                self.console.say(f"Folder sementara {', '.join(map(str, left))} tidak dapat dihapus; "
+                                 f"run berikutnya menghapusnya.")
+            shutil.rmtree(self.paths.processed_dir / FAILED_RUNS / str(self.paths.period), ignore_errors=True)
+        finally:
+            staging.remove()
+
+    def _clean_earlier_month(self, staged: RunPaths, month: Period, reclean: bool) -> None:
+        """Stage 1 for an earlier month of the year, into this run's staging folder."""
+        from kmc_analysis.clean.stage import clean_month
+
+        why = "dibersihkan ulang dengan kunci sekarang" if reclean else "untuk angka tahun berjalan"
+        self.phase = f"tahap 1 bulan {month}"
+        started = time.perf_counter()
+        month_paths = run_paths(month, self.paths.raw_dir, self.paths.processed_dir, self.paths.reports_dir,
+                                staged.staging_name)
+        parameters = {"period": str(month), "catch_up_for": str(self.paths.period),
+                      "skip_unreadable": self.options.skip_unreadable, "reclean_year": reclean}
+        try:
+            with self.console.heartbeat(f"Tahap 1 bulan {month}", self.options.heartbeat_seconds):
+                result = clean_month(month_paths, self.reference, parameters=parameters,
+                                     skip_unreadable=self.options.skip_unreadable, key=self.key)
         except InputError as problem:
-            raise InputError(f"Earlier month {month} (needed for year-to-date figures), "
-                             f"{paths.opd_dir_for(month)}: {problem}") from None
-        make_private(staged.processed)
-        _publish(staged.processed, paths.processed_dir / str(month))
+            raise InputError(f"Bulan {month} ({why}), {self.paths.opd_dir_for(month)}: {problem}") from None
+        self.console.say(f"Bulan {month} ({why}): tahap 1 selesai dalam {seconds_text(time.perf_counter() - started)}")
+        for line in manifest_notices(result.manifest, prefix=f"Bulan {month}: "):
+            self.console.say(line)
+
+    def _run_stages(self, staged: RunPaths, staging: Staging) -> None:
+        parameters = notebook_parameters(self.options, self.paths, staging)
+        executed_dir = staged.processed / NOTEBOOKS  # they show row-level examples: internal
+        executed_dir.mkdir(parents=True)
+        failed_dir = self.paths.processed_dir / FAILED_RUNS / str(self.paths.period)
+        stages, told = [], False
+        for number, notebook in enumerate(self.notebooks, 1):
+            self.phase = f"tahap {number} ({notebook.stem})"
+            started = time.perf_counter()
+            with self.console.heartbeat(f"Tahap {number}", self.options.heartbeat_seconds):
+                execute_stage(notebook, executed_dir / notebook.name, parameters, self.console, failed_dir)
+            seconds = round(time.perf_counter() - started, 2)
+            stages.append({"name": notebook.stem, "seconds": seconds})
+            self.console.say(stage_line(number, len(self.notebooks), notebook.stem, seconds))
+            if not told and has_manifest(staged.processed):
+                told = True
+                self._after_cleaning(read_manifest(staged.processed), notebook.stem)
+        if has_manifest(staged.processed):
+            record_stages(staged.processed, stages, now_iso())
+
+    def _after_cleaning(self, manifest: dict, stage: str) -> None:
+        """Tell what stage 1 left out, and make sure the kernel used the runner's key."""
+        if manifest.get("key_id") != self.key.key_id:
+            raise StageError(f"Tahap {stage} memakai kunci pseudonim lain (key_id {manifest.get('key_id')}) daripada "
+                             f"yang diperiksa runner ({self.key.key_id}). Periksa {self.key.source} dan variabel "
+                             f"lingkungan KMC_PSEUDONYM_KEY*, lalu jalankan ulang.")
+        for line in manifest_notices(manifest):
+            self.console.say(line)
+
+    def _refresh_index(self) -> None:
+        from kmc_analysis.report import build_index
+
+        try:
+            build_index(self.paths.reports_dir)
+        except Exception as error:
+            raise KMCError(f"Hasil periode {self.paths.period} sudah terbit lengkap, tetapi daftar laporan "
+                           f"{self.paths.reports_dir / INDEX} tidak dapat diperbarui ({type(error).__name__}). "
+                           f"Jalankan ulang kmc run untuk memperbaruinya.") from error
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM stops the run like Ctrl-C does (clean up, roll back, say so)."""
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    say(f"Earlier month {month} (for year-to-date figures): stage 1 done in {time.perf_counter() - started:.1f} s")
-
-
-def _execute(notebook: Path, output: Path, parameters: dict, options: RunOptions, paths: RunPaths) -> None:
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    try:
-        papermill.execute_notebook(
-            str(notebook), str(output), parameters=parameters, kernel_name="python3",
-            progress_bar=not options.quiet and sys.stderr.isatty(), log_output=False,
-            cwd=str(notebook.parent), report_mode=True,
-            # The kernel's own log lines (start-up warnings, an interrupt at shutdown under load) are
-            # noise on the user's terminal; errors in cells reach us through papermill.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except PapermillExecutionError as error:
-        kept = _keep_failed(output, paths)
-        is_input = error.ename in INPUT_ERROR_NAMES
-        detail = error.evalue if is_input else f"{error.ename}: {error.evalue}"
-        hint = "" if is_input else f" The executed notebook with the full error is {kept}."
-        raise StageFailed(notebook.stem, detail + hint, 2 if is_input else 1) from None
-    except Exception as error:  # kernel died, notebook unreadable, ...
-        raise StageFailed(notebook.stem, f"{type(error).__name__}: {error}", 1) from None
-
-
-def _keep_failed(executed: Path, paths: RunPaths) -> Path | str:
-    """Copy a failed stage's executed notebook out of staging, so the user can read the error."""
-    if not executed.exists():
-        return "not available"
-    target = paths.processed_dir / FAILED_RUNS / str(paths.period) / executed.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
-    return target
-
-
-def make_private(folder: Path) -> None:
-    """Make a processed period folder and everything in it readable by its owner only (0700 / 0600)."""
-    if not folder.exists():
-        return
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod(0o700 if path.is_dir() else 0o600)
-
-
-def _publish(built: Path, target: Path) -> None:
-    """Replace ``target`` with ``built``: the old folder is moved aside first and removed last."""
-    if not built.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    try:
-        shutil.move(str(built), str(target))
-    except BaseException:
-        if old.exists() and not target.exists():
-            old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _build_index(paths: RunPaths) -> None:
-    """Refresh the reports index, the list of every published period."""
-    from kmc_analysis.report import build_index
-
-    build_index(paths.reports_dir)
+        signal.signal(signal.SIGTERM, previous)

@@ -57,3 +57,54 @@ def test_a_short_key_is_refused(monkeypatch):
     monkeypatch.setenv(KEY_ENV, "pendek")
     with pytest.raises(InputError, match=KEY_ENV):
         load_key()
+
+
+@pytest.mark.parametrize("secret", [" " * 16, "abc" + " " * 14, "\t\n" * 10, ""])
+def test_a_blank_or_padded_short_key_is_refused(monkeypatch, secret):
+    monkeypatch.setenv(KEY_ENV, secret)
+    with pytest.raises(InputError, match=f"{KEY_ENV} terisi tetapi kosong atau kurang dari 16 karakter"):
+        load_key()
+
+
+def test_a_key_file_readable_by_others_is_refused_with_the_chmod_that_fixes_it(monkeypatch, tmp_path):
+    monkeypatch.delenv(KEY_ENV)
+    path = tmp_path / "pseudonym.key"
+    path.write_text("rahasia-yang-panjang-sekali-0123456789\n")
+    path.chmod(0o644)
+    monkeypatch.setenv("KMC_PSEUDONYM_KEY_FILE", str(path))
+    with pytest.raises(InputError, match=f"chmod 600 {path}"):
+        load_key()
+    path.chmod(0o600)
+    assert load_key().created is False
+
+
+def test_a_new_key_file_is_marked_created_and_made_0600_even_under_umask_000(monkeypatch, tmp_path):
+    import os
+
+    monkeypatch.delenv(KEY_ENV)
+    path = tmp_path / "baru" / "pseudonym.key"
+    monkeypatch.setenv("KMC_PSEUDONYM_KEY_FILE", str(path))
+    old = os.umask(0)
+    try:
+        key = load_key()
+    finally:
+        os.umask(old)
+    assert key.created and key.path == path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_relative_key_file_path_is_resolved_once(monkeypatch, tmp_path):
+    monkeypatch.delenv(KEY_ENV)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KMC_PSEUDONYM_KEY_FILE", "kunci/pseudonym.key")
+    assert load_key().path == tmp_path / "kunci" / "pseudonym.key"
+
+
+def test_a_blank_key_file_is_refused(monkeypatch, tmp_path):
+    monkeypatch.delenv(KEY_ENV)
+    path = tmp_path / "pseudonym.key"
+    path.write_text("   \n")
+    path.chmod(0o600)
+    monkeypatch.setenv("KMC_PSEUDONYM_KEY_FILE", str(path))
+    with pytest.raises(InputError, match="kosong atau berisi kurang dari 16"):
+        load_key()

@@ -7,7 +7,9 @@ months come with their truth, so accepted and quarantined rows are checked row b
 import hashlib
 import json
 import re
+import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +27,14 @@ FIXTURES = Path(__file__).parent / "fixtures" / "opd"
 pytestmark = pytest.mark.slow
 
 
+KEY = "kunci-uji-ujung-ke-ujung-0123456789"
+
+
 def kmc(*args, cwd):
-    """Run the installed command as a user would, returning the finished process."""
-    return subprocess.run([sys.executable, "-m", "kmc_analysis", *args], cwd=cwd, capture_output=True, text=True)
+    """Run the installed command as a user would (with a known key), returning the finished process."""
+    env = {**os.environ, "KMC_PSEUDONYM_KEY": KEY}
+    return subprocess.run([sys.executable, "-m", "kmc_analysis", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env)
 
 
 def folder_digest(folder: Path) -> dict[str, str]:
@@ -53,8 +60,45 @@ def test_run_succeeds_with_a_line_per_stage(workspace):
     lines = result.stderr.splitlines()
     assert [line.split()[1] for line in lines if re.match(r"\[\d+/\d+\] ", line)] == [
         p.stem for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
-    assert sum(line.startswith("Earlier month 2024-0") for line in lines) == 2
+    assert sum(line.startswith("Bulan 2024-0") and "tahap 1 selesai" in line for line in lines) == 2
     assert "Traceback" not in result.stderr
+
+
+def test_a_successful_run_leaves_no_staging_journal_or_failed_notebooks(workspace):
+    root, _, _ = workspace
+    for side in ("data/processed", "reports"):
+        hidden = sorted(p.name for p in (root / side).iterdir() if p.name.startswith("."))
+        assert hidden == [".kmc-run.lock"], side
+
+
+def test_processed_months_are_owner_only_and_reports_are_not(workspace):
+    root, _, _ = workspace
+    for month in ("2024-01", "2024-02", "2024-03"):
+        folder = root / "data" / "processed" / month
+        modes = {stat.S_IMODE(p.stat().st_mode) for p in [folder, *folder.rglob("*")]}
+        assert modes <= {0o700, 0o600}, month
+    assert stat.S_IMODE((root / "reports" / "2024-03").stat().st_mode) & 0o055
+
+
+def test_the_key_reaches_the_notebooks_but_never_their_parameters(workspace):
+    root, _, _ = workspace
+    secret = KEY.encode()
+    folder = root / "data" / "processed" / "2024-03"
+    assert all(secret not in p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    parameters = json.loads((folder / "manifest.json").read_text())["parameters"]
+    assert "key" not in " ".join(parameters).lower()
+
+
+def test_verify_passes_on_the_run_and_names_a_raw_file_changed_afterwards(workspace, tmp_path):
+    root, _, _ = workspace
+    assert kmc("verify", "--period", "2024-03", cwd=root).returncode == 0
+    user = tmp_path / "pengguna"
+    shutil.copytree(root, user, ignore=shutil.ignore_patterns(".kmc-*"))
+    changed = sorted((user / "data" / "raw" / "opd" / "2024-03").iterdir())[0]
+    changed.write_bytes(changed.read_bytes() + b"\n")
+    result = kmc("verify", "--period", "2024-03", cwd=user)
+    assert result.returncode == 1
+    assert any(changed.name in line and "berubah" in line for line in result.stderr.splitlines())
 
 
 def test_every_row_lands_exactly_where_the_rules_say(workspace):
@@ -127,5 +171,6 @@ def test_corrupt_workbook_stops_with_exit_2_and_leaves_outputs_untouched(workspa
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert "Dinsos_rusak.xlsx" in last and "tidak dapat dibuka" in last
+    assert last.startswith("kmc run: Tahap 01_clean_opd_data: ")
     assert "Traceback" not in result.stderr
     assert {part: folder_digest(user / part / "2024-03") for part in ("data/processed", "reports")} == before

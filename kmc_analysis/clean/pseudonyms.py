@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +30,15 @@ MIN_KEY_LENGTH = 16
 
 @dataclass(frozen=True)
 class PseudonymKey:
-    """A secret key and where it came from (the source is safe to log; the key is not)."""
+    """A secret key and where it came from (the source is safe to log; the key is not).
+
+    ``created`` is true when this load wrote a new key file, which the runner announces.
+    """
 
     secret: bytes
     source: str
+    created: bool = False
+    path: Path | None = None
 
     def __repr__(self) -> str:
         return f"PseudonymKey(source={self.source!r}, key_id={self.key_id})"
@@ -44,31 +50,58 @@ class PseudonymKey:
 
 
 def key_file_path() -> Path:
-    """The key file used when ``KMC_PSEUDONYM_KEY`` is not set."""
-    return Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser()
+    """The key file used when ``KMC_PSEUDONYM_KEY`` is not set, as an absolute path."""
+    return Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser().absolute()
 
 
 def load_key() -> PseudonymKey:
-    """Return the pseudonymisation key, creating the key file (mode 0600) on first use."""
+    """Return the pseudonymisation key, creating the key file (mode 0600) on first use.
+
+    Refuses (InputError) a key that is blank, or shorter than 16 characters once spaces
+    at either end are stripped, and a key file that its group or other users may read.
+    """
     from_env = os.environ.get(KEY_ENV)
     if from_env is not None:
-        if len(from_env) < MIN_KEY_LENGTH:
+        if len(from_env.strip()) < MIN_KEY_LENGTH:
             raise InputError(
-                f"{KEY_ENV} is set but shorter than {MIN_KEY_LENGTH} characters. Set it to a long random "
-                f"secret (e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))')."
+                f"Variabel lingkungan {KEY_ENV} terisi tetapi kosong atau kurang dari {MIN_KEY_LENGTH} karakter "
+                f"(spasi di awal dan akhir tidak dihitung). Isi dengan rahasia acak yang panjang, misalnya keluaran "
+                f"perintah: python -c 'import secrets; print(secrets.token_hex(32))', atau hapus variabel itu "
+                f"agar berkas kunci dipakai."
             )
-        return PseudonymKey(from_env.encode("utf-8"), f"environment variable {KEY_ENV}")
+        return PseudonymKey(from_env.encode("utf-8"), f"variabel lingkungan {KEY_ENV}")
     path = key_file_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-    secret = path.read_text().strip()
+    created = not path.exists()
+    if created:
+        _create_key_file(path)
+    _check_key_file_private(path)
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as problem:
+        raise InputError(f"Berkas kunci pseudonim {path} tidak dapat dibaca ({type(problem).__name__}). "
+                         f"Periksa izin berkas itu (chmod 600 {path}) atau pulihkan dari cadangan.") from None
     if len(secret) < MIN_KEY_LENGTH:
-        raise InputError(f"The key file {path} holds fewer than {MIN_KEY_LENGTH} characters. "
-                         f"Restore it from your backup, or delete it to start a new key.")
-    return PseudonymKey(secret.encode("utf-8"), f"key file {path}")
+        raise InputError(f"Berkas kunci pseudonim {path} kosong atau berisi kurang dari {MIN_KEY_LENGTH} karakter. "
+                         f"Pulihkan berkas itu dari cadangan, atau hapus berkas itu agar kunci baru dibuat "
+                         f"(id_penerima bulan-bulan lama tidak akan cocok lagi).")
+    return PseudonymKey(secret.encode("utf-8"), f"berkas kunci {path}", created=created, path=path)
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key to ``path`` with mode 0600, whatever the umask."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(secrets.token_hex(32) + "\n")
+
+
+def _check_key_file_private(path: Path) -> None:
+    """Refuse a key file that its group or other users can read, write or run."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise InputError(f"Berkas kunci pseudonim {path} dapat dibaca atau diubah pengguna lain (izin {mode:04o}). "
+                         f"Batasi untuk pemiliknya saja dengan: chmod 600 {path}, lalu jalankan ulang.")
 
 
 def pseudonymize(nik: pd.Series, key: PseudonymKey) -> pd.Series:

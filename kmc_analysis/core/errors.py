@@ -25,5 +25,29 @@ class StageError(KMCError):
     """A stage broke one of its own invariants (a bug or an unexpected input shape, exit 1)."""
 
 
+class RunBusyError(KMCError):
+    """Another ``kmc run`` holds the processed folder's lock (exit 2, as the contract says)."""
+
+    exit_code = 2
+
+
+class PublishError(KMCError):
+    """Moving the built outputs into place failed; the message says what state was left (exit 1)."""
+
+
+class RunInterrupted(KMCError):
+    """The run was stopped by Ctrl-C or SIGTERM; the message says what state was left (exit 130)."""
+
+    exit_code = 130
+
+
+class UnexpectedError(KMCError):
+    """An error the workbook did not foresee, reported by type and place only (its text may hold data)."""
+
+    def __init__(self, message: str, error_type: str):
+        super().__init__(message)
+        self.error_type = error_type
+
+
 #: Exception class names that mean "bad input" when they surface from a notebook kernel.
 INPUT_ERROR_NAMES = frozenset({"InputError", "ReferenceDataError", "BoundaryError"})

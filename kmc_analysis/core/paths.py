@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.periods import Period
 
 
@@ -14,8 +15,9 @@ class RunPaths:
 
     ``processed_dir`` and ``reports_dir`` are the published roots (one folder per period
     below them). ``processed`` and ``reports`` are where *this* run writes the period's
-    outputs: a staging folder during ``kmc run`` (moved into place only on success), or
-    the published period folder when a notebook is run by hand.
+    outputs: during ``kmc run`` a staging folder named ``staging_name`` below each root
+    (so that publishing is a rename on one filesystem), or the published period folders
+    when a notebook is run by hand.
     """
 
     period: Period
@@ -24,6 +26,7 @@ class RunPaths:
     reports_dir: Path
     processed: Path
     reports: Path
+    staging_name: str | None = None
 
     @property
     def reference_dir(self) -> Path:
@@ -45,8 +48,19 @@ class RunPaths:
         return self.raw_dir / "opd" / str(period)
 
     def processed_for(self, period: Period) -> Path:
-        """Processed outputs of a month: this run's staging folder for its own period."""
-        return self.processed if period == self.period else self.processed_dir / str(period)
+        """Processed outputs of a month: this run's own staged copy when it built one, else the published one.
+
+        ``kmc run`` cleans earlier months of the year (catch-up, ``--reclean-year``) into
+        the same staging folder and publishes them together with the period, so later
+        stages must read those staged copies, not the published folders they will replace.
+        """
+        if period == self.period:
+            return self.processed
+        if self.staging_name:
+            staged = self.processed_dir / self.staging_name / str(period)
+            if staged.is_dir():
+                return staged
+        return self.processed_dir / str(period)
 
 
 def run_paths(
@@ -54,13 +68,20 @@ def run_paths(
     raw_dir: str | Path = "data/raw",
     processed_dir: str | Path = "data/processed",
     reports_dir: str | Path = "reports",
-    staging_dir: str | Path | None = None,
+    staging_dir: str | None = None,
 ) -> RunPaths:
-    """Build the RunPaths of a run; with ``staging_dir`` outputs go below it, not in place."""
+    """Build the RunPaths of a run; with ``staging_dir`` outputs go below that staging folder, not in place.
+
+    ``staging_dir`` is the *name* of a folder that ``kmc run`` creates below both the
+    processed and the reports dir (``PROCESSED/<name>/YYYY-MM``, ``REPORTS/<name>/YYYY-MM``),
+    never a path of its own.
+    """
     raw, processed, reports = (Path(p).expanduser().resolve() for p in (raw_dir, processed_dir, reports_dir))
-    if staging_dir:
-        stage = Path(staging_dir).expanduser().resolve()
-        out_processed, out_reports = stage / "processed" / str(period), stage / "reports" / str(period)
-    else:
-        out_processed, out_reports = processed / str(period), reports / str(period)
-    return RunPaths(period, raw, processed, reports, out_processed, out_reports)
+    if not staging_dir:
+        return RunPaths(period, raw, processed, reports, processed / str(period), reports / str(period))
+    name = str(staging_dir)
+    if Path(name).name != name or name in (".", ".."):
+        raise InputError(f"Parameter staging_dir '{name}' harus berupa nama folder saja, bukan jalur: "
+                         f"kosongkan parameter itu saat menjalankan notebook sendiri.")
+    return RunPaths(period, raw, processed, reports, processed / name / str(period), reports / name / str(period),
+                    staging_name=name)

@@ -195,6 +195,11 @@ UMPAN_BALIK = "umpan_balik"
 NOTEBOOKS = "notebooks"
 #: Folder under PROCESSED where a failed stage's executed notebook is kept, per period.
 FAILED_RUNS = ".kmc-gagal"
+#: The runner's files at the top of PROCESSED (and, for the lock and staging, of REPORTS):
+#: the run lock, the publish journal and the prefix of the staging folders.
+RUN_LOCK = ".kmc-run.lock"
+PUBLISH_JOURNAL = ".kmc-publish.json"
+STAGING_PREFIX = ".kmc-staging-"
 
 # --- a report period folder, and the reports root --------------------------------------------
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kmc_analysis import __version__
+from kmc_analysis.core.atomic import write_text_atomically
 from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, slug
 from kmc_analysis.core.periods import PERIOD_PATTERN, Period
 from kmc_analysis.core.store import INDEX, laporan_html, laporan_xlsx, read_report_summary
@@ -73,6 +74,4 @@ def build_index(reports_dir: str | Path) -> Path:
             "s": summary,
         })
     html = _environment().get_template("index.html.j2").render(entries=entries, version=__version__)
-    path = root / INDEX
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_text_atomically(root / INDEX, html)

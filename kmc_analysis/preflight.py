@@ -1,0 +1,119 @@
+"""Checks before stage 1: bad input fails in seconds, with exit 2, before any notebook starts.
+
+The period, the OPD folder, ``--min-cell``, the reference tables, the boundary file, the
+pseudonym key, and (under the run lock) the key of the year's earlier processed months.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kmc_analysis.clean.pseudonyms import KEY_ENV, KEY_FILE_ENV, PseudonymKey, load_key
+from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.paths import RunPaths, run_paths
+from kmc_analysis.core.periods import Period
+from kmc_analysis.core.reference import ReferenceData, load_reference
+from kmc_analysis.core.store import has_manifest, read_manifest
+from kmc_analysis.progress import Console
+
+
+@dataclass
+class EarlierMonths:
+    """Earlier months of the period's year that this run cleans (stage 1) before the period itself."""
+
+    catch_up: list[Period] = field(default_factory=list)
+    reclean: list[Period] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[Period]:
+        """Every month to clean, in time order."""
+        return sorted({*self.catch_up, *self.reclean})
+
+
+def check_inputs(period: str, raw_dir: Path, processed_dir: Path, reports_dir: Path, min_cell: int,
+                 boundaries: Path | None) -> tuple[RunPaths, ReferenceData]:
+    """Check the run's parameters, reference tables and boundary file; InputError (exit 2) on the first fault."""
+    paths = run_paths(Period.parse(period), raw_dir, processed_dir, reports_dir)
+    if min_cell < 1:
+        raise InputError(f"--min-cell harus 1 atau lebih (tertulis {min_cell}): jumlah orang 1 sampai N-1 "
+                         f"di bawah tingkat kota ditampilkan sebagai <N. Pakai misalnya --min-cell 5.")
+    if not paths.opd_dir.is_dir():
+        known = sorted(p.name for p in (paths.raw_dir / "opd").glob("????-??") if p.is_dir())
+        raise InputError(
+            f"Folder berkas OPD untuk periode {paths.period} tidak ada: {paths.opd_dir}. "
+            + (f"Periode yang ada datanya: {', '.join(known)}. " if known else "")
+            + "Taruh berkas OPD bulan itu di folder tersebut, atau periksa --raw-dir."
+        )
+    reference = load_reference(paths.reference_dir)
+    from kmc_analysis.coverage.boundaries import boundaries_for_run
+
+    boundaries_for_run(paths.reference_dir, str(Path(boundaries).resolve()) if boundaries else "", reference.wilayah)
+    return paths, reference
+
+
+def load_run_key(console: Console) -> PseudonymKey:
+    """Load (or create and announce) the pseudonym key; point the kernels at the same key file.
+
+    The key never travels as a notebook parameter: a kernel inherits the runner's
+    environment, where ``KMC_PSEUDONYM_KEY`` stays as the user set it, or
+    ``KMC_PSEUDONYM_KEY_FILE`` is set to the key file's absolute path (a relative path
+    would resolve elsewhere in the notebooks' folder).
+    """
+    key = load_key()
+    if key.path is not None and KEY_ENV not in os.environ:
+        os.environ[KEY_FILE_ENV] = str(key.path)
+    if key.created:
+        console.say(f"Berkas kunci pseudonim baru dibuat: {key.path}. Simpan cadangannya di tempat aman: "
+                    f"tanpa kunci ini id_penerima bulan-bulan berikutnya tidak cocok lagi dengan bulan-bulan "
+                    f"sebelumnya, sehingga perbandingan antarbulan rusak.")
+    return key
+
+
+def earlier_months(paths: RunPaths, key: PseudonymKey, reclean_year: bool) -> EarlierMonths:
+    """Which earlier months of the year to clean; InputError when one was processed under another key.
+
+    A month with OPD files but no processed outputs is cleaned so year-to-date figures
+    include it. A processed month whose manifest has another ``key_id`` stops the run,
+    unless ``reclean_year``: then it is cleaned again from its raw files under this key.
+    """
+    found = EarlierMonths()
+    other_key: dict[Period, str] = {}
+    for month in paths.period.months_to_date()[:-1]:
+        folder = paths.processed_dir / str(month)
+        if not has_manifest(folder):
+            if paths.opd_dir_for(month).is_dir():
+                found.catch_up.append(month)
+            continue
+        recorded = _recorded_key_id(folder)
+        if recorded != key.key_id:
+            other_key[month] = recorded
+    if not other_key:
+        return found
+    months = ", ".join(str(m) for m in other_key)
+    if not reclean_year:
+        recorded = ", ".join(sorted(set(other_key.values())))
+        raise InputError(
+            f"Bulan {months} sudah diolah dengan kunci pseudonim lain (key_id {recorded}, sedangkan kunci sekarang "
+            f"{key.key_id}); id_penerima dalam satu tahun harus berasal dari satu kunci. Kembalikan kunci lama "
+            f"(berkas kunci dari cadangan atau {KEY_ENV}), atau jalankan ulang dengan --reclean-year agar bulan "
+            f"itu dibersihkan ulang dari berkas mentahnya dengan kunci sekarang."
+        )
+    missing = [str(m) for m in other_key if not paths.opd_dir_for(m).is_dir()]
+    if missing:
+        raise InputError(
+            f"Bulan {', '.join(missing)} tidak dapat dibersihkan ulang dengan kunci sekarang: folder berkas OPD-nya "
+            f"({paths.opd_dir_for(Period.parse(missing[0]))}) tidak ada. Kembalikan berkas mentah bulan itu, atau "
+            f"kembalikan kunci lama dan jalankan tanpa --reclean-year."
+        )
+    found.reclean = list(other_key)
+    return found
+
+
+def _recorded_key_id(folder: Path) -> str:
+    """The key_id a processed month's manifest records ('tidak terbaca' when it cannot be read)."""
+    try:
+        return str(read_manifest(folder).get("key_id") or "tidak tercatat")
+    except (OSError, ValueError):
+        return "tidak terbaca"

@@ -1,0 +1,53 @@
+"""The operator's progress lines: stage durations, a heartbeat off a terminal, what stage 1 left out."""
+
+import io
+import time
+
+from kmc_analysis.progress import Console, manifest_notices, safe_file_name, stage_line
+
+
+def test_stage_line_names_the_notebook_and_its_duration_in_indonesian():
+    line = stage_line(2, 4, "02_coverage_map", 10.46)
+    assert line.split()[:2] == ["[2/4]", "02_coverage_map"] and line.endswith("selesai dalam   10,5 dtk")
+
+
+def test_heartbeat_says_the_stage_is_still_running_when_stderr_is_not_a_terminal():
+    lines = []
+    console = Console(say=lines.append)
+    with console.heartbeat("Tahap 1", every=0.05):
+        time.sleep(0.3)
+    assert lines and all(line.startswith("Tahap 1 masih berjalan (") and line.endswith(" dtk)") for line in lines)
+
+
+def test_quiet_prints_nothing_not_even_a_heartbeat():
+    stream = io.StringIO()
+    console = Console(quiet=True, stream=stream)
+    with console.heartbeat("Tahap 1", every=0.01):
+        time.sleep(0.05)
+    console.say("jangan tampil")
+    assert stream.getvalue() == ""
+
+
+def test_every_ignored_rejected_and_superseded_file_gets_a_line_and_skipped_rows_a_count():
+    manifest = {
+        "ignored_files": ["Surat Pengantar.pdf", "Catatan.docx"],
+        "rejected_files": [{"path": "opd/2024-03/rusak.xlsx", "sheet": "", "reason": "berkas rusak"}],
+        "superseded_files": [{"path": "opd/2024-03/BNBA.xlsx", "replaced_by": "opd/2024-03/BNBA_revisi.xlsx"}],
+        "skipped_rows": [{"kind": "jumlah"}, {"kind": "catatan"}, {"kind": "catatan"}],
+    }
+    lines = manifest_notices(manifest)
+    assert [line.split(":")[0] for line in lines[:4]] == [
+        "Berkas diabaikan (bukan berkas data yang dibaca)", "Berkas diabaikan (bukan berkas data yang dibaca)",
+        "Berkas ditolak (--skip-unreadable)", "Berkas digantikan revisinya dan tidak dibaca"]
+    assert "Surat Pengantar.pdf" in lines[0] and "rusak.xlsx" in lines[2] and "BNBA_revisi.xlsx" in lines[3]
+    assert lines[4].startswith("3 baris bukan data dilewati (catatan 2, baris jumlah 1)")
+
+
+def test_a_manifest_without_the_newer_keys_gives_no_lines():
+    assert manifest_notices({"period": "2024-03"}) == []
+
+
+def test_a_nik_in_a_file_name_is_masked_on_the_terminal():
+    assert safe_file_name("KTP_1872010101909999_scan.pdf") == "KTP_1872**********99_scan.pdf"
+    lines = manifest_notices({"ignored_files": ["KTP_1872010101909999.pdf"]})
+    assert "1872010101909999" not in lines[0]
