@@ -65,13 +65,19 @@ HEADER_LOOKUP = {header_key(h): column for column, headers in COLUMN_SYNONYMS.it
 
 @dataclass
 class IngestResult:
-    """The long table of data rows plus what the manifest says about every input."""
+    """The long table of data rows plus what the manifest says about every input.
+
+    ``header_texts`` maps each data sheet, as (sumber_file, sumber_sheet), to its header
+    row: column name in ``rows`` -> the header text exactly as the file wrote it, in the
+    file's column order (feedback workbooks show the original cells under it).
+    """
 
     rows: pd.DataFrame
     inputs: list[dict] = field(default_factory=list)
     skipped_sheets: list[dict] = field(default_factory=list)
     rejected_files: list[dict] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
+    header_texts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,6 +161,7 @@ def _tables_of_file(path: Path, relative: str, sheets: list[_Sheet], result: Ing
             result.rejected_files.append({"path": relative, "sheet": sheet.name, "reason": str(problem)})
             continue
         tables.append(table)
+        result.header_texts[(path.name, sheet.name)] = table.attrs.pop("header_texts")
     if not found_header:
         raise InputError(
             f"{path.name}: no sheet has a header row naming at least {MIN_HEADER_MATCHES} known columns "
@@ -325,6 +332,7 @@ def _column_letter(position: int) -> str:
 def _sheet_table(path: Path, sheet: _Sheet, order: int) -> pd.DataFrame | None:
     if sheet.frame is not None:
         frame, header_row = sheet.frame, sheet.frame.attrs["header_row"]
+        header = [str(text) for text in frame.columns]
         frame.columns = _column_names(list(frame.columns))
     else:
         header_index = _find_header(sheet.cells or [])
@@ -332,9 +340,9 @@ def _sheet_table(path: Path, sheet: _Sheet, order: int) -> pd.DataFrame | None:
             return None
         header_row = header_index + 1
         body = sheet.cells[header_index + 1:]
-        width = len(sheet.cells[header_index])
-        frame = pd.DataFrame([row[:width] for row in body], columns=_column_names(sheet.cells[header_index]),
-                             dtype="str")
+        header = sheet.cells[header_index]
+        frame = pd.DataFrame([row[:len(header)] for row in body], columns=_column_names(header), dtype="str")
+    header_texts = dict(zip(frame.columns, header))
     frame = frame.astype("str").fillna("")
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     non_empty = frame.apply(lambda column: column.str.strip().ne("")).any(axis=1) if len(frame.columns) else []
@@ -343,7 +351,9 @@ def _sheet_table(path: Path, sheet: _Sheet, order: int) -> pd.DataFrame | None:
     frame.insert(0, "urutan_sheet", order)
     frame.insert(0, "sumber_sheet", sheet.name)
     frame.insert(0, "sumber_file", path.name)
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    frame.attrs["header_texts"] = header_texts
+    return frame
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
