@@ -1,6 +1,8 @@
 """Feedback workbooks: one per OPD, named by period, telling a clerk what to fix, where, by when."""
 
 import datetime as dt
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +68,11 @@ def table_rows(sheet):
     return headers, [dict(zip(headers, row)) for row in rows[at + 1:]]
 
 
+def column_style(sheet, cell):
+    """The column dimension covering ``cell`` (a writer may store neighbouring columns as one range)."""
+    return next(d for d in sheet.column_dimensions.values() if d.min and d.min <= cell.column <= d.max)
+
+
 @pytest.fixture
 def dinsos_book(tmp_path, reference):
     dinsos_month(tmp_path)
@@ -89,8 +96,9 @@ def test_first_sheet_explains_what_to_do_by_when_and_to_whom(dinsos_book):
 def test_corrections_sheet_keeps_original_cells_under_their_original_headers(dinsos_book):
     _, _, book = dinsos_book
     headers, rows = table_rows(book[CORRECTIONS_SHEET])
-    original = ["No", "NIK KTP", "Nama Penerima", "Kelurahan", "Kecamatan", "Kode Bantuan", "Jumlah (Rp)",
-                "NIK", "Nama", "Desa/Kelurahan", "Kode Program", "Nilai Bantuan", "Keterangan"]
+    # Two files with different headers: every header text kept, those of one kind side by side.
+    original = ["NIK KTP", "NIK", "Nama Penerima", "Nama", "Kelurahan", "Desa/Kelurahan", "Kecamatan", "Kode Bantuan",
+                "Kode Program", "Jumlah (Rp)", "Nilai Bantuan", "No", "Keterangan"]
     assert headers[:4] == list(FIXED_HEADERS) and headers[4:4 + len(original)] == original
     assert [(r["File"].value, r["Sheet"].value, r["Baris"].value) for r in rows] == [
         ("BNBA Dinsos Maret 2024.csv", "BNBA Dinsos Maret 2024", 3), ("BNBA Dinsos Maret 2024.csv",
@@ -132,11 +140,13 @@ def test_faulty_cells_are_highlighted_with_a_comment_saying_what_is_wrong(dinsos
 
 def test_nik_and_code_cells_are_text_so_excel_keeps_every_digit(dinsos_book):
     _, _, book = dinsos_book
-    _, rows = table_rows(book[CORRECTIONS_SHEET])
-    for row in rows:
-        for header in ("NIK KTP", "NIK", "Kode Bantuan", "Kode Program"):
-            assert row[header].number_format == "@"
-            assert row[header].value is None or row[header].data_type == "s"
+    sheet = book[CORRECTIONS_SHEET]
+    _, rows = table_rows(sheet)
+    for header in ("NIK KTP", "NIK", "Kode Bantuan", "Kode Program"):
+        assert column_style(sheet, rows[0][header]).number_format == "@"  # cells typed later
+        for row in rows:
+            if row[header].value is not None:
+                assert row[header].number_format == "@" and row[header].data_type == "s"
 
 
 def test_control_character_in_a_quarantined_name_neither_crashes_nor_prints(dinsos_book):
@@ -170,13 +180,20 @@ def test_lists_sheet_holds_valid_kelurahan_and_the_opds_programs_behind_dropdown
     assert validations[f"{letter['Kode Program']}{first}:{letter['Kode Program']}{last}"].startswith("Daftar!$G$")
 
 
-def test_corrections_print_on_a4_landscape_one_page_wide_with_the_header_repeated(dinsos_book):
-    _, _, book = dinsos_book
-    sheet = book[CORRECTIONS_SHEET]
+def test_corrections_print_on_a4_landscape_one_page_wide_with_the_header_repeated(tmp_path):
+    write_feedback(small_month(), tmp_path)
+    sheet = load_workbook(tmp_path / f"{DINSOS}_2024-03.xlsx")[CORRECTIONS_SHEET]
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0  # 1 is the default
     assert sheet.print_title_rows.replace("$", "") == f"{TABLE_HEADER_ROW + 1}:{TABLE_HEADER_ROW + 1}"
+
+
+def test_a_table_too_wide_for_one_legible_page_prints_two_wide_keeping_file_sheet_row(tmp_path):
+    wide = small_month().quarantined.assign(**{f"kolom_{i}": ["keterangan panjang sekali " * 2] * 3 for i in range(8)})
+    write_feedback(small_month(rows=wide), tmp_path)
+    sheet = load_workbook(tmp_path / f"{DINSOS}_2024-03.xlsx")[CORRECTIONS_SHEET]
+    assert sheet.page_setup.fitToWidth == 2 and sheet.print_title_cols.replace("$", "") == "A:C"
 
 
 def test_row_heights_fit_the_reason_text_so_rows_never_overlap(dinsos_book):
@@ -186,7 +203,8 @@ def test_row_heights_fit_the_reason_text_so_rows_never_overlap(dinsos_book):
     width = sheet.column_dimensions["D"].width
     for row in rows:
         reason = row["Alasan"]
-        lines = sum(-(-len(part) // int(width)) for part in reason.value.split("\n"))
+        per_line = int(width * 1.15)  # LibreOffice fits at most this many characters of Calibri 11 on a line
+        lines = sum(-(-len(part) // per_line) for part in reason.value.split("\n"))
         assert sheet.row_dimensions[reason.row].height >= 15 * lines
 
 
@@ -196,7 +214,9 @@ def test_clerk_may_edit_the_original_cells_but_not_file_sheet_row(dinsos_book):
     _, rows = table_rows(sheet)
     assert sheet.protection.sheet
     assert rows[0]["File"].protection.locked and rows[0]["Baris"].protection.locked
-    assert not rows[0]["NIK KTP"].protection.locked and not rows[0]["Catatan dari OPD"].protection.locked
+    assert not rows[0]["NIK KTP"].protection.locked
+    for header in ("NIK KTP", "Nama", "Catatan dari OPD"):  # empty cells too: the column is unlocked
+        assert not column_style(sheet, rows[0][header]).protection.locked
 
 
 def test_unreadable_file_gets_feedback_saying_why_and_what_to_send(tmp_path, reference):
@@ -367,3 +387,38 @@ def test_long_opd_names_are_cut_to_a_short_file_name():
 def test_the_opd_of_an_unreadable_file_comes_from_its_name(file_name, opd, reference):
     from kmc_analysis.clean.opd_names import opd_of_file_name
     assert opd_of_file_name(file_name, reference.program_bantuan["opd"]) == opd
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                    reason="LibreOffice (soffice) and poppler's pdftotext are needed to print the workbook")
+def test_nine_rows_print_on_one_or_two_landscape_pages_in_libreoffice(tmp_path):
+    reasons = ["nik_format", "nik_kosong;nama_kosong",
+               "wilayah_tidak_dikenal;program_tidak_dikenal;nominal_tidak_valid", "duplikat", "nik_tanggal",
+               "nominal_tidak_valid", "program_tidak_dikenal", "nama_kosong", "nik_format"]
+    rows = pd.DataFrame({
+        "sumber_file": ["BNBA Dinas Sosial Maret 2024 (gabungan semua program).xlsx"] * 9,
+        "sumber_sheet": ["Santunan dan Bantuan Sosial"] * 9, "sumber_baris": range(7, 16), "alasan": reasons,
+        **{c: [f"isi {c} {i}" for i in range(9)] for c in
+           ("no", "nik", "nama", "alamat", "kelurahan", "kecamatan", "kode_bantuan", "nama_bantuan", "nominal",
+            "tanggal_salur")},
+    })
+    write_feedback(small_month(rows=rows, opd=pd.Series([DINSOS] * 9)), tmp_path)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(tmp_path / f"{DINSOS}_2024-03.xlsx")],
+                   check=True, capture_output=True, timeout=300)
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{DINSOS}_2024-03.pdf"), "-"],
+                           check=True, capture_output=True, text=True).stdout.split("\f")
+    corrections = [page for page in pages if "Perbaikan, umpan balik KMC 2024-03" in page]
+    assert 1 <= len(corrections) <= 2
+    printed = "".join(corrections)
+    assert all(f"isi nik {i}" in printed for i in range(9))
+
+
+def test_formula_typed_into_a_cell_gets_a_leading_apostrophe(tmp_path):
+    rows = small_month().quarantined.assign(nama=["=cmd|' /C calc'!A0", "@SUM(1)", "-475000"],
+                                            sumber_file=["=x.csv", "=x.csv", "b.csv"])
+    write_feedback(small_month(rows=rows), tmp_path)
+    values = [c.value for book in tmp_path.glob("*.xlsx") for sheet in load_workbook(book)
+              for row in sheet.iter_rows() for c in row]
+    assert {"'=cmd|' /C calc'!A0", "'@SUM(1)", "'=x.csv", "-475000"} <= set(values)

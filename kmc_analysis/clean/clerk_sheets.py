@@ -39,6 +39,8 @@ FAULTY_FONT = "#9C0006"
 HEADER_FILL = "#DDEBF7"
 BORDER_COLOUR = "#BFBFBF"
 A4 = 9
+#: Most column width (characters) an A4 landscape page takes with text still legible (about 62 % scale, 7 pt).
+LEGIBLE_PAGE_WIDTH = 240
 
 
 def cell_text(value: object) -> str:
@@ -108,14 +110,23 @@ def row_points(texts: list[str], widths: list[float], minimum_lines: int = 1) ->
     return min(MAX_ROW_POINTS, lines * LINE_POINTS + ROW_PADDING)
 
 
-def print_on_a4(sheet, *, landscape: bool, header_row: int | None = None, footer: str = "") -> None:
-    """A4, one page wide, the table's header row repeated on every page, page numbers in the footer."""
+def print_on_a4(sheet, *, landscape: bool, header_row: int | None = None, footer: str = "",
+                table_width: float = 0, key_columns: int = 0) -> None:
+    """A4 with the table's header row repeated on every page and page numbers in the footer.
+
+    The sheet prints one page wide, unless its columns add up to more than
+    :data:`LEGIBLE_PAGE_WIDTH` characters (``table_width``): then as many pages wide as
+    keep the text legible, the first ``key_columns`` columns repeated on each.
+    """
     sheet.set_paper(A4)
     if landscape:
         sheet.set_landscape()
     else:
         sheet.set_portrait()
-    sheet.fit_to_pages(1, 0)
+    pages_wide = max(1, math.ceil(table_width / LEGIBLE_PAGE_WIDTH))
+    sheet.fit_to_pages(pages_wide, 0)
+    if pages_wide > 1 and key_columns:
+        sheet.repeat_columns(0, key_columns - 1)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     if header_row is not None:
         sheet.repeat_rows(header_row)

@@ -34,7 +34,7 @@ FIXED_HEADERS = ("File", "Sheet", "Baris", "Alasan")
 CODES_HEADER = "Kode alasan"
 NOTE_HEADER = "Catatan dari OPD"
 TABLE_HEADER_ROW = 3
-_FIXED_WIDTHS = (20, 12, 6, 42)
+_FIXED_WIDTHS = (18, 11, 6, 38)
 _COMMENT_WIDTH = 45
 
 
@@ -73,7 +73,8 @@ def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
                               f"lambat {deadline} kepada {fb.recipient}."))
     if fb.to_check is not None and len(fb.to_check.provenance):
         lines.append(("text", f"{format_number(len(fb.to_check.provenance))} baris sudah diterima tetapi perlu dicek "
-                              f"(sheet {TO_CHECK_SHEET}). Baris itu tidak perlu dikirim ulang bila datanya sudah benar."))
+                              f"(sheet {TO_CHECK_SHEET}). Baris itu tidak perlu dikirim ulang bila datanya sudah "
+                              f"benar."))
     if quarantined:
         lines += [
             ("heading", "Yang perlu dilakukan"),
@@ -112,7 +113,7 @@ def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
                  "Pribadi. Kirim hanya melalui saluran resmi, jangan membagikannya di grup percakapan, dan hapus "
                  "salinannya setelah perbaikan dikirim."),
     ], 100, 1)
-    print_on_a4(sheet, landscape=False, footer=f"Umpan balik KMC {fb.period}: {fb.opd}")
+    print_on_a4(sheet, landscape=False, footer=f"Petunjuk umpan balik KMC {fb.period}: {fb.opd}")
     sheet.activate()
 
 
@@ -151,7 +152,8 @@ def write_corrections(sheet, formats: Formats, fb: OpdFeedback, lists: ListRange
     for position, width in enumerate(widths):
         editable = first_cell <= position < first_cell + len(table.headers) or position == note_column
         kind = table.kinds[position - first_cell] if first_cell <= position < first_cell + len(table.headers) else None
-        sheet.set_column(position, position, width, formats.get(text=kind in TEXT_COLUMNS, locked=not editable))
+        sheet.set_column(position, position, width, formats.get(text=kind in TEXT_COLUMNS, locked=not editable,
+                                                                wrap=position == note_column))
     title = f"Baris yang perlu diperbaiki: {fb.opd}, periode {fb.period.in_words()}"
     sheet.write_string(0, 0, cell_text(title), formats.get(bold=True, size=13))
     hint = ("Perbaiki sel berwarna merah muda (arahkan kursor ke sel untuk membaca catatannya), simpan, lalu kirim "
@@ -169,8 +171,11 @@ def write_corrections(sheet, formats: Formats, fb: OpdFeedback, lists: ListRange
                   header_row + 1, last)
     sheet.autofilter(header_row, 0, max(last, header_row), len(headers) - 1)
     sheet.freeze_panes(header_row + 1, 3)
-    print_on_a4(sheet, landscape=True, header_row=header_row, footer=f"Umpan balik KMC {fb.period}: {fb.opd}")
-    sheet.print_area(0, 0, max(last, header_row), first_cell + len(table.headers) - 1)  # free columns stay on screen
+    printed = first_cell + len(table.headers)  # the free columns stay on screen
+    print_on_a4(sheet, landscape=True, header_row=header_row, table_width=sum(widths[:printed]), key_columns=3,
+                footer=f"Perbaikan, umpan balik KMC {fb.period}: {fb.opd}")
+    sheet.print_area(0, 0, max(last, header_row), printed - 1)
+    sheet.hide_gridlines(0)  # gridlines on paper too: cheaper than a border on every cell
     sheet.protect(options={"format_columns": True, "format_rows": True, "autofilter": True})
 
 
@@ -186,36 +191,40 @@ def _width(header: str, kind: str | None, values: pd.Series) -> float:
 
 def _write_rows(sheet, formats: Formats, first_row: int, table: CellTable, reasons: pd.Series, codes: pd.Series,
                 widths: list[float]) -> None:
-    fixed = formats.get(wrap=True, border=True)
-    number = formats.get(border=True)
+    """Write the table's rows; cells without a format take their column's (text, unlocked), which is faster."""
     first_cell = len(FIXED_HEADERS)
-    editable = [formats.get(text=k in TEXT_COLUMNS, border=True, locked=False) for k in table.kinds]
-    faulty = [formats.get(text=k in TEXT_COLUMNS, border=True, locked=False, faulty=True) for k in table.kinds]
-    note_format = formats.get(wrap=True, border=True, locked=False)
-    codes_column, note_column = first_cell + len(table.headers), first_cell + len(table.headers) + 1
-    files, sheets = table.provenance["sumber_file"].map(cell_text), table.provenance["sumber_sheet"].map(cell_text)
-    lines = table.provenance["sumber_baris"].to_numpy()
+    wrap = formats.get(wrap=True)
+    faulty = [formats.get(text=k in TEXT_COLUMNS, locked=False, faulty=True) for k in table.kinds]
+    codes_column = first_cell + len(table.headers)
+    files = [cell_text(v) for v in table.provenance["sumber_file"]]
+    sheets = [cell_text(v) for v in table.provenance["sumber_sheet"]]
+    lines = [int(v) for v in table.provenance["sumber_baris"]]
+    reasons, codes = [cell_text(v) for v in reasons], [cell_text(v) for v in codes]
+    heights = [row_points([f, s, r], [widths[0], widths[1], widths[3]]) for f, s, r in zip(files, sheets, reasons)]
+    notes: dict[str, tuple[str, dict]] = {}
     cells, comments = table.cells.to_numpy(), table.comments.to_numpy()
-    reasons, codes = reasons.map(cell_text).to_numpy(), codes.map(cell_text).to_numpy()
-    for i in range(len(table.provenance)):
+    write_string, write_comment = sheet.write_string, sheet.write_comment
+    for i in range(len(files)):
         row = first_row + i
-        sheet.set_row(row, row_points([files.iat[i], sheets.iat[i], reasons[i]], [widths[0], widths[1], widths[3]]))
-        sheet.write_string(row, 0, files.iat[i], fixed)
-        sheet.write_string(row, 1, sheets.iat[i], fixed)
-        sheet.write_number(row, 2, int(lines[i]), number)
-        sheet.write_string(row, 3, reasons[i], fixed)
+        sheet.set_row(row, heights[i])
+        write_string(row, 0, files[i], wrap)
+        write_string(row, 1, sheets[i], wrap)
+        sheet.write_number(row, 2, lines[i])
+        write_string(row, 3, reasons[i], wrap)
         for j in range(cells.shape[1]):
             value, comment = cells[i, j], comments[i, j]
-            style = faulty[j] if comment else editable[j]
-            if value:
-                sheet.write_string(row, first_cell + j, value, style)
-            else:
-                sheet.write_blank(row, first_cell + j, None, style)
             if comment:
-                sheet.write_comment(row, first_cell + j, cell_text(comment), {
-                    "author": "KMC", "width": 330, "height": 24 + 16 * lines_needed(comment, _COMMENT_WIDTH)})
-        sheet.write_string(row, codes_column, codes[i], fixed)
-        sheet.write_blank(row, note_column, None, note_format)
+                if value:
+                    write_string(row, first_cell + j, value, faulty[j])
+                else:
+                    sheet.write_blank(row, first_cell + j, None, faulty[j])
+                if comment not in notes:
+                    notes[comment] = (cell_text(comment), {
+                        "author": "KMC", "width": 330, "height": 24 + 16 * lines_needed(comment, _COMMENT_WIDTH)})
+                write_comment(row, first_cell + j, *notes[comment])
+            elif value:
+                write_string(row, first_cell + j, value)
+        write_string(row, codes_column, codes[i])
 
 
 def write_to_check(sheet, formats: Formats, fb: OpdFeedback) -> None:
@@ -229,8 +238,8 @@ def write_to_check(sheet, formats: Formats, fb: OpdFeedback) -> None:
         sheet.set_column(position, position, width, formats.get(text=kind in TEXT_COLUMNS))
     sheet.write_string(0, 0, cell_text(f"Baris yang sudah diterima tetapi perlu dicek: {fb.opd}, periode "
                                        f"{fb.period.in_words()}"), formats.get(bold=True, size=13))
-    sheet.write_string(1, 0, "Baris ini bukan kesalahan dan sudah dihitung. Periksa apakah datanya benar; bila ada yang "
-                             "salah, perbaiki di berkas asli dan kirim berkas _revisi.")
+    sheet.write_string(1, 0, "Baris ini bukan kesalahan dan sudah dihitung. Periksa apakah datanya benar; bila ada "
+                             "yang salah, perbaiki di berkas asli dan kirim berkas _revisi.")
     for position, header in enumerate(headers):
         sheet.write_string(TABLE_HEADER_ROW, position, cell_text(header), formats.get(header=True))
     wrap, plain = formats.get(wrap=True, border=True), formats.get(border=True)
@@ -250,7 +259,8 @@ def write_to_check(sheet, formats: Formats, fb: OpdFeedback) -> None:
     last = TABLE_HEADER_ROW + len(table.provenance)
     sheet.autofilter(TABLE_HEADER_ROW, 0, max(last, TABLE_HEADER_ROW), len(headers) - 1)
     sheet.freeze_panes(TABLE_HEADER_ROW + 1, 3)
-    print_on_a4(sheet, landscape=True, header_row=TABLE_HEADER_ROW, footer=f"Perlu dicek KMC {fb.period}: {fb.opd}")
+    print_on_a4(sheet, landscape=True, header_row=TABLE_HEADER_ROW, table_width=sum(widths), key_columns=3,
+                footer=f"Perlu dicek KMC {fb.period}: {fb.opd}")
 
 
 def write_marker(sheet, fb: OpdFeedback) -> None:

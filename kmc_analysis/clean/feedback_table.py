@@ -94,15 +94,23 @@ def cell_table(rows: pd.DataFrame, header_texts: dict[tuple[str, str], dict[str,
         for key, column in layout.items():
             keys.setdefault(key, column if column in COLUMN_SYNONYMS else None)
     order = list(keys)
+    if len({tuple(layout) for layout in layouts.values()}) > 1:
+        # Files with different headers: keep the columns of one kind side by side (stable within a kind).
+        rank = {column: i for i, column in enumerate(COLUMN_SYNONYMS)}
+        order.sort(key=lambda key: rank.get(keys[key], len(rank)))
     cells = np.full((len(rows), len(order)), "", dtype=object)
     comments = np.full((len(rows), len(order)), "", dtype=object)
     reasons = _reason_flags(rows) if with_comments and "alasan" in rows else {}
     repeats = repeats_text(duplicate_of.reset_index(drop=True)) if duplicate_of is not None else None
+    texts: dict[str, np.ndarray] = {}
+    at_of = {key: at for at, key in enumerate(order)}
     for group, positions in groups.items():
         for key, column in layouts[group].items():
-            at = order.index(key)
+            at = at_of[key]
             if column in rows:
-                cells[positions, at] = safe_texts(rows[column].iloc[positions]).to_numpy()
+                if column not in texts:
+                    texts[column] = safe_texts(rows[column]).to_numpy()
+                cells[positions, at] = texts[column][positions]
             for code, flagged in reasons.items():
                 if column not in FAULTY_CELLS[code]:
                     continue
