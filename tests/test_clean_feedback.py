@@ -422,3 +422,17 @@ def test_formula_typed_into_a_cell_gets_a_leading_apostrophe(tmp_path):
     values = [c.value for book in tmp_path.glob("*.xlsx") for sheet in load_workbook(book)
               for row in sheet.iter_rows() for c in row]
     assert {"'=cmd|' /C calc'!A0", "'@SUM(1)", "'=x.csv", "-475000"} <= set(values)
+
+
+def test_overview_lists_each_workbook_with_its_counts(tmp_path, reference):
+    from kmc_analysis.clean.feedback import feedback_overview
+    folder = dinsos_month(tmp_path)
+    (folder / "data lain.xlsx").write_bytes(b"not a workbook")
+    result, out = run_stage(tmp_path, reference, skip_unreadable=True)
+    overview = feedback_overview(FeedbackMonth.from_stage(MARET, result.ingest, result.judged, reference))
+    assert overview.to_dict("records") == [
+        {"opd": DINSOS, "berkas": f"{DINSOS}_2024-03.xlsx", "baris_perbaikan": 5, "berkas_ditolak": 0,
+         "baris_perlu_dicek": 0},
+        {"opd": UNKNOWN_OPD, "berkas": f"{UNKNOWN_OPD}_2024-03.xlsx", "baris_perbaikan": 0, "berkas_ditolak": 1,
+         "baris_perlu_dicek": 0}]
+    assert sorted(p.name for p in out.iterdir()) == sorted(overview["berkas"])

@@ -34,7 +34,8 @@ from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
 from kmc_analysis.core.store import feedback_file_names
 
-__all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "write_feedback"]
+__all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
+           "write_feedback"]
 
 #: From this many rows (quarantined and to check) a helper process writes part of the workbooks.
 BACKGROUND_FROM_ROWS = 5_000
@@ -193,6 +194,18 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
         sheets.write_to_check(review, formats, fb)
     sheets.write_marker(book.add_worksheet(sheets.MARKER_SHEET), fb)
     book.close()
+
+
+def feedback_overview(month: FeedbackMonth) -> pd.DataFrame:
+    """One row per feedback workbook of ``month``: OPD, file name, rows to fix, unreadable files, rows to check."""
+    names = feedback_file_names(month.opds(), month.period)
+    to_check = month.to_check["opd"].value_counts() if month.to_check is not None else pd.Series(dtype="int64")
+    table = pd.DataFrame({"opd": month.opds()})
+    table["berkas"] = table["opd"].map(names)
+    table["baris_perbaikan"] = table["opd"].map(month.opd.value_counts()).fillna(0).astype("int64")
+    table["berkas_ditolak"] = table["opd"].map(month.rejected["opd"].value_counts()).fillna(0).astype("int64")
+    table["baris_perlu_dicek"] = table["opd"].map(to_check).fillna(0).astype("int64")
+    return table
 
 
 class FeedbackJob:

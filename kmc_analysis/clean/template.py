@@ -17,7 +17,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, Formats, print_on_a4, write_lines
+from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, Formats, print_on_a4, row_points, write_lines
 from kmc_analysis.clean.lists_sheet import LISTS_SHEET, add_dropdowns, opd_programs, write_lists_sheet
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.reference import ReferenceData
@@ -102,6 +102,7 @@ def _write_data_sheet(sheet, formats: Formats) -> None:
             style = None
         sheet.set_column(position, position, _WIDTHS[header], style)
         sheet.write_string(0, position, header, formats.get(header=True))
+    sheet.set_row(0, row_points(list(TEMPLATE_HEADERS), [_WIDTHS[h] for h in TEMPLATE_HEADERS]))
     sheet.freeze_panes(1, 0)
     last = TEMPLATE_ROWS
     nik, nominal, tanggal = (TEMPLATE_HEADERS.index(h) for h in ("NIK", "Nominal", "Tanggal Penyaluran"))
