@@ -436,3 +436,17 @@ def test_overview_lists_each_workbook_with_its_counts(tmp_path, reference):
         {"opd": UNKNOWN_OPD, "berkas": f"{UNKNOWN_OPD}_2024-03.xlsx", "baris_perbaikan": 0, "berkas_ditolak": 1,
          "baris_perlu_dicek": 0}]
     assert sorted(p.name for p in out.iterdir()) == sorted(overview["berkas"])
+
+
+def test_a_rejected_sheet_goes_to_the_opd_of_the_other_rows_of_its_file(tmp_path, reference):
+    folder = dinsos_month(tmp_path)
+    book = load_workbook(folder / "Dinsos tambahan.xlsx")
+    book.create_sheet("Rekap").append(["NIK", "Nama", "Kelurahan", "Keterangan"])  # no amount, no program
+    book.save(folder / "Dinsos tambahan.xlsx")
+    (folder / "Dinsos tambahan.xlsx").rename(folder / "tambahan.xlsx")  # a name that shows no OPD
+    result, out = run_stage(tmp_path, reference, skip_unreadable=True)
+    assert [(r["path"].split("/")[-1], r["sheet"]) for r in result.manifest["rejected_files"]] == [
+        ("tambahan.xlsx", "Rekap")]
+    text = "\n".join(str(c.value) for row in load_workbook(out / f"{DINSOS}_2024-03.xlsx")["Petunjuk"].iter_rows()
+                     for c in row if c.value)
+    assert "tambahan.xlsx, sheet 'Rekap'" in text and "judul kolom" in text

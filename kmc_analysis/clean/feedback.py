@@ -85,10 +85,10 @@ class FeedbackMonth:
         name shows, else to :data:`~kmc_analysis.clean.rules.UNKNOWN_OPD`. Rows to check
         without an ``opd`` column go to the OPD of the accepted row they are.
         """
-        file_opd = _opd_per_file(judged)
         opds = set(reference.program_bantuan["opd"])
         rejected = pd.DataFrame(ingest.rejected_files, columns=["path", "sheet", "reason"]).fillna("").astype("str")
-        names = rejected["path"].map(lambda path: Path(path).name)
+        names = [Path(path).name for path in rejected["path"]]
+        file_opd = _opd_per_file(judged, set(names)) if names else {}
         rejected["opd"] = [file_opd.get(name) or opd_of_file_name(name, opds) or UNKNOWN_OPD for name in names]
         if to_check is not None and "opd" not in to_check:
             owner = judged.accepted[[*PROVENANCE, "opd"]]
@@ -122,12 +122,13 @@ class FeedbackMonth:
         )
 
 
-def _opd_per_file(judged: JudgedRows) -> dict[str, str]:
-    """The OPD most rows of each file belong to (accepted and quarantined)."""
-    rows = pd.concat([
-        judged.accepted[["sumber_file", "opd"]],
-        pd.DataFrame({"sumber_file": judged.quarantined["sumber_file"], "opd": judged.quarantined_opd.to_numpy()}),
-    ], ignore_index=True)
+def _opd_per_file(judged: JudgedRows, files: set[str]) -> dict[str, str]:
+    """The OPD most rows read from each of ``files`` belong to (accepted and quarantined)."""
+    accepted = judged.accepted.loc[judged.accepted["sumber_file"].isin(files), ["sumber_file", "opd"]]
+    quarantined = judged.quarantined["sumber_file"].isin(files).to_numpy()
+    rows = pd.concat([accepted, pd.DataFrame({"sumber_file": judged.quarantined["sumber_file"][quarantined],
+                                              "opd": judged.quarantined_opd[quarantined].to_numpy()})],
+                     ignore_index=True)
     rows = rows[rows["opd"].ne(UNKNOWN_OPD)]
     if rows.empty:
         return {}
