@@ -450,3 +450,14 @@ def test_a_rejected_sheet_goes_to_the_opd_of_the_other_rows_of_its_file(tmp_path
     text = "\n".join(str(c.value) for row in load_workbook(out / f"{DINSOS}_2024-03.xlsx")["Petunjuk"].iter_rows()
                      for c in row if c.value)
     assert "tambahan.xlsx, sheet 'Rekap'" in text and "judul kolom" in text
+
+
+def test_rows_to_check_show_only_the_cells_they_carry(tmp_path):
+    to_check = pd.DataFrame({"sumber_file": ["a.xlsx"], "sumber_sheet": ["BNBA"], "sumber_baris": [4],
+                             "keterangan": ["perlu verifikasi DTKS"], "opd": [DINSOS]})
+    month = small_month(to_check=to_check)
+    month.header_texts = {("a.xlsx", "BNBA"): {"nik": "NIK KTP", "nama": "Nama Lengkap", "nominal": "Jumlah"}}
+    write_feedback(month, tmp_path)
+    book = load_workbook(tmp_path / f"{DINSOS}_2024-03.xlsx")
+    assert table_rows(book["Perlu Dicek"])[0] == ["File", "Sheet", "Baris", "Keterangan"]
+    assert table_rows(book[CORRECTIONS_SHEET])[0][4:7] == ["NIK KTP", "Nama Lengkap", "Jumlah"]

@@ -84,11 +84,13 @@ def cell_table(rows: pd.DataFrame, header_texts: dict[tuple[str, str], dict[str,
     ``header_texts`` maps (sumber_file, sumber_sheet) to column name -> header text, in the
     file's column order; a sheet it does not know shows its non-empty cells under the
     first accepted header of each known column. Comments come from ``alasan``
-    (:data:`FAULTY_CELLS`), with the repeated row named on a duplicate's cells.
+    (:data:`FAULTY_CELLS`), with the repeated row named on a duplicate's cells; without
+    them (rows to check) only the columns ``rows`` holds are shown.
     """
     rows = rows.reset_index(drop=True)
     groups = rows.groupby(["sumber_file", "sumber_sheet"], sort=False).indices
-    layouts = {key: _layout(rows.iloc[positions], header_texts.get(key)) for key, positions in groups.items()}
+    layouts = {key: _layout(rows.iloc[positions], header_texts.get(key), all_columns=with_comments)
+               for key, positions in groups.items()}
     keys: dict[tuple[str, int], str | None] = {}
     for layout in layouts.values():
         for key, column in layout.items():
@@ -127,8 +129,12 @@ def cell_table(rows: pd.DataFrame, header_texts: dict[tuple[str, str], dict[str,
     return CellTable(rows[PROVENANCE].copy(), headers, [keys[k] for k in order], frame(cells), frame(comments))
 
 
-def _layout(rows: pd.DataFrame, texts: dict[str, str] | None) -> dict[tuple[str, int], str]:
-    """(header text, occurrence) -> column name of one source sheet, in the sheet's column order."""
+def _layout(rows: pd.DataFrame, texts: dict[str, str] | None, all_columns: bool) -> dict[tuple[str, int], str]:
+    """(header text, occurrence) -> column name of one source sheet, in the sheet's column order.
+
+    With ``all_columns`` every titled column of the sheet is kept, also one ``rows`` lacks
+    (a clerk may need to fill it); otherwise only the columns ``rows`` holds.
+    """
     if texts is None:
         columns = [c for c in rows.columns if c not in _NOT_CELLS and rows[c].astype("str").fillna("").ne("").any()]
         texts = {c: COLUMN_SYNONYMS[c][0] if c in COLUMN_SYNONYMS else c for c in columns}
@@ -137,6 +143,8 @@ def _layout(rows: pd.DataFrame, texts: dict[str, str] | None) -> dict[tuple[str,
         text = "" if text is None else str(text)
         occurrence = seen.get(text, 0)
         seen[text] = occurrence + 1
+        if column not in rows and not all_columns:
+            continue
         if text == "" and (column not in rows or not rows[column].astype("str").fillna("").ne("").any()):
             continue  # an untitled, empty column: nothing to show or fix
         layout[(text, occurrence)] = column
