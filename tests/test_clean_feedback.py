@@ -461,3 +461,10 @@ def test_rows_to_check_show_only_the_cells_they_carry(tmp_path):
     book = load_workbook(tmp_path / f"{DINSOS}_2024-03.xlsx")
     assert table_rows(book["Perlu Dicek"])[0] == ["File", "Sheet", "Baris", "Keterangan"]
     assert table_rows(book[CORRECTIONS_SHEET])[0][4:7] == ["NIK KTP", "Nama Lengkap", "Jumlah"]
+
+
+def test_same_month_written_twice_gives_the_same_bytes(tmp_path):
+    write_feedback(small_month(), tmp_path / "a")
+    write_feedback(small_month(), tmp_path / "b")
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()

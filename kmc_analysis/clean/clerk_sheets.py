@@ -10,10 +10,13 @@ apostrophe, so no value from an OPD file can crash a run or become a live formul
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+from pathlib import Path
 
 import pandas as pd
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from kmc_analysis.core.formatting import formula_safe, formula_safe_frame
@@ -31,6 +34,8 @@ ROW_PADDING = 3.0
 #: Excel's largest row height.
 MAX_ROW_POINTS = 409.0
 
+#: The first sheet of the template and of a feedback workbook: what to do, in plain Indonesian.
+INSTRUCTIONS_SHEET = "Petunjuk"
 #: Who OPDs send their data and corrections to, unless the caller names someone else.
 DEFAULT_RECIPIENT = "admin data KMC di Dinas Komunikasi dan Informatika (Diskominfo) Kota Metro"
 
@@ -108,6 +113,14 @@ def row_points(texts: list[str], widths: list[float], minimum_lines: int = 1) ->
     """The row height (points) that shows every wrapped text in full: LibreOffice does not grow rows itself."""
     lines = max([minimum_lines] + [lines_needed(t, w) for t, w in zip(texts, widths) if t])
     return min(MAX_ROW_POINTS, lines * LINE_POINTS + ROW_PADDING)
+
+
+def new_workbook(path: Path | str, title: str):
+    """An XlsxWriter workbook that writes text as text, with fixed metadata so reruns give the same file."""
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                           "strings_to_urls": False})
+    book.set_properties({"title": title, "created": dt.datetime(2000, 1, 1)})
+    return book
 
 
 def print_on_a4(sheet, *, landscape: bool, header_row: int | None = None, footer: str = "",

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from kmc_analysis.clean import feedback_sheets as sheets
-from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, Formats
+from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, Formats, new_workbook
 from kmc_analysis.clean.feedback_table import cell_table, explain_reasons, reason_texts
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult
 from kmc_analysis.clean.lists_sheet import LISTS_SHEET, opd_programs, write_lists_sheet
@@ -180,9 +179,7 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
         rejected=month.rejected[month.rejected["opd"].eq(opd)],
         deadline=month.deadline or default_deadline(month.period), recipient=month.recipient,
     )
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                           "strings_to_urls": False})
-    book.set_properties({"title": f"Umpan balik KMC {month.period}", "created": dt.datetime(2000, 1, 1)})
+    book = new_workbook(path, f"Umpan balik KMC {month.period}")
     formats = Formats(book)
     instructions = book.add_worksheet(sheets.INSTRUCTIONS_SHEET)
     corrections = book.add_worksheet(sheets.CORRECTIONS_SHEET)

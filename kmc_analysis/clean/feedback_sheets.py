@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kmc_analysis.clean.clerk_sheets import (
-    Formats, cell_text, lines_needed, print_on_a4, row_points, write_lines,
+    INSTRUCTIONS_SHEET, Formats, cell_text, lines_needed, print_on_a4, row_points, write_lines,
 )
 from kmc_analysis.clean.feedback_table import TEXT_COLUMNS, CellTable
 from kmc_analysis.clean.lists_sheet import LISTS_SHEET, ListRanges, add_dropdowns
@@ -23,7 +23,6 @@ from kmc_analysis.clean.reasons import REASON_LABEL, REASONS
 from kmc_analysis.core.formatting import date_in_words, format_number
 from kmc_analysis.core.periods import Period
 
-INSTRUCTIONS_SHEET = "Petunjuk"
 CORRECTIONS_SHEET = "Perbaikan"
 TO_CHECK_SHEET = "Perlu Dicek"
 MARKER_SHEET = "_kmc"
@@ -33,6 +32,7 @@ MARKER = {"penanda": "kmc-umpan-balik", "versi": "1"}
 FIXED_HEADERS = ("File", "Sheet", "Baris", "Alasan")
 CODES_HEADER = "Kode alasan"
 NOTE_HEADER = "Catatan dari OPD"
+#: Zero-based row of the corrections table's header (Excel row 4), below the title rows.
 TABLE_HEADER_ROW = 3
 _FIXED_WIDTHS = (18, 11, 6, 38)
 _COMMENT_WIDTH = 45

@@ -15,9 +15,9 @@ import os
 import tempfile
 from pathlib import Path
 
-import xlsxwriter
-
-from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, Formats, print_on_a4, row_points, write_lines
+from kmc_analysis.clean.clerk_sheets import (
+    DEFAULT_RECIPIENT, INSTRUCTIONS_SHEET, Formats, new_workbook, print_on_a4, row_points, write_lines,
+)
 from kmc_analysis.clean.lists_sheet import LISTS_SHEET, add_dropdowns, opd_programs, write_lists_sheet
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.reference import ReferenceData
@@ -28,8 +28,7 @@ TEMPLATE_HEADERS = ("NIK", "Nama", "Kelurahan", "Kecamatan", "Kode Bantuan", "Na
                     "Tanggal Penyaluran")
 TEMPLATE_COLUMNS = dict(zip(TEMPLATE_HEADERS, ("nik", "nama", "kelurahan", "kecamatan", "kode_bantuan",
                                                "nama_bantuan", "nominal", "tanggal_salur")))
-#: The instructions sheet (first) and the protected lists sheet (last).
-INSTRUCTIONS_SHEET = "Petunjuk"
+#: The protected lists sheet (last; the instructions sheet INSTRUCTIONS_SHEET comes first).
 TEMPLATE_LISTS_SHEET = LISTS_SHEET
 #: Rows of the `Data` sheet prepared with dropdowns and checks.
 TEMPLATE_ROWS = 10_000
@@ -59,8 +58,7 @@ def write_template(out: Path, reference: ReferenceData, opd: str | None = None, 
     handle, temporary = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx", dir=out.parent)
     os.close(handle)
     try:
-        book = xlsxwriter.Workbook(temporary, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                               "strings_to_urls": False})
+        book = new_workbook(temporary, "Templat isian data penerima KMC")
         formats = Formats(book)
         who = opd_name or "OPD"
         instructions = book.add_worksheet(INSTRUCTIONS_SHEET)
