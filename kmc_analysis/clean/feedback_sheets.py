@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import pandas as pd
 
@@ -102,7 +103,7 @@ def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
     if len(fb.rejected):
         row = write_lines(sheet, formats, row, [("heading", "Berkas yang tidak dapat dibaca")], 100, 1)
         for entry in fb.rejected.itertuples(index=False):
-            where = f"Berkas {entry.path}" + (f", sheet '{entry.sheet}'" if entry.sheet else "")
+            where = f"Berkas {PurePath(entry.path).name}" + (f", sheet '{entry.sheet}'" if entry.sheet else "")
             row = write_lines(sheet, formats, row, [
                 ("step", f"{where}: {entry.reason}"),
                 ("text", _what_to_send(entry.sheet, fb.recipient)),
