@@ -82,10 +82,10 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     accepted = _accepted_table(rows.loc[keep, needed], nik[keep], nama[keep], places[keep], kode[keep],
                                nominal[keep], opd[keep], wilayah)
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
-    duplicate_of = _duplicate_sources(rows, first_accepted, flags["duplikat"])[quarantined_mask]
+    in_quarantine = quarantined_mask.to_numpy()
+    duplicate_of = _duplicate_sources(rows, first_accepted[in_quarantine], flags["duplikat"].to_numpy()[in_quarantine])
     return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
-                      opd[quarantined_mask].reset_index(drop=True), len(rows),
-                      duplicate_of.reset_index(drop=True))
+                      opd[quarantined_mask].reset_index(drop=True), len(rows), duplicate_of)
 
 
 def in_contract_order(rows: pd.DataFrame) -> bool:
@@ -125,16 +125,18 @@ def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> tuple[pd.S
     return pd.Series(comparable & earlier, index=nik.index), first_of_row
 
 
-def _duplicate_sources(rows: pd.DataFrame, first_accepted: np.ndarray, duplicate: pd.Series) -> pd.DataFrame:
-    """The provenance of the accepted row each duplicate repeats; empty text and NA for other rows."""
-    where = np.where(duplicate.to_numpy(), first_accepted, -1)
-    taken = where >= 0
-    source = pd.DataFrame({"sumber_file": pd.Series("", index=rows.index, dtype="str"),
-                           "sumber_sheet": pd.Series("", index=rows.index, dtype="str"),
-                           "sumber_baris": pd.Series(pd.NA, index=rows.index, dtype="Int64")})
-    if taken.any():
+def _duplicate_sources(rows: pd.DataFrame, first_accepted: np.ndarray, duplicate: np.ndarray) -> pd.DataFrame:
+    """For the given rows (quarantined ones), the provenance of the accepted row each duplicate repeats.
+
+    Empty text and NA where a row repeats nothing.
+    """
+    at = first_accepted[duplicate]
+    source = pd.DataFrame({"sumber_file": pd.Series("", index=range(len(duplicate)), dtype="str"),
+                           "sumber_sheet": pd.Series("", index=range(len(duplicate)), dtype="str"),
+                           "sumber_baris": pd.Series(pd.NA, index=range(len(duplicate)), dtype="Int64")})
+    if len(at):
         for column in source.columns:
-            source.loc[taken, column] = rows[column].to_numpy()[where[taken]]
+            source.loc[duplicate, column] = rows[column].to_numpy()[at]
     return source
 
 
