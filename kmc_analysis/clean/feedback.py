@@ -1,145 +1,261 @@
-"""Per-OPD feedback workbooks (umpan balik): the rows each OPD must fix, in plain Indonesian."""
+"""Per-OPD feedback workbooks (umpan balik, CONTRACT 2.3): what each OPD must fix or resend, by when.
+
+One workbook ``umpan_balik/<OPD>_YYYY-MM.xlsx`` per OPD that has quarantined rows, a file
+stage 1 could not read, or accepted rows to check. :class:`FeedbackMonth` gathers what
+they are made of (:meth:`FeedbackMonth.from_stage` from stage 1's results);
+:func:`write_feedback` writes them; :class:`FeedbackJob` does the same with a helper
+process taking the largest OPDs of a big month. The sheets are in
+:mod:`~kmc_analysis.clean.feedback_sheets`, the table of rows in
+:mod:`~kmc_analysis.clean.feedback_table`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import pickle
 import subprocess
 import sys
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from kmc_analysis.clean.ingest import COLUMN_SYNONYMS
-from kmc_analysis.clean.reasons import REASON_TEXT
+from kmc_analysis.clean import feedback_sheets as sheets
+from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, Formats, new_workbook
+from kmc_analysis.clean.feedback_table import cell_table, explain_reasons, reason_texts
+from kmc_analysis.clean.ingest import PROVENANCE, IngestResult
+from kmc_analysis.clean.lists_sheet import LISTS_SHEET, opd_programs, write_lists_sheet
+from kmc_analysis.clean.opd_names import opd_of_file_name
+from kmc_analysis.clean.rules import UNKNOWN_OPD, JudgedRows
 from kmc_analysis.core.errors import StageError
-from kmc_analysis.core.formatting import formula_safe
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.store import feedback_file_name
+from kmc_analysis.core.reference import ReferenceData
+from kmc_analysis.core.store import feedback_file_names
 
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TABLE_HEADER_ROW = 5
-#: From this many quarantined rows a helper process writes part of the workbooks.
+__all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
+           "write_feedback"]
+
+#: From this many rows (quarantined and to check) a helper process writes part of the workbooks.
 BACKGROUND_FROM_ROWS = 5_000
 #: The helper's share of the rows: the caller has stage 1's other outputs to write first.
 HELPER_SHARE = 0.6
-HANDOVER_OPD = "__opd__"
+#: The day of the month after the period by which corrections are due, unless the caller says otherwise.
+DEADLINE_DAY = 10
+_REJECTED_COLUMNS = ["path", "sheet", "reason", "opd"]
 
 
-def explain_reasons(alasan: pd.Series) -> pd.Series:
-    """Turn ``;``-joined reason codes into numbered plain-Indonesian sentences."""
-    def explain(codes: str) -> str:
-        parts = [REASON_TEXT[c] for c in codes.split(";") if c]
-        return parts[0] if len(parts) == 1 else "\n".join(f"{i}. {p}" for i, p in enumerate(parts, 1))
-    return alasan.map(explain, na_action="ignore")
+def default_deadline(period: Period) -> dt.date:
+    """The 10th of the month after ``period``: when an OPD's corrections are due."""
+    first_of_next = period.last_day() + dt.timedelta(days=1)
+    return first_of_next.replace(day=DEADLINE_DAY)
 
 
-def write_feedback(quarantined: pd.DataFrame, opd: pd.Series, period: Period, out_dir: Path) -> list[Path]:
-    """Write one workbook per OPD that has quarantined rows; return the paths written."""
+@dataclass
+class FeedbackMonth:
+    """Everything a month's feedback workbooks are made of.
+
+    ``quarantined`` (provenance, ``alasan``, original cells) with ``opd`` and
+    ``duplicate_of`` aligned to it by position; ``header_texts`` as
+    :attr:`IngestResult.header_texts`; ``rejected`` the unreadable files and sheets (path,
+    sheet, reason, opd); ``to_check`` accepted rows to review (sumber_file, sumber_sheet,
+    sumber_baris, keterangan, opd, and original cells when available).
+    """
+
+    period: Period
+    quarantined: pd.DataFrame
+    opd: pd.Series
+    wilayah: pd.DataFrame
+    programs: pd.DataFrame
+    duplicate_of: pd.DataFrame | None = None
+    header_texts: dict = field(default_factory=dict)
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_REJECTED_COLUMNS, dtype="str"))
+    to_check: pd.DataFrame | None = None
+    deadline: dt.date | None = None
+    recipient: str = DEFAULT_RECIPIENT
+
+    @classmethod
+    def from_stage(cls, period: Period, ingest: IngestResult, judged: JudgedRows, reference: ReferenceData,
+                   to_check: pd.DataFrame | None = None, deadline: dt.date | None = None,
+                   recipient: str = DEFAULT_RECIPIENT) -> FeedbackMonth:
+        """Gather stage 1's results; unreadable files and rows to check are routed to their OPD.
+
+        A rejected file goes to the OPD of the other rows read from it, else to the OPD its
+        name shows, else to :data:`~kmc_analysis.clean.rules.UNKNOWN_OPD`. Rows to check
+        without an ``opd`` column go to the OPD of the accepted row they are.
+        """
+        opds = set(reference.program_bantuan["opd"])
+        rejected = pd.DataFrame(ingest.rejected_files, columns=["path", "sheet", "reason"]).fillna("").astype("str")
+        names = [Path(path).name for path in rejected["path"]]
+        file_opd = _opd_per_file(judged, set(names)) if names else {}
+        rejected["opd"] = [file_opd.get(name) or opd_of_file_name(name, opds) or UNKNOWN_OPD for name in names]
+        if to_check is not None and "opd" not in to_check:
+            owner = judged.accepted[[*PROVENANCE, "opd"]]
+            to_check = to_check.merge(owner, on=PROVENANCE, how="left")
+            to_check["opd"] = to_check["opd"].fillna(UNKNOWN_OPD)
+        return cls(period, judged.quarantined, judged.quarantined_opd, reference.wilayah, reference.program_bantuan,
+                   judged.duplicate_of, ingest.header_texts, rejected, to_check, deadline, recipient)
+
+    def opds(self) -> list[str]:
+        """Every OPD that gets a workbook."""
+        found = set(self.opd) | set(self.rejected["opd"])
+        if self.to_check is not None:
+            found |= set(self.to_check["opd"])
+        return sorted(str(name) for name in found)
+
+    def rows_per_opd(self) -> pd.Series:
+        """Quarantined rows plus rows to check per OPD, largest first (how long each workbook takes)."""
+        counts = self.opd.value_counts()
+        if self.to_check is not None:
+            counts = counts.add(self.to_check["opd"].value_counts(), fill_value=0)
+        return counts.reindex(self.opds(), fill_value=0).sort_values(ascending=False, kind="stable")
+
+    def only(self, opds: set[str]) -> FeedbackMonth:
+        """The same month restricted to ``opds``."""
+        mine = self.opd.isin(opds).to_numpy()
+        return replace(
+            self, quarantined=self.quarantined[mine], opd=self.opd[mine],
+            duplicate_of=None if self.duplicate_of is None else self.duplicate_of[mine],
+            rejected=self.rejected[self.rejected["opd"].isin(opds)],
+            to_check=None if self.to_check is None else self.to_check[self.to_check["opd"].isin(opds)],
+        )
+
+
+def _opd_per_file(judged: JudgedRows, files: set[str]) -> dict[str, str]:
+    """The OPD most rows read from each of ``files`` belong to (accepted and quarantined)."""
+    accepted = judged.accepted.loc[judged.accepted["sumber_file"].isin(files), ["sumber_file", "opd"]]
+    quarantined = judged.quarantined["sumber_file"].isin(files).to_numpy()
+    rows = pd.concat([accepted, pd.DataFrame({"sumber_file": judged.quarantined["sumber_file"][quarantined],
+                                              "opd": judged.quarantined_opd[quarantined].to_numpy()})],
+                     ignore_index=True)
+    rows = rows[rows["opd"].ne(UNKNOWN_OPD)]
+    if rows.empty:
+        return {}
+    counts = rows.value_counts().reset_index().sort_values(["sumber_file", "count", "opd"],
+                                                            ascending=[True, False, True])
+    return dict(counts.drop_duplicates("sumber_file")[["sumber_file", "opd"]].itertuples(index=False))
+
+
+def write_feedback(month: FeedbackMonth, out_dir: Path, names: dict[str, str] | None = None) -> list[Path]:
+    """Write one workbook per OPD of ``month`` into ``out_dir``; return the paths written, sorted.
+
+    ``names`` (OPD -> file name) defaults to :func:`~kmc_analysis.core.store.feedback_file_names`
+    of the month's OPDs; a caller writing part of a month passes the names of the whole month.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    names = names or feedback_file_names(month.opds(), month.period)
     written = []
-    for name, rows in quarantined.groupby(opd.to_numpy(), sort=True):
-        path = out_dir / feedback_file_name(str(name))
-        _write_one(rows, str(name), period, path)
+    for opd in month.opds():
+        path = out_dir / names[opd]
+        _write_one(month, opd, path)
         written.append(path)
-    return written
+    return sorted(written)
+
+
+def _write_one(month: FeedbackMonth, opd: str, path: Path) -> None:
+    """Write one OPD's workbook; an unexpected failure names the OPD, never a cell value."""
+    try:
+        _build_workbook(month, opd, path)
+    except OSError:
+        raise
+    except Exception as problem:  # a library message may quote a cell: keep it out of logs and terminals
+        raise StageError(f"Writing the feedback workbook of {opd} ({path.name}) failed "
+                         f"({type(problem).__name__}). This is a bug: please report it.") from None
+
+
+def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
+    mine = month.opd.eq(opd).to_numpy()
+    rows = month.quarantined[mine]
+    duplicates = None if month.duplicate_of is None else month.duplicate_of[mine]
+    to_check = None if month.to_check is None else month.to_check[month.to_check["opd"].eq(opd)]
+    notes = None if to_check is None or to_check.empty else to_check["keterangan"].reset_index(drop=True)
+    fb = sheets.OpdFeedback(
+        opd=opd, period=month.period,
+        corrections=cell_table(rows, month.header_texts, duplicates),
+        reasons=reason_texts(rows["alasan"], duplicates).reset_index(drop=True),
+        codes=rows["alasan"].astype("str").reset_index(drop=True),
+        to_check=None if notes is None else cell_table(to_check, month.header_texts, with_comments=False),
+        to_check_notes=notes,
+        rejected=month.rejected[month.rejected["opd"].eq(opd)],
+        deadline=month.deadline or default_deadline(month.period), recipient=month.recipient,
+    )
+    book = new_workbook(path, f"Umpan balik KMC {month.period}")
+    formats = Formats(book)
+    instructions = book.add_worksheet(sheets.INSTRUCTIONS_SHEET)
+    corrections = book.add_worksheet(sheets.CORRECTIONS_SHEET)
+    review = book.add_worksheet(sheets.TO_CHECK_SHEET) if fb.to_check is not None else None
+    lists = write_lists_sheet(book.add_worksheet(LISTS_SHEET), formats, month.wilayah,
+                              opd_programs(month.programs, opd), f"Daftar isian yang sah: {opd}")
+    sheets.write_instructions(instructions, formats, fb)
+    sheets.write_corrections(corrections, formats, fb, lists)
+    if review is not None:
+        sheets.write_to_check(review, formats, fb)
+    sheets.write_marker(book.add_worksheet(sheets.MARKER_SHEET), fb)
+    book.close()
+
+
+def feedback_overview(month: FeedbackMonth) -> pd.DataFrame:
+    """One row per feedback workbook of ``month``: OPD, file name, rows to fix, unreadable files, rows to check."""
+    names = feedback_file_names(month.opds(), month.period)
+    to_check = month.to_check["opd"].value_counts() if month.to_check is not None else pd.Series(dtype="int64")
+    table = pd.DataFrame({"opd": month.opds()})
+    table["berkas"] = table["opd"].map(names)
+    table["baris_perbaikan"] = table["opd"].map(month.opd.value_counts()).fillna(0).astype("int64")
+    table["berkas_ditolak"] = table["opd"].map(month.rejected["opd"].value_counts()).fillna(0).astype("int64")
+    table["baris_perlu_dicek"] = table["opd"].map(to_check).fillna(0).astype("int64")
+    return table
 
 
 class FeedbackJob:
     """Feedback workbooks being written: a helper process takes the largest OPDs, the caller the rest.
 
-    Writing xlsx is slow in Python, so for months with many quarantined rows the work is
+    Writing xlsx is slow in Python, so for months with many rows to send back the work is
     shared between two processes while stage 1 goes on with its other outputs. The helper
-    is a plain subprocess (``python -m kmc_analysis.clean.feedback``) fed through a parquet file
-    in the output folder: a multiprocessing pool would hold up a Jupyter kernel's shutdown
-    by seconds. Small months are written by the caller alone when it calls :meth:`finish`.
+    is a plain subprocess (``python -m kmc_analysis.clean.feedback``) fed through a pickle
+    file beside the output folder: a multiprocessing pool would hold up a Jupyter kernel's
+    shutdown by seconds. Small months are written by the caller alone in :meth:`finish`.
     """
 
-    def __init__(self, quarantined: pd.DataFrame, opd: pd.Series, period: Period, out_dir: Path):
-        self._args = (period, out_dir)
+    def __init__(self, month: FeedbackMonth, out_dir: Path):
+        self._out_dir = out_dir
+        self._names = feedback_file_names(month.opds(), month.period)
         self._helper: subprocess.Popen | None = None
-        self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.parquet"
-        opd = opd.set_axis(quarantined.index)
-        to_helper = pd.Series(False, index=quarantined.index)
-        rows_per_opd = opd.value_counts().sort_values(ascending=False, kind="stable")
-        if len(quarantined) >= BACKGROUND_FROM_ROWS and len(rows_per_opd) > 1:
-            before = rows_per_opd.cumsum().shift(fill_value=0)
-            to_helper = opd.isin(rows_per_opd.index[before < HELPER_SHARE * len(quarantined)])
+        self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"
+        sizes = month.rows_per_opd()
+        helper_opds: set[str] = set()
+        if sizes.sum() >= BACKGROUND_FROM_ROWS and len(sizes) > 1:
+            before = sizes.cumsum().shift(fill_value=0)
+            helper_opds = set(sizes.index[before < HELPER_SHARE * sizes.sum()])
             out_dir.mkdir(parents=True, exist_ok=True)
-            quarantined[to_helper].assign(**{HANDOVER_OPD: opd[to_helper]}).to_parquet(self._handover)
-            self._helper = subprocess.Popen(
-                [sys.executable, "-m", "kmc_analysis.clean.feedback", str(self._handover), str(period), str(out_dir)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self._mine = (quarantined[~to_helper], opd[~to_helper])
+            with open(self._handover, "wb") as handle:
+                pickle.dump((month.only(helper_opds), self._names, out_dir), handle)
+            self._helper = subprocess.Popen([sys.executable, "-m", "kmc_analysis.clean.feedback", str(self._handover)],
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._mine = month.only(set(sizes.index) - helper_opds)
 
     def finish(self) -> list[Path]:
         """Write the caller's share, wait for the helper, and return every path written (sorted)."""
-        written = write_feedback(*self._mine, *self._args)
+        try:
+            written = write_feedback(self._mine, self._out_dir, self._names)
+        finally:
+            if self._helper is not None:
+                out, err = self._helper.communicate()
+                self._handover.unlink(missing_ok=True)
         if self._helper is not None:
-            out, err = self._helper.communicate()
-            self._handover.unlink(missing_ok=True)
             if self._helper.returncode != 0:
-                raise StageError(f"Writing the feedback workbooks failed in the helper process: "
-                                 f"{err.strip().splitlines()[-1] if err.strip() else 'no message'}")
+                last = err.strip().splitlines()[-1] if err.strip() else "no message"
+                raise StageError(f"Writing the feedback workbooks failed in the helper process: {last}")
             written += [Path(line) for line in out.splitlines() if line]
         return sorted(written)
 
 
-def _write_one(rows: pd.DataFrame, opd: str, period: Period, path: Path) -> None:
-    """Write one OPD's workbook in openpyxl's streaming mode (months can hold thousands of rows)."""
-    cells = [c for c in rows.columns if c not in ("sumber_file", "sumber_sheet", "sumber_baris", "alasan")
-             and rows[c].ne("").any()]
-    headers = ["File", "Sheet", "Baris", "Yang perlu diperbaiki", "Kode alasan"]
-    headers += [COLUMN_SYNONYMS[c][0] if c in COLUMN_SYNONYMS else c for c in cells]
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Perbaikan")
-    for column, width in enumerate([28, 14, 7, 60, 22] + [18] * len(cells), 1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = f"A{TABLE_HEADER_ROW + 1}"
-    sheet.auto_filter.ref = f"A{TABLE_HEADER_ROW}:{get_column_letter(len(headers))}{TABLE_HEADER_ROW + len(rows)}"
-    sheet.append([_styled(sheet, f"Umpan balik data Kartu Metro Ceria (KMC): {opd}", font=Font(bold=True, size=14))])
-    sheet.append([f"Periode {period.in_words()}. {len(rows)} baris belum dapat diterima."])
-    sheet.append(["Perbaiki setiap baris sesuai kolom 'Yang perlu diperbaiki', lalu kirim ulang file asli "
-                  "yang sudah diperbaiki. Nomor baris menunjuk baris pada file yang Anda kirim."])
-    sheet.append([])
-    sheet.append([_styled(sheet, title, font=Font(bold=True), fill=HEADER_FILL) for title in headers])
-    body = pd.concat([
-        rows[["sumber_file", "sumber_sheet"]],
-        rows["sumber_baris"].astype("int64"),
-        explain_reasons(rows["alasan"]).rename("penjelasan"),
-        rows[["alasan", *cells]],
-    ], axis=1)
-    for values in body.itertuples(index=False):
-        safe = [formula_safe(value) for value in values]
-        sheet.append([*safe[:3], _styled(sheet, safe[3], alignment=WRAP), *safe[4:]])
-
-    summary = book.create_sheet("Ringkasan")
-    summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 24, 90
-    summary.append([_styled(summary, t, font=Font(bold=True), fill=HEADER_FILL)
-                    for t in ("Alasan", "Penjelasan", "Jumlah baris")])
-    counts = rows["alasan"].str.split(";").explode().value_counts()
-    for code in REASON_TEXT:
-        if counts.get(code):
-            summary.append([code, REASON_TEXT[code], int(counts[code])])
-    book.save(path)
-
-
-def _styled(sheet, value, **style) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
+def _helper_main(handover: str) -> None:
+    """The helper process of FeedbackJob: write the OPDs in the handover file, print the paths written."""
+    with open(handover, "rb") as handle:
+        month, names, out_dir = pickle.load(handle)
+    for path in write_feedback(month, out_dir, names):
+        print(path)
 
 
 if __name__ == "__main__":
-    # The helper process of FeedbackJob: HANDOVER.parquet PERIOD OUT_DIR; prints the paths written.
-    handover, handover_period, handover_out = sys.argv[1:4]
-    rows = pd.read_parquet(handover)
-    for written_path in write_feedback(rows.drop(columns=HANDOVER_OPD), rows[HANDOVER_OPD],
-                                       Period.parse(handover_period), Path(handover_out)):
-        print(written_path)
+    _helper_main(sys.argv[1])

@@ -63,6 +63,11 @@ class IngestResult:
     corrections: list[CorrectionWorkbook] = field(default_factory=list)
     headers: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
 
+    @property
+    def header_texts(self) -> dict[tuple[str, str], dict[str, str]]:
+        """Per (file name, sheet): column of ``rows`` -> its header text as the file wrote it."""
+        return {sheet: {name: text for text, name in pairs} for sheet, pairs in self.headers.items()}
+
 
 def read_submissions(opd_dir: Path, raw_dir: Path, skip_unreadable: bool = False,
                      period: str | None = None) -> IngestResult:

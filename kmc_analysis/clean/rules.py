@@ -30,13 +30,16 @@ class JudgedRows:
 
     ``accepted`` still holds the clean ``nik`` column (for pseudonymisation, never
     written); ``quarantined`` holds provenance, ``alasan`` and the original cells, and
-    ``quarantined_opd`` the OPD each quarantined row is sent back to.
+    ``quarantined_opd`` the OPD each quarantined row is sent back to. ``duplicate_of``
+    gives, for each quarantined ``duplikat`` row, the provenance (sumber_file,
+    sumber_sheet, sumber_baris) of the accepted row it repeats; empty for other rows.
     """
 
     accepted: pd.DataFrame
     quarantined: pd.DataFrame
     quarantined_opd: pd.Series
     rows_read: int
+    duplicate_of: pd.DataFrame | None = None
 
     def counts(self) -> dict:
         """The manifest's ``counts`` block: rows and quarantine reasons."""
@@ -72,7 +75,7 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
         "program_tidak_dikenal": kode.isna(),
         "nominal_tidak_valid": nominal.isna().to_numpy(),
     })
-    flags["duplikat"] = _duplicates(nik, kode, clean=~flags.any(axis=1))
+    flags["duplikat"], first_accepted = _duplicates(nik, kode, clean=~flags.any(axis=1))
     alasan = _join_reasons(flags)
     opd = _attribute_opd(rows["sumber_file"], kode, programs)
 
@@ -82,8 +85,10 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     accepted = _accepted_table(rows.loc[keep, needed], nik[keep], nama[keep], places[keep], kode[keep],
                                nominal[keep], opd[keep], wilayah)
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
+    in_quarantine = quarantined_mask.to_numpy()
+    duplicate_of = _duplicate_sources(rows, first_accepted[in_quarantine], flags["duplikat"].to_numpy()[in_quarantine])
     return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
-                      opd[quarantined_mask].reset_index(drop=True), len(rows))
+                      opd[quarantined_mask].reset_index(drop=True), len(rows), duplicate_of)
 
 
 def valid_nominal(amount: pd.Series) -> pd.Series:
@@ -116,20 +121,37 @@ def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) 
     return from_code.fillna(from_name).astype("str")
 
 
-def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> pd.Series:
+def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Flag rows whose NIK and program were already accepted earlier in contract order.
 
     Among rows that break no other rule the first occurrence is accepted and later ones
     are duplicates. A row that breaks another rule is also flagged when an accepted row
-    with the same NIK and program comes before it.
+    with the same NIK and program comes before it. Also returns, per row, the position
+    of the first accepted row with its NIK and program (``len(nik)`` when there is none).
     """
     key = pd.DataFrame({"nik": nik, "kode": kode.fillna("")}).groupby(["nik", "kode"], sort=False).ngroup()
     comparable = (nik.ne("") & kode.notna()).to_numpy()
     candidates = comparable & clean.to_numpy()
     first_accepted = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype="int64")
     np.minimum.at(first_accepted, key.to_numpy()[candidates], np.flatnonzero(candidates))
-    earlier = first_accepted[key.to_numpy()] < np.arange(len(key))
-    return pd.Series(comparable & earlier, index=nik.index)
+    first_of_row = first_accepted[key.to_numpy()]
+    earlier = first_of_row < np.arange(len(key))
+    return pd.Series(comparable & earlier, index=nik.index), first_of_row
+
+
+def _duplicate_sources(rows: pd.DataFrame, first_accepted: np.ndarray, duplicate: np.ndarray) -> pd.DataFrame:
+    """For the given rows (quarantined ones), the provenance of the accepted row each duplicate repeats.
+
+    Empty text and NA where a row repeats nothing.
+    """
+    at = first_accepted[duplicate]
+    source = pd.DataFrame({"sumber_file": pd.Series("", index=range(len(duplicate)), dtype="str"),
+                           "sumber_sheet": pd.Series("", index=range(len(duplicate)), dtype="str"),
+                           "sumber_baris": pd.Series(pd.NA, index=range(len(duplicate)), dtype="Int64")})
+    if len(at):
+        for column in source.columns:
+            source.loc[duplicate, column] = rows[column].to_numpy()[at]
+    return source
 
 
 def _join_reasons(flags: pd.DataFrame) -> pd.Series:

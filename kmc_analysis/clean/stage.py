@@ -9,7 +9,7 @@ import pandas as pd
 
 from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.corrections import apply_corrections
-from kmc_analysis.clean.feedback import FeedbackJob
+from kmc_analysis.clean.feedback import FeedbackJob, FeedbackMonth
 from kmc_analysis.clean.ingest import IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
 from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
@@ -60,7 +60,7 @@ def clean_month(
     judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
-    feedback = FeedbackJob(judged.quarantined, judged.quarantined_opd, period, folder / UMPAN_BALIK)
+    feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference), folder / UMPAN_BALIK)
     penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
     rekap_opd = opd_summary(judged, reference.program_bantuan)
     reconcile(judged, rekap_opd)

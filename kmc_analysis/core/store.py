@@ -15,9 +15,11 @@ opened in Excel by hand). Readers take ``columns=`` so a stage reads only what i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,9 +228,45 @@ def laporan_xlsx(period: Period) -> str:
     return f"laporan_kmc_{period}.xlsx"
 
 
-def feedback_file_name(opd: str) -> str:
-    """The file of an OPD's feedback workbook in ``UMPAN_BALIK``, a name every operating system accepts."""
-    return re.sub(r'[\\/:*?"<>|]+', "-", opd).strip(" .") + ".xlsx"
+#: Longest OPD part of a feedback file name (the whole path must stay short on Windows).
+FEEDBACK_NAME_MAX = 100
+
+
+def feedback_file_names(opds: Iterable[str], period: Period) -> dict[str, str]:
+    """The files of the OPDs' feedback workbooks in ``UMPAN_BALIK``: ``<OPD>_YYYY-MM.xlsx`` each.
+
+    Names are safe on every operating system (no path separators, reserved or control
+    characters, leading dots, overlong names). Two OPD names that clean to the same file
+    name, also ignoring case (Windows and macOS), never share it: each gets a short suffix
+    from its own name, except one whose name needed no cleaning, which keeps the plain name.
+    """
+    opds = sorted(set(opds))
+    stems = {opd: _safe_stem(opd) for opd in opds}
+    groups: dict[str, list[str]] = {}
+    for opd in opds:
+        groups.setdefault(stems[opd].casefold(), []).append(opd)
+    names = {}
+    for members in groups.values():
+        plain = [opd for opd in members if stems[opd] == opd]
+        for opd in members:
+            keep = len(members) == 1 or (len(plain) == 1 and opd == plain[0])
+            names[opd] = stems[opd] if keep else f"{stems[opd]}-{_name_digest(opd, 6)}"
+    taken = [name.casefold() for name in names.values()]
+    for opd, name in names.items():
+        if taken.count(name.casefold()) > 1:  # a suffix that meets another name: practically never
+            names[opd] = f"{stems[opd]}-{_name_digest(opd, 16)}"
+    return {opd: f"{stem}_{period}.xlsx" for opd, stem in names.items()}
+
+
+def _safe_stem(opd: str) -> str:
+    text = unicodedata.normalize("NFC", str(opd))
+    text = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "-", text)
+    text = re.sub(r"\s+", " ", text).strip(" .-")
+    return text[:FEEDBACK_NAME_MAX].rstrip(" .") or "OPD"
+
+
+def _name_digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
 # --- tables ----------------------------------------------------------------------------------
