@@ -198,6 +198,11 @@ def laporan_xlsx(period: Period) -> str:
     return f"laporan_kmc_{period}.xlsx"
 
 
+def peta_interaktif_html(period: Period) -> str:
+    """The interactive coverage map of a period: ``peta_interaktif_YYYY-MM.html`` (stage 2)."""
+    return f"peta_interaktif_{period}.html"
+
+
 def feedback_file_name(opd: str) -> str:
     """The file of an OPD's feedback workbook in ``UMPAN_BALIK``, a name every operating system accepts."""
     return re.sub(r'[\\/:*?"<>|]+', "-", opd).strip(" .") + ".xlsx"
@@ -319,6 +324,14 @@ def write_manifest(folder: Path, manifest: dict) -> Path:
 def read_manifest(folder: Path) -> dict:
     """Read a period's manifest.json."""
     return _read_json(Path(folder) / MANIFEST)
+
+
+def update_manifest(folder: Path, **keys) -> dict:
+    """Set ``keys`` in a period's existing manifest.json (a later stage adds what it used); return it."""
+    manifest = read_manifest(folder)
+    manifest.update(keys)
+    write_manifest(folder, manifest)
+    return manifest
 
 
 def record_stages(folder: Path, stages: list[dict], finished: str) -> None:
