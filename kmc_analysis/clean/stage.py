@@ -70,6 +70,7 @@ def clean_month(
         "skipped_sheets": ingest.skipped_sheets,
         "skipped_rows": [],
         "ignored_files": ingest.ignored_files,
+        "boundaries": None,  # stage 2 records the boundary file it used
         "counts": judged.counts(),
         "reference": reference.sources,
         "key_id": key.key_id,
