@@ -64,7 +64,7 @@ def find_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
 
 
 def check_inputs(options: RunOptions) -> RunPaths:
-    """Fail early, with exit 2, on a missing period folder, bad parameter or bad reference table."""
+    """Fail early, with exit 2, on a missing period folder, bad parameter, reference table or boundary file."""
     paths = run_paths(Period.parse(options.period), options.raw_dir, options.processed_dir, options.reports_dir)
     if options.min_cell < 1:
         raise InputError(f"--min-cell must be 1 or more (got {options.min_cell}).")
@@ -75,11 +75,11 @@ def check_inputs(options: RunOptions) -> RunPaths:
             + (f"Periods with data: {', '.join(known)}. " if known else "")
             + "Put the month's OPD files in that folder, or check --raw-dir."
         )
-    if options.boundaries and not Path(options.boundaries).exists():
-        raise InputError(f"Boundary file {options.boundaries} does not exist. Check --boundaries.")
     from kmc_analysis.core.reference import load_reference
+    from kmc_analysis.coverage.boundaries import boundaries_for_run
 
-    load_reference(paths.reference_dir)
+    reference = load_reference(paths.reference_dir)
+    boundaries_for_run(paths.reference_dir, options.boundaries or "", reference.wilayah)  # a bad file fails now
     return paths
 
 
