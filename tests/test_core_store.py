@@ -113,6 +113,8 @@ def test_a_later_stage_adds_its_manifest_key_without_losing_or_reordering_the_ot
     assert store.update_manifest(tmp_path, boundaries=record)["boundaries"] == record
     manifest = store.read_manifest(tmp_path)
     assert list(manifest) == ["period", "boundaries", "key_id"] and manifest["boundaries"] == record
+    with pytest.raises(InputError, match="manifest.json tidak ada: jalankan tahap 1"):
+        store.update_manifest(tmp_path / "2024-04", boundaries=record)
 
 
 def test_report_file_names():

@@ -328,6 +328,9 @@ def read_manifest(folder: Path) -> dict:
 
 def update_manifest(folder: Path, **keys) -> dict:
     """Set ``keys`` in a period's existing manifest.json (a later stage adds what it used); return it."""
+    if not has_manifest(folder):
+        raise InputError(f"{Path(folder) / MANIFEST} tidak ada: jalankan {STAGE_NAMES[1]} untuk periode ini lebih "
+                         f"dulu (stage 1 output missing; run `kmc run` for the period).")
     manifest = read_manifest(folder)
     manifest.update(keys)
     write_manifest(folder, manifest)
