@@ -1,5 +1,6 @@
 """Shared fixtures: a small wilayah and catalogue, and a throw-away pseudonym key."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,8 @@ from kmc_analysis.core.store import REKAP_KECAMATAN, REKAP_KELURAHAN
 from kmc_analysis.coverage.boundaries import load_boundaries, schematic_boundaries
 from kmc_analysis.coverage.rekap import per_1000
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared beside the repo root; a worktree kept elsewhere names it in KMC_SHARED_DIR.
+SHARED = Path(os.environ.get("KMC_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 SHARED_REFERENCE = SHARED / "reference"
 KELURAHAN_FILE = SHARED_REFERENCE / "batas" / "kota_metro_kelurahan.geojson"
 KECAMATAN_FILE = SHARED_REFERENCE / "batas" / "kota_metro_kecamatan.geojson"

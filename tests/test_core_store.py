@@ -109,10 +109,21 @@ def test_manifest_and_report_summary(tmp_path):
     assert store.read_report_summary(tmp_path) == {"penerima_unik": 3, "period": "2024-03"}
 
 
+def test_a_later_stage_adds_its_manifest_key_without_losing_or_reordering_the_others(tmp_path):
+    store.write_manifest(tmp_path, {"period": "2024-03", "boundaries": None, "key_id": "abc"})
+    record = {"path": "batas.gpkg", "sha256": "0" * 64, "kolom": "KDEPUM"}
+    assert store.update_manifest(tmp_path, boundaries=record)["boundaries"] == record
+    manifest = store.read_manifest(tmp_path)
+    assert list(manifest) == ["period", "boundaries", "key_id"] and manifest["boundaries"] == record
+    with pytest.raises(InputError, match="manifest.json tidak ada: jalankan tahap 1"):
+        store.update_manifest(tmp_path / "2024-04", boundaries=record)
+
+
 def test_report_file_names():
     from kmc_analysis.core.periods import Period
 
     assert store.laporan_html(Period(2024, 3)) == "laporan_kmc_2024-03.html"
     assert store.laporan_xlsx(Period(2024, 3)) == "laporan_kmc_2024-03.xlsx"
+    assert store.peta_interaktif_html(Period(2024, 3)) == "peta_interaktif_2024-03.html"
     assert {table.name for table in (store.REKAP_OPD, store.TREN_RPJMD)} == {"rekap_opd.csv", "tren_rpjmd.csv"}
     assert "proyeksi_2026" in store.TREN_RPJMD.columns

@@ -1,7 +1,7 @@
-"""Boundary files: formats, CRS, matching by code / BPS code / name, errors, schematic tiles.
+"""Boundary files: every real layout, matching by code / BPS code / name, features of other regions, geometry.
 
 The real Kota Metro polygons are read from ../shared/reference/batas/ (never copied into
-the project); every variant below is built from them in tmp_path.
+the project); every layout below is built from them in tmp_path (tests/boundary_layouts.py).
 """
 
 import zipfile
@@ -10,10 +10,21 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from boundary_layouts import (
+    NAMESAKES,
+    big_rbi,
+    big_rbi_province,
+    gadm_level4,
+    geoboundaries_adm3,
+    minimal_wilayah,
+    shrunk,
+    wilkerstat,
+    write_swapped_geojson,
+)
 from conftest import KECAMATAN_FILE, KELURAHAN_FILE
 
 from kmc_analysis.core.errors import BoundaryError
-from kmc_analysis.coverage import boundaries, schematic
+from kmc_analysis.coverage import boundaries, boundary_files, schematic
 
 
 @pytest.fixture(scope="module")
@@ -24,34 +35,185 @@ def real():
     return gpd.read_file(KELURAHAN_FILE)
 
 
+@pytest.fixture(scope="module")
+def real_kecamatan():
+    if not KECAMATAN_FILE.exists():
+        pytest.skip("../shared/reference/batas/ is absent")
+    return gpd.read_file(KECAMATAN_FILE)
+
+
 def _check_complete(b: boundaries.Boundaries, wilayah: pd.DataFrame, real: gpd.GeoDataFrame) -> None:
-    assert not b.schematic
+    """All 22 kelurahan present, valid, and each the right polygon in the right place."""
+    assert not b.schematic_levels
     assert len(b.kelurahan) == 22 and len(b.kecamatan) == 5
     assert b.kelurahan["kode_kelurahan"].tolist() == sorted(wilayah["kode_kelurahan"])
     assert b.kelurahan.is_valid.all() and b.kecamatan.is_valid.all()
     assert set(b.kecamatan.geom_type) == {"Polygon"}
-    # Each polygon is matched to the right kelurahan: compare with the source by code.
     source = real.set_index("code").to_crs(boundaries.DRAW_CRS).geometry
     for code, geometry in zip(b.kelurahan["kode_kelurahan"], b.kelurahan.geometry):
-        assert abs(geometry.area - source[code].area) < 1.0
-        assert geometry.intersection(source[code]).area > 0.999 * source[code].area
+        assert abs(geometry.area - source[code].area) < 0.001 * source[code].area, code
+        assert geometry.intersection(source[code]).area > 0.99 * source[code].area, code
 
 
-def test_reads_the_shared_file_as_is(metro_wilayah, real):
+# --- Layouts that must work -------------------------------------------------------------------
+
+
+def test_reads_the_shared_file_as_is(metro_wilayah, real, real_kecamatan):
     b = boundaries.load_boundaries(KELURAHAN_FILE, metro_wilayah)
     _check_complete(b, metro_wilayah, real)
-    assert b.source == KELURAHAN_FILE.name
+    assert b.source == KELURAHAN_FILE.name and b.record["kolom"] == "code"
     # Dissolved kecamatan agree with the separately published kecamatan polygons.
-    published = gpd.read_file(KECAMATAN_FILE).to_crs(boundaries.DRAW_CRS).set_index("code").geometry
+    published = real_kecamatan.to_crs(boundaries.DRAW_CRS).set_index("code").geometry
     for code, geometry in zip(b.kecamatan["kode_kecamatan"], b.kecamatan.geometry):
-        assert geometry.symmetric_difference(published[code]).area < 1e-4 * published[code].area
+        assert geometry.symmetric_difference(published[code]).area < 5e-4 * published[code].area
         assert shapely.get_num_interior_rings(geometry) == 0  # slivers between kelurahan closed
 
 
-def test_reprojected_geopackage(metro_wilayah, real, tmp_path):
-    path = tmp_path / "batas_utm.gpkg"
-    real.to_crs("EPSG:32748").to_file(path, layer="kelurahan", driver="GPKG")
+def test_big_rbi_shapefile_is_matched_by_kdepum_and_recorded(metro_wilayah, real, tmp_path):
+    path = tmp_path / "ADMINISTRASIDESA_AR_25K.shp"
+    big_rbi(real).to_file(path)
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    _check_complete(b, metro_wilayah, real)
+    assert b.record == {"path": str(path), "sha256": boundary_files.file_sha256(path), "kolom": "KDEPUM",
+                        "fitur_dipakai": 22, "fitur_di_luar_kota": 0, "skematis": False,
+                        "tingkat_poligon": "kelurahan", "catatan": []}
+    assert len(b.record["sha256"]) == 64
+
+
+def test_shapefile_hash_changes_with_its_attribute_table(metro_wilayah, real, tmp_path):
+    path = tmp_path / "batas.shp"
+    big_rbi(real).to_file(path)
+    before = boundary_files.file_sha256(path)
+    big_rbi(real).assign(WADMKD=real["name"].str.upper()).to_file(path)  # same .shp geometry, other .dbf
+    assert boundary_files.file_sha256(path) != before
+
+
+def test_big_rbi_province_extract_leaves_other_regencies_out(metro_wilayah, real, tmp_path):
+    path = tmp_path / "batas_lampung.gpkg"
+    big_rbi_province(real).to_crs("EPSG:32748").to_file(path, driver="GPKG")  # any CRS
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    _check_complete(b, metro_wilayah, real)  # no namesake merged into a Metro kelurahan
+    assert b.record["fitur_di_luar_kota"] == len(NAMESAKES) and b.record["fitur_dipakai"] == 22
+    assert "KDPKAB=18.0" in b.notes[0] and "WADMKD" not in b.record["kolom"]
+
+
+def test_gadm_namesakes_in_other_regencies_are_never_merged(metro_wilayah, real, tmp_path):
+    path = tmp_path / "gadm41_IDN_4_Lampung.geojson"
+    gadm_level4(real).to_file(path, driver="GeoJSON")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    _check_complete(b, metro_wilayah, real)
+    # NAME_2 says "Metro" on every Metro row, NAME_4 "Metro" on one: the kelurahan column is NAME_4.
+    assert b.record["kolom"] == "NAME_4"
+    assert b.record["fitur_di_luar_kota"] == len(NAMESAKES)
+    assert "NAME_2=Lampung Timur" in b.notes[0] and "Sidomulyo" in b.notes[0]
+
+
+def test_gadm_bps_spellings_need_ejaan_lain(metro_wilayah, real, tmp_path):
+    path = tmp_path / "gadm_metro.geojson"
+    gadm_level4(real, namesakes=False).to_file(path, driver="GeoJSON")
+    with pytest.raises(BoundaryError) as error:
+        boundaries.load_boundaries(path, minimal_wilayah(metro_wilayah))
+    message = str(error.value)
+    assert "gadm_metro.geojson" in message and "NAME_4='Sumbersari'" in message
+    assert "Sumbersari Bantul (18.72.05.1003, Kec. Metro Selatan)" in message and "--boundaries" in message
+    assert "Traceback" not in message
+
+
+def test_wilkerstat_iddesa_is_read_as_bps_code(metro_wilayah, real, tmp_path):
+    # iddesa 1872011002 is Rejomulyo for BPS, though 18.72.01.1002 is Hadimulyo Timur for Kemendagri.
+    path = tmp_path / "batas_desa_wilkerstat.gpkg"
+    wilkerstat(real, split=False).to_file(path, driver="GPKG")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    _check_complete(b, metro_wilayah, real)
+    assert b.record["kolom"] == "iddesa"
+
+
+def test_wilkerstat_split_kdkec_kddesa(metro_wilayah, real, tmp_path):
+    layer = wilkerstat(real, split=True)
+    other = layer.iloc[[0, 1]].assign(kdkab="05", nmkab="LAMPUNG TENGAH")  # same codes, another regency
+    other = other.set_geometry(other.geometry.translate(0.6, 0.2))
+    path = tmp_path / "batas_desa_split.geojson"
+    gpd.GeoDataFrame(pd.concat([other, layer], ignore_index=True), crs=layer.crs).to_file(path, driver="GeoJSON")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    _check_complete(b, metro_wilayah, real)
+    assert b.record["kolom"] == "kdkec+kddesa" and b.record["fitur_di_luar_kota"] == 2
+
+
+def test_geoboundaries_kecamatan_only_draws_kecamatan_and_schematic_kelurahan(metro_wilayah, real_kecamatan, tmp_path):
+    path = tmp_path / "geoBoundaries-IDN-ADM3.geojson"
+    geoboundaries_adm3(real_kecamatan, neighbours=True).to_file(path, driver="GeoJSON")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    assert b.schematic_levels == {"kelurahan"} and not b.schematic
+    assert b.record["tingkat_poligon"] == "kecamatan" and b.record["kolom"] == "shapeName"
+    assert b.record["fitur_dipakai"] == 5 and b.record["fitur_di_luar_kota"] == 3 and b.record["skematis"]
+    published = real_kecamatan.to_crs(boundaries.DRAW_CRS).set_index("code").geometry
+    for code, geometry in zip(b.kecamatan["kode_kecamatan"], b.kecamatan.geometry):
+        assert geometry.symmetric_difference(published[code]).area < 1e-6 * published[code].area
+    assert b.kelurahan.crs is None and len(b.kelurahan) == 22  # the tiles
+    outlines = b.kecamatan_outlines("kelurahan")
+    assert outlines.crs is None and len(outlines) == 5
+    assert any("poligon kelurahan" in note for note in b.notes)
+    assert any("Metro Kibang" in note for note in b.notes)  # set aside by place, and said so
+
+
+def test_swapped_latitude_and_longitude_are_swapped_back(metro_wilayah, real, tmp_path):
+    path = tmp_path / "batas_latlon.geojson"
+    write_swapped_geojson(real, path)
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    _check_complete(b, metro_wilayah, real)
+    assert "tertukar" in b.notes[0] and "batas_latlon.geojson" in b.notes[0]
+    assert b.record["catatan"] == list(b.notes)
+
+
+def test_swapped_utm_coordinates_are_swapped_back(metro_wilayah, real, tmp_path):
+    utm = real.to_crs("EPSG:32748")
+    path = tmp_path / "batas_utm_tertukar.gpkg"
+    boundary_files.swap_axes(utm).to_file(path, driver="GPKG")
     _check_complete(boundaries.load_boundaries(path, metro_wilayah), metro_wilayah, real)
+
+
+def test_coordinates_outside_indonesia_name_the_file_and_the_crs(metro_wilayah, real, tmp_path):
+    path = tmp_path / "batas_crs_salah.gpkg"
+    real.set_crs("EPSG:32748", allow_override=True).to_file(path, driver="GPKG")  # degrees labelled as metres
+    with pytest.raises(BoundaryError, match=r"batas_crs_salah\.gpkg.*di luar Indonesia.*CRS"):
+        boundaries.load_boundaries(path, metro_wilayah)
+
+
+def test_slivers_between_shrunk_kelurahan_are_closed(metro_wilayah, real, real_kecamatan, tmp_path):
+    path = tmp_path / "batas_celah.geojson"
+    shrunk(real, 5.0).to_file(path, driver="GeoJSON")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    assert set(b.kecamatan.geom_type) == {"Polygon"}  # one piece each, not 4-5 islands
+    assert all(shapely.get_num_interior_rings(g) == 0 for g in b.kecamatan.geometry)
+    published = real_kecamatan.to_crs(boundaries.DRAW_CRS).set_index("code").geometry
+    for code, geometry in zip(b.kecamatan["kode_kecamatan"], b.kecamatan.geometry):
+        assert abs(geometry.area - published[code].area) < 0.01 * published[code].area
+
+
+def test_invalid_polygons_are_made_valid(metro_wilayah, real, tmp_path):
+    broken = real.copy()
+    ring = list(broken.geometry.iloc[0].exterior.coords)[:-1]
+    third = len(ring) // 3
+    twisted = ring[:third] + ring[third:2 * third][::-1] + ring[2 * third:]  # a ring crossing itself
+    broken.loc[0, "geometry"] = shapely.Polygon(twisted)
+    assert not broken.geometry.iloc[0].is_valid
+    path = tmp_path / "batas_rusak.geojson"
+    broken.to_file(path, driver="GeoJSON")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    assert b.kelurahan.is_valid.all() and b.kecamatan.is_valid.all()
+    assert set(b.kelurahan.geom_type) <= {"Polygon", "MultiPolygon"}
+
+
+def test_minimal_wilayah_with_a_boundary_file_does_not_crash(metro_wilayah, real, tmp_path):
+    # wilayah.csv with the required columns only used to crash (ArrowInvalid from an empty BPS lookup).
+    wilayah = minimal_wilayah(metro_wilayah)
+    for name, layer in (("batas_rbi.gpkg", big_rbi(real)), ("batas_mit.geojson", real)):
+        path = tmp_path / name
+        layer.to_file(path, driver="GPKG" if name.endswith(".gpkg") else "GeoJSON")
+        _check_complete(boundaries.load_boundaries(path, wilayah), wilayah, real)
+
+
+# --- Choosing the matching column ------------------------------------------------------------
 
 
 def test_bps_codes_only(metro_wilayah, real, tmp_path):
@@ -75,12 +237,36 @@ def test_undotted_kemendagri_codes_are_not_read_as_bps(metro_wilayah, real):
 def test_names_only_with_spelling_variants(metro_wilayah, real, tmp_path):
     variants = {"Ganjar Asri": "Kel. Ganjarasri", "Iring Mulyo": "IRINGMULYO", "Sumbersari Bantul": "Sumbersari",
                 "Tejo Agung": "TEJOAGUNG", "Metro": "Kelurahan  Metro", "Hadimulyo Timur": "hadimulyo timur"}
-    copy = gpd.GeoDataFrame({"NAMOBJ": real["name"].replace(variants), "KOTA": "Metro"}, geometry=real.geometry)
+    copy = gpd.GeoDataFrame({"KOTA": "Metro", "NAMOBJ": real["name"].replace(variants)}, geometry=real.geometry)
     path = tmp_path / "batas_nama.geojson"
     copy.to_file(path, driver="GeoJSON")
     matched = boundaries.match_features(gpd.read_file(path), metro_wilayah)
     assert set(matched["kolom"]) == {"NAMOBJ"}  # not KOTA, which says "Metro" on every row
     _check_complete(boundaries.load_boundaries(path, metro_wilayah), metro_wilayah, real)
+
+
+def test_a_column_saying_metro_never_captures_an_unmatched_feature(metro_wilayah, real, tmp_path):
+    copy = gpd.GeoDataFrame({"KOTA": "Metro", "KECAMATAN": real["kecamatan"], "NAMOBJ": real["name"]},
+                            geometry=real.geometry)
+    copy.loc[copy["NAMOBJ"] == "Metro", "NAMOBJ"] = "Kampung Tengah"  # Metro kelurahan's polygon, unknown name
+    with pytest.raises(BoundaryError) as error:
+        boundaries.load_boundaries(_written(copy, tmp_path / "batas_kota.geojson"), metro_wilayah)
+    message = str(error.value)
+    assert "NAMOBJ='Kampung Tengah'" in message and "Metro (18.72.01.1001, Kec. Metro Pusat)" in message
+
+
+def _written(frame: gpd.GeoDataFrame, path):
+    frame.set_crs("EPSG:4326", allow_override=True).to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_same_named_features_without_a_region_column_are_refused(metro_wilayah, real, tmp_path):
+    copy = gpd.GeoDataFrame({"nama": real["name"]}, geometry=real.geometry, crs=real.crs)
+    twin = copy[copy["nama"] == "Margorejo"]
+    twin = twin.set_geometry(twin.geometry.translate(0.004, 0.0))  # overlapping the city: not set aside by place
+    path = _written(pd.concat([copy, twin], ignore_index=True), tmp_path / "batas_kembar.geojson")
+    with pytest.raises(BoundaryError, match=r"2 fitur sama-sama bernama Margorejo \(18\.72\.05\.1002"):
+        boundaries.load_boundaries(path, metro_wilayah)
 
 
 def test_zipped_shapefile(metro_wilayah, real, tmp_path):
@@ -94,6 +280,9 @@ def test_zipped_shapefile(metro_wilayah, real, tmp_path):
     _check_complete(boundaries.load_boundaries(archive, metro_wilayah), metro_wilayah, real)
 
 
+# --- Errors a user sees ----------------------------------------------------------------------
+
+
 def test_missing_kelurahan_is_named_with_the_file(metro_wilayah, real, tmp_path):
     path = tmp_path / "batas_kurang.geojson"
     real[real["name"] != "Imopuro"].to_file(path, driver="GeoJSON")
@@ -104,7 +293,7 @@ def test_missing_kelurahan_is_named_with_the_file(metro_wilayah, real, tmp_path)
     assert "--boundaries" in message
 
 
-def test_unmatched_feature_is_listed(metro_wilayah, real, tmp_path):
+def test_unmatched_feature_inside_the_city_is_listed(metro_wilayah, real, tmp_path):
     extra = real.iloc[[0]].assign(name="Kampung Baru", code="", bps_code="", name_bps="")
     path = tmp_path / "batas_lebih.geojson"
     pd.concat([real, extra]).to_file(path, driver="GeoJSON")
@@ -112,25 +301,9 @@ def test_unmatched_feature_is_listed(metro_wilayah, real, tmp_path):
         boundaries.load_boundaries(path, metro_wilayah)
 
 
-def test_features_of_another_city_are_dropped(metro_wilayah, real):
-    # A province-wide file: a Margorejo elsewhere in Lampung must not take Metro's place.
-    other = real.iloc[[19]].assign(code="18.05.01.2001", bps_code="1805010001")
-    frame = pd.concat([real, other], ignore_index=True)
-    kelurahan = boundaries.match_boundaries(frame, metro_wilayah, "lampung.geojson")
-    margorejo = kelurahan.set_index("kode_kelurahan").geometry["18.72.05.1002"]
-    assert abs(margorejo.area - real.to_crs(boundaries.DRAW_CRS).geometry.iloc[19].area) < 1.0
-
-
-def test_kecamatan_file_is_refused_with_advice(metro_wilayah):
-    if not KECAMATAN_FILE.exists():
-        pytest.skip("../shared/reference/batas/ is absent")
-    with pytest.raises(BoundaryError, match="poligon kecamatan, bukan kelurahan"):
-        boundaries.load_boundaries(KECAMATAN_FILE, metro_wilayah)
-
-
-def test_geopackage_layer_with_kelurahan_is_chosen(metro_wilayah, real, tmp_path):
+def test_geopackage_layer_with_kelurahan_is_chosen(metro_wilayah, real, real_kecamatan, tmp_path):
     path = tmp_path / "batas_dua_layer.gpkg"
-    gpd.read_file(KECAMATAN_FILE).to_file(path, layer="a_kecamatan", driver="GPKG")
+    real_kecamatan.to_file(path, layer="a_kecamatan", driver="GPKG")
     real.to_file(path, layer="b_kelurahan", driver="GPKG")
     _check_complete(boundaries.load_boundaries(path, metro_wilayah), metro_wilayah, real)
 
@@ -163,8 +336,11 @@ def test_boundary_resolution_order(metro_wilayah, tmp_path):
     assert boundaries.resolve_boundary_path(reference, str(explicit)) == explicit
     with pytest.raises(BoundaryError, match="tidak ditemukan"):
         boundaries.resolve_boundary_path(reference, tmp_path / "tidak_ada.gpkg")
-    schematic = boundaries.boundaries_for_run(tmp_path / "kosong", "", metro_wilayah)
-    assert schematic.schematic
+    tiles = boundaries.boundaries_for_run(tmp_path / "kosong", "", metro_wilayah)
+    assert tiles.schematic and tiles.record["skematis"] and tiles.record["path"] is None
+
+
+# --- Schematic tiles ---------------------------------------------------------------------------
 
 
 def test_schematic_tiles_for_kota_metro(metro_wilayah):
@@ -185,3 +361,78 @@ def test_schematic_tiles_for_another_wilayah(wilayah):
     b = boundaries.schematic_boundaries(wilayah.assign(kode_kelurahan=wilayah["kode_kelurahan"] + "9"))
     assert len(b.kelurahan) == 5 and len(b.kecamatan) == 3
     assert b.kelurahan.is_valid.all() and set(b.kecamatan.geom_type) == {"Polygon"}
+
+
+# --- Through stage 2 and the whole run -------------------------------------------------------
+
+
+def _minimal_reference(metro_wilayah, real, folder):
+    """RAW/reference with a wilayah.csv of the required columns only and a BIG/RBI boundary file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    minimal_wilayah(metro_wilayah).to_csv(folder / "wilayah.csv", index=False)
+    big_rbi(real).to_file(folder / "batas_rbi.gpkg", driver="GPKG")
+    return folder
+
+
+def test_minimal_wilayah_and_boundary_file_through_stage_2(metro_wilayah, real, metro_rekap, tmp_path):
+    from kmc_analysis.core import store
+    from kmc_analysis.core.periods import Period
+    from kmc_analysis.core.reference import load_reference
+    from kmc_analysis.coverage import maps
+    from kmc_analysis.coverage.geopackage import write_coverage_gpkg
+    from kmc_analysis.coverage.interactive_map import write_interactive_map
+
+    reference = _minimal_reference(metro_wilayah, real, tmp_path / "raw" / "reference")
+    ref = load_reference(reference)
+    assert set(ref.wilayah["kode_bps_kelurahan"]) == {""} and set(ref.wilayah["ejaan_lain"]) == {""}
+    b = boundaries.boundaries_for_run(reference, "", ref.wilayah)
+    processed, reports, period = tmp_path / "processed", tmp_path / "reports", Period(2024, 3)
+    store.write_manifest(processed, {"period": str(period), "boundaries": None, "key_id": "x"})
+    store.update_manifest(processed, boundaries=b.record)
+    kec, kel = metro_rekap
+    assert set(maps.write_coverage_maps(b, kec, kel, reports, period=period)) == {"kecamatan", "kelurahan"}
+    assert write_interactive_map(b, kec, kel, reports, period=period).is_file()
+    gpkg = write_coverage_gpkg(b, kec, kel, processed / store.CAKUPAN_GPKG, period=period)
+    manifest = store.read_manifest(processed)
+    assert list(manifest) == ["period", "boundaries", "key_id"]  # the key is filled in where stage 1 put it
+    assert manifest["boundaries"]["kolom"] == "KDEPUM" and manifest["boundaries"]["path"].endswith("batas_rbi.gpkg")
+    placed = gpd.read_file(gpkg, layer="kelurahan").set_index("kode_kelurahan").to_crs(boundaries.DRAW_CRS)
+    truth = real.set_index("code").to_crs(boundaries.DRAW_CRS)
+    assert (placed.centroid.distance(truth.centroid.reindex(placed.index)) < 5).all()  # metres
+
+
+@pytest.mark.slow
+def test_minimal_wilayah_and_boundary_file_through_kmc_run(metro_wilayah, real, tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from kmc_analysis.core.periods import Period
+    from kmc_analysis.core.store import peta_interaktif_html
+    from kmc_analysis.synth import synthesize
+
+    project = Path(__file__).resolve().parents[1]
+    shutil.copytree(project / "notebooks", tmp_path / "notebooks")
+    synthesize(Period(2024, 3), tmp_path / "data" / "raw", rows=300, seed=5)
+    _minimal_reference(metro_wilayah, real, tmp_path / "data" / "raw" / "reference")
+    result = subprocess.run([sys.executable, "-m", "kmc_analysis", "run", "--period", "2024-03"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads((tmp_path / "data" / "processed" / "2024-03" / "manifest.json").read_text())
+    assert manifest["boundaries"]["kolom"] == "KDEPUM" and len(manifest["boundaries"]["sha256"]) == 64
+    assert manifest["boundaries"]["fitur_dipakai"] == 22 and manifest["boundaries"]["skematis"] is False
+    assert (tmp_path / "reports" / "2024-03" / peta_interaktif_html(Period(2024, 3))).is_file()
+
+
+def test_run_stops_before_stage_1_on_a_corrupt_boundary_file(tmp_path):
+    from kmc_analysis.core.errors import InputError
+    from kmc_analysis.preflight import check_inputs
+
+    (tmp_path / "raw" / "opd" / "2024-03").mkdir(parents=True)
+    (tmp_path / "raw" / "reference").mkdir()
+    (tmp_path / "raw" / "reference" / "batas_kelurahan.geojson").write_text('{"type": "FeatureCollection", "feat')
+    with pytest.raises(InputError, match=r"batas_kelurahan\.geojson.*tidak dapat dibuka"):
+        check_inputs("2024-03", tmp_path / "raw", tmp_path / "processed", tmp_path / "reports", 5, None)
+    assert not (tmp_path / "processed").exists()

@@ -2,6 +2,7 @@
 
 import geopandas as gpd
 import pyogrio
+import pytest
 
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import CAKUPAN_GPKG
@@ -24,3 +25,18 @@ def test_geopackage_layers_and_columns(metro_boundaries, metro_tiles, metro_reka
     tiles = write_coverage_gpkg(metro_tiles, kec, kel, tmp_path / "skematis.gpkg", period=MARET)
     layer = gpd.read_file(tiles, layer="kecamatan")
     assert layer.crs is None and set(layer["skematis"]) == {1} and len(layer) == 5
+
+
+def test_kecamatan_only_boundaries_give_a_real_and_a_schematic_layer(metro_wilayah, metro_rekap, tmp_path):
+    from conftest import KECAMATAN_FILE
+
+    from kmc_analysis.coverage.boundaries import load_boundaries
+    if not KECAMATAN_FILE.exists():
+        pytest.skip("../shared/reference/batas/ is absent")
+    kec, kel = metro_rekap
+    path = write_coverage_gpkg(load_boundaries(KECAMATAN_FILE, metro_wilayah), kec, kel, tmp_path / CAKUPAN_GPKG,
+                               period=MARET)
+    kecamatan, kelurahan = gpd.read_file(path, layer="kecamatan"), gpd.read_file(path, layer="kelurahan")
+    assert kecamatan.crs.to_epsg() == 4326 and set(kecamatan["skematis"]) == {0}
+    assert kelurahan.crs is None and set(kelurahan["skematis"]) == {1} and len(kelurahan) == 22
+    assert set(kelurahan["sumber_batas"]) == {"peta skematis bawaan (bukan batas resmi)"}

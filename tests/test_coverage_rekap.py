@@ -18,6 +18,8 @@ from kmc_analysis.core.store import (
     REKAP_TUMPANG_TINDIH,
     RINGKASAN_KOTA,
     read_city_summary,
+    read_manifest,
+    write_manifest,
     write_table,
 )
 from kmc_analysis.coverage.rekap import (
@@ -213,6 +215,7 @@ def _processed_fixture(root: Path, wilayah: pd.DataFrame, programs: pd.DataFrame
         folder = root / "processed" / period
         folder.mkdir(parents=True)
         frame.to_parquet(folder / "penerima.parquet")
+        write_manifest(folder, {"period": period, "boundaries": None})  # stage 1 always writes one
     (root / "raw" / "reference").mkdir(parents=True)
 
 
@@ -233,8 +236,10 @@ def test_notebook_runs_on_a_tiny_processed_month(tmp_path):
     for name in ("rekap_kecamatan.csv", "rekap_kelurahan.csv", "rekap_program.csv", "rekap_tumpang_tindih.csv",
                  "kombinasi_program.csv", "perubahan_kecamatan.csv", "cakupan.gpkg"):
         assert (processed / name).is_file(), name
-    for name in ("peta_cakupan_kecamatan.png", "peta_cakupan_kelurahan.png", "peta_cakupan_kategori.png"):
+    for name in ("peta_cakupan_kecamatan.png", "peta_cakupan_kelurahan.png", "peta_cakupan_kategori.png",
+                 "peta_interaktif_2024-03.html"):
         assert (reports / name).is_file(), name
+    assert read_manifest(processed)["boundaries"]["skematis"] is True  # no boundary file: the tiles
     text = out.read_text()
     assert "Semua pemeriksaan tahap 2 lolos" in text
     assert "NAMA RAHASIA" not in text and "1872**********01" not in text and "0" * 60 not in text

@@ -66,7 +66,8 @@ def test_only_the_store_spells_the_names_of_processed_and_report_files():
              store.FAILED_RUNS, *store.MAPS.values(), store.CHART_RPJMD, store.CHART_BULANAN, store.RINGKASAN,
              store.INDEX, store.RINGKASAN_DTKS, store.MAP_DTKS]
     # A name counts as spelled when it stands alone (index.html.j2 is a template, not the index).
-    pattern = re.compile("|".join(rf"(?<![\w.]){re.escape(name)}(?![\w.])" for name in names) + "|laporan_kmc_")
+    pattern = re.compile("|".join(rf"(?<![\w.]){re.escape(name)}(?![\w.])" for name in names)
+                         + "|laporan_kmc_|peta_interaktif_")
     spelled = [(str(path.relative_to(PACKAGE)), text) for path in MODULES if path.name != "store.py"
                for text in _code_strings(path) if pattern.search(text)]
     assert spelled == []

@@ -79,6 +79,7 @@ def clean_month(
         "ignored_files": ingest.ignored_files,
         "superseded_files": ingest.superseded_files,
         "corrections": corrections,
+        "boundaries": None,  # stage 2 records the boundary file it used
         "counts": judged.counts(),
         "reference": reference.sources,
         "key_id": key.key_id,

@@ -228,6 +228,11 @@ def laporan_xlsx(period: Period) -> str:
     return f"laporan_kmc_{period}.xlsx"
 
 
+def peta_interaktif_html(period: Period) -> str:
+    """The interactive coverage map of a period: ``peta_interaktif_YYYY-MM.html`` (stage 2)."""
+    return f"peta_interaktif_{period}.html"
+
+
 #: Longest OPD part of a feedback file name (the whole path must stay short on Windows).
 FEEDBACK_NAME_MAX = 100
 
@@ -385,6 +390,17 @@ def write_manifest(folder: Path, manifest: dict) -> Path:
 def read_manifest(folder: Path) -> dict:
     """Read a period's manifest.json."""
     return _read_json(Path(folder) / MANIFEST)
+
+
+def update_manifest(folder: Path, **keys) -> dict:
+    """Set ``keys`` in a period's existing manifest.json (a later stage adds what it used); return it."""
+    if not has_manifest(folder):
+        raise InputError(f"{Path(folder) / MANIFEST} tidak ada: jalankan {STAGE_NAMES[1]} untuk periode ini lebih "
+                         f"dulu (stage 1 output missing; run `kmc run` for the period).")
+    manifest = read_manifest(folder)
+    manifest.update(keys)
+    write_manifest(folder, manifest)
+    return manifest
 
 
 def record_stages(folder: Path, stages: list[dict], finished: str) -> None:

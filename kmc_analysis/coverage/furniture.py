@@ -143,14 +143,19 @@ def schematic_banner(ax, fontsize: float = 12) -> None:
 
 def suppression_note(min_cell: int) -> str:
     """What the hatching means, in Bahasa Indonesia."""
-    return (f"Disamarkan (diarsir, nilai tidak ditampilkan): wilayah dengan 1–{min_cell - 1} penerima, dan wilayah "
-            f"lain yang angkanya dapat membuka angka kecil itu dari total. Tidak ada data: jumlah penduduk "
-            f"wilayah tidak diketahui.")
+    return (f"Disamarkan (arsir miring, angka tidak ditampilkan): wilayah dengan 1–{min_cell - 1} penerima, dan "
+            f"wilayah lain yang angkanya dapat membuka angka kecil itu dari total. Tidak ada data (arsir silang): "
+            f"jumlah penduduk wilayah tidak diketahui.")
+
+
+def hatch_labels(min_cell: int) -> tuple[str, str]:
+    """Legend entries of the two hatchings: suppressed, and no data."""
+    return (f"Disamarkan (1–{min_cell - 1} penerima, atau dapat dihitung ulang dari total)",
+            "Tidak ada data (penduduk tidak diketahui)")
 
 
 def source_note(
-    *, level: str, population_note: str, boundary_source: str, schematic: bool, method: str, min_cell: int,
-    period: Period,
+    *, level: str, population_note: str, boundaries, method: str, min_cell: int, period: Period,
 ) -> str:
     """The source and method note printed under a map, in Bahasa Indonesia."""
     parts = [
@@ -162,11 +167,14 @@ def source_note(
     ]
     if level == "kelurahan":
         parts.append("Penerima yang hanya tercatat kecamatannya tidak masuk peta kelurahan.")
-    if schematic:
+    if boundaries.is_schematic(level):
         parts.append("Batas: peta skematis, setiap kotak mewakili satu kelurahan dengan letak perkiraan; "
                      "bentuk dan luas tidak sesuai kenyataan.")
+        if not boundaries.schematic:
+            parts.append(f"Berkas batas {boundaries.source} hanya memuat poligon kecamatan; peta kelurahan "
+                         f"memerlukan poligon kelurahan.")
     else:
-        parts.append(f"Batas wilayah: {boundary_source}; proyeksi UTM zona 48S (EPSG:32748).")
+        parts.append(f"Batas wilayah: {boundaries.source}; proyeksi UTM zona 48S (EPSG:32748).")
     return " ".join(parts)
 
 

@@ -32,7 +32,8 @@ def write_coverage_gpkg(
     """Write the GeoPackage with layers ``kecamatan`` and ``kelurahan`` carrying the rekap columns.
 
     Real boundaries are written in EPSG:4326; schematic tiles without a CRS and with
-    ``skematis`` = 1 on every feature. The GeoPackage timestamp is pinned to the period,
+    ``skematis`` = 1 on every feature (with a kecamatan-only boundary file, the kelurahan
+    layer is schematic and the kecamatan layer real). The GeoPackage timestamp is pinned to the period,
     so a rerun on the same input writes the same layers.
     """
     path = Path(path)
@@ -45,9 +46,9 @@ def write_coverage_gpkg(
         for name, layer in (("kecamatan", kecamatan), ("kelurahan", kelurahan)):
             layer = layer.copy()
             layer["periode"] = str(period)
-            layer["sumber_batas"] = boundaries.source
-            layer["skematis"] = int(boundaries.schematic)
-            if layer.crs is not None and not boundaries.schematic:
+            layer["sumber_batas"] = boundaries.source_of(name)
+            layer["skematis"] = int(boundaries.is_schematic(name))
+            if layer.crs is not None:
                 layer = layer.to_crs("EPSG:4326")
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="'crs' was not provided")  # schematic tiles
