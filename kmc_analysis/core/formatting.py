@@ -3,7 +3,8 @@
 Thousands take a dot and decimals a comma (``1.234.567``, ``12,34``), built on
 :func:`format_number`; a missing value shows :data:`MISSING_MARK` (``–``). Used by the
 report's HTML and workbook, the report's narrative, the maps and the stage notebooks. Also
-the spreadsheet safety of every cell the workbook writes (:func:`formula_safe`).
+the spreadsheet safety of every cell the workbook writes (:func:`formula_safe`) and how
+floats are written into its CSV files (:class:`FloatText`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.periods import NAMA_BULAN
@@ -151,3 +154,36 @@ def formula_safe_frame(table: pd.DataFrame) -> pd.DataFrame:
 def slug(text: str) -> str:
     """Return a CSS-safe lower-case slug of a label (``Sangat Tinggi`` -> ``sangat-tinggi``)."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+# --- floats in written CSV files ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FloatText:
+    """How a float column is written: ``decimals`` places (``trim``: trailing zeros dropped).
+
+    ``decimals=None`` leaves the float as pandas writes it, the shortest text that reads
+    back the same number (``100.0``, ``66.67``); with decimals a negative zero is written
+    without its sign (``0.00``).
+    """
+
+    decimals: int | None = None
+    trim: bool = False
+
+    def text(self, values: pd.Series) -> pd.Series:
+        """The column as text; missing values become empty text."""
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if self.trim:
+            texts = [f"{round(v, self.decimals) + 0.0:.{self.decimals}f}".rstrip("0").rstrip(".") for v in numbers]
+        else:
+            texts = [f"{v + 0.0:.{self.decimals}f}" for v in numbers]
+        return pd.Series(np.where(np.isnan(numbers), "", texts), index=values.index, dtype="str")
+
+
+#: Pandas' own float text: ``100.0``, ``66.67``.
+SHORTEST = FloatText()
+#: Always two decimals: ``0.67``, ``100.00``.
+TWO_DECIMALS = FloatText(2)
+#: At most six decimals, trailing zeros dropped: ``7.5``, ``100``.
+UP_TO_SIX = FloatText(6, trim=True)

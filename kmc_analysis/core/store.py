@@ -27,39 +27,10 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.errors import InputError, StageError
-from kmc_analysis.core.formatting import formula_safe_frame
+from kmc_analysis.core.formatting import SHORTEST, TWO_DECIMALS, UP_TO_SIX, FloatText, formula_safe_frame
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import RPJMD_YEARS
 
-
-@dataclass(frozen=True)
-class FloatText:
-    """How a float column is written: ``decimals`` places (``trim``: trailing zeros dropped).
-
-    ``decimals=None`` leaves the float as pandas writes it, the shortest text that reads
-    back the same number (``100.0``, ``66.67``); with decimals a negative zero is written
-    without its sign (``0.00``).
-    """
-
-    decimals: int | None = None
-    trim: bool = False
-
-    def text(self, values: pd.Series) -> pd.Series:
-        """The column as text; missing values become empty text."""
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        if self.trim:
-            texts = [f"{round(v, self.decimals) + 0.0:.{self.decimals}f}".rstrip("0").rstrip(".") for v in numbers]
-        else:
-            texts = [f"{v + 0.0:.{self.decimals}f}" for v in numbers]
-        return pd.Series(np.where(np.isnan(numbers), "", texts), index=values.index, dtype="str")
-
-
-#: Pandas' own float text: ``100.0``, ``66.67``.
-SHORTEST = FloatText()
-#: Always two decimals: ``0.67``, ``100.00``.
-TWO_DECIMALS = FloatText(2)
-#: At most six decimals, trailing zeros dropped: ``7.5``, ``100``.
-UP_TO_SIX = FloatText(6, trim=True)
 
 #: What each stage is called in a message asking the user to run it.
 STAGE_NAMES = {1: "tahap 1 (pembersihan data OPD)", 2: "tahap 2 (cakupan dan peta)", 3: "tahap 3 (evaluasi RPJMD)"}

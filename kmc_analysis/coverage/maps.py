@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -72,19 +73,19 @@ _NOTE_CHARS = 122
 
 
 def _draw_areas(
-    ax, areas: gpd.GeoDataFrame, classes: Classes, suppressed: pd.Series, no_data: pd.Series, min_cell: int, wrap: int,
+    ax, areas: gpd.GeoDataFrame, value: str, classes: Classes, suppressed: pd.Series, no_data: pd.Series,
+    hatch_texts: tuple[str, str], wrap: int, unit: str = "",
 ) -> tuple[list[Patch], list[Patch]]:
-    """Fill each area by its class of penerima_per_1000, hatch the rest; return the legend handles."""
+    """Fill each area by its class of ``value``, hatch the rest; return the legend handles."""
     colours = class_colours(len(classes.labels))
-    if len(colours) == 1 and not areas.loc[classes.klass == 0, "penerima_per_1000"].any():
+    if len(colours) == 1 and not areas.loc[classes.klass == 0, value].any():
         colours = class_colours(2)[:1]  # every drawable area is 0: the lightest colour, not a middle one
     class_handles, hatch_handles = [], []
     for number, (label, colour) in enumerate(zip(classes.labels, colours)):
         members = areas[classes.klass == number]
         members.plot(ax=ax, facecolor=colour, edgecolor="none", linewidth=0)
-        class_handles.append(Patch(facecolor=colour, edgecolor="#4d4d4d", linewidth=0.5, label=label))
-    suppressed_label, no_data_label = hatch_labels(min_cell)
-    hatchings = ((suppressed, SUPPRESSED_STYLE, suppressed_label), (no_data, NO_DATA_STYLE, no_data_label))
+        class_handles.append(Patch(facecolor=colour, edgecolor="#4d4d4d", linewidth=0.5, label=label + unit))
+    hatchings = ((suppressed, SUPPRESSED_STYLE, hatch_texts[0]), (no_data, NO_DATA_STYLE, hatch_texts[1]))
     for mask, style, label in hatchings:
         if mask.any():
             areas[mask].plot(ax=ax, linewidth=0.5, **style)
@@ -106,6 +107,85 @@ def _note_height(text: str, width_chars: int, fontsize: float = _NOTE_FONT) -> f
     return len(textwrap.wrap(text, width_chars)) * fontsize * 1.45 / 72
 
 
+@dataclass(frozen=True)
+class MapTexts:
+    """What a choropleth says: title, subtitle, legend title, hatch legend entries, note, value unit."""
+
+    title: str
+    subtitle: str
+    legend_title: str
+    hatch_labels: tuple[str, str]
+    note: str
+    unit: str = ""
+
+
+def plot_area_map(
+    boundaries: Boundaries,
+    areas: gpd.GeoDataFrame,
+    *,
+    level: str,
+    value: str,
+    classes: Classes,
+    suppressed: pd.Series,
+    no_data: pd.Series,
+    decimals: int,
+    texts: MapTexts,
+) -> Figure:
+    """Draw a choropleth of ``value`` over ``areas`` (polygons of ``level`` with the value), 17 cm wide.
+
+    The map fills the left of the figure, the legend its right; title above, note below.
+    Suppressed and no-data areas are hatched with a legend entry and printed without a
+    value; real boundaries get a scale bar and a north arrow, schematic tiles a
+    "PETA SKEMATIS" banner instead. Shared by the coverage maps and stage 3's DTKS map.
+    """
+    schematic = boundaries.is_schematic(level)
+    map_w, pad = 4.7, 0.03
+    map_h = map_w * _aspect(areas, pad)
+    if map_h > 6.2:
+        map_h, map_w = 6.2, 6.2 / _aspect(areas, pad)
+    top, gap = 0.62, 0.12
+    note_h = _note_height(texts.note, _NOTE_CHARS) + 0.1
+    height = top + map_h + gap + note_h + 0.12
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    FigureCanvasAgg(fig)  # a renderer to measure labels with
+    ax = fig.add_axes((0.1 / WIDTH_IN, (gap + note_h + 0.12) / height, map_w / WIDTH_IN, map_h / height))
+    ax.set_axis_off()
+    class_handles, hatch_handles = _draw_areas(ax, areas, value, classes, suppressed, no_data, texts.hatch_labels,
+                                               21, texts.unit)
+    if level == "kelurahan":
+        _outline(ax, boundaries.kelurahan, "#595959", 0.4)
+    _outline(ax, boundaries.kecamatan_outlines(level), "#1a1a1a", 1.1 if level == "kelurahan" else 0.9)
+    ax.set_aspect("equal")
+    pad_limits(ax, pad)
+    fontsize = {("kecamatan", False): 8, ("kelurahan", False): 5.6, ("kecamatan", True): 9,
+                ("kelurahan", True): 6.4}[(level, schematic)]
+    label_areas(ax, areas, level, value, ~suppressed & ~no_data, fontsize=fontsize,
+                decimals=decimals, wrap=level == "kelurahan")
+    if schematic:
+        schematic_banner(ax, fontsize=8.5)
+    else:
+        add_scale_bar(ax)
+        add_north_arrow(ax)
+
+    fig.text(0.5, 1 - 0.22 / height, texts.title, ha="center", va="center", fontsize=12.5, fontweight="bold")
+    fig.text(0.5, 1 - 0.46 / height, texts.subtitle, ha="center", va="center", fontsize=9.5, color="#333333")
+    legend_x = (0.1 + map_w + 0.15) / WIDTH_IN
+    legend_top = 1 - (top + 0.05) / height
+    legend_style = {"loc": "upper left", "fontsize": 7.2, "frameon": False, "handlelength": 2.0,
+                    "handleheight": 1.3, "alignment": "left", "title_fontsize": 8}
+    if class_handles:
+        first = fig.legend(handles=class_handles, title=texts.legend_title,
+                           bbox_to_anchor=(legend_x, legend_top), **legend_style)
+        extent = first.get_window_extent(fig.canvas.get_renderer())
+        legend_top = extent.y0 / fig.bbox.height - 0.15 / height
+    if hatch_handles:
+        fig.legend(handles=hatch_handles, title="Tanpa angka (diarsir)", bbox_to_anchor=(legend_x, legend_top),
+                   **legend_style)
+    fig.text(0.1 / WIDTH_IN, (note_h + 0.12) / height, textwrap.fill(texts.note, _NOTE_CHARS),
+             ha="left", va="top", fontsize=_NOTE_FONT, color="#333333", linespacing=1.35)
+    return fig
+
+
 def plot_coverage_map(
     boundaries: Boundaries,
     rekap: pd.DataFrame,
@@ -117,66 +197,21 @@ def plot_coverage_map(
 ) -> Figure:
     """Draw the choropleth of penerima_per_1000 by ``level`` (kecamatan or kelurahan), 17 cm wide.
 
-    ``rekap`` is rekap_kecamatan or rekap_kelurahan. The map fills the left of the figure,
-    the legend its right; title above, source note below. Suppressed and no-data areas
-    are hatched with a legend entry and printed without a value; real boundaries get a
-    scale bar and a north arrow, schematic tiles a "PETA SKEMATIS" banner instead.
+    ``rekap`` is rekap_kecamatan or rekap_kelurahan; hidden areas follow the published
+    tables' rule (:func:`~kmc_analysis.coverage.map_classes.area_states`).
     """
     if level not in ("kecamatan", "kelurahan"):
         raise ValueError(f"level must be 'kecamatan' or 'kelurahan', not {level!r}")
-    schematic = boundaries.is_schematic(level)
     areas = attach_rekap(boundaries.polygons(level), rekap, f"kode_{level}")
     suppressed, no_data = area_states(areas, rekap, level, min_cell)
     decimals = value_decimals(areas["penerima_per_1000"])
     classes = classify(areas["penerima_per_1000"], ~suppressed & ~no_data, decimals=decimals)
     note = source_note(level=level, population_note=population_note, boundaries=boundaries, method=classes.method,
                        min_cell=min_cell, period=period)
-
-    map_w, pad = 4.7, 0.03
-    map_h = map_w * _aspect(areas, pad)
-    if map_h > 6.2:
-        map_h, map_w = 6.2, 6.2 / _aspect(areas, pad)
-    top, gap = 0.62, 0.12
-    note_h = _note_height(note, _NOTE_CHARS) + 0.1
-    height = top + map_h + gap + note_h + 0.12
-    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
-    FigureCanvasAgg(fig)  # a renderer to measure labels with
-    ax = fig.add_axes((0.1 / WIDTH_IN, (gap + note_h + 0.12) / height, map_w / WIDTH_IN, map_h / height))
-    ax.set_axis_off()
-    class_handles, hatch_handles = _draw_areas(ax, areas, classes, suppressed, no_data, min_cell, 21)
-    if level == "kelurahan":
-        _outline(ax, boundaries.kelurahan, "#595959", 0.4)
-    _outline(ax, boundaries.kecamatan_outlines(level), "#1a1a1a", 1.1 if level == "kelurahan" else 0.9)
-    ax.set_aspect("equal")
-    pad_limits(ax, pad)
-    fontsize = {("kecamatan", False): 8, ("kelurahan", False): 5.6, ("kecamatan", True): 9,
-                ("kelurahan", True): 6.4}[(level, schematic)]
-    label_areas(ax, areas, level, "penerima_per_1000", ~suppressed & ~no_data, fontsize=fontsize,
-                decimals=decimals, wrap=level == "kelurahan")
-    if schematic:
-        schematic_banner(ax, fontsize=8.5)
-    else:
-        add_scale_bar(ax)
-        add_north_arrow(ax)
-
-    fig.text(0.5, 1 - 0.22 / height, map_title(period), ha="center", va="center", fontsize=12.5, fontweight="bold")
-    fig.text(0.5, 1 - 0.46 / height, f"Menurut {level}, Kota Metro", ha="center", va="center", fontsize=9.5,
-             color="#333333")
-    legend_x = (0.1 + map_w + 0.15) / WIDTH_IN
-    legend_top = 1 - (top + 0.05) / height
-    legend_style = {"loc": "upper left", "fontsize": 7.2, "frameon": False, "handlelength": 2.0,
-                    "handleheight": 1.3, "alignment": "left", "title_fontsize": 8}
-    if class_handles:
-        first = fig.legend(handles=class_handles, title="Penerima per\n1.000 penduduk",
-                           bbox_to_anchor=(legend_x, legend_top), **legend_style)
-        extent = first.get_window_extent(fig.canvas.get_renderer())
-        legend_top = extent.y0 / fig.bbox.height - 0.15 / height
-    if hatch_handles:
-        fig.legend(handles=hatch_handles, title="Tanpa angka (diarsir)", bbox_to_anchor=(legend_x, legend_top),
-                   **legend_style)
-    fig.text(0.1 / WIDTH_IN, (note_h + 0.12) / height, textwrap.fill(note, _NOTE_CHARS),
-             ha="left", va="top", fontsize=_NOTE_FONT, color="#333333", linespacing=1.35)
-    return fig
+    texts = MapTexts(map_title(period), f"Menurut {level}, Kota Metro", "Penerima per\n1.000 penduduk",
+                     hatch_labels(min_cell), note)
+    return plot_area_map(boundaries, areas, level=level, value="penerima_per_1000", classes=classes,
+                         suppressed=suppressed, no_data=no_data, decimals=decimals, texts=texts)
 
 
 def _panel_boxes(n: int, aspect: float, width_in: float, top_in: float) -> tuple[list[tuple[float, ...]], float]:
@@ -236,7 +271,8 @@ def plot_category_maps(
         decimals = value_decimals(kel["penerima_per_1000"])
         suppressed, no_data = area_states(kel, rows, "kategori", min_cell)
         classes = classify(kel["penerima_per_1000"], ~suppressed & ~no_data, k=4, decimals=decimals)
-        class_handles, hatch_handles = _draw_areas(ax, kel, classes, suppressed, no_data, min_cell, 30)
+        class_handles, hatch_handles = _draw_areas(ax, kel, "penerima_per_1000", classes, suppressed, no_data,
+                                                   hatch_labels(min_cell), 30)
         _outline(ax, boundaries.kelurahan, "#808080", 0.25)
         _outline(ax, outlines, "#1a1a1a", 0.7)
         ax.set_aspect("equal")
