@@ -16,7 +16,7 @@ from pathlib import PurePath
 import pandas as pd
 
 from kmc_analysis.clean.clerk_sheets import (
-    INSTRUCTIONS_SHEET, Formats, cell_text, lines_needed, print_on_a4, row_points, write_lines,
+    Formats, cell_text, lines_needed, print_on_a4, row_points, write_lines,
 )
 from kmc_analysis.clean.feedback_table import TEXT_COLUMNS, CellTable
 from kmc_analysis.clean.lists_sheet import LISTS_SHEET, ListRanges, add_dropdowns
