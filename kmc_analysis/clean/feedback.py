@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from kmc_analysis.clean import feedback_sheets as sheets
-from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, Formats, new_workbook
+from kmc_analysis.clean.clerk_sheets import DEFAULT_RECIPIENT, INSTRUCTIONS_SHEET, Formats, new_workbook
 from kmc_analysis.clean.feedback_table import cell_table, explain_reasons, reason_texts
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult
 from kmc_analysis.clean.lists_sheet import LISTS_SHEET, opd_programs, write_lists_sheet
@@ -181,7 +181,7 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
     )
     book = new_workbook(path, f"Umpan balik KMC {month.period}")
     formats = Formats(book)
-    instructions = book.add_worksheet(sheets.INSTRUCTIONS_SHEET)
+    instructions = book.add_worksheet(INSTRUCTIONS_SHEET)
     corrections = book.add_worksheet(sheets.CORRECTIONS_SHEET)
     review = book.add_worksheet(sheets.TO_CHECK_SHEET) if fb.to_check is not None else None
     lists = write_lists_sheet(book.add_worksheet(LISTS_SHEET), formats, month.wilayah,

@@ -9,17 +9,25 @@ import pandas as pd
 
 from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.corrections import apply_corrections
+from kmc_analysis.clean.dtks import read_dtks, rows_needing_dtks_check
 from kmc_analysis.clean.feedback import FeedbackJob, FeedbackMonth
-from kmc_analysis.clean.ingest import IngestResult, read_submissions
+from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
 from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
 from kmc_analysis.clean.reasons import REASON_TEXT
+from kmc_analysis.clean.review import review_flags
 from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
 from kmc_analysis.core.manifest import now_iso, software_versions
 from kmc_analysis.core.paths import RunPaths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
-from kmc_analysis.core.store import KARANTINA, PENERIMA, REKAP_OPD, UMPAN_BALIK, write_manifest, write_table
+from kmc_analysis.core.store import KARANTINA, PENERIMA, REKAP_OPD, TINJAUAN, UMPAN_BALIK, write_manifest, write_table
+
+#: What the "Perlu Dicek" sheet says of a poor-targeted row whose recipient is not in DTKS.
+PERLU_VERIFIKASI_DTKS = ("Perlu verifikasi DTKS: program ini untuk rumah tangga miskin, tetapi NIK penerima tidak "
+                         "ditemukan di DTKS bulan ini. Periksa apakah penerima memang berhak, atau usulkan ke DTKS.")
+#: Cells of an accepted row shown to its own OPD on the "Perlu Dicek" sheet, so the clerk finds the person.
+CHECK_CELLS = ["nik", "nama", "kode_bantuan", "nominal"]
 
 
 @dataclass
@@ -60,14 +68,19 @@ def clean_month(
     judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
-    feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference), folder / UMPAN_BALIK)
+    tinjauan = review_flags(judged.accepted, reference.program_bantuan, period)
     penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
+    not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference)
+    to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks)
+    feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
+                           folder / UMPAN_BALIK)
     rekap_opd = opd_summary(judged, reference.program_bantuan)
     reconcile(judged, rekap_opd)
 
     write_table(folder, PENERIMA, penerima)
     write_table(folder, KARANTINA, judged.quarantined)
     write_table(folder, REKAP_OPD, rekap_opd)
+    write_table(folder, TINJAUAN, tinjauan)
     feedback.finish()
     manifest = {
         "period": str(period),
@@ -90,6 +103,31 @@ def clean_month(
     }
     write_manifest(folder, manifest)
     return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest)
+
+
+def _rows_not_in_dtks(paths: RunPaths, penerima: pd.DataFrame, key: PseudonymKey,
+                      reference: ReferenceData) -> pd.DataFrame | None:
+    """Accepted rows of poor-targeted programs whose recipient is not in RAW/dtks; None without DTKS."""
+    if not paths.dtks_dir.is_dir():
+        return None
+    extract = read_dtks(paths.dtks_dir, paths.raw_dir, key, reference.wilayah)
+    return rows_needing_dtks_check(penerima, extract.persons["id_penerima"], reference.program_bantuan)
+
+
+def rows_to_check(accepted: pd.DataFrame, tinjauan: pd.DataFrame, not_in_dtks: pd.DataFrame | None) -> pd.DataFrame:
+    """Accepted rows each OPD should check (not errors): review flags and recipients not in DTKS.
+
+    One row per source row with ``keterangan`` joining both reasons, plus the row's NIK,
+    name, program and amount (:data:`CHECK_CELLS`) so the OPD's clerk finds the person; this
+    goes only into that OPD's own feedback workbook, never to a report.
+    """
+    notes = [tinjauan[[*PROVENANCE, "keterangan"]]]
+    if not_in_dtks is not None and len(not_in_dtks):
+        notes.append(not_in_dtks[PROVENANCE].assign(keterangan=PERLU_VERIFIKASI_DTKS))
+    notes = pd.concat(notes, ignore_index=True)
+    joined = notes.groupby(PROVENANCE, sort=False)["keterangan"].agg(" ".join).reset_index()
+    cells = accepted[[*PROVENANCE, "opd", *CHECK_CELLS]].astype({"nominal": "str"})
+    return joined.merge(cells, on=PROVENANCE, how="left").astype({"sumber_baris": "int64"})
 
 
 def reason_summary(judged: JudgedRows) -> pd.DataFrame:
