@@ -16,12 +16,13 @@ from pathlib import Path
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.paths import RunPaths, run_paths
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.store import (EVALUASI_RPJMD, KARANTINA, MANIFEST, MAPS, NOTEBOOKS, PENERIMA, REKAP_KECAMATAN,
-                                     REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, has, has_manifest, laporan_html,
-                                     laporan_xlsx, read_manifest, read_table)
+from kmc_analysis.core.store import (EVALUASI_RPJMD, KARANTINA, KETEPATAN_SASARAN, MANIFEST, MAPS, NOTEBOOKS,
+                                     PENERIMA, REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, TINJAUAN,
+                                     has, has_manifest, laporan_html, laporan_xlsx, read_manifest, read_table)
 
 #: The processed tables the contract lists (section 3) that every run writes.
-PROCESSED_TABLES = (PENERIMA, KARANTINA, REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, EVALUASI_RPJMD)
+PROCESSED_TABLES = (PENERIMA, KARANTINA, REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, EVALUASI_RPJMD,
+                    TINJAUAN)
 
 
 def verify_period(period: str, raw_dir: Path, processed_dir: Path, reports_dir: Path) -> list[str]:
@@ -93,6 +94,8 @@ def _count_differences(paths: RunPaths, manifest: dict) -> list[str]:
 def _missing_outputs(paths: RunPaths) -> list[str]:
     """Outputs the contract lists that are absent, and notebooks that must not be in the report folder."""
     found = [f"{paths.processed / t.name} tidak ada." for t in PROCESSED_TABLES if not has(paths.processed, t)]
+    if paths.dtks_dir.is_dir() and not has(paths.processed, KETEPATAN_SASARAN):
+        found.append(f"{paths.processed / KETEPATAN_SASARAN.name} tidak ada, padahal folder DTKS {paths.dtks_dir} ada.")
     if not any((paths.processed / NOTEBOOKS).glob("*.ipynb")):
         found.append(f"{paths.processed / NOTEBOOKS} tidak berisi notebook yang dieksekusi.")
     if not paths.reports.is_dir():

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from kmc_analysis.cli import main
-from kmc_analysis.core.store import (EVALUASI_RPJMD, KARANTINA, MAPS, MANIFEST, NOTEBOOKS, PENERIMA, REKAP_KECAMATAN,
-                                     REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, laporan_html, laporan_xlsx)
+from kmc_analysis.core.store import (EVALUASI_RPJMD, KARANTINA, KETEPATAN_SASARAN, MAPS, MANIFEST, NOTEBOOKS, PENERIMA,
+                                     REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, TINJAUAN, laporan_html,
+                                     laporan_xlsx)
 from kmc_analysis.core.periods import Period
 from kmc_analysis.publishing import make_private
 from kmc_analysis.verify import verify_period
@@ -29,7 +30,7 @@ def month(tmp_path):
     pd.DataFrame({"id_penerima": ["a" * 64, "b" * 64]}).to_parquet(folder / PENERIMA.name)
     (folder / KARANTINA.name).write_text("sumber_file,sumber_sheet,sumber_baris,alasan\nDinsos.csv,Dinsos,4,nik_format\n",
                                          encoding="utf-8-sig")
-    for table in (REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, EVALUASI_RPJMD):
+    for table in (REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_OPD, REKAP_PROGRAM, EVALUASI_RPJMD, TINJAUAN):
         (folder / table.name).write_text("x\n")
     (folder / NOTEBOOKS).mkdir()
     (folder / NOTEBOOKS / "01_clean_opd_data.ipynb").write_text("{}")
@@ -120,3 +121,12 @@ def test_verify_takes_no_lock(month):
 
     with FolderLock(month[1]):
         assert verify(month) == []
+
+
+def test_a_month_with_a_dtks_folder_needs_its_targeting_table(month):
+    raw, processed, _ = month
+    (raw / "dtks").mkdir()
+    assert any(KETEPATAN_SASARAN.name in line for line in verify(month))
+    (processed / str(PERIOD) / KETEPATAN_SASARAN.name).write_text("x\n")
+    make_private(processed / str(PERIOD))
+    assert verify(month) == []
