@@ -174,6 +174,13 @@ UMPAN_BALIK = "umpan_balik"
 NOTEBOOKS = "notebooks"
 #: Folder under PROCESSED where a failed stage's executed notebook is kept, per period.
 FAILED_RUNS = ".kmc-gagal"
+#: Stage 2's suppression: which units of the published tables are hidden (no values), read by stage 4.
+PENYAMARAN = "penyamaran.json"
+
+# --- the raw side -------------------------------------------------------------------------------
+
+#: The marker ``kmc synth`` leaves in ``RAW/opd/YYYY-MM/``: the month's files are synthetic.
+SYNTHETIC_MARKER = ".kmc-sintetis"
 
 # --- a report period folder, and the reports root --------------------------------------------
 
@@ -196,6 +203,11 @@ def laporan_html(period: Period) -> str:
 def laporan_xlsx(period: Period) -> str:
     """The report workbook of a period: ``laporan_kmc_YYYY-MM.xlsx``."""
     return f"laporan_kmc_{period}.xlsx"
+
+
+def interactive_map(period: Period) -> str:
+    """Stage 2's interactive map page of a period: ``peta_interaktif_YYYY-MM.html``."""
+    return f"peta_interaktif_{period}.html"
 
 
 def feedback_file_name(opd: str) -> str:
@@ -342,6 +354,22 @@ def has_city_summary(folder: Path) -> bool:
 def read_city_summary(folder: Path) -> dict:
     """Read stage 2's city-level headline figures of a processed period folder."""
     return _read_json(Path(folder) / RINGKASAN_KOTA)
+
+
+def write_suppression(folder: Path, record: dict) -> Path:
+    """Write stage 2's suppression record (hidden units and the assumptions behind them)."""
+    return _write_json(Path(folder) / PENYAMARAN, record, sort_keys=True)
+
+
+def read_suppression(folder: Path) -> dict | None:
+    """Read a processed period's suppression record; None when stage 2 did not write one."""
+    path = Path(folder) / PENYAMARAN
+    return _read_json(path) if path.is_file() else None
+
+
+def is_synthetic(opd_folder: Path) -> bool:
+    """Whether a month's OPD folder holds the synthesiser's marker."""
+    return (Path(opd_folder) / SYNTHETIC_MARKER).is_file()
 
 
 def write_report_summary(folder: Path, summary: dict) -> Path:
