@@ -24,7 +24,7 @@ from kmc_analysis.core.store import (
     TREN_RPJMD,
 )
 from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
-from kmc_analysis.evaluation.display import mask_program_counts, summary_markdown
+from kmc_analysis.evaluation.display import summary_markdown
 from kmc_analysis.evaluation.tables import (
     OUTPUT_TABLES,
     evaluate_tables,
@@ -282,15 +282,6 @@ def test_written_tables_are_deterministic_and_leave_missing_values_empty(tmp_pat
     assert b"\r\n" not in first["evaluasi_rpjmd.csv"]
     for content in first.values():
         assert pid("p1").encode() not in content and b"Rahasia" not in content
-
-
-def test_small_program_counts_are_masked_for_publication(tmp_path, processed, ref):
-    program = program_table(ref["program_bantuan"], year_to_date(tmp_path, processed))
-    shown = mask_program_counts(program, min_cell=4).set_index("kode_bantuan")
-    assert shown.loc["KMC-001", "penerima_unik"] == "<4"           # 3 persons
-    assert pd.isna(shown.loc["KMC-001", "capaian_penerima_persen"]) and pd.isna(shown.loc["KMC-001", "nilai_total"])
-    assert shown.loc["KMC-004", "penerima_unik"] == 4             # at min_cell: shown
-    assert pd.isna(shown.loc["KMC-005", "penerima_unik"])         # no data stays empty, not "<4"
 
 
 def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref):

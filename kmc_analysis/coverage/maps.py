@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from PIL import Image as PILImage
 
+from kmc_analysis.core.disclosure import Penyamaran
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import MAPS
@@ -126,14 +127,15 @@ def class_colours(k: int) -> list:
 # --- Areas to hatch ---------------------------------------------------------------------------
 
 
-def _states(areas: gpd.GeoDataFrame, rekap: pd.DataFrame, kind: str, min_cell: int) -> tuple[pd.Series, pd.Series]:
+def _states(areas: gpd.GeoDataFrame, rekap: pd.DataFrame, kind: str, min_cell: int,
+            penyamaran: Penyamaran | None = None) -> tuple[pd.Series, pd.Series]:
     """Which areas are suppressed and which have no value to draw, aligned on ``areas``.
 
     Suppression is the published tables' (display.hidden_rates): a count of 1 to
     min_cell - 1 persons, and any other area whose rate would let it be recomputed.
     """
     key = "kode_kecamatan" if kind == "kecamatan" else "kode_kelurahan"
-    hidden = hidden_rates(rekap, kind, min_cell)
+    hidden = hidden_rates(rekap, kind, min_cell, penyamaran)
     hidden_codes = set(rekap.loc[hidden.to_numpy(), key])
     suppressed = pd.Series(areas[key].isin(hidden_codes).to_numpy(), index=areas.index)
     no_data = areas["penerima_per_1000"].isna() & ~suppressed
@@ -178,6 +180,7 @@ def plot_coverage_map(
     period: Period,
     min_cell: int = 5,
     population_note: str = "perkiraan",
+    penyamaran: Penyamaran | None = None,
 ) -> Figure:
     """Draw the A4 portrait choropleth of penerima_per_1000 by ``level`` (kecamatan or kelurahan).
 
@@ -195,7 +198,7 @@ def plot_coverage_map(
     FigureCanvasAgg(fig)  # a renderer to measure labels with
     ax = fig.add_axes((0.04, 0.235, 0.92, 0.665))
     ax.set_axis_off()
-    suppressed, no_data = _states(areas, rekap, level, min_cell)
+    suppressed, no_data = _states(areas, rekap, level, min_cell, penyamaran)
     classes, class_handles, hatch_handles = _draw_areas(ax, areas, suppressed, no_data, None, decimals)
     if level == "kelurahan":
         _outline(ax, boundaries.kelurahan, "#595959", 0.5)
@@ -235,6 +238,7 @@ def plot_category_maps(
     period: Period,
     min_cell: int = 5,
     population_note: str = "perkiraan",
+    penyamaran: Penyamaran | None = None,
 ) -> Figure:
     """Draw small multiples of penerima_per_1000 by kelurahan, one panel per kategori (A4 portrait).
 
@@ -251,7 +255,7 @@ def plot_category_maps(
         rows = rekap_kategori[rekap_kategori["kategori"] == name].reset_index(drop=True)
         kel = attach_rekap(boundaries.kelurahan, rows, "kode_kelurahan")
         decimals = value_decimals(kel["penerima_per_1000"])
-        suppressed, no_data = _states(kel, rows, "kategori", min_cell)
+        suppressed, no_data = _states(kel, rows, "kategori", min_cell, penyamaran)
         classes, class_handles, hatch_handles = _draw_areas(ax, kel, suppressed, no_data, 4, decimals)
         handles = class_handles + hatch_handles
         method = classes.method.split(",")[0]
@@ -332,16 +336,21 @@ def write_coverage_maps(
     min_cell: int = 5,
     population_note: str = "perkiraan",
     rekap_kategori: pd.DataFrame | None = None,
+    penyamaran: Penyamaran | None = None,
 ) -> dict[str, Path]:
-    """Write the kecamatan and kelurahan maps and (given its rekap) the kategori map; keyed by level."""
+    """Write the kecamatan and kelurahan maps and (given its rekap) the kategori map; keyed by level.
+
+    ``penyamaran`` is the run's suppression (coverage.display.suppress_coverage): the maps
+    hatch exactly the areas the report's tables hide.
+    """
     out_dir = Path(out_dir)
     written = {}
     for level, rekap in (("kecamatan", rekap_kec), ("kelurahan", rekap_kel)):
         fig = plot_coverage_map(boundaries, rekap, level=level, period=period, min_cell=min_cell,
-                                population_note=population_note)
+                                population_note=population_note, penyamaran=penyamaran)
         written[level] = save_png(fig, out_dir / MAPS[level])
     if rekap_kategori is not None and len(rekap_kategori):
         fig = plot_category_maps(boundaries, rekap_kategori, period=period, min_cell=min_cell,
-                                 population_note=population_note)
+                                 population_note=population_note, penyamaran=penyamaran)
         written["kategori"] = save_png(fig, out_dir / MAPS["kategori"])
     return written

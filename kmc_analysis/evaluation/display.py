@@ -1,8 +1,9 @@
 """What a planner reads in the stage 3 notebook: styled tables, the summary and the notes.
 
 Nothing here computes an evaluation: the tables come from :mod:`kmc_analysis.evaluation.tables`
-and are only masked for publication (:func:`mask_program_counts`), styled
-(:func:`style_table`) or summarised in Bahasa Indonesia (:func:`summary_markdown`).
+and are styled (:func:`style_table`) or summarised in Bahasa Indonesia (:func:`summary_markdown`).
+Every table of stage 3 is city level (per indicator, program, OPD or month), which the
+disclosure rule table (:data:`kmc_analysis.core.disclosure.RULES`) publishes in full.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ import html
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.disclosure import small_count_mask
 from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.reference import ReferenceData
 from kmc_analysis.evaluation.capaian import (
@@ -38,21 +37,6 @@ PREDIKAT_COLOURS: dict[str, tuple[str, str]] = {
     "Rendah": ("#fdae61", "#000000"),
     "Sangat Rendah": ("#d73027", "#ffffff"),
 }
-
-
-def mask_program_counts(program: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """evaluasi_program for publication: penerima 1..min_cell-1 shown as ``<min_cell``.
-
-    A program can be local (paid through one kecamatan office), so its count is treated
-    as below city level. The columns that would give the count back (capaian, nilai,
-    serapan) are blanked on those rows; predikat stays (it only gives a range).
-    """
-    small = small_count_mask(program["penerima_unik"], min_cell).fillna(False).to_numpy(dtype=bool)
-    shown = program.astype({"penerima_unik": "object", "nilai_total": "object"})
-    shown.loc[small, "penerima_unik"] = f"<{min_cell}"
-    for column in ("capaian_penerima_persen", "nilai_total", "serapan_anggaran_persen", "capaian_serapan_persen"):
-        shown.loc[small, column] = np.nan
-    return shown
 
 
 def _predikat_css(value: object) -> str:
