@@ -27,7 +27,7 @@ from kmc_analysis.evaluation.capaian import predikat
 from kmc_analysis.report import build_index
 from kmc_analysis.report.build import build_report
 from kmc_analysis.report.html import external_references
-from kmc_analysis.report.inputs import load_processed
+from kmc_analysis.report.inputs import load_processed, suppression_for
 from kmc_analysis.report.tables import build_tables
 from kmc_analysis.runner import make_private
 
@@ -271,7 +271,7 @@ def test_html_reads_as_a_report(built):
     _, result, _ = built
     html = result.html.read_text(encoding="utf-8")
     for text in ("PEMERINTAH KOTA METRO", "Maret 2024", "Ringkasan Eksekutif", "Kelengkapan Data OPD",
-                 "Cakupan Wilayah", "Evaluasi RPJMD", "Kinerja Program", "Data yang Ditolak",
+                 "Cakupan Wilayah", "Evaluasi RPJMD", "Kinerja Program", "Kualitas Data",
                  "Catatan Metodologi", "@page", "size: A4", "Dibanding Februari 2024",
                  "tidak tersedia untuk periode ini", "HMAC-SHA256"):
         assert text in html, text
@@ -282,7 +282,8 @@ def test_html_reads_as_a_report(built):
 
 def test_small_kelurahan_is_suppressed(built):
     _, result, _ = built
-    table = build_tables(load_processed(result.html.parents[2] / "processed" / "2024-03"), 5)
+    data = load_processed(result.html.parents[2] / "processed" / "2024-03")
+    table = build_tables(data, suppression_for(data, 5))
     kel = table["rekap_kelurahan"]
     names = [c.name for c in kel.columns]
     ganjar = next(r for r in kel.rows if r.cells[names.index("kelurahan")].text == "Ganjar Agung")
@@ -302,7 +303,7 @@ def test_small_kelurahan_is_suppressed(built):
 def test_quarantine_counts_by_reason_and_file_without_rows(built):
     _, result, _ = built
     html = result.html.read_text(encoding="utf-8")
-    assert "Duplikat" in html and "kiriman_tanpa_opd.csv" in html and "(tidak dapat ditentukan)" in html
+    assert "Duplikat" in html and "kiriman_tanpa_opd.csv" in html and "(belum diketahui)" in html
     assert "rusak.xlsx" in html and "Petunjuk" in html
     assert "Rp 300.000" not in html  # an original cell of a quarantined row
 
