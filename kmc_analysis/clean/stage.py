@@ -17,7 +17,15 @@ from kmc_analysis.core.manifest import now_iso, software_versions
 from kmc_analysis.core.paths import RunPaths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
-from kmc_analysis.core.store import KARANTINA, PENERIMA, REKAP_OPD, UMPAN_BALIK, write_manifest, write_table
+from kmc_analysis.core.store import (
+    KARANTINA,
+    PENERIMA,
+    REKAP_OPD,
+    UMPAN_BALIK,
+    is_synthetic,
+    write_manifest,
+    write_table,
+)
 
 
 @dataclass
@@ -73,6 +81,7 @@ def clean_month(
         "counts": judged.counts(),
         "reference": reference.sources,
         "key_id": key.key_id,
+        "data_sintetis": is_synthetic(paths.opd_dir_for(period)),
         "versions": software_versions(),
         "stages": [],
         "started": started,
