@@ -146,6 +146,8 @@ def _standalone(frame: pd.DataFrame, kind: str, min_cell: int) -> Penyamaran:
 def _penyamaran(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None) -> Penyamaran:
     if penyamaran is not None and penyamaran.min_cell == int(min_cell):
         return penyamaran
+    if not RULES[KINDS[kind]].below_city:
+        return Penyamaran(int(min_cell))  # city level: published in full
     return _standalone(frame, kind, min_cell)
 
 

@@ -99,8 +99,8 @@ def _program_counts(tables: dict[str, Table]) -> pd.DataFrame | None:
 
 
 def audit_report(tables: dict[str, Table], data: ProcessedData, penyamaran: Penyamaran, summary: dict,
-                 previous: dict | None) -> list[Finding]:
-    """Attack the report's published numbers; return every ``<N`` cell they narrow (``[]``: safe)."""
+                 previous: dict | None) -> tuple[list[Finding], int]:
+    """Attack the report's published numbers: every ``<N`` cell they narrow (``[]``: safe), and how many were tried."""
     min_cell = penyamaran.min_cell
     frames, shown, marked = {}, {}, {}
     for key in AUDITED:
@@ -119,12 +119,13 @@ def audit_report(tables: dict[str, Table], data: ProcessedData, penyamaran: Peny
                                                         "penduduk")},
             LAST_MONTH: {k: (previous or {}).get(k) for k in ("penerima_unik", "nilai_total")}}
     model = build_model(frames, kota, penyamaran.knowledge, shown, marked)
-    return audit_model(model, min_cell)
+    return audit_model(model, min_cell), len(model.marked_primary)
 
 
 def check_report(tables: dict[str, Table], data: ProcessedData, penyamaran: Penyamaran, summary: dict,
-                 previous: dict | None) -> None:
-    """Raise :class:`DisclosureError` naming every unprotected cell; return quietly when the report is safe."""
-    findings = audit_report(tables, data, penyamaran, summary, previous)
+                 previous: dict | None) -> int:
+    """Raise :class:`DisclosureError` naming every unprotected cell; else return how many ``<N`` cells were tried."""
+    findings, tried = audit_report(tables, data, penyamaran, summary, previous)
     if findings:
         raise DisclosureError(findings)
+    return tried

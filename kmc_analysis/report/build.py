@@ -128,6 +128,7 @@ class ReportResult:
     xlsx: Path
     ringkasan: Path
     summary: dict
+    audited: int = 0  # cells published as <N that the disclosure audit attacked
 
 
 def _number_tables(tables: dict[str, Table], order: list[str]) -> None:
@@ -164,7 +165,7 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     tables = build_tables(data, penyamaran, reference, summary)
     _number_tables(tables, HTML_ORDER)
     previous = read_report_summary(Path(paths.reports_dir) / str(paths.period.previous()))
-    check_report(tables, data, penyamaran, summary, previous)
+    audited = check_report(tables, data, penyamaran, summary, previous)
     out.mkdir(parents=True, exist_ok=True)
     if data.synthetic:
         for _, name, _ in IMAGES:
@@ -215,4 +216,4 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     write_workbook(tables, summary, context, xlsx_path)
     public = {**summary, "files": {"html": html_path.name, "xlsx": xlsx_path.name}, "kmc_analysis": __version__}
     ringkasan = write_report_summary(out, public)
-    return ReportResult(html_path, xlsx_path, ringkasan, summary)
+    return ReportResult(html_path, xlsx_path, ringkasan, summary, audited)
