@@ -83,6 +83,25 @@ class _Sheets:
         self.wb.properties.title = f"Laporan Evaluasi KMC {periode}"
         self.wb.properties.creator = "Bappeda Kota Metro (kmc_analysis)"
         self.first = True
+        self._styles: dict[tuple, str] = {}
+
+    def cell_style(self, bold: bool = False, colour: str = "000000", fill: str | None = None,
+                   halign: str | None = None, wrap: bool = False, number_format: str = "General") -> str:
+        """The name of a table-cell style (registered once: assigning a named style is cheap in openpyxl)."""
+        key = (bold, colour, fill, halign, wrap, number_format)
+        name = self._styles.get(key)
+        if name is None:
+            from openpyxl.styles import NamedStyle
+
+            name = f"KMC tabel {len(self._styles) + 1}"
+            style = NamedStyle(name=name, font=self.font(bold=bold, color=colour), border=self.border,
+                               alignment=self.Alignment(horizontal=halign, vertical="top", wrap_text=wrap),
+                               number_format=number_format)
+            if fill:
+                style.fill = self.PatternFill("solid", fgColor=fill)
+            self.wb.add_named_style(style)
+            self._styles[key] = name
+        return name
 
     def font(self, **kw):
         """An Arial font (10 pt unless given)."""
@@ -169,37 +188,33 @@ class _Sheets:
         header = 4
         self.header(ws, header, [c.label for c in cols], widths)
         r = header
-        total_fill = self.PatternFill("solid", fgColor="E3EAF2")
         for row in rows:
             r += 1
             lines = 1
+            total = row.kind == "total"
             for j, (col, cell) in enumerate(zip(cols, row.cells), start=1):
                 c = ws.cell(row=r, column=j)
-                c.font = self.font()
+                look = {"bold": total, "fill": "E3EAF2" if total else None}
                 if cell.hidden:
                     c.value = cell.text
-                    c.alignment = self.Alignment(horizontal="right", vertical="top")
+                    look["halign"] = "right"
                 else:
                     value = _xlsx_value(cell.value, col.kind)
                     c.value = value
                     if isinstance(value, str):
                         c.data_type = "s"  # text, never a formula
                     if (col.numeric or col.kind == "year") and not isinstance(value, str) and value is not None:
-                        c.number_format = _XLSX_FORMATS[col.kind]
+                        look["number_format"] = _XLSX_FORMATS[col.kind]
                         if col.kind == "dec" and isinstance(value, float) and value != round(value):
-                            c.number_format = "#,##0.00" if abs(value) >= 1 else "0.000"
-                        c.alignment = self.Alignment(vertical="top")
+                            look["number_format"] = "#,##0.00" if abs(value) >= 1 else "0.000"
                     else:
-                        c.alignment = self.Alignment(wrap_text=True, vertical="top")
+                        look["wrap"] = True
                         lines = max(lines, _lines(cell.text, widths[j - 1]))
                     key = slug(cell.text)
                     if col.kind in ("predikat", "status") and key in self.FILLS:
-                        c.fill = self.PatternFill("solid", fgColor=self.FILLS[key])
-                        c.font = self.font(bold=True, color="000000" if key in ("sedang", "data-kurang") else "FFFFFF")
-                        c.alignment = self.Alignment(horizontal="center", vertical="top")
-                c.border = self.border
-                if row.kind == "total":
-                    c.font, c.fill = self.font(bold=True), total_fill
+                        look.update(fill=self.FILLS[key], bold=True, halign="center", wrap=False,
+                                    colour="000000" if key in ("sedang", "data-kurang") else "FFFFFF")
+                c.style = self.cell_style(**look)
             if lines > 1:
                 ws.row_dimensions[r].height = self.LINE * lines + 2
         if len(rows) > AUTOFILTER_ROWS:
