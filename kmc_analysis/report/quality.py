@@ -38,13 +38,15 @@ SKIPPED_KIND = {"jumlah": "baris jumlah/total", "nomor_kolom": "baris nomor kolo
 UNKNOWN_OPD = "(belum diketahui)"
 
 
-def public_name(name: object) -> str:
-    """A file or sheet name fit to publish: only the base name; one holding a long number is not shown.
+def public_name(name: object, path: bool = True) -> str:
+    """A file (``path``) or sheet name fit to publish: a file's base name; one holding a long number is not shown.
 
     A name with a NIK, family-card or phone number in it (a scanned KTP named after its
     owner) likely carries the person's name too, so only its extension is kept.
     """
-    text = Path(str(name or "")).name if "/" in str(name or "") or "\\" in str(name or "") else str(name or "")
+    text = str(name or "")
+    if path:
+        text = Path(text.replace("\\", "/")).name
     if _LONG_NUMBER.search(text) and sum(ch.isdigit() for ch in text) >= 10:
         suffix = Path(text).suffix if len(Path(text).suffix) <= 6 else ""
         return f"(nama disamarkan: memuat nomor identitas){suffix}"
@@ -134,7 +136,7 @@ def _quarantine_tables(data: ProcessedData) -> dict[str, Table]:
                                                                            key=lambda x: (-x[0], x[1])))
             for f, sh in zip(rows["sumber_file"], rows["sumber_sheet"])]
         rows["sumber_file"] = rows["sumber_file"].map(public_name)
-        rows["sumber_sheet"] = rows["sumber_sheet"].map(public_name)
+        rows["sumber_sheet"] = [public_name(sheet, path=False) for sheet in rows["sumber_sheet"]]
         rows = rows.sort_values(["opd", "sumber_file", "sumber_sheet"], kind="stable")
         table = make_table("karantina_berkas", "Baris yang dikarantina menurut OPD dan berkas", rows,
                            ["opd", "sumber_file", "sumber_sheet", "jumlah_baris", "rincian_alasan"], None, 5)
@@ -159,7 +161,7 @@ def quality_tables(data: ProcessedData) -> dict[str, Table]:
     m = data.manifest
     tables = _quarantine_tables(data)
     rejected = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public_name(r.get("path")),
-                 "sumber_sheet": public_name(r.get("sheet")), "alasan": indonesian_reason(r.get("reason"))}
+                 "sumber_sheet": public_name(r.get("sheet"), path=False), "alasan": indonesian_reason(r.get("reason"))}
                 for r in _entries(m, "rejected_files")]
     tables["berkas_ditolak"] = _listing("berkas_ditolak", "Berkas atau sheet yang tidak dapat dibaca", rejected,
                                         ["opd", "sumber_file", "sumber_sheet", "alasan"], "Berkas Ditolak")
@@ -181,7 +183,7 @@ def quality_tables(data: ProcessedData) -> dict[str, Table]:
                                  "Koreksi OPD", "Baris diperbaiki dinilai ulang; baris yang tidak berubah tetap "
                                  "dikarantina; baris tidak dikenal tidak merujuk ke baris karantina mana pun.")
     sheets = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public_name(r.get("path")),
-               "sumber_sheet": public_name(r.get("sheet"))} for r in _entries(m, "skipped_sheets")]
+               "sumber_sheet": public_name(r.get("sheet"), path=False)} for r in _entries(m, "skipped_sheets")]
     tables["sheet_dilewati"] = _listing("sheet_dilewati", "Sheet yang dilewati (tidak berisi daftar penerima)", sheets,
                                         ["opd", "sumber_file", "sumber_sheet"], "Sheet Dilewati")
     grouped: dict[tuple[str, str, str], list[int]] = {}
@@ -191,7 +193,8 @@ def quality_tables(data: ProcessedData) -> dict[str, Table]:
             grouped.setdefault(key, []).append(int(r["row"]))
         else:
             grouped.setdefault(key, [])
-    skipped = [{"opd": _opd_of(path, data), "sumber_file": public_name(path), "sumber_sheet": public_name(sheet),
+    skipped = [{"opd": _opd_of(path, data), "sumber_file": public_name(path),
+                "sumber_sheet": public_name(sheet, path=False),
                 "jenis_baris": SKIPPED_KIND.get(kind, "baris bukan data"), "jumlah_baris": len(rows) or 1,
                 "baris": _row_ranges(rows)} for (path, sheet, kind), rows in sorted(grouped.items())]
     tables["baris_dilewati"] = _listing("baris_dilewati", "Baris bukan data yang dilewati (tidak dihitung)", skipped,
