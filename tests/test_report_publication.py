@@ -56,8 +56,8 @@ def official(tmp_path_factory):
 def test_synthetic_month_says_so_on_every_page_sheet_image_and_summary(synthetic):
     paths, result, _ = synthetic
     html = result.html.read_text(encoding="utf-8")
-    assert html.count(SYNTHETIC_LABEL) >= 3  # cover, and the top and bottom banners printed on every page
-    assert "position: fixed" in html and 'class="sintetis"' in html
+    assert html.count(SYNTHETIC_LABEL) >= 4  # screen banner, cover, and every printed page's top and bottom
+    assert f'@top-center {{ content: "{SYNTHETIC_LABEL}"' in html and 'class="sintetis"' in html
     wb = load_workbook(result.xlsx)
     for ws in wb.worksheets:
         assert SYNTHETIC_LABEL in ws.oddHeader.center.text and SYNTHETIC_LABEL in ws.oddFooter.left.text, ws.title

@@ -64,8 +64,8 @@ SECTIONS = [("ringkasan", "Ringkasan Eksekutif"), ("kelengkapan", "Kelengkapan D
 
 #: Tables in page order (numbered in this order).
 HTML_ORDER = ["rekap_opd", "evaluasi_opd", "rekap_kecamatan", "rekap_kelurahan_html", "perubahan_kecamatan",
-              "evaluasi_rpjmd", "tren_rpjmd", "program_html", "rekap_tumpang_tindih", "kombinasi_program",
-              "tren_bulanan", "karantina_alasan", "karantina_berkas", "berkas_ditolak", "berkas_diabaikan",
+              "evaluasi_rpjmd", "tren_rpjmd", "program_html", "tren_bulanan", "rekap_tumpang_tindih",
+              "kombinasi_program", "karantina_alasan", "karantina_berkas", "berkas_ditolak", "berkas_diabaikan",
               "berkas_diganti", "koreksi", "sheet_dilewati", "baris_dilewati"]
 
 #: Reference tables named in the methodology: table, what the report uses it for, fixed status.

@@ -61,6 +61,14 @@ def indonesian_reason(reason: object) -> str:
     return text
 
 
+def _sheet_reason(reason: object) -> str:
+    """Why a sheet was skipped, in Indonesian (an instructions or empty sheet when no usable reason)."""
+    text = " ".join(str(reason or "").split())
+    if not text or _NOT_INDONESIAN.search(text):
+        return "Tidak ada baris judul kolom yang dikenali (mis. sheet petunjuk atau sheet kosong)."
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def _entries(manifest: dict, key: str) -> list[dict]:
     """A manifest list as dicts (a plain string becomes ``{"path": string}``); absent is empty."""
     out = []
@@ -71,7 +79,7 @@ def _entries(manifest: dict, key: str) -> list[dict]:
 
 def _opd_of(path: object, data: ProcessedData) -> str:
     """The OPD a file came from: from its accepted rows, else an OPD name found in the file name."""
-    found = data.file_opd.get(str(path))
+    found = data.file_opd.get(str(path)) or data.file_opd.get(Path(str(path)).name)
     if found:
         return found
     name = re.sub(r"[^a-z0-9]+", " ", Path(str(path)).stem.lower())
@@ -183,9 +191,10 @@ def quality_tables(data: ProcessedData) -> dict[str, Table]:
                                  "Koreksi OPD", "Baris diperbaiki dinilai ulang; baris yang tidak berubah tetap "
                                  "dikarantina; baris tidak dikenal tidak merujuk ke baris karantina mana pun.")
     sheets = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public_name(r.get("path")),
-               "sumber_sheet": public_name(r.get("sheet"), path=False)} for r in _entries(m, "skipped_sheets")]
+               "sumber_sheet": public_name(r.get("sheet"), path=False),
+               "keterangan": _sheet_reason(r.get("reason"))} for r in _entries(m, "skipped_sheets")]
     tables["sheet_dilewati"] = _listing("sheet_dilewati", "Sheet yang dilewati (tidak berisi daftar penerima)", sheets,
-                                        ["opd", "sumber_file", "sumber_sheet"], "Sheet Dilewati")
+                                        ["opd", "sumber_file", "sumber_sheet", "keterangan"], "Sheet Dilewati")
     grouped: dict[tuple[str, str, str], list[int]] = {}
     for r in _entries(m, "skipped_rows"):
         key = (str(r.get("path", "")), str(r.get("sheet") or ""), str(r.get("kind", "")))
