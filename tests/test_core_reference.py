@@ -381,3 +381,44 @@ def test_ambiguous_thousands_in_a_target_is_refused(tmp_path):
 
     message = load_error(override(tmp_path, "rpjmd_indikator.csv", edit))
     assert "column 'target_2025' row 7 has '14,000'; write a number with a decimal point" in message
+
+
+# --------------------------------------------------------------------------- targeting columns (CONTRACT 2.4)
+
+
+def test_bundled_catalogue_says_which_programs_target_the_poor_and_their_ages(ref):
+    prog = ref.program_bantuan.set_index("kode_bantuan")
+    assert set(prog["sasaran_miskin"]) == {"ya", "tidak"}
+    assert prog["usia_min"].dtype == "Int64" and prog["usia_maks"].dtype == "Int64"
+    poor = prog[prog["sasaran_miskin"] == "ya"]
+    assert poor["nama_bantuan"].str.contains("Kurang Mampu|Miskin|Santunan Kematian").sum() >= 5
+    assert (prog.loc[prog["kategori"] == "beasiswa", ["usia_min", "usia_maks"]] == [6, 25]).all().all()
+    elderly = prog[prog["nama_bantuan"].str.contains("Lansia Terlantar|Lansia Tunggal")]
+    assert (elderly["usia_min"] == 60).all() and elderly["usia_maks"].isna().all()
+    rt_rw = prog[prog["nama_bantuan"].str.contains("Ketua RT|Ketua RW")]
+    assert (rt_rw["usia_min"] == 17).all()
+    assert prog["keterangan"].str.contains("sasaran_miskin dan rentang usia").all()
+
+
+def test_catalogue_without_targeting_columns_loads_with_them_empty(tmp_path):
+    keep = ["kode_bantuan", "nama_bantuan", "opd", "kategori", "target_penerima", "anggaran"]
+    override(tmp_path, "program_bantuan.csv", lambda h, rows: (
+        keep, [[v for c, v in zip(h, r) if c in keep] for r in rows]))
+    prog = load_reference(tmp_path).program_bantuan
+    assert (prog["sasaran_miskin"] == "").all()
+    assert prog["usia_min"].isna().all() and prog["usia_maks"].isna().all()
+
+
+def test_targeting_columns_accept_any_case_and_name_bad_values_with_the_fix(tmp_path):
+    def edit(header, rows):
+        rows[0][header.index("sasaran_miskin")] = "YA"
+        rows[1][header.index("sasaran_miskin")] = "mungkin"
+        rows[2][header.index("usia_min")] = "tujuh belas"
+        rows[3][header.index("usia_min")], rows[3][header.index("usia_maks")] = "30", "20"
+        return header, rows
+
+    message = load_error(override(tmp_path, "program_bantuan.csv", edit))
+    assert "column 'sasaran_miskin' row 3 has 'mungkin'; write 'ya'" in message
+    assert "column 'usia_min' row 4 has 'tujuh belas'; write the age in whole years" in message
+    assert "column 'usia_maks' row 5 has '20'; usia_maks is below usia_min" in message
+    assert "row 2" not in message  # 'YA' is read as 'ya'

@@ -47,9 +47,11 @@ def test_declared_decimals_two_and_up_to_six(tmp_path):
     rpjmd = pd.DataFrame({"kode_indikator": ["IKU-01", "IKU-02"], "indikator": ["a", "b"], "satuan": ["%", "%"],
                           "polaritas": ["positif", "negatif"], "tahun": [2024, 2024], "target": [7.5, 100.0],
                           "realisasi": [0.1234567, np.nan], "capaian_persen": [-0.0, np.nan],
-                          "predikat": ["Sangat Rendah", ""]})
+                          "predikat": ["Sangat Rendah", ""], "target_periode": [1.875, 100.0],
+                          "status_penilaian": ["sementara", ""]})
     lines = store.write_table(tmp_path, store.EVALUASI_RPJMD, rpjmd).read_text().splitlines()
-    assert lines[1:] == ["IKU-01,a,%,positif,2024,7.5,0.123457,0.00,Sangat Rendah", "IKU-02,b,%,negatif,2024,100,,,"]
+    assert lines[1:] == ["IKU-01,a,%,positif,2024,7.5,0.123457,0.00,Sangat Rendah,1.875,sementara",
+                         "IKU-02,b,%,negatif,2024,100,,,,100,"]
 
 
 def test_undeclared_columns_are_refused(tmp_path):

@@ -1,6 +1,5 @@
 """Stage 3: year-to-date KMC indicators, evaluation tables, their display and the notebook."""
 
-import hashlib
 import json
 import math
 import shutil
@@ -10,6 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from kmc_analysis.clean.pseudonyms import load_key, pseudonymize
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.formatting import format_id
 from kmc_analysis.core.paths import run_paths
@@ -17,6 +17,9 @@ from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import (
     CHART_BULANAN,
     CHART_RPJMD,
+    KETEPATAN_SASARAN,
+    MAP_DTKS,
+    RINGKASAN_DTKS,
     EVALUASI_OPD,
     EVALUASI_PROGRAM,
     EVALUASI_RPJMD,
@@ -45,9 +48,14 @@ NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "03_rpjmd_evaluation.ipynb"
 PERIOD = Period(2024, 3)
 
 
+def nik_of(name: str) -> str:
+    """The (made-up) NIK of test person ``p1`` .. ``p8``."""
+    return f"187201010180{int(name[1:]):04d}"
+
+
 def pid(name: str) -> str:
-    """A 64-hex pseudonym, like stage 1's id_penerima."""
-    return hashlib.sha256(name.encode()).hexdigest()
+    """Stage 1's id_penerima of a test person: the keyed HMAC of its NIK under the test key."""
+    return pseudonymize(pd.Series([nik_of(name)], dtype="str"), load_key()).iloc[0]
 
 
 OPD_OF = {
@@ -187,9 +195,16 @@ def test_rpjmd_table_has_every_indicator_and_year_and_leaves_missing_realisasi_e
     row = table.set_index(["kode_indikator", "tahun"])
     assert row.loc[("IKU-01", 2024), "capaian_persen"] == 110.79       # (2 x 7.6 - 6.78) / 7.6
     assert row.loc[("IKU-01", 2024), "predikat"] == "Sangat Tinggi"
-    assert row.loc[("IKP-01", 2024), "realisasi"] == 8 and row.loc[("IKP-01", 2024), "capaian_persen"] == 57.14
-    assert row.loc[("IKP-01", 2024), "predikat"] == "Rendah"
+    # March: a KMC count compares with the prorated target (14 x 3 / 12), provisionally ...
+    assert row.loc[("IKP-01", 2024), "realisasi"] == 8 and row.loc[("IKP-01", 2024), "target"] == 14
+    assert row.loc[("IKP-01", 2024), "target_periode"] == 3.5
+    assert row.loc[("IKP-01", 2024), "capaian_persen"] == 228.57
+    assert row.loc[("IKP-01", 2024), "status_penilaian"] == "sementara"
+    # ... a KMC percentage with the annual target, provisionally; official figures are final
     assert row.loc[("IKP-04", 2024), "capaian_persen"] == 70.71       # 63.64 / 90
+    assert row.loc[("IKP-04", 2024), ["target_periode", "status_penilaian"]].tolist() == [90, "sementara"]
+    assert row.loc[("IKU-01", 2024), "status_penilaian"] == "final"
+    assert row.loc[("IKU-02", 2024), "status_penilaian"] == ""           # nothing to judge
     assert row.loc[("IKP-01", 2023), "realisasi"] != row.loc[("IKP-01", 2023), "realisasi"]  # NaN: not computed
 
 
@@ -219,22 +234,31 @@ def test_rpjmd_trend_runs_to_2026_and_flags_each_indicator(ref):
     assert partial["realisasi_sementara"].tolist() == ["ya"]
 
 
-def test_program_table_year_to_date(tmp_path, processed, ref):
+def test_program_table_judges_each_program_by_its_payment_rhythm(tmp_path, processed, ref):
     ytd = year_to_date(tmp_path, processed)
     program = program_table(ref["program_bantuan"], ytd).set_index("kode_bantuan")
     assert list(program.reset_index().columns) == EVALUASI_PROGRAM.column_names
-    sd = program.loc["KMC-001"]                      # p1..p3 in January, target 6, budget 36 juta
-    assert (sd["penerima_unik"], sd["nilai_total"]) == (3, 3_000_000)
-    assert sd["capaian_penerima_persen"] == 50.00 and sd["predikat_penerima"] == "Sangat Rendah"
+    sd = program.loc["KMC-001"]                      # per tahun: p1..p3 in January against 6 x 3 / 12
+    assert (sd["penerima_unik"], sd["penerima_periode"], sd["nilai_total"]) == (3, 3, 3_000_000)
+    assert sd["target_periode"] == 1.5 and sd["periode_penilaian"] == "Januari–Maret 2024 (target x 3/12)"
+    assert sd["capaian_penerima_persen"] == 200.00 and sd["predikat_penerima"] == "Sangat Tinggi"
+    assert sd["status_penilaian"] == "final"
     assert sd["serapan_anggaran_persen"] == 8.33     # of the annual budget
     assert sd["target_serapan_persen"] == 25.00      # 3 of 12 months
     assert sd["capaian_serapan_persen"] == 33.33 and sd["predikat_serapan"] == "Sangat Rendah"
-    posyandu = program.loc["KMC-004"]                # p5, p6, p8, p1 (p5/p6 paid repeatedly)
-    assert posyandu["penerima_unik"] == 4 and posyandu["nilai_total"] == 1_400_000
-    assert posyandu["capaian_penerima_persen"] == 40.00
+    assert sd["status_serapan"] == "sementara"       # paid once a year: the year is not over
+    mahasiswa = program.loc["KMC-002"]               # per semester: p7 in February, semester I not over
+    assert (mahasiswa["penerima_periode"], mahasiswa["target_periode"]) == (1, 4)
+    assert mahasiswa["capaian_penerima_persen"] == 25.00 and mahasiswa["status_penilaian"] == "sementara"
+    assert mahasiswa["periode_penilaian"] == "Semester I 2024 (Januari–Maret)"
+    posyandu = program.loc["KMC-004"]                # per bulan: March's p5, p6, p8, p1 against 10
+    assert (posyandu["penerima_unik"], posyandu["penerima_periode"]) == (4, 4)
+    assert posyandu["nilai_total"] == 1_400_000 and posyandu["periode_penilaian"] == "Maret 2024"
+    assert posyandu["capaian_penerima_persen"] == 40.00 and posyandu["status_penilaian"] == "final"
     rt = program.loc["KMC-005"]                      # its OPD sent nothing: empty, not zero
-    assert pd.isna(rt["penerima_unik"]) and pd.isna(rt["nilai_total"])
+    assert pd.isna(rt["penerima_unik"]) and pd.isna(rt["nilai_total"]) and pd.isna(rt["penerima_periode"])
     assert math.isnan(rt["capaian_penerima_persen"]) and rt["predikat_penerima"] == "" and rt["predikat_serapan"] == ""
+    assert rt["status_penilaian"] == "" and rt["status_serapan"] == ""
 
 
 def test_opd_scorecard(tmp_path, processed, ref):
@@ -244,9 +268,11 @@ def test_opd_scorecard(tmp_path, processed, ref):
     pendidikan = card.loc["Dinas Pendidikan dan Kebudayaan"]
     assert (pendidikan["program_katalog"], pendidikan["program_terisi"]) == (2, 2)
     assert pendidikan["kelengkapan_persen"] == 100.00 and pendidikan["persen_valid"] == 100.00
-    assert pendidikan["capaian_penerima_rata2"] == 37.50 and pendidikan["predikat"] == "Sangat Rendah"  # (50 + 25) / 2
+    assert pendidikan["capaian_penerima_rata2"] == 112.50 and pendidikan["predikat"] == "Sangat Tinggi"  # (200 + 25) / 2
+    assert pendidikan["status_penilaian"] == "sementara"          # KMC-002's semester is not over
     sosial = card.loc["Dinas Sosial"]                # 3 accepted of 3 + 5 read
     assert sosial["persen_valid"] == 37.50 and sosial["capaian_penerima_rata2"] == 20.00
+    assert sosial["status_penilaian"] == "final"
     camat = card.loc["Kecamatan Metro Pusat"]
     assert camat["program_terisi"] == 0 and math.isnan(camat["persen_valid"]) and camat["predikat"] == ""
 
@@ -292,7 +318,10 @@ def test_summary_names_absent_months_and_the_off_track(tmp_path, processed, ref)
     text = summary_markdown(result)
     assert "Bulan tanpa data olahan (tidak ikut dihitung): Feb 2024." in text
     assert "**Sesuai jalur** menuju target 2026: Persentase penduduk miskin." in text
-    assert "Jumlah penerima manfaat KMC (sementara)" in text      # a March count rated Rendah, marked provisional
+    assert "bersifat **sementara** sampai Desember: jumlah dibandingkan dengan target x 3/12" in text
+    assert ("penerima **tertinggal dari rencana** (Rendah atau Sangat Rendah pada periode pembayaran yang sudah "
+            "selesai): Insentif Pekerja Sosial Masyarakat, Insentif Kader Posyandu.") in text
+    assert "(sementara, tidak dinilai gagal): Beasiswa Mahasiswa." in text
     assert "OPD yang belum mengirim data tahun ini: Kecamatan Metro Pusat" in text
     assert "184.547 jiwa" in text
 
@@ -317,11 +346,25 @@ def test_notebook_is_committed_without_outputs_and_with_the_parameters_cell():
                      "skip_unreadable"]
 
 
+#: A DTKS extract as SIKS-NG writes it: p5 and p6 (March recipients of KMC-004, sasaran_miskin = ya) and two
+#: persons who receive nothing.
+DTKS_ONLY = ["1872030303750001", "1872034404760002"]
+DTKS_EXTRACT = "\n".join([
+    "IDDTKS|PROVINSI|KABUPATEN/KOTA|KECAMATAN|DESA/KELURAHAN|ALAMAT|NOMOR KK|NOMOR NIK|NAMA|TANGGAL LAHIR",
+    f"1|LAMPUNG|KOTA METRO|METRO PUSAT|METRO|JL. A|1872010000000001|{nik_of('p5')}|NAMA DTKS P5|01-01-1980",
+    f"2|LAMPUNG|KOTA METRO|METRO PUSAT|METRO|JL. A|1872010000000001|{nik_of('p6')}|NAMA DTKS P6|01-01-1980",
+    f"3|LAMPUNG|KOTA METRO|METRO BARAT|GANJARAGUNG|JL. B|1872030000000002|{DTKS_ONLY[0]}|HANYA DTKS SATU|03-03-1975",
+    f"4|LAMPUNG|KOTA METRO|METRO BARAT|GANJARAGUNG|JL. B|1872030000000003|{DTKS_ONLY[1]}|HANYA DTKS DUA|04-04-1976",
+]) + "\n"
+
+
 @pytest.mark.slow
-def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
+def test_notebook_runs_under_papermill_on_a_fixture_with_a_dtks_extract(tmp_path, processed):
     papermill = pytest.importorskip("papermill")
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURES / "reference", raw / "reference")
+    (raw / "dtks").mkdir()
+    (raw / "dtks" / "DTKS_1872_KOTA_METRO_202403.csv").write_text(DTKS_EXTRACT, encoding="utf-8")
     out = tmp_path / "executed.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), progress_bar=False, kernel_name="python3",
@@ -329,16 +372,23 @@ def test_notebook_runs_under_papermill_on_a_fixture(tmp_path, processed):
                     "reports_dir": str(tmp_path / "reports"), "staging_dir": "", "boundaries": "",
                     "min_cell": 5, "skip_unreadable": False},
     )
+    folder, reports = processed / str(PERIOD), tmp_path / "reports" / str(PERIOD)
     for name in (table.name for table in OUTPUT_TABLES):
-        assert (processed / str(PERIOD) / name).is_file()
-    for name in (CHART_RPJMD, CHART_BULANAN):
-        assert (tmp_path / "reports" / str(PERIOD) / name).stat().st_size > 10_000
+        assert (folder / name).is_file()
+    for name in (CHART_RPJMD, CHART_BULANAN, MAP_DTKS):
+        assert (reports / name).stat().st_size > 10_000
+    ketepatan = (folder / KETEPATAN_SASARAN.name).read_text().splitlines()
+    assert ketepatan[1] == "kota,18.72,Kota Metro,4,2,50.00,4,2,50.00"     # p5, p6 of p1, p5, p6, p8
+    assert json.loads((folder / RINGKASAN_DTKS).read_text())["baris_nik_valid"] == 4
     text = out.read_text()
     assert "Invarian tahap 3 terpenuhi." in text
     assert "Rahasia" not in text and "1872**" not in text
     assert not any(pid(p) in text for p in ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"))
+    written = [path.read_bytes() for path in (*folder.iterdir(), *reports.iterdir(), out) if path.is_file()]
+    for secret in (*DTKS_ONLY, nik_of("p5"), "HANYA DTKS", "NAMA DTKS", "1872030000000002"):
+        assert not any(secret.encode() in content for content in written), secret
     program = nbformat.read(out, as_version=4)
     html = "".join(o.get("data", {}).get("text/html", "") for c in program.cells if c.cell_type == "code"
                    for o in c.outputs)
-    assert "&lt;5" in html or "<5" in html                        # KMC-001 (3), KMC-002 (1) ... masked
-    assert "Sangat Rendah" in html and "sesuai jalur" in html
+    assert "Sangat Rendah" in html and "sesuai jalur" in html and "sementara" in html
+    assert "Ketepatan sasaran" in text and "terdaftar di DTKS" in text

@@ -64,7 +64,7 @@ def test_only_the_store_spells_the_names_of_processed_and_report_files():
     tables = [value.name for value in vars(store).values() if isinstance(value, store.TableFile)]
     names = [*tables, store.MANIFEST, store.RINGKASAN_KOTA, store.CAKUPAN_GPKG, store.UMPAN_BALIK,
              store.FAILED_RUNS, *store.MAPS.values(), store.CHART_RPJMD, store.CHART_BULANAN, store.RINGKASAN,
-             store.INDEX]
+             store.INDEX, store.RINGKASAN_DTKS, store.MAP_DTKS]
     # A name counts as spelled when it stands alone (index.html.j2 is a template, not the index).
     pattern = re.compile("|".join(rf"(?<![\w.]){re.escape(name)}(?![\w.])" for name in names) + "|laporan_kmc_")
     spelled = [(str(path.relative_to(PACKAGE)), text) for path in MODULES if path.name != "store.py"

@@ -169,11 +169,16 @@ _PROGRAM_COLUMNS = {
     "serapan_anggaran_persen": _c(SCORE), "target_serapan_persen": _c(REFERENCE),
     "capaian_serapan_persen": _c(SCORE), "predikat_serapan": _c(SCORE),
 }
+_EVALUASI_PROGRAM_COLUMNS = {
+    **_PROGRAM_COLUMNS, "satuan": _LABEL, "periode_penilaian": _LABEL,
+    "penerima_periode": _c(PERSONS, "penerima_periode"), "target_periode": _c(REFERENCE, "target_periode"),
+    "status_penilaian": _c(SCORE), "status_serapan": _c(SCORE),
+}
 _OPD_COLUMNS = {
     "opd": _LABEL, "program_katalog": _c(REFERENCE), "program_terisi": _c(SCORE),
     "kelengkapan_persen": _c(SHARE), "baris_dibaca": _c(ADDITIVE), "baris_diterima": _c(ADDITIVE),
     "baris_karantina": _c(ADDITIVE), "persen_valid": _c(SHARE), "capaian_penerima_rata2": _c(SCORE),
-    "predikat": _c(SCORE),
+    "predikat": _c(SCORE), "status_penilaian": _c(SCORE),
 }
 _HTML_XLSX = ("laporan HTML", "laporan XLSX")
 
@@ -218,7 +223,7 @@ RULES: dict[str, TableRule] = {rule.key: rule for rule in (
     TableRule("rekap_program", "Penerima dan nilai per jenis bantuan (bulan ini)", "program", ("kode_bantuan",),
               _PROGRAM_COLUMNS, _HTML_XLSX),
     TableRule("evaluasi_program", "Evaluasi program bantuan (tahun berjalan)", "program", ("kode_bantuan",),
-              _PROGRAM_COLUMNS, _HTML_XLSX),
+              _EVALUASI_PROGRAM_COLUMNS, _HTML_XLSX),
     TableRule("rekap_opd", "Kelengkapan dan kualitas data per OPD", "opd", ("opd",), _OPD_COLUMNS, _HTML_XLSX),
     TableRule("evaluasi_opd", "Kinerja OPD (tahun berjalan)", "opd", ("opd",), _OPD_COLUMNS, _HTML_XLSX),
     TableRule("evaluasi_rpjmd", "Evaluasi indikator RPJMD", "indikator", ("kode_indikator", "tahun"),

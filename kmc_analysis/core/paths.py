@@ -31,6 +31,11 @@ class RunPaths:
         return self.raw_dir / "reference"
 
     @property
+    def dtks_dir(self) -> Path:
+        """DTKS extracts for targeting (optional; CONTRACT 2.4)."""
+        return self.raw_dir / "dtks"
+
+    @property
     def opd_dir(self) -> Path:
         """The OPD submissions for this run's period."""
         return self.opd_dir_for(self.period)

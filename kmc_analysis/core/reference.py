@@ -54,6 +54,10 @@ METRIK_KMC = (
 KATEGORI_BANTUAN = ("beasiswa", "insentif", "honor", "santunan", "bantuan_sosial")
 #: satuan of the bundled catalogue and how many payments a year each one means.
 PAYMENTS_PER_YEAR = {"per bulan": 12, "per triwulan": 4, "per semester": 2, "per tahun": 1, "sekali": 1}
+#: sasaran_miskin values (the program is meant for poor households: ``ya``); empty means not stated.
+SASARAN_MISKIN = ("ya", "tidak")
+#: The oldest age a catalogue's usia_min / usia_maks may state.
+MAX_AGE = 120
 #: The years of the RPJMD 2021-2026.
 RPJMD_YEARS = tuple(range(2021, 2027))
 #: target columns every rpjmd_indikator.csv must have (more target_YYYY columns are allowed).
@@ -69,7 +73,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "wilayah": ("ejaan_lain", "kode_bps_kecamatan", "kode_bps_kelurahan"),
     "penduduk": ("jumlah_kk", "keterangan"),
-    "program_bantuan": ("nominal_standar", "satuan", "keterangan"),
+    "program_bantuan": ("nominal_standar", "satuan", "keterangan", "sasaran_miskin", "usia_min", "usia_maks"),
     "rpjmd_indikator": ("baseline", "keterangan"),
     "rpjmd_realisasi": ("sumber",),
 }
@@ -251,7 +255,7 @@ _LOWERCASE = {
 }
 _INTEGER_COLUMNS = {
     "penduduk": ("tahun", "penduduk", "jumlah_kk"),
-    "program_bantuan": ("target_penerima", "anggaran", "nominal_standar"),
+    "program_bantuan": ("target_penerima", "anggaran", "nominal_standar", "usia_min", "usia_maks"),
     "rpjmd_realisasi": ("tahun",),
 }
 _DECIMAL_COLUMNS = {
@@ -267,8 +271,9 @@ def _clean(table: str, frame: pd.DataFrame) -> None:
             frame[col] = frame[col].str.lower()
     if table == "program_bantuan" and "kategori" in frame.columns:
         frame["kategori"] = frame["kategori"].str.lower().str.replace(r"\s+", "_", regex=True)
-    if table == "program_bantuan" and "satuan" in frame.columns:
-        frame["satuan"] = frame["satuan"].str.lower().str.replace(r"\s+", " ", regex=True)
+    for col in ("satuan", "sasaran_miskin"):
+        if table == "program_bantuan" and col in frame.columns:
+            frame[col] = frame[col].str.lower().str.replace(r"\s+", " ", regex=True)
     for col in _INTEGER_COLUMNS.get(table, ()):
         if col in frame.columns:
             frame[col] = _clean_integers(frame[col])
@@ -299,7 +304,7 @@ def _typed(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         frame["penduduk"] = frame["penduduk"].astype("int64")
         frame["jumlah_kk"] = _nullable_int(frame["jumlah_kk"])
     elif table == "program_bantuan":
-        for col in ("target_penerima", "anggaran", "nominal_standar"):
+        for col in ("target_penerima", "anggaran", "nominal_standar", "usia_min", "usia_maks"):
             frame[col] = _nullable_int(frame[col])
     elif table == "rpjmd_indikator":
         for col in (*TARGET_COLUMNS, *extra_targets, "baseline"):

@@ -20,11 +20,13 @@ from pandera.errors import SchemaErrors
 from kmc_analysis.core.reference import (
     BUNDLED,
     KATEGORI_BANTUAN,
+    MAX_AGE,
     METRIK_KMC,
     OPTIONAL_COLUMNS,
     PAYMENTS_PER_YEAR,
     POLARITAS,
     REQUIRED_COLUMNS,
+    SASARAN_MISKIN,
     SUMBER_INDIKATOR,
     target_columns,
 )
@@ -230,7 +232,28 @@ def _program_schema(df: pd.DataFrame, strict: bool, *_: object) -> pa.DataFrameS
         "anggaran": _column(_matches(_INT, amount, allow_empty=True)),
         "nominal_standar": _column(_matches(_INT, amount, allow_empty=True), required=False),
         "satuan": _column(*satuan, required=False),
+        "sasaran_miskin": _column(_check(
+            lambda s: (s == "") | s.isin(SASARAN_MISKIN),
+            "write 'ya' when the bantuan is meant for poor households, 'tidak' when it is not, or leave it empty",
+        ), required=False),
+        "usia_min": _column(*_age_checks(df, "usia_min"), required=False),
+        "usia_maks": _column(*_age_checks(df, "usia_maks"), required=False),
     })
+
+
+def _age_checks(df: pd.DataFrame, column: str) -> list[pa.Check]:
+    """usia_min / usia_maks: whole years 0..MAX_AGE or empty, and usia_min not above usia_maks."""
+    checks = [_check(
+        lambda s: (s == "") | (s.str.fullmatch(r"\d{1,3}") & (pd.to_numeric(s, errors="coerce") <= MAX_AGE)),
+        f"write the age in whole years from 0 to {MAX_AGE}, or leave it empty",
+    )]
+    if column == "usia_maks" and "usia_min" in df.columns:
+        def ordered(s: pd.Series) -> pd.Series:
+            low = pd.to_numeric(df["usia_min"].where(df["usia_min"] != ""), errors="coerce")
+            high = pd.to_numeric(s.where(s != ""), errors="coerce")
+            return ~(low > high).fillna(False).astype(bool)
+        checks.append(_check(ordered, "usia_maks is below usia_min on this row: swap them or correct one"))
+    return checks
 
 
 def _indikator_schema(df: pd.DataFrame, strict: bool, *_: object) -> pa.DataFrameSchema:

@@ -141,17 +141,22 @@ PERUBAHAN_KECAMATAN = TableFile("perubahan_kecamatan.csv", 2, {
 
 # --- stage 3: percentages with two decimals, indicator values with up to six ---------------
 
-EVALUASI_RPJMD = TableFile("evaluasi_rpjmd.csv", 3, {**_INDIKATOR, "capaian_persen": "float64", "predikat": "str"},
-                           floats={"capaian_persen": TWO_DECIMALS}, default_floats=UP_TO_SIX)
+#: The contract's columns, then the in-year rule's target_periode (the target compared) and status_penilaian.
+EVALUASI_RPJMD = TableFile("evaluasi_rpjmd.csv", 3, {
+    **_INDIKATOR, "capaian_persen": "float64", "predikat": "str", "target_periode": "float64",
+    "status_penilaian": "str",
+}, floats={"capaian_persen": TWO_DECIMALS}, default_floats=UP_TO_SIX)
 EVALUASI_PROGRAM = TableFile("evaluasi_program.csv", 3, {
-    "kode_bantuan": "str", "nama_bantuan": "str", "opd": "str", "kategori": "str", "penerima_unik": "Int64",
-    "target_penerima": "Int64", "capaian_penerima_persen": "float64", "predikat_penerima": "str",
-    "nilai_total": "Int64", "anggaran": "Int64", "serapan_anggaran_persen": "float64", "predikat_serapan": "str",
-    "target_serapan_persen": "float64", "capaian_serapan_persen": "float64",
+    "kode_bantuan": "str", "nama_bantuan": "str", "opd": "str", "kategori": "str", "satuan": "str",
+    "penerima_unik": "Int64", "target_penerima": "Int64", "periode_penilaian": "str", "penerima_periode": "Int64",
+    "target_periode": "float64", "capaian_penerima_persen": "float64", "predikat_penerima": "str",
+    "status_penilaian": "str", "nilai_total": "Int64", "anggaran": "Int64", "serapan_anggaran_persen": "float64",
+    "predikat_serapan": "str", "target_serapan_persen": "float64", "capaian_serapan_persen": "float64",
+    "status_serapan": "str",
 }, default_floats=TWO_DECIMALS)
 EVALUASI_OPD = TableFile("evaluasi_opd.csv", 3, {
     "opd": "str", "program_katalog": "int64", "program_terisi": "int64", "kelengkapan_persen": "float64",
-    "persen_valid": "float64", "capaian_penerima_rata2": "float64", "predikat": "str",
+    "persen_valid": "float64", "capaian_penerima_rata2": "float64", "predikat": "str", "status_penilaian": "str",
 }, default_floats=TWO_DECIMALS)
 TREN_BULANAN = TableFile("tren_bulanan.csv", 3, {
     "bulan": "str", "penerima_unik": "int64", "jumlah_penyaluran": "int64", "nilai_total": "int64",
@@ -161,6 +166,22 @@ TREN_RPJMD = TableFile("tren_rpjmd.csv", 3, {
     **_INDIKATOR, "sumber_realisasi": "str", "realisasi_sementara": "str", f"proyeksi_{RPJMD_YEARS[-1]}": "float64",
     "status_jalur": "str",
 }, default_floats=UP_TO_SIX)
+
+# --- targeting and review (CONTRACT 2.4; optional inputs) ------------------------------------
+
+#: Accepted rows to review (stage 1): flags, never errors; see clean.review.
+TINJAUAN = TableFile("tinjauan.csv", 1, {
+    "sumber_file": "str", "sumber_sheet": "str", "sumber_baris": "int64", "opd": "str", "kode_bantuan": "str",
+    "tanda": "str", "keterangan": "str",
+})
+#: Targeting against DTKS (stage 3), written only when RAW/dtks/ exists; see evaluation.targeting.
+KETEPATAN_SASARAN = TableFile("ketepatan_sasaran.csv", 3, {
+    "tingkat": "str", "kode": "str", "nama": "str", "penerima_unik": "Int64", "penerima_dtks": "Int64",
+    "persen_penerima_dtks": "float64", "dtks_unik": "Int64", "dtks_menerima": "Int64",
+    "persen_dtks_terjangkau": "float64",
+}, default_floats=TWO_DECIMALS)
+#: What stage 3 read from RAW/dtks/: files (name, sha256) and row counts only, never a row.
+RINGKASAN_DTKS = "ringkasan_dtks.json"
 
 # --- other files of a processed period folder ----------------------------------------------
 
@@ -187,6 +208,8 @@ SYNTHETIC_MARKER = ".kmc-sintetis"
 #: The coverage maps (stage 2) by level, and the stage 3 charts.
 MAPS = {"kecamatan": "peta_cakupan_kecamatan.png", "kelurahan": "peta_cakupan_kelurahan.png",
         "kategori": "peta_cakupan_kategori.png"}
+#: DTKS persons reached by poor-targeted programs, by kecamatan (stage 3, when RAW/dtks/ exists).
+MAP_DTKS = "peta_dtks_terjangkau_kecamatan.png"
 CHART_RPJMD = "grafik_tren_rpjmd.png"
 CHART_BULANAN = "grafik_tren_bulanan.png"
 #: The report's city-level headline figures (published).
@@ -370,6 +393,22 @@ def read_suppression(folder: Path) -> dict | None:
 def is_synthetic(opd_folder: Path) -> bool:
     """Whether a month's OPD folder holds the synthesiser's marker."""
     return (Path(opd_folder) / SYNTHETIC_MARKER).is_file()
+
+
+def write_dtks_summary(folder: Path, summary: dict) -> Path:
+    """Write what stage 3 read from RAW/dtks/ (file names, hashes, row counts; keys sorted)."""
+    return _write_json(Path(folder) / RINGKASAN_DTKS, summary, sort_keys=True)
+
+
+def read_dtks_summary(folder: Path) -> dict | None:
+    """Read what stage 3 read from RAW/dtks/; None when targeting was not assessed."""
+    path = Path(folder) / RINGKASAN_DTKS
+    return _read_json(path) if path.is_file() else None
+
+
+def remove_dtks_summary(folder: Path) -> None:
+    """Delete a stale DTKS summary (a rerun without RAW/dtks/)."""
+    (Path(folder) / RINGKASAN_DTKS).unlink(missing_ok=True)
 
 
 def write_report_summary(folder: Path, summary: dict) -> Path:

@@ -16,6 +16,9 @@ report. Source: Permendagri 86/2017 practice for evaluating an RPJMD (capaian ki
   A target of zero also leaves them empty: the ratio is undefined.
 - Budget absorption (serapan) is nilai_total over the annual anggaran; its predikat rates
   it against the share of the year elapsed (months / 12), see ``tables.program_table``.
+- Within a year the in-year rule of :mod:`kmc_analysis.evaluation.in_year` decides which
+  target is compared (payment rhythm, prorated targets) and which judgements are only
+  provisional (``sementara``); its wording is part of ``METODE_EVALUASI``.
 - On track (``sesuai jalur``): a straight line through the last ``TREND_POINTS`` yearly
   realisasi values, extrapolated to 2026, meets the 2026 target in the indicator's
   direction; fewer than two usable values or no 2026 target gives ``data kurang``.
@@ -86,11 +89,27 @@ METODE_EVALUASI = f"""\
   nol. Target bernilai nol juga membuat capaian kosong (pembagian tidak terdefinisi).
 - Indikator bersumber data KMC dihitung dari data olahan Januari s.d. bulan laporan
   (kumulatif tahun berjalan), hanya untuk tahun laporan; tahun sebelumnya diambil dari
-  tabel realisasi RPJMD. Penerima unik dan jenis bantuan yang dihitung sebelum Desember
-  bersifat sementara dan belum dipakai untuk tren tahunan.
-- Capaian penerima program = penerima unik tahun berjalan / target penerima setahun x 100.
-  Serapan anggaran = nilai penyaluran tahun berjalan / anggaran setahun x 100; predikat
-  serapan membandingkannya dengan porsi tahun yang sudah berjalan (bulan / 12 x 100).
+  tabel realisasi RPJMD. Sebelum Desember penilaiannya **sementara**: indikator jumlah
+  (penerima unik, jenis bantuan tersalur, dan penerima per 1.000 penduduk, yang ikut
+  bertambah sepanjang tahun seperti jumlah) dibandingkan dengan target setahun x bulan / 12
+  (kolom `target_periode`); indikator persentase (kelengkapan OPD, baris data valid) dengan
+  target setahun. Kolom `target` tetap target setahun dalam RPJMD; capaian dihitung dari
+  target yang benar-benar dibandingkan (`target_periode`). Desember memakai target setahun.
+  Nilai sementara belum dipakai untuk tren tahunan.
+- Program bantuan dinilai menurut irama pembayarannya (kolom `satuan` katalog). Program
+  per bulan, per triwulan dan per semester: penerima unik pada periode pembayaran yang memuat
+  bulan laporan (bulan itu; triwulan atau semester berjalan sampai bulan laporan) dibandingkan
+  dengan target penerima. Program sekali atau per tahun (juga satuan yang kosong atau tidak
+  dikenal): penerima unik Januari s.d. bulan laporan dibandingkan dengan target x bulan / 12.
+- Selama periode pembayaran (atau tahun) belum selesai, program yang belum mencapai rencana
+  diberi status **sementara**: capaiannya dihitung tetapi tidak dinilai gagal, dan temuan serta
+  rekomendasi hanya menyebut yang tertinggal dengan penilaian **final**.
+- Serapan anggaran = nilai penyaluran tahun berjalan / anggaran setahun x 100; predikat
+  serapan membandingkannya dengan anggaran x bulan / 12 (porsi tahun yang sudah berjalan),
+  dengan status sementara atau final menurut aturan yang sama.
+- Ketepatan sasaran (bila ada ekstrak DTKS): penerima bulan laporan dari program untuk rumah
+  tangga miskin (`sasaran_miskin = ya`) dicocokkan dengan DTKS lewat pseudonim NIK yang sama;
+  lihat tabel ketepatan sasaran.
 - Status jalur menuju {RPJMD_FINAL_YEAR}: garis lurus melalui paling banyak {TREND_POINTS}
   nilai realisasi tahunan terakhir diperpanjang sampai {RPJMD_FINAL_YEAR}; **sesuai jalur**
   bila proyeksinya mencapai target {RPJMD_FINAL_YEAR} (indikator negatif: tidak melebihi

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
 from kmc_analysis.evaluation.capaian import DATA_KURANG, RPJMD_FINAL_YEAR, RPJMD_YEARS, SESUAI_JALUR, TIDAK_SESUAI_JALUR
 
@@ -22,6 +23,34 @@ if TYPE_CHECKING:
 
 #: Colour of each status_jalur in the charts and in styled tables.
 STATUS_COLOURS = {SESUAI_JALUR: "#1a7837", TIDAK_SESUAI_JALUR: "#d73027", DATA_KURANG: "#6f6f6f"}
+#: Most decimals a tick label shows.
+MAX_TICK_DECIMALS = 6
+
+
+def tick_decimals(values) -> int:
+    """The fewest decimals (0..6) that show every tick value as exactly as 6 decimals would."""
+    finite = [float(v) for v in values if math.isfinite(float(v))]
+    for decimals in range(MAX_TICK_DECIMALS + 1):
+        if all(round(v, decimals) == round(v, MAX_TICK_DECIMALS) for v in finite):
+            return decimals
+    return MAX_TICK_DECIMALS
+
+
+def indonesian_ticks():
+    """A matplotlib tick formatter writing numbers the Indonesian way: ``14.000``, ``0,3``, ``2,5``."""
+    from matplotlib.ticker import Formatter
+
+    class IndonesianFormatter(Formatter):
+        """Dot thousands, comma decimals, as many decimals as the ticks on the axis need."""
+
+        def __call__(self, x, pos=None) -> str:
+            return format_number(x, tick_decimals(self.locs if len(self.locs) else [x]))
+
+        def format_ticks(self, values) -> list[str]:
+            decimals = tick_decimals(values)
+            return [format_number(value, decimals) for value in values]
+
+    return IndonesianFormatter()
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -39,6 +68,11 @@ def _save(figure: Figure, path: Path) -> Path:
 
 
 def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: Period) -> Path:
+    """Save the RPJMD trend chart (:func:`rpjmd_trend_figure`) to ``path``."""
+    return _save(rpjmd_trend_figure(tren, period), path)
+
+
+def rpjmd_trend_figure(tren: pd.DataFrame, period: Period) -> Figure:
     """Small multiples of realisasi against target per indicator (the report's RPJMD trend chart)."""
     from matplotlib.lines import Line2D
 
@@ -64,7 +98,8 @@ def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: Period) -> Path:
         title = textwrap.fill(f"{rows['indikator'].iloc[0]}", 40)
         ax.set_title(f"{title}\n({status})", fontsize=8.5, color=STATUS_COLOURS[status])
         ax.set_ylabel(str(rows["satuan"].iloc[0]), fontsize=8)
-        ax.set_xticks(sorted(rows["tahun"].unique()))
+        ax.set_xticks(sorted(rows["tahun"].unique()))  # years: no thousands dot
+        ax.yaxis.set_major_formatter(indonesian_ticks())
         ax.tick_params(labelsize=7.5)
         ax.grid(alpha=0.3)
     for ax in axes[len(codes):]:
@@ -81,10 +116,15 @@ def plot_rpjmd_trend(tren: pd.DataFrame, path: Path, period: Period) -> Path:
     figure.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
     figure.suptitle(f"Realisasi dan target indikator RPJMD {RPJMD_YEARS[0]}-{RPJMD_FINAL_YEAR} "
                     f"(data KMC s.d. {period})", fontsize=11)
-    return _save(figure, path)
+    return figure
 
 
 def plot_monthly_trend(trend: pd.DataFrame, path: Path, period: Period) -> Path:
+    """Save the monthly trend chart (:func:`monthly_trend_figure`) to ``path``."""
+    return _save(monthly_trend_figure(trend, period), path)
+
+
+def monthly_trend_figure(trend: pd.DataFrame, period: Period) -> Figure:
     """Beneficiaries, amounts paid and valid-row share per processed month (the monthly trend chart)."""
     figure = _new_figure(13, 3.9)
     left, middle, right = figure.subplots(1, 3)
@@ -104,8 +144,9 @@ def plot_monthly_trend(trend: pd.DataFrame, path: Path, period: Period) -> Path:
     right.set_ylabel("persen")
     for ax in (left, middle, right):
         ax.set_xticks(x, labels, fontsize=8)
+        ax.yaxis.set_major_formatter(indonesian_ticks())
         ax.grid(axis="y", alpha=0.3)
         if not labels:
             ax.text(0.5, 0.5, "Belum ada data olahan", ha="center", va="center", transform=ax.transAxes)
     figure.suptitle(f"Tren bulanan KMC tahun {period.year} (s.d. {period.label()})", fontsize=11)
-    return _save(figure, path)
+    return figure

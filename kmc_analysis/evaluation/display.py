@@ -1,9 +1,10 @@
 """What a planner reads in the stage 3 notebook: styled tables, the summary and the notes.
 
 Nothing here computes an evaluation: the tables come from :mod:`kmc_analysis.evaluation.tables`
-and are styled (:func:`style_table`) or summarised in Bahasa Indonesia (:func:`summary_markdown`).
-Every table of stage 3 is city level (per indicator, program, OPD or month), which the
-disclosure rule table (:data:`kmc_analysis.core.disclosure.RULES`) publishes in full.
+and are only styled (:func:`style_table`) or summarised in Bahasa Indonesia
+(:func:`summary_markdown`). Program, kategori and OPD figures are city-level figures and are
+shown in full (CONTRACT 3); the summary calls behind plan only what the in-year rule judged
+final (:mod:`kmc_analysis.evaluation.in_year`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ from kmc_analysis.evaluation.capaian import (
     TIDAK_SESUAI_JALUR,
 )
 from kmc_analysis.evaluation.charts import STATUS_COLOURS
+from kmc_analysis.evaluation.in_year import (
+    SEMENTARA,
+    behind_plan,
+    budgets_behind_plan,
+    programs_behind_plan,
+    provisional,
+)
 from kmc_analysis.evaluation.tables import Evaluation, indicator_status, is_percent_column
 
 if TYPE_CHECKING:
@@ -76,7 +84,11 @@ def _names(values: Iterable[str], limit: int = 6) -> str:
 
 
 def summary_markdown(evaluation: Evaluation) -> str:
-    """A short Bahasa Indonesia narrative of the evaluation, computed from its tables."""
+    """A short Bahasa Indonesia narrative of the evaluation, computed from its tables.
+
+    Only rows whose judgement is final are called behind plan; rows below plan whose payment
+    period (or year) is not over are listed apart as provisional, never as failing.
+    """
     year = evaluation.period.year
     lines = []
     months = ", ".join(month.label() for month in evaluation.months)
@@ -91,15 +103,19 @@ def summary_markdown(evaluation: Evaluation) -> str:
     bands = ", ".join(f"{counts[label]} {label}" for label in PREDIKAT_LABELS if label in counts)
     lines.append(f"- Indikator RPJMD tahun {year}: {len(rated)} dari {len(now)} dapat dinilai"
                  + (f" ({bands})" if bands else "") + ".")
+    if (rated["status_penilaian"] == SEMENTARA).any():
+        lines.append(f"- Indikator dari data KMC bersifat **sementara** sampai Desember: jumlah dibandingkan dengan "
+                     f"target x {evaluation.period.month}/12, persentase dengan target setahun.")
     empty = now.loc[now["predikat"] == "", "indikator"]
     if len(empty):
         lines.append(f"- Belum dapat dinilai (target atau realisasi {year} belum ada): {_names(empty)}.")
-    partial = evaluation.tren_rpjmd.loc[(evaluation.tren_rpjmd["tahun"] == year)
-                                        & (evaluation.tren_rpjmd["realisasi_sementara"] == "ya"), "kode_indikator"]
-    low = rated.loc[rated["predikat"].isin(["Rendah", "Sangat Rendah"])]
-    if len(low):
-        names = low["indikator"].where(~low["kode_indikator"].isin(partial), low["indikator"] + " (sementara)")
-        lines.append(f"- Capaian rendah tahun {year}: {_names(names)}.")
+    behind = behind_plan(now)
+    if len(behind):
+        lines.append(f"- **Tertinggal dari rencana** tahun {year}: {_names(behind['indikator'])}.")
+    waiting = provisional(now)
+    if len(waiting):
+        lines.append(f"- Di bawah rencana sementara (tahun belum selesai, belum dinilai gagal): "
+                     f"{_names(waiting['indikator'])}.")
     status = indicator_status(evaluation.tren_rpjmd)
     for label, verb in ((SESUAI_JALUR, "**Sesuai jalur** menuju target"),
                         (TIDAK_SESUAI_JALUR, "**Tidak sesuai jalur** menuju target"),
@@ -107,20 +123,32 @@ def summary_markdown(evaluation: Evaluation) -> str:
         names = status.loc[status["status_jalur"] == label, "indikator"]
         if len(names):
             lines.append(f"- {verb} {RPJMD_FINAL_YEAR}: {_names(names)}.")
-    program = evaluation.program
+    lines += _program_lines(evaluation.program)
+    lines += [f"- {note}" for note in evaluation.notes]
+    return "\n".join(lines)
+
+
+def _program_lines(program) -> list[str]:
+    """The summary's sentences on programs: no data, behind plan (final), provisional, spending."""
+    lines = []
     no_data = program.loc[program["penerima_unik"].isna()]
     if len(no_data):
         lines.append(f"- OPD yang belum mengirim data tahun ini: {_names(sorted(no_data['opd'].unique()))} "
                      f"({len(no_data)} program belum dapat dinilai).")
-    weak = program.loc[program["predikat_penerima"] == "Sangat Rendah", "nama_bantuan"]
-    if len(weak):
-        lines.append(f"- Program dengan capaian penerima Sangat Rendah (di bawah 51% target setahun): "
-                     f"{_names(weak)}.")
-    behind = program.loc[program["predikat_serapan"].isin(["Rendah", "Sangat Rendah"]), "nama_bantuan"]
+    behind = programs_behind_plan(program)
     if len(behind):
-        lines.append(f"- Serapan anggaran tertinggal dari porsi {format_id(program['target_serapan_persen'].iloc[0], True)}% "
-                     f"tahun berjalan: {_names(behind)}.")
-    return "\n".join(lines)
+        lines.append(f"- Program dengan penerima **tertinggal dari rencana** (Rendah atau Sangat Rendah pada periode "
+                     f"pembayaran yang sudah selesai): {_names(behind['nama_bantuan'])}.")
+    waiting = provisional(program, "predikat_penerima", "status_penilaian")
+    if len(waiting):
+        lines.append(f"- Program yang belum mencapai rencana tetapi periode pembayarannya belum selesai "
+                     f"(sementara, tidak dinilai gagal): {_names(waiting['nama_bantuan'])}.")
+    spending = budgets_behind_plan(program)
+    if len(spending):
+        lines.append(f"- Serapan anggaran tertinggal dari porsi "
+                     f"{format_id(program['target_serapan_persen'].iloc[0], True)}% tahun berjalan (penilaian final): "
+                     f"{_names(spending['nama_bantuan'])}.")
+    return lines
 
 
 def reference_note(ref: ReferenceData) -> str:

@@ -45,6 +45,15 @@ from kmc_analysis.evaluation.capaian import (
     round_scalar,
     trend_projection,
 )
+from kmc_analysis.evaluation.in_year import (
+    FINAL,
+    SEMENTARA,
+    judgement,
+    normalise_satuan,
+    program_windows,
+    rpjmd_comparison,
+    satuan_notes,
+)
 from kmc_analysis.evaluation.year_to_date import YearToDate
 
 #: KMC-derived metrics (``metrik_kmc`` of ``sumber = kmc`` indicators) are reference.METRIK_KMC.
@@ -140,10 +149,23 @@ def rpjmd_series(indikator: pd.DataFrame, realisasi: pd.DataFrame, period: Perio
 
 
 def rpjmd_table(series: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """The evaluasi_rpjmd table: one row per indicator and year 2021..period's year, with capaian and predikat."""
+    """The evaluasi_rpjmd table: one row per indicator and year 2021..period's year, with capaian and predikat.
+
+    ``target`` stays the plan's annual target; ``target_periode`` is the target actually
+    compared, which capaian is computed from: target x month / 12 for KMC counts of the
+    period's year before December, else the target (:func:`.in_year.rpjmd_comparison`).
+    status_penilaian is ``sementara`` for KMC indicators of the period's year before
+    December, ``final`` otherwise, empty where there is no capaian.
+    """
     rows = series.loc[series["tahun"] <= period.year].reset_index(drop=True)
-    rated = evaluate(rows["realisasi"], rows["target"], rows["polaritas"])
-    return pd.concat([rows, rated], axis=1)[EVALUASI_RPJMD.column_names]
+    compared = rpjmd_comparison(rows["metrik_kmc"], rows["sumber"], rows["tahun"], period)
+    times, per = compared["target_kali"].to_numpy(), compared["target_bagi"].to_numpy()
+    target = as_floats(rows["target"])
+    rated = evaluate(as_floats(rows["realisasi"]) * per, target * times, rows["polaritas"])
+    rows["target_periode"] = target * times / per
+    rows["status_penilaian"] = np.where(rated["predikat"] == "", "",
+                                        np.where(compared["sementara"], SEMENTARA, FINAL))
+    return pd.concat([rows, rated], axis=1)[EVALUASI_RPJMD.column_names].astype({"status_penilaian": "str"})
 
 
 def rpjmd_trend(series: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -179,17 +201,23 @@ def indicator_status(tren: pd.DataFrame) -> pd.DataFrame:
 # --- programs and OPDs -------------------------------------------------------------------
 
 def program_table(program_bantuan: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
-    """The evaluasi_program table: per catalogue program, year to date, against its annual targets.
+    """The evaluasi_program table: per catalogue program, judged by the in-year rule (:mod:`.in_year`).
 
-    penerima_unik counts distinct persons over the months and is compared with the annual
-    target_penerima (persons are not pro-rated: a yearly list is paid in tranches).
+    penerima_unik and nilai_total are year to date (distinct persons over the months).
+    capaian_penerima_persen compares penerima_periode, the distinct persons paid in the
+    payment period that contains the report month (periode_penilaian: the month, the
+    quarter or semester so far, or January..month for once-a-year programs), with
+    target_periode (target_penerima, or target_penerima x month / 12 for once-a-year ones).
     serapan_anggaran_persen = nilai_total / anggaran x 100 (annual budget, the usual
     meaning); target_serapan_persen = months elapsed / 12 x 100; capaian_serapan_persen =
-    nilai_total / (anggaran x months / 12) x 100, which predikat_serapan bands. A program
-    whose OPD sent no row at all this year has no realisasi (empty, not zero).
+    nilai_total / (anggaran x months / 12) x 100, which predikat_serapan bands.
+    status_penilaian / status_serapan are ``sementara`` below plan while the payment period
+    is not over, else ``final``. A program whose OPD sent no row in the year (or, for
+    penerima_periode, in the payment period) has no realisasi: empty, not zero.
     """
     table = program_bantuan[["kode_bantuan", "nama_bantuan", "opd", "kategori", "target_penerima",
                              "anggaran"]].reset_index(drop=True)
+    table["satuan"] = normalise_satuan(program_bantuan.get("satuan", pd.Series("", index=program_bantuan.index)))
     done = ytd.penerima.groupby("kode_bantuan").agg(penerima_unik=("id_penerima", "nunique"),
                                                     nilai_total=("nominal", "sum"))
     table = table.merge(done, left_on="kode_bantuan", right_index=True, how="left")
@@ -198,14 +226,36 @@ def program_table(program_bantuan: pd.DataFrame, ytd: YearToDate) -> pd.DataFram
         table[column] = table[column].fillna(0).astype("Int64").where(reported, pd.NA)
     for column in ("target_penerima", "anggaran"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
-    rated = evaluate(table["penerima_unik"], table["target_penerima"], "positif")
+
+    windows = program_windows(table, ytd.period)
+    table["periode_penilaian"] = windows["periode_penilaian"].to_numpy()
+    table["penerima_periode"] = _persons_in_windows(table, windows, ytd)
+    target = as_floats(table["target_penerima"])
+    times, per = windows["target_kali"].to_numpy(), windows["target_bagi"].to_numpy()
+    table["target_periode"] = round_half_up(target * times / per).to_numpy()
+    rated = evaluate(as_floats(table["penerima_periode"]) * per, target * times, "positif")
     table["capaian_penerima_persen"], table["predikat_penerima"] = rated["capaian_persen"], rated["predikat"]
+    over = windows["periode_selesai"].to_numpy()
+    table["status_penilaian"] = judgement(table["capaian_penerima_persen"], over)
     spent, budget = as_floats(table["nilai_total"]), as_floats(table["anggaran"])
     table["serapan_anggaran_persen"] = capaian(spent, budget, "positif").to_numpy()
     table["target_serapan_persen"] = round_scalar(ytd.months_elapsed * 100 / 12)
     table["capaian_serapan_persen"] = capaian(spent * 12, budget * ytd.months_elapsed, "positif").to_numpy()
     table["predikat_serapan"] = predikat(table["capaian_serapan_persen"])
+    table["status_serapan"] = judgement(table["capaian_serapan_persen"], over)
     return table[EVALUASI_PROGRAM.column_names]
+
+
+def _persons_in_windows(table: pd.DataFrame, windows: pd.DataFrame, ytd: YearToDate) -> pd.Series:
+    """Distinct persons of each program from its window's first month to the period (<NA>: OPD sent nothing then)."""
+    month = ytd.month_numbers(ytd.penerima["bulan"])
+    out = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    for start in sorted(set(windows["bulan_awal"])):
+        mine = (windows["bulan_awal"] == start).to_numpy()
+        paid = ytd.penerima.loc[month >= start].groupby("kode_bantuan")["id_penerima"].nunique()
+        counts = table.loc[mine, "kode_bantuan"].map(paid).fillna(0).astype("Int64")
+        out[mine] = counts.where(table.loc[mine, "opd"].isin(ytd.submitting_opds(start)), pd.NA)
+    return out
 
 
 def opd_scorecard(program: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
@@ -215,7 +265,8 @@ def opd_scorecard(program: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
     program_terisi / program_katalog x 100; persen_valid = summed baris_diterima / summed
     baris_dibaca x 100 (rekap_opd); capaian_penerima_rata2 = plain mean of the shown
     capaian_penerima_persen of the OPD's programs (empty ones skipped, above 100 kept);
-    predikat bands that mean.
+    predikat bands that mean; status_penilaian is ``sementara`` when any of its programs'
+    judgement is provisional (the mean then mixes unfinished payment periods).
     """
     work = program.assign(_terisi=(program["penerima_unik"].fillna(0) > 0).astype("int64"))
     card = work.groupby("opd", sort=False).agg(program_katalog=("kode_bantuan", "size"),
@@ -229,7 +280,10 @@ def opd_scorecard(program: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
     card["persen_valid"] = round_half_up((accepted * 100 / read).where(read > 0))
     card["capaian_penerima_rata2"] = round_half_up(card["capaian_penerima_rata2"])
     card["predikat"] = predikat(card["capaian_penerima_rata2"])
-    return card[EVALUASI_OPD.column_names]
+    provisional_opds = set(program.loc[program["status_penilaian"] == SEMENTARA, "opd"])
+    card["status_penilaian"] = np.where(card["predikat"] == "", "",
+                                        np.where(card["opd"].isin(provisional_opds), SEMENTARA, FINAL))
+    return card[EVALUASI_OPD.column_names].astype({"status_penilaian": "str"})
 
 
 # --- monthly trend ------------------------------------------------------------------------
@@ -268,6 +322,8 @@ class Evaluation:
     opd: pd.DataFrame
     tren_bulanan: pd.DataFrame
     tren_rpjmd: pd.DataFrame
+    #: Notes on how the period was judged (programs with an unknown satuan), in Bahasa Indonesia.
+    notes: tuple[str, ...] = ()
 
     def tables(self) -> dict[TableFile, pd.DataFrame]:
         """The tables keyed by the processed table each is written as."""
@@ -286,6 +342,7 @@ def evaluate_tables(indikator: pd.DataFrame, realisasi: pd.DataFrame, program_ba
         penduduk_kota=penduduk_kota, kmc_values=kmc_values,
         rpjmd=rpjmd_table(series, ytd.period), program=program, opd=opd_scorecard(program, ytd),
         tren_bulanan=monthly_trend(ytd), tren_rpjmd=rpjmd_trend(series, ytd.period),
+        notes=tuple(satuan_notes(program_bantuan)),
     )
 
 

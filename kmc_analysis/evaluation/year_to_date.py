@@ -49,10 +49,16 @@ class YearToDate:
         """Months of the year up to and including the period (processed or not)."""
         return self.period.month
 
-    def submitting_opds(self) -> set[str]:
-        """OPDs with at least one row read in the year (rekap_opd), or an accepted row."""
-        read = self.rekap_opd.groupby("opd")["baris_dibaca"].sum()
-        return set(read.index[read > 0]) | set(self.penerima["opd"].dropna())
+    def month_numbers(self, bulan: pd.Series) -> pd.Series:
+        """The month (1-12) of each ``bulan`` value of these tables (``str(Period)``)."""
+        return bulan.map({str(month): month.month for month in self.months}).astype("int64")
+
+    def submitting_opds(self, first_month: int = 1) -> set[str]:
+        """OPDs with at least one row read (rekap_opd), or an accepted row, from ``first_month`` to the period."""
+        rekap = self.rekap_opd.loc[self.month_numbers(self.rekap_opd["bulan"]) >= first_month]
+        penerima = self.penerima.loc[self.month_numbers(self.penerima["bulan"]) >= first_month]
+        read = rekap.groupby("opd")["baris_dibaca"].sum()
+        return set(read.index[read > 0]) | set(penerima["opd"].dropna())
 
 
 def _month_counts(folder: Path, rekap: pd.DataFrame | None, accepted: int) -> dict[str, float]:

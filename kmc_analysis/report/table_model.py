@@ -48,6 +48,9 @@ LABELS = {
     "capaian_serapan_persen": "Capaian Serapan (%)", "diganti_oleh": "Diganti oleh",
     "baris_diperbaiki": "Baris Diperbaiki", "baris_tidak_berubah": "Baris Tidak Berubah",
     "baris_tidak_dikenal": "Baris Tidak Dikenal", "jenis_baris": "Jenis Baris", "baris": "Nomor Baris",
+    "periode_penilaian": "Periode Penilaian", "penerima_periode": "Penerima Periode Penilaian",
+    "target_periode": "Target Periode Penilaian", "status_penilaian": "Status Penilaian",
+    "status_serapan": "Status Serapan",
 }
 
 

@@ -212,6 +212,7 @@ def _rpjmd_tables(data: ProcessedData, summary: dict, reference: Any) -> dict[st
         notes = _reference_notes(reference, "rpjmd_indikator", "kode_indikator")
         names = ["kode_indikator", "indikator", "satuan", "polaritas", "tahun", "target", "realisasi",
                  "capaian_persen", "predikat"]
+        names += [c for c in rp_year.columns if c not in names]  # columns a stage added (in-year rule)
         formula = ("Capaian = realisasi / target x 100 (polaritas positif) atau (2 x target - realisasi) / target x "
                    "100 (polaritas negatif). Target atau realisasi yang belum tersedia membuat capaian dan predikat "
                    "kosong (–), bukan nol.")
@@ -228,7 +229,7 @@ def _rpjmd_tables(data: ProcessedData, summary: dict, reference: Any) -> dict[st
         table.wide = True
         tables[table.key] = table
         full = make_table("evaluasi_rpjmd_xlsx", "Evaluasi indikator RPJMD 2021-2026", rp,
-                          names[:9] + [c for c in rp.columns if c not in names], None, 5, notes=[formula])
+                          names[:9] + [c for c in rp.columns if c not in names[:9]], None, 5, notes=[formula])
         full.sheet = "Evaluasi RPJMD"
         tables[full.key] = full
     tren = t["tren_rpjmd"]
