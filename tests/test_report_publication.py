@@ -70,6 +70,13 @@ def test_synthetic_month_says_so_on_every_page_sheet_image_and_summary(synthetic
     assert SYNTHETIC_LABEL in (paths.reports / interactive_map(paths.period)).read_text()
 
 
+def test_index_marks_a_synthetic_period(synthetic):
+    from kmc_analysis.report import build_index
+
+    paths, _, _ = synthetic
+    assert SYNTHETIC_LABEL in build_index(paths.reports_dir).read_text(encoding="utf-8")
+
+
 def test_official_month_carries_no_synthetic_mark(official):
     _, result = official
     assert SYNTHETIC_LABEL not in result.html.read_text(encoding="utf-8")
