@@ -17,10 +17,11 @@ from kmc_analysis.coverage.rekap import perubahan_kecamatan, rekap_kelurahan
 def test_published_tables_hide_small_counts(penerima, small_wilayah, population):
     kel = rekap_kelurahan(penerima, small_wilayah, population)
     shown = publish_table(kel, "kelurahan", 5)
-    # L1 (2 persons), L2 and L3 (1 each) are small; L4 is hidden too, or L3 = K2's total - L4.
-    assert shown["penerima_unik"].tolist() == ["<5", "<5", "<5", "*"]
-    assert shown["penerima_per_1000"].tolist() == ["*"] * 4 and shown.loc[0, "penduduk"] == "1.000"
-    assert hidden_rates(kel, "kelurahan", 5).tolist() == [True] * 4
+    # L1 (2 persons), L2 and L3 (1 each) are small. L4 (0) stays: K2's own total (2 rows) already
+    # says that L3 is below 5, and hiding a zero would not change that.
+    assert shown["penerima_unik"].tolist() == ["<5", "<5", "<5", "0"]
+    assert shown["penerima_per_1000"].tolist() == ["*", "*", "*", "0,00"] and shown.loc[0, "penduduk"] == "1.000"
+    assert hidden_rates(kel, "kelurahan", 5).tolist() == [True, True, True, False]
     big = kel.assign(penerima_unik=[20, 30, 40, 50], jumlah_penyaluran=[20, 30, 40, 50])
     assert publish_table(big, "kelurahan", 5)["penerima_unik"].tolist() == ["20", "30", "40", "50"]
     html = styled_table(kel, "kelurahan", 5).to_html()

@@ -113,7 +113,9 @@ def test_kelurahan_map_hatches_suppressed_and_missing_areas(metro_boundaries, me
     hidden = hidden_rates(kel, "kelurahan", 5)
     hatched = _hatched(ax)
     no_data = kel["penerima_per_1000"].isna() & ~hidden
-    assert hatched[maps.SUPPRESSED_STYLE["hatch"]] == int(hidden.sum()) >= 2  # Imopuro and its complement(s)
+    # Imopuro (3 persons, 6 rows): the other rows of its kecamatan leave it anywhere from 0 to 6, so
+    # the map published alone needs no complement (core.suppression decides; the audit agrees).
+    assert hatched[maps.SUPPRESSED_STYLE["hatch"]] == int(hidden.sum()) >= 1
     assert hatched[maps.NO_DATA_STYLE["hatch"]] == int(no_data.sum()) == 1  # Yosomulyo
     assert _filled_paths(ax) == 22  # every kelurahan is drawn: none left blank
     legend = " ".join(_legend_texts(fig)).replace("\n", " ")

@@ -21,7 +21,16 @@ from kmc_analysis.core.manifest import now_iso, software_versions
 from kmc_analysis.core.paths import RunPaths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
-from kmc_analysis.core.store import KARANTINA, PENERIMA, REKAP_OPD, TINJAUAN, UMPAN_BALIK, write_manifest, write_table
+from kmc_analysis.core.store import (
+    KARANTINA,
+    PENERIMA,
+    REKAP_OPD,
+    TINJAUAN,
+    UMPAN_BALIK,
+    is_synthetic,
+    write_manifest,
+    write_table,
+)
 
 #: What the "Perlu Dicek" sheet says of a poor-targeted row whose recipient is not in DTKS.
 PERLU_VERIFIKASI_DTKS = ("Perlu verifikasi DTKS: program ini untuk rumah tangga miskin, tetapi NIK penerima tidak "
@@ -96,6 +105,7 @@ def clean_month(
         "counts": judged.counts(),
         "reference": reference.sources,
         "key_id": key.key_id,
+        "data_sintetis": is_synthetic(paths.opd_dir_for(period)),
         "versions": software_versions(),
         "stages": [],
         "started": started,

@@ -1,35 +1,257 @@
-"""Small-cell suppression for everything published under reports/.
+"""The disclosure rule table: what every published table and column is, and how hidden cells show.
 
-Rule (CONTRACT section 3): a count of persons from 1 to ``min_cell - 1`` below city
-level is shown as ``<min_cell`` (primary suppression). When a table also publishes a
-total (a column total, a subtotal per group, or a total column within a row), one hidden
-cell could be recovered by subtraction, so a second cell is hidden as well (secondary
-suppression, shown as ``*``). Columns computed from a hidden count (per-1,000 rates,
-value per person, capaian, predikat) are hidden with it (shown as ``*``).
+CONTRACT section 3: below city level (kecamatan, kelurahan, and any area crossed with a
+program, kategori or OPD) a count of persons from 1 to ``min_cell - 1`` is shown as
+``<min_cell`` (primary suppression), and other cells are hidden as ``*`` (secondary
+suppression) so that it cannot be worked out from totals, neighbours or derived figures.
+City-level figures per program, kategori and OPD are published in full.
 
-Typical use::
+:data:`RULES` names every published table with its level and, per column, its kind
+(:data:`KINDS`): a count of persons, an additive value, a rate with a published
+denominator, a share of a published total, a derived score, a reference figure or a label.
+The report, the maps, the notebooks and the audit read these rules; a new column needs one
+entry here (a column of a below-city table without an entry is hidden with its row).
 
-    mask = suppression_mask(rekap_kelurahan, ["penerima_unik", "jumlah_penyaluran"], 5,
-                            group_by="kode_kecamatan",
-                            derived={"penerima_per_1000": "penerima_unik",
-                                     "nilai_total": ["penerima_unik", "jumlah_penyaluran"]})
-    shown = suppress_counts(rekap_kelurahan, ["penerima_unik", "jumlah_penyaluran"], 5, ...)
+Below city level cells are hidden by *unit*: one area (or overlap row) of one month, all of
+its measures together (a person count shown next to its rows or value would be narrowed by
+them). A :class:`Penyamaran` records the hidden units and why; :meth:`Penyamaran.mask` turns
+it into per-cell codes for one table and :func:`apply_mask` into display text. Which units
+to hide is decided in :mod:`kmc_analysis.core.suppression` and checked by
+:mod:`kmc_analysis.core.disclosure_audit`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.formatting import MISSING_MARK, format_number
+from kmc_analysis.core.store import CHART_BULANAN, CHART_RPJMD, INDEX, MAPS, RINGKASAN
 
 #: Codes in a suppression mask: why a cell is hidden ("" = shown).
 SHOWN, PRIMARY, SECONDARY, DERIVED = "", "primary", "secondary", "derived"
 #: What a secondary or derived cell shows instead of its value.
 HIDDEN_MARK = "*"
+
+#: This month and last month (the two months a table may show).
+THIS_MONTH, LAST_MONTH = "ini", "lalu"
+
+# --- kinds of column ----------------------------------------------------------------------------
+
+PERSONS = "orang"
+ADDITIVE = "aditif"
+RATE = "rasio"
+SHARE = "pangsa"
+MEAN = "rata_rata"
+DIFFERENCE = "selisih"
+CHANGE = "perubahan"
+SCORE = "turunan"
+REFERENCE = "rujukan"
+LABEL = "label"
+
+#: Every kind of column, described in Bahasa Indonesia (docs/privasi.md lists them).
+KINDS: dict[str, str] = {
+    PERSONS: "hitungan orang (penerima unik)",
+    ADDITIVE: "nilai yang dapat dijumlahkan (baris penyaluran, Rupiah)",
+    RATE: "rasio dengan penyebut yang diterbitkan (penerima per 1.000 penduduk)",
+    SHARE: "pangsa dari total yang diterbitkan (persen penerima)",
+    MEAN: "rata-rata (nilai per penerima)",
+    DIFFERENCE: "selisih dua angka yang diterbitkan",
+    CHANGE: "perubahan persen terhadap bulan lalu",
+    SCORE: "angka turunan (capaian, predikat, jumlah program)",
+    REFERENCE: "angka rujukan yang memang publik (penduduk, target, anggaran)",
+    LABEL: "label baris (kode, nama)",
+}
+
+# --- levels ------------------------------------------------------------------------------------
+
+#: Every level a published table sits at: its Indonesian name and whether it lies below city level.
+LEVELS: dict[str, tuple[str, bool]] = {
+    "kota": ("kota", False),
+    "program": ("kota x program", False),
+    "opd": ("kota x OPD", False),
+    "kategori": ("kota x kategori", False),
+    "bulan": ("kota x bulan", False),
+    "indikator": ("kota x indikator RPJMD", False),
+    "berkas": ("kota x berkas/alasan (catatan yang ditolak, bukan orang)", False),
+    "kecamatan": ("kecamatan", True),
+    "kelurahan": ("kelurahan", True),
+    "kategori_kelurahan": ("kategori x kelurahan", True),
+    "jumlah_bantuan": ("kota x jumlah jenis bantuan per orang", True),
+    "kombinasi": ("kota x kombinasi bantuan per orang", True),
+    "kecamatan_dtks": ("kecamatan (sasaran miskin dan DTKS)", True),
+}
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """What one published column is: its kind, the measure it shows and how it was computed.
+
+    ``measure`` names the quantity (two tables showing the same measure of the same unit
+    show one number); ``month`` is this month or last month. Relations: a ``RATE`` is
+    ``of[0] x scale / per`` and a ``SHARE`` ``of[0] x scale / total of the level above``,
+    rounded to ``decimals``; a ``MEAN`` is ``of[0] / of[1]`` rounded to ``decimals``; a
+    ``DIFFERENCE`` is ``of[0] - of[1]``; a ``CHANGE`` is ``of[0] x 100 / of[1]``.
+    """
+
+    kind: str
+    measure: str = ""
+    month: str = THIS_MONTH
+    of: tuple[str, ...] = ()
+    per: str = ""
+    scale: float = 1.0
+    decimals: int | None = None
+
+    @property
+    def hides(self) -> bool:
+        """Whether the column is hidden with its unit (labels and reference figures never are)."""
+        return self.kind not in (LABEL, REFERENCE)
+
+
+@dataclass(frozen=True)
+class TableRule:
+    """One published table: where it appears, its level, the columns naming a unit and every column's rule."""
+
+    key: str
+    title: str
+    level: str
+    unit: tuple[str, ...] = ()
+    columns: Mapping[str, ColumnRule] = field(default_factory=dict)
+    published_in: tuple[str, ...] = ()
+    #: The measure columns actually published (None: all); the others only feed relations.
+    shown_columns: tuple[str, ...] | None = None
+
+    @property
+    def below_city(self) -> bool:
+        """Whether small counts of persons in this table are suppressed."""
+        return LEVELS[self.level][1]
+
+    def column(self, name: str) -> ColumnRule:
+        """The rule of a column; a column without an entry is published in full at city level,
+        and hidden with its unit below city level."""
+        rule = self.columns.get(name)
+        if rule is not None:
+            return rule
+        if name in self.unit:
+            return ColumnRule(LABEL)
+        return ColumnRule(SCORE if self.below_city else REFERENCE, measure=name)
+
+    def measure_columns(self, names: Iterable[str]) -> list[str]:
+        """The columns of ``names`` that are hidden with their unit."""
+        return [n for n in names if self.column(n).hides]
+
+
+def _c(kind: str, measure: str = "", **kw) -> ColumnRule:
+    return ColumnRule(kind, measure, **kw)
+
+
+_LABEL = _c(LABEL)
+_POP = _c(REFERENCE, "penduduk")
+_AREA_COLUMNS = {
+    "kode_kecamatan": _LABEL, "kecamatan": _LABEL, "kode_kelurahan": _LABEL, "kelurahan": _LABEL,
+    "penduduk": _POP,
+    "penerima_unik": _c(PERSONS, "penerima_unik"),
+    "penerima_per_1000": _c(RATE, "penerima_per_1000", of=("penerima_unik",), per="penduduk", scale=1000,
+                            decimals=2),
+    "jumlah_penyaluran": _c(ADDITIVE, "jumlah_penyaluran"),
+    "nilai_total": _c(ADDITIVE, "nilai_total"),
+    "program_aktif": _c(SCORE, "program_aktif"),
+}
+_PROGRAM_COLUMNS = {
+    "kode_bantuan": _LABEL, "nama_bantuan": _LABEL, "opd": _LABEL, "kategori": _LABEL,
+    "penerima_unik": _c(PERSONS, "penerima_unik"), "target_penerima": _c(REFERENCE, "target_penerima"),
+    "capaian_penerima_persen": _c(SCORE, "capaian_penerima_persen"), "predikat_penerima": _c(SCORE),
+    "nilai_total": _c(ADDITIVE, "nilai_total"), "anggaran": _c(REFERENCE, "anggaran"),
+    "serapan_anggaran_persen": _c(SCORE), "target_serapan_persen": _c(REFERENCE),
+    "capaian_serapan_persen": _c(SCORE), "predikat_serapan": _c(SCORE),
+}
+_EVALUASI_PROGRAM_COLUMNS = {
+    **_PROGRAM_COLUMNS, "satuan": _LABEL, "periode_penilaian": _LABEL,
+    "penerima_periode": _c(PERSONS, "penerima_periode"), "target_periode": _c(REFERENCE, "target_periode"),
+    "status_penilaian": _c(SCORE), "status_serapan": _c(SCORE),
+}
+_OPD_COLUMNS = {
+    "opd": _LABEL, "program_katalog": _c(REFERENCE), "program_terisi": _c(SCORE),
+    "kelengkapan_persen": _c(SHARE), "baris_dibaca": _c(ADDITIVE), "baris_diterima": _c(ADDITIVE),
+    "baris_karantina": _c(ADDITIVE), "persen_valid": _c(SHARE), "capaian_penerima_rata2": _c(SCORE),
+    "predikat": _c(SCORE), "status_penilaian": _c(SCORE),
+}
+_HTML_XLSX = ("laporan HTML", "laporan XLSX")
+
+#: The rule table: every published table, by the key the report and the maps use.
+RULES: dict[str, TableRule] = {rule.key: rule for rule in (
+    TableRule("ringkasan", "Angka utama tingkat kota", "kota", columns={
+        "penerima_unik": _c(PERSONS, "penerima_unik"), "jumlah_penyaluran": _c(ADDITIVE, "jumlah_penyaluran"),
+        "nilai_total": _c(ADDITIVE, "nilai_total"), "penduduk": _POP,
+        "penerima_per_1000": _AREA_COLUMNS["penerima_per_1000"]},
+        published_in=(RINGKASAN, INDEX, "laporan HTML", "laporan XLSX", CHART_BULANAN)),
+    TableRule("rekap_kecamatan", "Cakupan per kecamatan", "kecamatan", ("kode_kecamatan",), _AREA_COLUMNS,
+              (*_HTML_XLSX, MAPS["kecamatan"], "peta interaktif")),
+    TableRule("rekap_kelurahan", "Cakupan per kelurahan", "kelurahan", ("kode_kelurahan",), _AREA_COLUMNS,
+              (*_HTML_XLSX, MAPS["kelurahan"], "peta interaktif")),
+    TableRule("rekap_kategori_kelurahan", "Cakupan per kategori bantuan dan kelurahan", "kategori_kelurahan",
+              ("kategori", "kode_kelurahan"), {**_AREA_COLUMNS, "kategori": _LABEL},
+              (MAPS["kategori"],),
+              shown_columns=("penduduk", "penerima_per_1000")),
+    TableRule("perubahan_kecamatan", "Perubahan penerima per kecamatan dibanding bulan lalu", "kecamatan",
+              ("kode_kecamatan",), {
+                  "kode_kecamatan": _LABEL, "kecamatan": _LABEL,
+                  "penerima_unik_bulan_lalu": _c(PERSONS, "penerima_unik", month=LAST_MONTH),
+                  "penerima_unik": _c(PERSONS, "penerima_unik"),
+                  "selisih": _c(DIFFERENCE, "selisih", of=("penerima_unik", "penerima_unik_bulan_lalu")),
+                  "perubahan_persen": _c(CHANGE, "perubahan_persen", of=("selisih", "penerima_unik_bulan_lalu"),
+                                         scale=100, decimals=2),
+                  "nilai_total_bulan_lalu": _c(ADDITIVE, "nilai_total", month=LAST_MONTH),
+                  "nilai_total": _c(ADDITIVE, "nilai_total"),
+                  "selisih_nilai": _c(DIFFERENCE, "selisih_nilai", of=("nilai_total", "nilai_total_bulan_lalu")),
+              }, _HTML_XLSX),
+    TableRule("rekap_tumpang_tindih", "Penerima menurut jumlah jenis bantuan yang diterima", "jumlah_bantuan",
+              ("jumlah_bantuan",), {
+                  "jumlah_bantuan": _LABEL, "penerima": _c(PERSONS, "penerima_unik"),
+                  "persen_penerima": _c(SHARE, "persen_penerima", of=("penerima",), scale=100, decimals=2),
+                  "nilai_total": _c(ADDITIVE, "nilai_total"),
+                  "nilai_rata_rata_per_penerima": _c(MEAN, "nilai_rata_rata", of=("nilai_total", "penerima"),
+                                                     decimals=0),
+              }, _HTML_XLSX),
+    TableRule("kombinasi_program", "Kombinasi jenis bantuan yang paling sering diterima bersamaan", "kombinasi",
+              ("kombinasi",), {"kombinasi": _LABEL, "jumlah_bantuan": _LABEL,
+                               "penerima": _c(PERSONS, "penerima_unik")}, _HTML_XLSX),
+    TableRule("rekap_program", "Penerima dan nilai per jenis bantuan (bulan ini)", "program", ("kode_bantuan",),
+              _PROGRAM_COLUMNS, _HTML_XLSX),
+    TableRule("evaluasi_program", "Evaluasi program bantuan (tahun berjalan)", "program", ("kode_bantuan",),
+              _EVALUASI_PROGRAM_COLUMNS, _HTML_XLSX),
+    TableRule("rekap_opd", "Kelengkapan dan kualitas data per OPD", "opd", ("opd",), _OPD_COLUMNS, _HTML_XLSX),
+    TableRule("evaluasi_opd", "Kinerja OPD (tahun berjalan)", "opd", ("opd",), _OPD_COLUMNS, _HTML_XLSX),
+    TableRule("evaluasi_rpjmd", "Evaluasi indikator RPJMD", "indikator", ("kode_indikator", "tahun"),
+              published_in=_HTML_XLSX),
+    TableRule("tren_rpjmd", "Seri tahunan indikator RPJMD dan proyeksinya", "indikator", ("kode_indikator", "tahun"),
+              published_in=(*_HTML_XLSX, CHART_RPJMD)),
+    TableRule("tren_bulanan", "Tren bulanan tingkat kota", "bulan", ("bulan",),
+              published_in=(*_HTML_XLSX, CHART_BULANAN)),
+    TableRule("karantina_alasan", "Baris dikarantina menurut alasan", "berkas", ("kode_alasan",),
+              published_in=_HTML_XLSX),
+    TableRule("karantina_berkas", "Baris dikarantina menurut OPD dan berkas", "berkas",
+              ("sumber_file", "sumber_sheet"), published_in=_HTML_XLSX),
+    TableRule("kualitas_berkas", "Berkas ditolak, diabaikan, diganti, dikoreksi; sheet dan baris dilewati",
+              "berkas", ("sumber_file",), published_in=_HTML_XLSX),
+    # Its kota and program rows are city level (in full); its kecamatan rows go through suppression.
+    TableRule("ketepatan_sasaran", "Ketepatan sasaran terhadap DTKS (baris kecamatan)", "kecamatan_dtks", ("kode",), {
+        "tingkat": _LABEL, "kode": _LABEL, "nama": _LABEL,
+        "penerima_unik": _c(PERSONS, "penerima_sasaran_miskin"), "penerima_dtks": _c(PERSONS, "penerima_dtks"),
+        "persen_penerima_dtks": _c(SHARE, "persen_penerima_dtks", of=("penerima_dtks",), per="penerima_unik",
+                                   scale=100, decimals=2),
+        "dtks_unik": _c(PERSONS, "dtks_unik"), "dtks_menerima": _c(PERSONS, "dtks_menerima"),
+        "persen_dtks_terjangkau": _c(SHARE, "persen_dtks_terjangkau", of=("dtks_menerima",), per="dtks_unik",
+                                     scale=100, decimals=2),
+    }, _HTML_XLSX),
+)}
+
+
+# --- marks ---------------------------------------------------------------------------------------
 
 
 def small_count_mask(counts: pd.Series, min_cell: int) -> pd.Series:
@@ -52,127 +274,85 @@ def as_name_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
-def _groupings(df: pd.DataFrame, group_by, table_total: bool) -> list[np.ndarray]:
-    """Return one array of group labels per grouping that has a published total.
+#: A unit of suppression: (level, code, month); ``code`` joins a multi-column unit with "|".
+Unit = tuple[str, str, str]
 
-    Subtotal groupings come first and the whole table last: protecting the small groups
-    first usually protects the table total too, with fewer cells hidden.
+
+def unit_codes(frame: pd.DataFrame, rule: TableRule) -> pd.Series:
+    """The code of each row's unit: its unit columns as text, joined with ``|``."""
+    missing = [c for c in rule.unit if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{rule.key}: unit column(s) not in table: {', '.join(missing)}")
+    parts = [frame[c].astype("string").fillna("").astype(str) for c in rule.unit]
+    codes = parts[0]
+    for part in parts[1:]:
+        codes = codes + "|" + part
+    return codes.reset_index(drop=True).set_axis(frame.index)
+
+
+@dataclass
+class Penyamaran:
+    """The hidden units of one run's publication and why (``primary`` or ``secondary``).
+
+    ``knowledge`` holds the public facts the suppression and its audit assumed an attacker
+    knows besides the published tables (nominal range, catalogue size, ...).
     """
-    out = []
-    for grouping in as_name_list(group_by) if isinstance(group_by, str) else list(group_by or []):
-        cols = as_name_list(grouping)
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise KeyError(f"group_by column(s) not in table: {', '.join(missing)}")
-        out.append(df[cols].astype(str).agg("\x1f".join, axis=1).to_numpy())
-    if table_total:
-        out.append(np.zeros(len(df), dtype=np.int64))
-    return out
+
+    min_cell: int
+    hidden: dict[Unit, str] = field(default_factory=dict)
+    knowledge: dict = field(default_factory=dict)
+
+    def reason(self, level: str, code: str, month: str = THIS_MONTH) -> str:
+        """Why a unit is hidden (``primary``/``secondary``), or ``""`` when it is shown."""
+        return self.hidden.get((level, str(code), month), SHOWN)
+
+    def hidden_rows(self, frame: pd.DataFrame, key: str, month: str = THIS_MONTH) -> pd.Series:
+        """True for each row of ``frame`` (a table of rule ``key``) whose unit is hidden."""
+        rule = RULES[key]
+        codes = unit_codes(frame, rule)
+        return codes.map(lambda c: (rule.level, c, month) in self.hidden).astype(bool)
+
+    def mask(self, frame: pd.DataFrame, key: str) -> pd.DataFrame:
+        """Per cell of ``frame`` (a table of rule ``key``): ``""`` shown, ``primary`` (``<N``) or ``secondary``.
+
+        A hidden unit hides every measure column of its row; its count of persons shows
+        ``<N`` when the unit is primary, every other cell ``*``. A column computed from two
+        months is hidden when either month's unit is.
+        """
+        rule = RULES[key]
+        columns = rule.measure_columns(frame.columns)
+        out = pd.DataFrame(SHOWN, index=frame.index, columns=columns, dtype=object)
+        if not rule.below_city or not columns or self.min_cell <= 1:
+            return out
+        codes = unit_codes(frame, rule).tolist()
+        months = {THIS_MONTH, LAST_MONTH}
+        reasons = {m: np.array([self.hidden.get((rule.level, c, m), SHOWN) for c in codes], dtype=object)
+                   for m in months}
+        for name in columns:
+            col = rule.column(name)
+            used = {col.month} | {rule.column(s).month for s in col.of if s in rule.columns}
+            code = np.full(len(codes), SHOWN, dtype=object)
+            for month in sorted(used):
+                code = np.where((code == SHOWN) & (reasons[month] != SHOWN), SECONDARY, code)
+            if col.kind == PERSONS:
+                code = np.where(reasons[col.month] == PRIMARY, PRIMARY, code)
+            out[name] = code
+        return out
+
+    def to_json(self) -> dict:
+        """A JSON-ready record (for the processed folder: which units, not their values)."""
+        units = [{"tingkat": level, "kode": code, "bulan": month, "alasan": why}
+                 for (level, code, month), why in sorted(self.hidden.items())]
+        return {"min_cell": int(self.min_cell), "disamarkan": units, "pengetahuan": self.knowledge}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Penyamaran:
+        """Read a record written by :meth:`to_json`."""
+        hidden = {(u["tingkat"], str(u["kode"]), u["bulan"]): u["alasan"] for u in data.get("disamarkan", [])}
+        return cls(int(data["min_cell"]), hidden, dict(data.get("pengetahuan", {})))
 
 
-def _pick_complement(values: np.ndarray, candidates: np.ndarray) -> int | None:
-    """Choose the cell to hide next: the smallest positive value, else the smallest (a zero).
-
-    ``candidates`` are positions that may still be hidden; ties go to the first position.
-    """
-    cand = [int(i) for i in candidates if not math.isnan(values[i])]
-    if not cand:
-        return None
-    positive = [i for i in cand if values[i] > 0]
-    pool = positive or cand
-    return min(pool, key=lambda i: (values[i], i))
-
-
-def suppression_mask(
-    df: pd.DataFrame,
-    count_columns: Sequence[str],
-    min_cell: int,
-    group_by: str | Sequence[str | Sequence[str]] | None = None,
-    derived: Mapping[str, str | Sequence[str]] | None = None,
-    row_totals: Mapping[str, Sequence[str]] | None = None,
-    table_total: bool = True,
-) -> pd.DataFrame:
-    """Return, per cell, why it is hidden: ``""`` shown, ``primary``, ``secondary`` or ``derived``.
-
-    Args:
-        df: one row per area, program, OPD, ...; counts may be int, float or numeric text.
-        count_columns: counts of persons. Values 1..min_cell-1 are hidden (primary).
-        min_cell: smallest count that may be published; 1 or less disables suppression.
-        group_by: column(s) whose groups have a published subtotal (e.g. ``kode_kecamatan``
-            in the kelurahan table). Each entry is one grouping; a tuple/list entry is a
-            composite key. If exactly one cell of a group is hidden, the next-smallest is
-            hidden too (secondary), preferring positive values.
-        derived: column -> source count column(s); hidden when any source cell is hidden.
-        row_totals: total column -> part columns, for a row relation ``total = sum(parts)``
-            (e.g. ``baris_dibaca = baris_diterima + baris_karantina``). If exactly one cell
-            of the relation is hidden, another one is hidden; only cells of count columns
-            and of the total column are ever chosen (other parts are treated as published).
-        table_total: the column totals of the whole table are published (True for every
-            table below city level, since the city figure is always reported).
-
-    Returns:
-        DataFrame with the same index and one column per count, total and derived column,
-        holding the codes above. Iterates until the hidden set no longer grows, so chains
-        across groupings and row relations are covered.
-    """
-    counts = as_name_list(count_columns)
-    totals = {k: as_name_list(v) for k, v in (row_totals or {}).items()}
-    derived = {k: as_name_list(v) for k, v in (derived or {}).items()}
-    eligible = counts + [t for t in totals if t not in counts]
-    involved = list(dict.fromkeys(eligible + [p for ps in totals.values() for p in ps]))
-    for col in involved + [s for ss in derived.values() for s in ss] + list(derived):
-        if col not in df.columns:
-            raise KeyError(f"column not in table: {col}")
-
-    n = len(df)
-    values = {c: pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan) for c in involved}
-    state = {c: np.full(n, SHOWN, dtype=object) for c in involved}
-    if min_cell > 1:
-        for c in counts:
-            state[c][small_count_mask(df[c], min_cell).to_numpy(dtype=bool, na_value=False)] = PRIMARY
-
-        groupings = _groupings(df, group_by, table_total)
-        changed = True
-        while changed:
-            changed = False
-            for labels in groupings:
-                for c in eligible:
-                    hidden = state[c] != SHOWN
-                    if not hidden.any():
-                        continue
-                    for label in pd.unique(labels[hidden]):
-                        members = np.flatnonzero(labels == label)
-                        if len(members) < 2 or hidden[members].sum() != 1:
-                            continue
-                        pick = _pick_complement(values[c], members[~hidden[members]])
-                        if pick is not None:
-                            state[c][pick] = SECONDARY
-                            hidden[pick] = True
-                            changed = True
-            for total, parts in totals.items():
-                relation = [total] + parts
-                for i in range(n):
-                    hidden = [c for c in relation if state[c][i] != SHOWN]
-                    if len(hidden) != 1:
-                        continue
-                    options = [c for c in relation if c in eligible and c not in hidden
-                               and not math.isnan(values[c][i])]
-                    if not options:
-                        continue
-                    positive = [c for c in options if values[c][i] > 0]
-                    pick = min(positive or options, key=lambda c: (values[c][i], relation.index(c)))
-                    state[pick][i] = SECONDARY
-                    changed = True
-
-    out = pd.DataFrame({c: state[c] for c in involved}, index=df.index)
-    for col, sources in derived.items():
-        base = out[col] if col in out else pd.Series(SHOWN, index=df.index, dtype=object)
-        hit = np.zeros(n, dtype=bool)
-        for s in sources:
-            if s in out:
-                hit |= (out[s] != SHOWN).to_numpy()
-        out[col] = np.where((base == SHOWN).to_numpy() & hit, DERIVED, base.to_numpy())
-    return out.astype(object)
+# --- display ------------------------------------------------------------------------------------
 
 
 def _default_formatter(series: pd.Series) -> Callable[[object], str]:
@@ -188,7 +368,7 @@ def _default_formatter(series: pd.Series) -> Callable[[object], str]:
 
 def apply_mask(
     df: pd.DataFrame,
-    mask: pd.DataFrame,
+    mask: pd.DataFrame | None,
     min_cell: int,
     formatters: Mapping[str, Callable[[object], str]] | None = None,
 ) -> pd.DataFrame:
@@ -198,30 +378,9 @@ def apply_mask(
     for col in df.columns:
         fmt = formatters.get(col) or _default_formatter(df[col])
         text = [fmt(v) for v in df[col].tolist()]
-        if col in mask.columns:
+        if mask is not None and col in mask.columns:
             codes = mask[col].tolist()
             text = [t if code == SHOWN else primary_mark(min_cell) if code == PRIMARY else HIDDEN_MARK
                     for t, code in zip(text, codes)]
         out[col] = pd.Series(text, index=df.index, dtype=object)
     return pd.DataFrame(out, index=df.index)
-
-
-def suppress_counts(
-    df: pd.DataFrame,
-    count_columns: Sequence[str],
-    min_cell: int,
-    group_by: str | Sequence[str | Sequence[str]] | None = None,
-    derived: Mapping[str, str | Sequence[str]] | None = None,
-    row_totals: Mapping[str, Sequence[str]] | None = None,
-    formatters: Mapping[str, Callable[[object], str]] | None = None,
-    table_total: bool = True,
-) -> pd.DataFrame:
-    """Return ``df`` as display strings with small counts and what they reveal hidden.
-
-    Primary cells show ``<min_cell``; secondary and derived cells show ``*``; numbers use
-    Indonesian separators (override per column with ``formatters``). The arguments are
-    those of :func:`suppression_mask`.
-    """
-    mask = suppression_mask(df, count_columns, min_cell, group_by=group_by, derived=derived,
-                            row_totals=row_totals, table_total=table_total)
-    return apply_mask(df, mask, min_cell, formatters)

@@ -1,8 +1,13 @@
-"""Search a published folder for personal data: NIKs, names and pseudonyms from the input.
+"""Search a published folder for personal data: NIKs, names and pseudonyms from the input, and server paths.
 
 Nothing under ``reports/`` may carry a NIK, a name, a pseudonym or a bare 16-digit number
-(CONTRACT section 3); stage 4 and the tests scan every published file with
-:func:`scan_for_personal_data` before trusting it.
+(CONTRACT section 3), nor a folder path of the server the run was made on. Stage 4 scans
+every file it publishes with :func:`scan_for_personal_data`, given the NIKs, names and
+pseudonyms of the month's input: HTML and JSON (text and decoded entities), XLSX (every
+sheet, shared string and document property), CSV, Markdown, notebooks and PNG text chunks
+(``tEXt``, ``zTXt``, ``iTXt``). Matching is by whole words and scales with the size of the
+text plus the number of names (a month's tens of thousands of names are fine). A finding
+names the file and what was found, never the value.
 """
 
 from __future__ import annotations
@@ -10,18 +15,56 @@ from __future__ import annotations
 import html
 import json
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+_DIGIT_RUN = re.compile(r"\d{16,}")
+_HEX_RUN = re.compile(r"[0-9a-f]{16,}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{120,}")
 _XLSX_FRACTION = re.compile(r"<v>-?\d{1,15}\.\d+(?:[eE][-+]?\d+)?</v>")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+#: Folder paths of a server or a desktop: a published file should not say where it was made.
+_SERVER_PATH = re.compile(r"(?<![\w.<])(?:/(?:home|root|tmp|var|srv|mnt|media|opt|work|Users|data)/[\w.-]+"
+                          r"|[A-Za-z]:\\(?:Users|Documents and Settings|Data)\\)")
 TEXT_SUFFIXES = {".html", ".htm", ".csv", ".json", ".md", ".txt", ".ipynb", ".xml", ".svg"}
+#: The longest name (in words) the scan looks for.
+MAX_NAME_WORDS = 6
+
+
+def png_text(path: str | Path) -> str:
+    """The text a PNG carries in its text chunks (``tEXt``, ``zTXt``, ``iTXt``), keyword and value."""
+    data = Path(path).read_bytes()
+    out, pos = [], 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        try:
+            if kind == b"tEXt":
+                out.append(body.replace(b"\0", b" ").decode("latin-1"))
+            elif kind == b"zTXt":
+                key, _, rest = body.partition(b"\0")
+                out.append(key.decode("latin-1") + " " + zlib.decompress(rest[1:]).decode("latin-1"))
+            elif kind == b"iTXt":
+                key, _, rest = body.partition(b"\0")
+                compressed, rest = rest[0], rest[2:]
+                _, _, rest = rest.partition(b"\0")  # language tag
+                _, _, text = rest.partition(b"\0")  # translated keyword
+                out.append(key.decode("latin-1") + " " + (zlib.decompress(text) if compressed else text).decode(
+                    "utf-8", errors="replace"))
+        except (zlib.error, IndexError, UnicodeDecodeError):
+            out.append(body.decode("latin-1", errors="replace"))
+        if kind == b"IEND":
+            break
+    return "\n".join(out)
 
 
 def _xlsx_text(path: Path) -> str:
-    """Return all text stored in a workbook: every XML part, entities decoded."""
+    """Return all text stored in a workbook: every XML part (sheets, strings, properties), entities decoded."""
     parts = []
     with zipfile.ZipFile(path) as zf:
         for name in zf.namelist():
@@ -33,11 +76,13 @@ def _xlsx_text(path: Path) -> str:
     return _XLSX_FRACTION.sub("<v></v>", "\n".join(parts))
 
 
-def _file_text(path: Path) -> str | None:
+def file_text(path: Path) -> str | None:
     """Return the searchable text of a published file, or None for a binary format we skip."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_text(path)
+    if suffix == ".png":
+        return png_text(path)
     if suffix in TEXT_SUFFIXES:
         raw = path.read_text(encoding="utf-8", errors="replace")
         if suffix in (".json", ".ipynb"):
@@ -48,11 +93,22 @@ def _file_text(path: Path) -> str | None:
         if suffix in (".html", ".htm", ".ipynb", ".svg", ".xml"):
             raw = raw + "\n" + html.unescape(raw)
         return raw
-    if suffix == ".png":
-        # Text chunks (tEXt/iTXt) are the only place a PNG could carry words.
-        data = path.read_bytes()
-        return "\n".join(m.decode("latin-1") for m in re.findall(rb"[\x20-\x7e]{8,}", data))
     return None
+
+
+def normalise_name(name: object) -> str:
+    """A name as the scan compares it: lower case words separated by single spaces."""
+    return " ".join(_WORD.findall(str(name).lower()))
+
+
+def _phrases(text: str) -> set[str]:
+    """Every run of 1 to MAX_NAME_WORDS consecutive words of ``text``, normalised."""
+    words = _WORD.findall(text.lower())
+    found = set()
+    for size in range(1, MAX_NAME_WORDS + 1):
+        for start in range(len(words) - size + 1):
+            found.add(" ".join(words[start:start + size]))
+    return found
 
 
 def _masked(value: str) -> str:
@@ -65,39 +121,52 @@ def scan_for_personal_data(
     niks: Iterable[str] = (),
     names: Iterable[str] = (),
     pseudonyms: Iterable[str] = (),
+    paths: Iterable[str | Path] = (),
+    public_words: Iterable[str] = (),
 ) -> list[str]:
-    """Search every file under ``reports_dir`` for NIKs, names and pseudonyms; list findings.
+    """Search every file under ``reports_dir`` for personal data and server paths; list findings.
 
-    Reads HTML, XLSX (all cell text and sheet names), ipynb, CSV, JSON, Markdown and PNG
-    text chunks. Also reports any bare 16-digit number (a NIK of someone not in the
-    lists). Names match case-insensitively on word boundaries; a pseudonym also matches
-    by its first 16 characters. Returns one line per finding (empty list = clean).
+    Args:
+        niks, names, pseudonyms: the month's input (never printed: a finding shows at most
+            the first characters of a NIK or pseudonym and the first letter of a name).
+        paths: folders of this run (raw, processed, reports, the working directory) that no
+            published file may mention; any path under /home, /tmp, ... or C:\\Users is
+            reported too.
+        public_words: names of places, programs and offices published on purpose; a name
+            that is exactly one of them (a person called "Ganjar Agung") cannot be told
+            apart from it and is not reported.
+
+    Also reports any bare 16-digit number outside PNGs (a NIK of someone not in the lists).
+    Names match case-insensitively as whole words; a pseudonym also by its first 16
+    characters. Returns one line per finding (empty list: clean).
     """
     root = Path(reports_dir)
-    niks = sorted({str(n).strip() for n in niks if str(n).strip()})
-    names = sorted({" ".join(str(n).split()) for n in names if str(n).strip()})
-    pseudonyms = sorted({str(p).strip().lower() for p in pseudonyms if str(p).strip()})
+    niks = {str(n).strip() for n in niks if len(str(n).strip()) == 16}
+    public = {normalise_name(w) for w in public_words}
+    names = {key: str(n) for n in names if len(key := normalise_name(n)) >= 3 and key not in public
+             and len(key.split()) <= MAX_NAME_WORDS}
+    prefixes = {str(p).strip().lower()[:16] for p in pseudonyms if len(str(p).strip()) >= 16}
+    folders = sorted({str(Path(p)) for p in paths if str(p) and len(str(Path(p))) > 1}, key=len, reverse=True)
     findings = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        text = _file_text(path)
+        text = file_text(path)
         if text is None:
             continue
         # Embedded images (base64 runs) hold no readable words; dropping them keeps the scan
         # fast and stops short names from matching random base64 letters.
         text = _BASE64_RUN.sub(" ", text)
         rel = path.relative_to(root)
+        digit_windows = {run[i:i + 16] for run in _DIGIT_RUN.findall(text) for i in range(len(run) - 15)}
+        for nik in sorted(niks & digit_windows):
+            findings.append(f"{rel}: NIK {_masked(nik)}")
+        for key in sorted(set(names) & _phrases(text)):
+            findings.append(f"{rel}: nama {names[key][:1]}…")
         lower = text.lower()
-        spaced = " ".join(lower.split())
-        for nik in niks:
-            if nik in text:
-                findings.append(f"{rel}: NIK {_masked(nik)}")
-        for name in names:
-            key = name.lower()
-            if key in spaced and re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", spaced):
-                findings.append(f"{rel}: nama {name[:1]}…")
-        for pseudo in pseudonyms:
-            if pseudo in lower or (len(pseudo) >= 16 and pseudo[:16] in lower):
-                findings.append(f"{rel}: pseudonim {_masked(pseudo)}")
+        hex_windows = {run[i:i + 16] for run in _HEX_RUN.findall(lower) for i in range(len(run) - 15)}
+        for prefix in sorted(prefixes & hex_windows):
+            findings.append(f"{rel}: pseudonim {_masked(prefix)}")
+        if any(folder in text for folder in folders) or _SERVER_PATH.search(text):
+            findings.append(f"{rel}: path folder server")
         if path.suffix.lower() != ".png":
             hits = SIXTEEN_DIGITS.findall(text)
             if hits:

@@ -173,6 +173,14 @@ RUN_LOCK = ".kmc-run.lock"
 PUBLISH_JOURNAL = ".kmc-publish.json"
 STAGING_PREFIX = ".kmc-staging-"
 
+#: Stage 2's suppression: which units of the published tables are hidden (no values), read by stage 4.
+PENYAMARAN = "penyamaran.json"
+
+# --- the raw side -------------------------------------------------------------------------------
+
+#: The marker ``kmc synth`` leaves in ``RAW/opd/YYYY-MM/``: the month's files are synthetic.
+SYNTHETIC_MARKER = ".kmc-sintetis"
+
 # --- a report period folder, and the reports root --------------------------------------------
 
 #: The coverage maps (stage 2) by level, and the stage 3 charts.
@@ -394,6 +402,22 @@ def has_city_summary(folder: Path) -> bool:
 def read_city_summary(folder: Path) -> dict:
     """Read stage 2's city-level headline figures of a processed period folder."""
     return _read_json(Path(folder) / RINGKASAN_KOTA)
+
+
+def write_suppression(folder: Path, record: dict) -> Path:
+    """Write stage 2's suppression record (hidden units and the assumptions behind them)."""
+    return _write_json(Path(folder) / PENYAMARAN, record, sort_keys=True)
+
+
+def read_suppression(folder: Path) -> dict | None:
+    """Read a processed period's suppression record; None when stage 2 did not write one."""
+    path = Path(folder) / PENYAMARAN
+    return _read_json(path) if path.is_file() else None
+
+
+def is_synthetic(opd_folder: Path) -> bool:
+    """Whether a month's OPD folder holds the synthesiser's marker."""
+    return (Path(opd_folder) / SYNTHETIC_MARKER).is_file()
 
 
 def write_dtks_summary(folder: Path, summary: dict) -> Path:

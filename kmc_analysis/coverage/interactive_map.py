@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from matplotlib.colors import to_hex
 
-from kmc_analysis.core.disclosure import apply_mask
+from kmc_analysis.core.disclosure import Penyamaran, apply_mask
 from kmc_analysis.core.formatting import format_number, format_rupiah, formatter_for
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import peta_interaktif_html
@@ -106,10 +106,11 @@ def _hatch_defs(unit: float) -> str:
             f'<path d="M0 0V{size}M0 0H{size}" stroke="#8c8c8c" stroke-width="{width}"/></pattern></defs>')
 
 
-def _published(rekap: pd.DataFrame, level: str, min_cell: int) -> dict[str, list[list[str]]]:
+def _published(rekap: pd.DataFrame, level: str, min_cell: int,
+               penyamaran: Penyamaran | None) -> dict[str, list[list[str]]]:
     """Each area's figures as the report publishes them (``<5`` and ``*`` where hidden), keyed by code."""
     columns = [c for c, _, _ in FIGURES]
-    mask = suppression(rekap, level, min_cell)
+    mask = suppression(rekap, level, min_cell, penyamaran)
     text = apply_mask(rekap[columns], mask[[c for c in columns if c in mask.columns]], min_cell,
                       {c: f for c, _, f in FIGURES})
     key = f"kode_{level}"
@@ -117,13 +118,14 @@ def _published(rekap: pd.DataFrame, level: str, min_cell: int) -> dict[str, list
             for i, code in zip(rekap.index, rekap[key])}
 
 
-def _layer(boundaries: Boundaries, rekap: pd.DataFrame, level: str, min_cell: int) -> tuple[str, dict, str]:
+def _layer(boundaries: Boundaries, rekap: pd.DataFrame, level: str, min_cell: int,
+           penyamaran: Penyamaran | None) -> tuple[str, dict, str]:
     """The SVG of one level, its areas' data for the info panel, and its legend (HTML)."""
     key, schematic = f"kode_{level}", boundaries.is_schematic(level)
     areas = attach_rekap(boundaries.polygons(level), rekap, key)
     if not schematic:
         areas = areas.set_geometry(areas.geometry.simplify(SIMPLIFY_M, preserve_topology=True))
-    suppressed, no_data = area_states(areas, rekap, level, min_cell)
+    suppressed, no_data = area_states(areas, rekap, level, min_cell, penyamaran)
     decimals = value_decimals(areas["penerima_per_1000"])
     classes = classify(areas["penerima_per_1000"], ~suppressed & ~no_data, decimals=decimals)
     colours = [to_hex(c) for c in class_colours(len(classes.labels))]
@@ -131,7 +133,7 @@ def _layer(boundaries: Boundaries, rekap: pd.DataFrame, level: str, min_cell: in
     pad = 0.03 * max(maxx - minx, maxy - miny)
     origin, width, height = (minx - pad, maxy + pad), maxx - minx + 2 * pad, maxy - miny + 2 * pad
     unit = width / 90
-    figures = _published(rekap, level, min_cell)
+    figures = _published(rekap, level, min_cell, penyamaran)
     shapes, labels, data = [], [], {}
     for i, row in areas.iterrows():
         code, name = str(row[key]), str(row[level])
@@ -170,12 +172,16 @@ def _legend_html(entries: list, method: str) -> str:
 
 def interactive_map_html(
     boundaries: Boundaries, rekap_kec: pd.DataFrame, rekap_kel: pd.DataFrame, *, period: Period, min_cell: int = 5,
-    population_note: str = "perkiraan",
+    population_note: str = "perkiraan", penyamaran: Penyamaran | None = None,
 ) -> str:
-    """The whole interactive map page for a period, as HTML text (Bahasa Indonesia, no external resource)."""
+    """The whole interactive map page for a period, as HTML text (Bahasa Indonesia, no external resource).
+
+    ``penyamaran`` is the run's suppression (coverage.display.suppress_coverage), so the page
+    hides exactly what the report's tables hide.
+    """
     layers, data = [], {}
     for level, rekap in (("kelurahan", rekap_kel), ("kecamatan", rekap_kec)):
-        svg, data[level], legend = _layer(boundaries, rekap, level, min_cell)
+        svg, data[level], legend = _layer(boundaries, rekap, level, min_cell, penyamaran)
         hidden = "" if level == "kelurahan" else " hidden"
         schematic = (f'<p class="skematis">PETA SKEMATIS — setiap kotak mewakili satu {level} dengan letak perkiraan; '
                      f'bukan batas resmi.</p>' if boundaries.is_schematic(level) else "")
@@ -206,11 +212,11 @@ def interactive_map_html(
 
 def write_interactive_map(
     boundaries: Boundaries, rekap_kec: pd.DataFrame, rekap_kel: pd.DataFrame, out_dir: str | Path, *,
-    period: Period, min_cell: int = 5, population_note: str = "perkiraan",
+    period: Period, min_cell: int = 5, population_note: str = "perkiraan", penyamaran: Penyamaran | None = None,
 ) -> Path:
     """Write ``peta_interaktif_YYYY-MM.html`` into ``out_dir`` (the period's report folder)."""
     path = Path(out_dir) / peta_interaktif_html(period)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(interactive_map_html(boundaries, rekap_kec, rekap_kel, period=period, min_cell=min_cell,
-                                         population_note=population_note), encoding="utf-8")
+                                         population_note=population_note, penyamaran=penyamaran), encoding="utf-8")
     return path

@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib import colormaps
 
 from kmc_analysis.core.formatting import format_number
+from kmc_analysis.core.disclosure import Penyamaran
 from kmc_analysis.coverage.display import hidden_rates
 
 #: Values closer than this share of the larger one are never put in different classes.
@@ -43,14 +44,15 @@ class Classes:
     breaks: list[float]  # the k - 1 break values (a value equal to a break goes to the upper class)
 
 
-def area_states(areas: gpd.GeoDataFrame, rekap: pd.DataFrame, kind: str, min_cell: int) -> tuple[pd.Series, pd.Series]:
+def area_states(areas: gpd.GeoDataFrame, rekap: pd.DataFrame, kind: str, min_cell: int,
+                penyamaran: Penyamaran | None = None) -> tuple[pd.Series, pd.Series]:
     """Which areas are suppressed and which have no value to draw, aligned on ``areas``.
 
     Suppression is the published tables' (display.hidden_rates): a count of 1 to
     min_cell - 1 persons, and any other area whose rate would let it be recomputed.
     """
     key = "kode_kecamatan" if kind == "kecamatan" else "kode_kelurahan"
-    hidden = hidden_rates(rekap, kind, min_cell)
+    hidden = hidden_rates(rekap, kind, min_cell, penyamaran)
     hidden_codes = set(rekap.loc[hidden.to_numpy(), key])
     suppressed = pd.Series(areas[key].isin(hidden_codes).to_numpy(), index=areas.index)
     no_data = areas["penerima_per_1000"].isna() & ~suppressed

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from PIL import Image as PILImage
 
+from kmc_analysis.core.disclosure import Penyamaran
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import MAPS
@@ -194,6 +195,7 @@ def plot_coverage_map(
     period: Period,
     min_cell: int = 5,
     population_note: str = "perkiraan",
+    penyamaran: Penyamaran | None = None,
 ) -> Figure:
     """Draw the choropleth of penerima_per_1000 by ``level`` (kecamatan or kelurahan), 17 cm wide.
 
@@ -203,7 +205,7 @@ def plot_coverage_map(
     if level not in ("kecamatan", "kelurahan"):
         raise ValueError(f"level must be 'kecamatan' or 'kelurahan', not {level!r}")
     areas = attach_rekap(boundaries.polygons(level), rekap, f"kode_{level}")
-    suppressed, no_data = area_states(areas, rekap, level, min_cell)
+    suppressed, no_data = area_states(areas, rekap, level, min_cell, penyamaran)
     decimals = value_decimals(areas["penerima_per_1000"])
     classes = classify(areas["penerima_per_1000"], ~suppressed & ~no_data, decimals=decimals)
     note = source_note(level=level, population_note=population_note, boundaries=boundaries, method=classes.method,
@@ -245,6 +247,7 @@ def plot_category_maps(
     period: Period,
     min_cell: int = 5,
     population_note: str = "perkiraan",
+    penyamaran: Penyamaran | None = None,
 ) -> Figure:
     """Draw small multiples of penerima_per_1000 by kelurahan, one panel per kategori, each titled with it.
 
@@ -269,7 +272,7 @@ def plot_category_maps(
         rows = rekap_kategori[rekap_kategori["kategori"] == name].reset_index(drop=True)
         kel = attach_rekap(boundaries.kelurahan, rows, "kode_kelurahan")
         decimals = value_decimals(kel["penerima_per_1000"])
-        suppressed, no_data = area_states(kel, rows, "kategori", min_cell)
+        suppressed, no_data = area_states(kel, rows, "kategori", min_cell, penyamaran)
         classes = classify(kel["penerima_per_1000"], ~suppressed & ~no_data, k=4, decimals=decimals)
         class_handles, hatch_handles = _draw_areas(ax, kel, "penerima_per_1000", classes, suppressed, no_data,
                                                    hatch_labels(min_cell), 30)
@@ -320,16 +323,21 @@ def write_coverage_maps(
     min_cell: int = 5,
     population_note: str = "perkiraan",
     rekap_kategori: pd.DataFrame | None = None,
+    penyamaran: Penyamaran | None = None,
 ) -> dict[str, Path]:
-    """Write the kecamatan and kelurahan maps and (given its rekap) the kategori map; keyed by level."""
+    """Write the kecamatan and kelurahan maps and (given its rekap) the kategori map; keyed by level.
+
+    ``penyamaran`` is the run's suppression (coverage.display.suppress_coverage): the maps
+    hatch exactly the areas the report's tables hide.
+    """
     out_dir = Path(out_dir)
     written = {}
     for level, rekap in (("kecamatan", rekap_kec), ("kelurahan", rekap_kel)):
         fig = plot_coverage_map(boundaries, rekap, level=level, period=period, min_cell=min_cell,
-                                population_note=population_note)
+                                population_note=population_note, penyamaran=penyamaran)
         written[level] = save_png(fig, out_dir / MAPS[level])
     if rekap_kategori is not None and len(rekap_kategori):
         fig = plot_category_maps(boundaries, rekap_kategori, period=period, min_cell=min_cell,
-                                 population_note=population_note)
+                                 population_note=population_note, penyamaran=penyamaran)
         written["kategori"] = save_png(fig, out_dir / MAPS["kategori"])
     return written

@@ -38,10 +38,11 @@ import pandas as pd
 
 from kmc_analysis.clean.dtks import poor_targeted_codes
 from kmc_analysis.clean.review import TANDA, TANDA_LABEL
-from kmc_analysis.core.disclosure import SHOWN, apply_mask, suppression_mask
+from kmc_analysis.core.disclosure import SHOWN, apply_mask
 from kmc_analysis.core.formatting import format_number, format_percent
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import KETEPATAN_SASARAN
+from kmc_analysis.core.table_suppression import suppression_mask
 from kmc_analysis.evaluation.capaian import round_half_up
 
 KOTA, KECAMATAN, PROGRAM, KOTA_RUMAH_TANGGA = "kota", "kecamatan", "program", "kota_rumah_tangga"

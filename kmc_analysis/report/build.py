@@ -32,12 +32,16 @@ from kmc_analysis.core.store import (
     MAPS,
     laporan_html,
     laporan_xlsx,
+    peta_interaktif_html,
     read_report_summary,
     write_report_summary,
 )
 from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
+from kmc_analysis.report.audit import check_report
 from kmc_analysis.report.html import render_html
-from kmc_analysis.report.inputs import ProcessedData, load_processed
+from kmc_analysis.report.inputs import ProcessedData, load_processed, suppression_for
+from kmc_analysis.report.quality import skipped_row_count
+from kmc_analysis.report.synthetic import SYNTHETIC_LABEL, stamp_html, stamp_png
 from kmc_analysis.report.narrative import findings, headline_changes, headline_figures, recommendations
 from kmc_analysis.report.table_model import Table
 from kmc_analysis.report.tables import build_tables
@@ -56,12 +60,13 @@ IMAGES = [
 #: The report's sections: anchor and heading, in page order.
 SECTIONS = [("ringkasan", "Ringkasan Eksekutif"), ("kelengkapan", "Kelengkapan Data OPD"),
             ("cakupan", "Cakupan Wilayah"), ("rpjmd", "Evaluasi RPJMD"), ("program", "Kinerja Program"),
-            ("ditolak", "Data yang Ditolak"), ("metodologi", "Catatan Metodologi")]
+            ("ditolak", "Kualitas Data"), ("metodologi", "Catatan Metodologi")]
 
 #: Tables in page order (numbered in this order).
 HTML_ORDER = ["rekap_opd", "evaluasi_opd", "rekap_kecamatan", "rekap_kelurahan_html", "perubahan_kecamatan",
-              "evaluasi_rpjmd", "tren_rpjmd", "program_html", "rekap_tumpang_tindih", "kombinasi_program",
-              "tren_bulanan", "karantina_alasan", "karantina_berkas", "berkas_ditolak", "sheet_dilewati"]
+              "evaluasi_rpjmd", "tren_rpjmd", "program_html", "tren_bulanan", "rekap_tumpang_tindih",
+              "kombinasi_program", "karantina_alasan", "karantina_berkas", "berkas_ditolak", "berkas_diabaikan",
+              "berkas_diganti", "koreksi", "sheet_dilewati", "baris_dilewati"]
 
 #: Reference tables named in the methodology: table, what the report uses it for, fixed status.
 _REFERENCE_USES = [
@@ -123,6 +128,7 @@ class ReportResult:
     xlsx: Path
     ringkasan: Path
     summary: dict
+    audited: int = 0  # cells published as <N that the disclosure audit attacked
 
 
 def _number_tables(tables: dict[str, Table], order: list[str]) -> None:
@@ -144,15 +150,30 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
         min_cell: smallest count of persons shown below city level.
         reference: the run's ``ReferenceData`` (for the sources and the illustrative /
             estimated notes in the methodology); None leaves those notes out.
+
+    Raises:
+        DisclosureError: the audit of the tables as published found a hidden small count
+            that other published numbers give away; nothing is written then.
     """
     data = load_processed(paths.processed, paths.period)
     out = Path(paths.reports)
-    out.mkdir(parents=True, exist_ok=True)
     summary = headline_figures(data)
     summary["min_cell"] = int(min_cell)
-    tables = build_tables(data, min_cell, reference, summary)
+    summary["data_sintetis"] = data.synthetic
+    summary["baris_dilewati"] = skipped_row_count(data.manifest)
+    penyamaran = suppression_for(data, min_cell)
+    tables = build_tables(data, penyamaran, reference, summary)
     _number_tables(tables, HTML_ORDER)
     previous = read_report_summary(Path(paths.reports_dir) / str(paths.period.previous()))
+    audited = check_report(tables, data, penyamaran, summary, previous)
+    out.mkdir(parents=True, exist_ok=True)
+    interactive = peta_interaktif_html(paths.period)
+    if data.synthetic:
+        for _, name, _ in IMAGES:
+            if (out / name).exists():
+                stamp_png(out / name)
+        if (out / interactive).exists():
+            stamp_html(out / interactive)
     images = {key: {"src": _data_uri(out / name), "caption": caption}
               for key, name, caption in IMAGES if (out / name).exists()}
     for number, key in enumerate(images, 1):
@@ -160,6 +181,7 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     manifest = data.manifest
     sources = source_rows(reference, data)
     status = {r["data"]: r["status"] for r in sources}
+    estimated = ("Ilustratif", "Perkiraan")
     context = {
         "period": paths.period,
         "periode_teks": summary["periode_teks"],
@@ -169,6 +191,8 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
         "findings": findings(summary, tables, data, previous),
         "tables": tables,
         "images": images,
+        "interactive_map": interactive if (out / interactive).exists() else "",
+        "synthetic": SYNTHETIC_LABEL if data.synthetic else "",
         "min_cell": int(min_cell),
         "min_mark": primary_mark(min_cell),
         "sources": sources,
@@ -180,9 +204,9 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
         "alasan": REASON_LABEL,
         "file_html": laporan_html(paths.period),
         "file_xlsx": laporan_xlsx(paths.period),
-        "illustrative": [r for r in sources if r["status"] in ("Ilustratif", "Perkiraan")],
-        "penduduk_status": status.get("penduduk.csv", "") if status.get("penduduk.csv") in ("Ilustratif", "Perkiraan") else "",
-        "rpjmd_status": status.get("rpjmd_indikator.csv", "") if status.get("rpjmd_indikator.csv") in ("Ilustratif", "Perkiraan") else "",
+        "illustrative": [r for r in sources if r["status"] in estimated],
+        "penduduk_status": status.get("penduduk.csv", "") if status.get("penduduk.csv") in estimated else "",
+        "rpjmd_status": status.get("rpjmd_indikator.csv", "") if status.get("rpjmd_indikator.csv") in estimated else "",
         "delta": headline_changes(summary, previous),
         "recommendations": recommendations(summary, data),
         "sections": SECTIONS,
@@ -193,4 +217,4 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     write_workbook(tables, summary, context, xlsx_path)
     public = {**summary, "files": {"html": html_path.name, "xlsx": xlsx_path.name}, "kmc_analysis": __version__}
     ringkasan = write_report_summary(out, public)
-    return ReportResult(html_path, xlsx_path, ringkasan, summary)
+    return ReportResult(html_path, xlsx_path, ringkasan, summary, audited)

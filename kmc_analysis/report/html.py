@@ -8,6 +8,7 @@ anything a page would load from outside itself (a published page must list nothi
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -33,12 +34,71 @@ def _environment() -> Environment:
     return env
 
 
+#: Attributes whose value an element loads (or runs) when the page is opened.
+_LOADING = {"src", "srcset", "poster", "data", "background", "action", "formaction", "xlink:href", "codebase",
+            "manifest", "ping"}
+#: Elements that load or run something whatever their attributes say.
+_ACTIVE = {"script", "iframe", "frame", "object", "embed", "applet", "base", "portal"}
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+(?:url\()?\s*["']([^"']+)""", re.IGNORECASE)
+
+
+def _local(url: str) -> bool:
+    """A reference that stays inside the page (or a relative link to a sibling page)."""
+    url = url.strip()
+    return url.startswith(("#", "data:", "mailto:")) or not url
+
+
+class _References(HTMLParser):
+    """Collects what real elements of a page would load: attributes, inline styles, style sheets."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        tag = tag.lower()
+        if tag in _ACTIVE:
+            self.found.append(f"<{tag}>")
+        if tag == "style":
+            self._in_style = True
+        values = {name.lower(): value or "" for name, value in attrs}
+        if any(name.startswith("on") for name in values):
+            self.found.append(f"<{tag} on...>")
+        for name, value in values.items():
+            if name == "srcset":
+                self.found += [u for u in re.split(r",\s+", value) if not _local(u.split(" ")[0])]
+            elif name in _LOADING:
+                if not _local(value):
+                    self.found.append(value)
+            elif name == "href":
+                # a link loads a style sheet or icon; an <a>/<area> only navigates (relative pages are fine)
+                if tag == "link" or value.strip().lower().startswith(("http:", "https:", "//", "file:", "javascript:")):
+                    if not _local(value) or tag == "link":
+                        self.found.append(value)
+            elif name == "style":
+                self.found += [a or b for a, b in _CSS_URL.findall(value) if not _local(a or b)]
+
+    def handle_endtag(self, tag):
+        if tag.lower() == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.found += [a or b for a, b in _CSS_URL.findall(data) if not _local(a or b)]
+
+
 def external_references(html_text: str) -> list[str]:
-    """List every src/href/url() in an HTML page that would load something from outside it."""
-    found = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", html_text, flags=re.IGNORECASE)
-    found += re.findall(r"""url\(\s*["']?([^"')\s]+)""", html_text, flags=re.IGNORECASE)
-    found += re.findall(r"""@import\s+["']([^"']+)""", html_text, flags=re.IGNORECASE)
-    return [u for u in found if not u.startswith(("#", "data:", "mailto:"))]
+    """List what a page's real elements would load or run from outside it (``[]``: self-contained).
+
+    The page is parsed (``html.parser``): escaped text such as a file or sheet named
+    ``<img src=x onerror=...>`` shown in a table is text, not an element, and is not listed.
+    Scripts, frames, objects and event-handler attributes are listed as well.
+    """
+    parser = _References()
+    parser.feed(html_text)
+    parser.close()
+    return parser.found
 
 
 def render_html(context: dict) -> str:

@@ -1,9 +1,11 @@
 """Read what the report may use from one period's processed folder (aggregates only).
 
 Stage 4 reads the aggregate tables of ``PROCESSED/YYYY-MM/`` (rekap, evaluation and trend
-tables, the manifest), stage 2's city summary, three columns of the quarantine (file, sheet,
-reason) and, from the accepted rows, the file -> OPD pairs, all through
-:mod:`kmc_analysis.core.store`. No name, NIK or pseudonym is ever read.
+tables, the manifest), stage 2's city summary and suppression record, three columns of the
+quarantine (file, sheet, reason) and, from the accepted rows, the file -> OPD pairs, all
+through :mod:`kmc_analysis.core.store`. No name, NIK or pseudonym is ever read.
+:func:`suppression_for` gives the cells to hide: stage 2's record, or the same decision
+made again when stage 2 left none for this ``min_cell``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kmc_analysis.core.store import (
     MANIFEST,
     PENERIMA,
     PERUBAHAN_KECAMATAN,
+    REKAP_KATEGORI_KELURAHAN,
     REKAP_KECAMATAN,
     REKAP_KELURAHAN,
     REKAP_OPD,
@@ -37,14 +40,17 @@ from kmc_analysis.core.store import (
     has_manifest,
     read_city_summary,
     read_manifest,
+    read_suppression,
     read_table,
 )
+from kmc_analysis.core.disclosure import Penyamaran
+from kmc_analysis.coverage.display import load_coverage, suppress_coverage
 from kmc_analysis.evaluation.capaian import predikat
 
 #: Processed tables the report reads: the required ones stages 1-3 always write, the optional ones may be absent.
 REQUIRED_TABLES = (REKAP_OPD, REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_PROGRAM, EVALUASI_RPJMD)
 OPTIONAL_TABLES = (REKAP_TUMPANG_TINDIH, KOMBINASI_PROGRAM, PERUBAHAN_KECAMATAN, EVALUASI_PROGRAM, EVALUASI_OPD,
-                   TREN_BULANAN, TREN_RPJMD)
+                   TREN_BULANAN, TREN_RPJMD, REKAP_KATEGORI_KELURAHAN)
 
 
 @dataclass
@@ -61,6 +67,13 @@ class ProcessedData:
     quarantine_rows: pd.DataFrame  # sumber_file, sumber_sheet, jumlah_baris (rows, not codes)
     file_opd: dict[str, str]
     kota: dict  # stage 2's city-level headline figures (coverage.rekap.city_summary)
+    folder: Path | None = None  # the processed period folder read
+    suppression: dict | None = None  # stage 2's suppression record (store.write_suppression)
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the month's input was made by ``kmc synth`` (the manifest's ``data_sintetis``)."""
+        return bool(self.manifest.get("data_sintetis", False))
 
 
 def _read_quarantine(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -105,7 +118,23 @@ def load_processed(processed: str | Path, period: Period | None = None) -> Proce
     tables = {table.key: read_table(processed, table, missing_ok=True) for table in REQUIRED_TABLES + OPTIONAL_TABLES}
     quarantine, quarantine_rows = _read_quarantine(processed)
     return ProcessedData(period, read_manifest(processed), tables, quarantine, quarantine_rows, _file_opd(processed),
-                         read_city_summary(processed))
+                         read_city_summary(processed), processed, read_suppression(processed))
+
+
+def suppression_for(data: ProcessedData, min_cell: int) -> Penyamaran:
+    """The cells to hide at ``min_cell``: stage 2's record when it was made for it, else decided again.
+
+    Deciding again reads stage 2's tables, the nominal column of the accepted rows and
+    last month's processed folder, exactly as stage 2 does.
+    """
+    if data.suppression is not None and int(data.suppression.get("min_cell", -1)) == int(min_cell):
+        return Penyamaran.from_json(data.suppression)
+    folder = data.folder
+    rows = read_table(folder, PENERIMA, columns=["nominal"], missing_ok=True)
+    programs = data.tables["rekap_program"]
+    return suppress_coverage(load_coverage(folder), min_cell, rows["nominal"] if rows is not None else None,
+                             len(programs) if programs is not None else 0,
+                             folder.parent / str(data.period.previous()))
 
 
 def column_total(df: pd.DataFrame | None, col: str) -> float:

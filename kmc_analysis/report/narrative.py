@@ -129,13 +129,17 @@ def findings(summary: dict, tables: dict[str, Table], data: ProcessedData, previ
         out.append(text)
     if s["baris_dibaca"]:
         counts = data.manifest.get("counts", {}).get("quarantine_by_reason") or {}
-        top = max(counts.items(), key=lambda kv: kv[1]) if counts else None
+        top = max(sorted(counts.items()), key=lambda kv: kv[1]) if counts else None
         text = Markup("<strong>{}</strong> dari {} baris data valid; {} baris dikarantina").format(
             format_percent(s["persen_baris_valid"]), format_number(s["baris_dibaca"]),
             format_number(s["baris_karantina"]))
-        if top and top[1]:
-            text += Markup(", terutama karena {} ({} baris)").format(REASON_LABEL.get(top[0], top[0]).lower(),
-                                                                    format_number(top[1]))
+        if top and top[1] and s["baris_karantina"]:
+            text += Markup(" (alasan terbanyak: {}, {} baris)").format(
+                REASON_LABEL.get(top[0], "alasan lain").lower(), format_number(top[1]))
+        skipped = s.get("baris_dilewati") or 0
+        if skipped:
+            text += Markup(". {} baris bukan data (baris jumlah, nomor kolom, catatan) dilewati dan tidak "
+                           "dihitung").format(format_number(skipped))
         out.append(text + Markup("."))
     if s["predikat_rpjmd"]:
         p = s["predikat_rpjmd"]

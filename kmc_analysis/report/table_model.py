@@ -45,7 +45,12 @@ LABELS = {
     "penerima_unik_kumulatif": "Penerima Unik Kumulatif", "persen_baris_valid": "Baris Valid (%)",
     "realisasi_sementara": "Realisasi Sementara", "sumber_realisasi": "Sumber Realisasi",
     "status_jalur": "Status Jalur", "target_serapan_persen": "Target Serapan (%)",
-    "capaian_serapan_persen": "Capaian Serapan (%)",
+    "capaian_serapan_persen": "Capaian Serapan (%)", "diganti_oleh": "Diganti oleh",
+    "baris_diperbaiki": "Baris Diperbaiki", "baris_tidak_berubah": "Baris Tidak Berubah",
+    "baris_tidak_dikenal": "Baris Tidak Dikenal", "jenis_baris": "Jenis Baris", "baris": "Nomor Baris",
+    "periode_penilaian": "Periode Penilaian", "penerima_periode": "Penerima Periode Penilaian",
+    "target_periode": "Target Periode Penilaian", "status_penilaian": "Status Penilaian",
+    "status_serapan": "Status Serapan",
 }
 
 
@@ -68,7 +73,9 @@ LONG_TEXT = ("nama_bantuan", "indikator", "opd", "kombinasi", "rincian_alasan", 
 
 
 def column_kind(name: str) -> str:
-    """Classify a column by name: text, int, rupiah, pct, dec (smart decimals), rate, predikat, status."""
+    """Classify a column by name: text, int, rupiah, pct, dec (smart decimals), rate, year, predikat, status."""
+    if name == "tahun":
+        return "year"
     if name.startswith("predikat"):
         return "predikat"
     if name.startswith("status"):
@@ -125,11 +132,16 @@ class Column:
 
 @dataclass
 class Row:
-    """A displayed row; ``kind`` is ``data``, ``group`` (a heading spanning the table) or ``total``."""
+    """A displayed row; ``kind`` is ``data``, ``group`` (a heading spanning the table) or ``total``.
+
+    ``unit`` is the code of the unit a data row shows (kode_kelurahan, ...): the disclosure
+    audit reads the published numbers of a row by it.
+    """
 
     cells: list[Cell]
     kind: str = "data"
     label: str = ""
+    unit: str = ""
 
 
 @dataclass
@@ -154,6 +166,16 @@ class Table:
     def has_hidden(self) -> bool:
         """True when at least one cell is suppressed."""
         return any(c.hidden for r in self.rows for c in r.cells)
+
+
+def _year_text(value: Any) -> str:
+    """A year as four digits (no thousands separator): ``2024``."""
+    if value is None:
+        return ""
+    try:
+        return str(int(float(value)))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _kind_of(df: pd.DataFrame, name: str) -> str:
@@ -185,12 +207,13 @@ def make_table(
     total_label: str = "Kota Metro",
     group_by: str | None = None,
     group_labels: dict[str, list[Cell]] | None = None,
+    units: list[str] | None = None,
 ) -> Table:
     """Turn a DataFrame and its suppression mask into a display :class:`Table`.
 
     ``totals`` adds a city-level total row (never suppressed: city level). ``group_by``
     inserts a heading row before each group; ``group_labels`` may give that heading's
-    cells (e.g. the kecamatan subtotal).
+    cells (e.g. the kecamatan subtotal). ``units`` gives each data row's unit code.
     """
     cols = _columns(df, names)
     rows: list[Row] = []
@@ -211,14 +234,14 @@ def make_table(
                 mark = primary_mark(min_cell) if code == PRIMARY else HIDDEN_MARK
                 cells.append(Cell(mark, mark, True, "hidden"))
                 continue
-            text = formatter_for(col.kind)(value)
+            text = _year_text(value) if col.kind == "year" else formatter_for(col.kind)(value)
             if col.name == "kategori":
                 text = value = text.replace("_", " ")
             css = f"predikat {slug(text)}" if col.kind in ("predikat", "status") and text else ""
             if col.kind == "predikat" and not text:
                 text = MISSING_MARK
             cells.append(Cell(text, value, False, css))
-        rows.append(Row(cells))
+        rows.append(Row(cells, unit=units[i] if units is not None else ""))
     if totals is not None:
         cells = []
         for j, col in enumerate(cols):

@@ -2,8 +2,11 @@
 
 Sheets: Ringkasan (headline figures), one formatted sheet per report table in
 :data:`XLSX_ORDER`, and Catatan (sources, formulas, data protection). Cells keep their
-numbers (Rupiah and percent formats), suppressed cells their marks as text; every sheet
-prints as landscape A4 fitted to the page width.
+numbers (Rupiah and percent formats; years as numbers), suppressed cells their marks as
+text, text that a spreadsheet would run as a formula a leading apostrophe; every sheet
+prints as landscape A4 fitted to the page width with its header row repeated, and long
+sheets get an autofilter. A synthetic month says so in every sheet's header and footer
+and on the first sheet.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from kmc_analysis.core.disclosure import HIDDEN_MARK
-from kmc_analysis.core.formatting import is_missing, slug
+from kmc_analysis.core.formatting import formula_safe, is_missing, slug
 from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.table_model import Table
 
 #: Sheet order of the report tables, after Ringkasan.
 XLSX_ORDER = ["rekap_kecamatan", "rekap_kelurahan", "perubahan_kecamatan", "rekap_opd", "rekap_program",
               "evaluasi_rpjmd_xlsx", "evaluasi_program", "evaluasi_opd", "tren_rpjmd_xlsx", "tren_bulanan",
-              "rekap_tumpang_tindih", "kombinasi_program", "karantina_alasan", "karantina_berkas"]
+              "rekap_tumpang_tindih", "kombinasi_program", "karantina_alasan", "karantina_berkas", "berkas_ditolak",
+              "berkas_diabaikan", "berkas_diganti", "koreksi", "sheet_dilewati", "baris_dilewati"]
+#: Sheets with more data rows than this get an autofilter on their header row.
+AUTOFILTER_ROWS = 10
 
-_XLSX_FORMATS = {"int": "#,##0", "rupiah": '"Rp"#,##0', "pct": "0.00%", "dec": "#,##0", "rate": "#,##0.00"}
+_XLSX_FORMATS = {"int": "#,##0", "rupiah": '"Rp"#,##0', "pct": "0.00%", "dec": "#,##0", "rate": "#,##0.00",
+                 "year": "0"}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -31,18 +38,21 @@ def _xlsx_value(value: Any, kind: str) -> Any:
     """Convert a raw cell value to what Excel stores (percent as a fraction, text cleaned)."""
     if is_missing(value):
         return None
+    if kind == "year":
+        text = str(value).strip()
+        return int(float(text)) if re.fullmatch(r"\d{4}(\.0)?", text) else formula_safe(_ILLEGAL.sub("", text))
     if isinstance(value, str) and kind in ("int", "rupiah", "pct", "dec", "rate"):
         try:
             float(value)
         except ValueError:
-            return _ILLEGAL.sub("", value)  # a label in a number column (the total row)
+            return formula_safe(_ILLEGAL.sub("", value))  # a label in a number column (the total row)
     if kind in ("int", "rupiah"):
         return int(round(float(value)))
     if kind == "pct":
         return round(float(value) / 100, 8)
     if kind in ("dec", "rate"):
         return round(float(value), 6)
-    return _ILLEGAL.sub("", str(value))
+    return formula_safe(_ILLEGAL.sub("", str(value)))
 
 
 def _lines(text: str, width: float) -> int:
@@ -60,7 +70,7 @@ class _Sheets:
              "sangat-rendah": "C0392B", "sesuai-jalur": "5AAE61", "tidak-sesuai-jalur": "C0392B",
              "data-kurang": "BBBBBB"}
 
-    def __init__(self, periode: str):
+    def __init__(self, periode: str, synthetic: str = ""):
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
@@ -68,10 +78,30 @@ class _Sheets:
         thin = Side(style="thin", color="B7C3D0")
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
         self.periode = periode
+        self.synthetic = synthetic
         self.wb = Workbook()
         self.wb.properties.title = f"Laporan Evaluasi KMC {periode}"
         self.wb.properties.creator = "Bappeda Kota Metro (kmc_analysis)"
         self.first = True
+        self._styles: dict[tuple, str] = {}
+
+    def cell_style(self, bold: bool = False, colour: str = "000000", fill: str | None = None,
+                   halign: str | None = None, wrap: bool = False, number_format: str = "General") -> str:
+        """The name of a table-cell style (registered once: assigning a named style is cheap in openpyxl)."""
+        key = (bold, colour, fill, halign, wrap, number_format)
+        name = self._styles.get(key)
+        if name is None:
+            from openpyxl.styles import NamedStyle
+
+            name = f"KMC tabel {len(self._styles) + 1}"
+            style = NamedStyle(name=name, font=self.font(bold=bold, color=colour), border=self.border,
+                               alignment=self.Alignment(horizontal=halign, vertical="top", wrap_text=wrap),
+                               number_format=number_format)
+            if fill:
+                style.fill = self.PatternFill("solid", fgColor=fill)
+            self.wb.add_named_style(style)
+            self._styles[key] = name
+        return name
 
     def font(self, **kw):
         """An Arial font (10 pt unless given)."""
@@ -137,6 +167,11 @@ class _Sheets:
         ws.oddHeader.left.text = f"Laporan Evaluasi KMC – {self.periode}"
         ws.oddHeader.right.text = "&A"
         ws.oddFooter.center.text = "Halaman &P dari &N"
+        if self.synthetic:
+            ws.oddHeader.center.text = self.synthetic
+            ws.oddHeader.center.color = "A50F15"
+            ws.oddFooter.left.text = self.synthetic
+            ws.oddFooter.left.color = "A50F15"
         ws.print_area = f"A1:{get_column_letter(max(len(widths), 1))}{ws.max_row}"
 
     def table(self, table: Table) -> None:
@@ -153,39 +188,40 @@ class _Sheets:
         header = 4
         self.header(ws, header, [c.label for c in cols], widths)
         r = header
-        total_fill = self.PatternFill("solid", fgColor="E3EAF2")
         for row in rows:
             r += 1
             lines = 1
+            total = row.kind == "total"
             for j, (col, cell) in enumerate(zip(cols, row.cells), start=1):
                 c = ws.cell(row=r, column=j)
-                c.font = self.font()
+                look = {"bold": total, "fill": "E3EAF2" if total else None}
                 if cell.hidden:
                     c.value = cell.text
-                    c.alignment = self.Alignment(horizontal="right", vertical="top")
+                    look["halign"] = "right"
                 else:
                     value = _xlsx_value(cell.value, col.kind)
                     c.value = value
-                    if isinstance(value, str) and value.startswith("="):
+                    if isinstance(value, str):
                         c.data_type = "s"  # text, never a formula
-                    if col.numeric and not isinstance(value, str):
-                        c.number_format = _XLSX_FORMATS[col.kind]
+                    if (col.numeric or col.kind == "year") and not isinstance(value, str) and value is not None:
+                        look["number_format"] = _XLSX_FORMATS[col.kind]
                         if col.kind == "dec" and isinstance(value, float) and value != round(value):
-                            c.number_format = "#,##0.00" if abs(value) >= 1 else "0.000"
-                        c.alignment = self.Alignment(vertical="top")
+                            look["number_format"] = "#,##0.00" if abs(value) >= 1 else "0.000"
                     else:
-                        c.alignment = self.Alignment(wrap_text=True, vertical="top")
+                        look["wrap"] = True
                         lines = max(lines, _lines(cell.text, widths[j - 1]))
                     key = slug(cell.text)
                     if col.kind in ("predikat", "status") and key in self.FILLS:
-                        c.fill = self.PatternFill("solid", fgColor=self.FILLS[key])
-                        c.font = self.font(bold=True, color="000000" if key in ("sedang", "data-kurang") else "FFFFFF")
-                        c.alignment = self.Alignment(horizontal="center", vertical="top")
-                c.border = self.border
-                if row.kind == "total":
-                    c.font, c.fill = self.font(bold=True), total_fill
+                        look.update(fill=self.FILLS[key], bold=True, halign="center", wrap=False,
+                                    colour="000000" if key in ("sedang", "data-kurang") else "FFFFFF")
+                c.style = self.cell_style(**look)
             if lines > 1:
                 ws.row_dimensions[r].height = self.LINE * lines + 2
+        if len(rows) > AUTOFILTER_ROWS:
+            from openpyxl.utils import get_column_letter
+
+            last = r - 1 if rows and rows[-1].kind == "total" else r
+            ws.auto_filter.ref = f"A{header}:{get_column_letter(len(cols))}{last}"
         self.notes(ws, r + 2, table.notes, len(cols), sum(widths))
         self.finish(ws, header, widths)
 
@@ -197,9 +233,12 @@ class _Sheets:
 
 def write_workbook(tables: dict[str, Table], summary: dict, context: dict, path: Path) -> Path:
     """Write the report workbook: Ringkasan, one formatted sheet per table, and Catatan."""
-    book = _Sheets(context["periode_teks"])
+    book = _Sheets(context["periode_teks"], context.get("synthetic", ""))
     s = summary
     ws = book.sheet("Ringkasan", f"Ringkasan Evaluasi Kartu Metro Ceria (KMC) – {context['periode_teks']}")
+    if book.synthetic:
+        ws["A3"] = f"{book.synthetic}: dibuat oleh kmc synth untuk uji coba, bukan data OPD."
+        ws["A3"].font = book.font(bold=True, color="A50F15")
     items = [
         ("Penerima unik", s["penerima_unik"], "int", "orang, tingkat kota"),
         ("Jumlah penyaluran", s["jumlah_penyaluran"], "int", "bantuan yang tersalur (baris diterima)"),

@@ -1,0 +1,158 @@
+"""Choose the cells to hide: small counts (primary) and the fewest, smallest others that protect them.
+
+Primary suppression hides every unit below city level with 1 to ``min_cell - 1`` persons.
+Secondary suppression is driven by the audit itself (:mod:`kmc_analysis.core.disclosure_audit`):
+while a primary cell can still be narrowed, the units sharing a relation with it (directly,
+or through cells already hidden) are tried smallest first, and the first whose hiding
+protects it is hidden (else the one that helps most). Every relation of the model counts:
+totals of kelurahan within kecamatan within the city, kategori within kelurahan, rates with
+their population, persons by number of programs, last month's figures. The outcome is a
+:class:`~kmc_analysis.core.disclosure.Penyamaran`; the same audit then checks the tables as
+published.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from kmc_analysis.core.disclosure import LEVELS, PRIMARY, SECONDARY, Penyamaran, Unit
+from kmc_analysis.core.disclosure_audit import Protection
+from kmc_analysis.core.disclosure_model import U, Model, build_model
+
+#: How many candidate complements are tried for one cell before taking the most helpful one.
+CANDIDATES_TRIED = 12
+#: Finer levels first when two candidates are equally small.
+_LEVEL_ORDER = {"kategori_kelurahan": 0, "kelurahan": 1, "kombinasi": 2, "jumlah_bantuan": 3, "kecamatan": 4}
+
+
+def _below_city(unit: Unit) -> bool:
+    return LEVELS.get(unit[0], ("", False))[1]
+
+
+def primary_units(model: Model, min_cell: int) -> dict[int, Unit]:
+    """The persons fact of every unit below city level holding 1 to min_cell - 1 persons."""
+    found = {}
+    for i, (key, owner, value) in enumerate(zip(model.keys, model.owner, model.values)):
+        if key[0] == U and owner is not None and owner[0] != "kecamatan_saja" and _below_city(owner) \
+                and 1 <= value < min_cell:
+            found[i] = owner
+    return found
+
+
+class _Neighbours:
+    """Which units share a relation, with unpublished facts as connectors (the kecamatan-only rest)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.links: dict[object, set[object]] = {}
+        for rel in model.relations:
+            nodes = set()
+            for i in rel.coefs:
+                units = model.units[i]
+                if units is None:
+                    nodes.add(("aux", model.keys[i][1:]))
+                else:
+                    nodes.update(u for u in units if _below_city(u))
+            for a in nodes:
+                self.links.setdefault(a, set()).update(nodes - {a})
+
+    def candidates(self, start: Unit, hidden: set[Unit]) -> list[Unit]:
+        """Shown units next to ``start`` or to the hidden region around it."""
+        seen, frontier, found = {start}, [start], set()
+        while frontier:
+            node = frontier.pop()
+            for other in self.links.get(node, ()):
+                if other in seen:
+                    continue
+                seen.add(other)
+                if isinstance(other, tuple) and other and other[0] == "aux" or other in hidden:
+                    frontier.append(other)
+                else:
+                    found.add(other)
+        return list(found)
+
+
+def _size(model: Model, unit: Unit) -> float:
+    i = model.get(U, *unit)
+    value = model.values[i] if i is not None else math.nan
+    return math.inf if math.isnan(value) else value
+
+
+def choose_hidden(model: Model, min_cell: int, forced: Iterable[Unit] = ()) -> dict[Unit, str]:
+    """Hidden units and why: every primary unit, ``forced`` ones, and complements until all are protected.
+
+    A cell that cannot be protected by hiding more (its city-level figures give it away)
+    is left to the audit's caps; the loop ends when no failing cell can be helped.
+    """
+    if min_cell <= 1:
+        return {}
+    primary = primary_units(model, min_cell)
+    hidden: dict[Unit, str] = {u: PRIMARY for u in primary.values()}
+    for unit in forced:
+        hidden.setdefault(unit, SECONDARY)
+    protection = Protection(model, min_cell)
+    neighbours = _Neighbours(model)
+    order = sorted(primary, key=lambda f: (-_LEVEL_ORDER.get(primary[f][0], 9), primary[f]))
+    stuck: set[int] = set()
+    while True:
+        system = model.compile(model.shown_for(set(hidden)))
+        found = protection.failing(system, [f for f in order if f not in stuck])
+        failing = [f for f in order if f in found]
+        if not failing:
+            return hidden
+        for fact in failing:
+            system = model.compile(model.shown_for(set(hidden)))
+            sides = protection.failing_sides(system, fact)
+            if not sides:
+                continue
+            pick = _best_complement(model, protection, neighbours, fact, primary[fact], set(hidden), sides)
+            if pick is None:
+                stuck.add(fact)
+            else:
+                hidden[pick] = SECONDARY
+
+
+def _best_complement(model: Model, protection: Protection, neighbours: _Neighbours, fact: int, unit: Unit,
+                     hidden: set[Unit], sides: list[str]) -> Unit | None:
+    """The smallest neighbouring unit whose hiding protects ``fact``, else the one helping most."""
+    options = [c for c in neighbours.candidates(unit, hidden) if _below_city(c) and c not in hidden]
+    if not options:
+        return None
+    options.sort(key=lambda c: (_size(model, c) == 0, _size(model, c), _LEVEL_ORDER.get(c[0], 9), c))
+    before = protection.reach(model.compile(model.shown_for(hidden)), fact, sides)
+    best, best_room = None, before
+    for option in options[:CANDIDATES_TRIED]:
+        trial = model.compile(model.shown_for(hidden | {option}))
+        if not protection.failing_sides(trial, fact):
+            return option
+        room = protection.reach(trial, fact, sides)
+        if room > best_room + 1e-9:
+            best, best_room = option, room
+    return best if best is not None else options[0]
+
+
+def suppress(
+    frames: Mapping[str, pd.DataFrame],
+    kota: Mapping[str, Mapping[str, float | None]],
+    knowledge: Mapping,
+    min_cell: int,
+    forced: Iterable[Unit] = (),
+    secondary: bool = True,
+    constant_tables: Iterable[str] = (),
+) -> Penyamaran:
+    """Decide which units of a publication to hide; ``secondary=False`` hides small counts only.
+
+    The arguments are :func:`~kmc_analysis.core.disclosure_model.build_model`'s, with the
+    true values. ``forced`` units are hidden whatever their size (last month's hidden cells,
+    shown again in this month's change table). ``secondary=False`` exists to test the audit
+    on a publication built to leak. ``constant_tables`` are taken as published in any case.
+    """
+    model = build_model(frames, kota, knowledge, constant_tables=constant_tables)
+    if secondary:
+        hidden = choose_hidden(model, min_cell, forced)
+    else:
+        hidden = {u: PRIMARY for u in primary_units(model, min_cell).values()} if min_cell > 1 else {}
+    return Penyamaran(int(min_cell), hidden, dict(knowledge))

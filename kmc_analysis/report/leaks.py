@@ -1,0 +1,85 @@
+"""The last check before publishing: no NIK, name, pseudonym or server path in any published file.
+
+:func:`check_published` collects the month's personal data from the processed folder (the
+names and pseudonyms of the accepted rows; every NIK-like value and every name cell of the
+quarantined rows' original cells), never printing it, and scans the period's report folder
+with :func:`kmc_analysis.core.personal_data.scan_for_personal_data`. A finding fails the run
+naming the file and the kind of data found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kmc_analysis.clean.ingest import HEADER_LOOKUP, header_key
+from kmc_analysis.core.errors import KMCError
+from kmc_analysis.core.personal_data import scan_for_personal_data
+from kmc_analysis.core.store import KARANTINA, PENERIMA, read_table
+from kmc_analysis.evaluation.capaian import PREDIKAT_LABELS
+
+
+class PersonalDataError(KMCError):
+    """A published file holds personal data or a server path (exit 1); the run publishes nothing."""
+
+
+def month_personal_data(folder: str | Path) -> tuple[set[str], set[str], set[str]]:
+    """The NIKs, names and pseudonyms of one processed month (accepted and quarantined rows)."""
+    folder = Path(folder)
+    niks: set[str] = set()
+    names: set[str] = set()
+    pseudonyms: set[str] = set()
+    accepted = read_table(folder, PENERIMA, columns=["id_penerima", "nama"], missing_ok=True)
+    if accepted is not None:
+        pseudonyms |= set(accepted["id_penerima"].dropna().astype(str))
+        names |= set(accepted["nama"].dropna().astype(str))
+    quarantined = read_table(folder, KARANTINA, missing_ok=True)
+    if quarantined is not None:
+        original = quarantined.iloc[:, len(KARANTINA.columns):].astype("string").fillna("")
+        for column in original.columns:
+            cells = original[column].str.strip()
+            digits = cells.str.replace(r"[\s.\-']", "", regex=True).str.replace(r"^=?\"?|\"$", "", regex=True)
+            niks |= set(digits[digits.str.fullmatch(r"\d{16}")])
+            if HEADER_LOOKUP.get(header_key(column)) == "nama":
+                names |= set(cells[cells != ""])
+    return niks, names - {""}, pseudonyms
+
+
+def public_vocabulary(reference: Any) -> list[str]:
+    """Names published on purpose: places (and their other spellings), programs, offices, kategori, predikat."""
+    words: list[str] = list(PREDIKAT_LABELS)
+    if reference is None:
+        return words
+    wilayah = getattr(reference, "wilayah", None)
+    if wilayah is not None:
+        for column in ("kecamatan", "kelurahan"):
+            words += wilayah[column].astype(str).tolist()
+        if "ejaan_lain" in wilayah:
+            words += [w for cell in wilayah["ejaan_lain"].astype(str) for w in cell.split(";") if w.strip()]
+    programs = getattr(reference, "program_bantuan", None)
+    if programs is not None:
+        for column in ("nama_bantuan", "opd", "kategori"):
+            words += programs[column].astype(str).str.replace("_", " ").tolist()
+    return words
+
+
+def check_published(reports: str | Path, processed: str | Path, reference: Any = None,
+                    folders: Iterable[str | Path] = (), niks: Iterable[str] = (),
+                    names: Iterable[str] = ()) -> None:
+    """Scan a period's report folder for the month's personal data and the run's folder paths.
+
+    ``folders`` are the run's raw, processed and reports folders and the working
+    directory; ``niks`` and ``names`` add personal data from other inputs (DTKS).
+    Raises :class:`PersonalDataError` naming each file and kind found (never the value).
+    """
+    month_niks, month_names, pseudonyms = month_personal_data(processed)
+    home = Path.home()
+    findings = scan_for_personal_data(reports, month_niks | set(niks), month_names | set(names), pseudonyms,
+                                      paths=[*folders, Path.cwd(), home] if str(home) != "/" else [*folders],
+                                      public_words=public_vocabulary(reference))
+    if findings:
+        shown = "; ".join(findings[:5]) + (f"; dan {len(findings) - 5} temuan lain" if len(findings) > 5 else "")
+        raise PersonalDataError(f"Berkas laporan memuat data pribadi atau path folder server, laporan tidak "
+                                f"diterbitkan: {shown}. Periksa nama berkas dan sheet dari OPD, lalu jalankan ulang.")
+
