@@ -1,7 +1,12 @@
-"""Where every synthetic row lands (sheet, row number, JUMLAH row) and the verdict the contract gives it.
+"""The verdict the contract gives every synthetic row written below a header.
 
-The truth is worked out from what was written, independently of ``clean.rules``: it is the
-oracle that module is tested against.
+The truth is worked out from what was written, independently of ``clean.rules``: it is
+the oracle that module is tested against. Every non-blank row below a header is in it;
+``lewati`` (skip) says which are not data rows (CONTRACT 2.2 and 2.3): ``jumlah``,
+``nomor_kolom`` and ``catatan`` rows go to the manifest's ``skipped_rows``, and every row
+of a file replaced by its ``_revisi`` file is ``digantikan`` (the file is not read). With
+the layouts of contract version 1 there are none of these: a JUMLAH row is a data row,
+quarantined with ``JUMLAH_REASONS``.
 """
 
 from __future__ import annotations
@@ -11,47 +16,35 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.synth.layout import Layout
 from kmc_analysis.synth.plan import Plan
 from kmc_analysis.synth.rows import BIT, REASONS, Rows
 
-#: The reasons a JUMLAH (totals) row gets: it has a label and a total, nothing else.
+#: The reasons a JUMLAH (totals) row gets when it is a data row (contract version 1 layouts).
 JUMLAH_REASONS = "nik_kosong;nama_kosong;wilayah_tidak_dikenal;program_tidak_dikenal"
+#: Columns of ``SynthResult.truth``.
+TRUTH_COLUMNS = ["sumber_file", "sumber_sheet", "sumber_baris", "alasan", "lewati"]
+#: ``lewati`` of the rows of a file a ``_revisi`` file replaces.
+SUPERSEDED = "digantikan"
 
 
 @dataclass
-class Layout:
-    """Where every row lands: its sheet's rows in order and the row number of each."""
+class Verdicts:
+    """Every data row's place and verdict in contract order, and the rows that are not data."""
 
-    segments: dict[int, np.ndarray]   # sheet -> row ids in written order
-    line: np.ndarray                  # row number of each row id
-    no: np.ndarray                    # running number ("No" column) of each row id
-    end: dict[int, int]               # sheet -> last row number written (blank rows included)
-    jumlah: dict[int, int]            # sheet -> row number of its JUMLAH row
+    truth: pd.DataFrame       # TRUTH_COLUMNS
+    accepted: np.ndarray      # ids of the beneficiary rows to be accepted, in contract order
+    sheet_files: np.ndarray   # file name of each sheet
+    sheet_names: np.ndarray   # name of each sheet
+    rows: Rows
+    line: np.ndarray          # row number of each row id
 
-
-def place_rows(plan: Plan, rows: Rows, rng: np.random.Generator) -> Layout:
-    """Order each sheet's rows, scatter a few blank rows among them and place the JUMLAH row."""
-    order = np.lexsort((rows.pos, rows.sheet))
-    sheet_sorted = rows.sheet[order]
-    line = np.zeros(len(rows), dtype=np.int64)
-    no = np.zeros(len(rows), dtype=np.int64)
-    layout = Layout({}, line, no, {}, {})
-    for sid, sheet in enumerate(plan.sheets):
-        if sheet.kind != "data":
-            continue
-        lo, hi = np.searchsorted(sheet_sorted, [sid, sid + 1])
-        seg = order[lo:hi]
-        header = len(sheet.titles) + 1
-        blanks = np.sort(rng.integers(0, len(seg) + 1, size=int(rng.integers(0, 3))))
-        rank = np.arange(len(seg))
-        line[seg] = header + 1 + rank + np.searchsorted(blanks, rank, side="right")
-        no[seg] = rank + 1
-        layout.segments[sid] = seg
-        layout.end[sid] = header + len(seg) + len(blanks)
-        if sheet.jumlah and rows.accepted_total(seg) > 0:   # a zero total would be a defect of its own
-            layout.jumlah[sid] = layout.end[sid] + 1
-            layout.end[sid] += 1
-    return layout
+    def location(self, ids: np.ndarray) -> pd.DataFrame:
+        """sumber_file, sumber_sheet and sumber_baris of some rows."""
+        sheet = self.rows.sheet[ids]
+        return pd.DataFrame({"sumber_file": pd.Series(self.sheet_files[sheet], dtype="str"),
+                             "sumber_sheet": pd.Series(self.sheet_names[sheet], dtype="str"),
+                             "sumber_baris": self.line[ids].astype("int64")})
 
 
 def _reason_text(mask: np.ndarray) -> np.ndarray:
@@ -61,8 +54,8 @@ def _reason_text(mask: np.ndarray) -> np.ndarray:
     return np.array(words, dtype=object)[inverse]
 
 
-def build_truth(plan: Plan, rows: Rows, layout: Layout) -> pd.DataFrame:
-    """The verdict the contract's row rules give every data row, in contract order.
+def build_truth(plan: Plan, rows: Rows, layout: Layout) -> Verdicts:
+    """The verdict the contract's row rules give every row written below a header, in contract order.
 
     Only ``duplikat`` is computed here, literally as the contract says: a row whose NIK
     and program are valid is a duplicate when a row with the same pair was accepted
@@ -71,31 +64,47 @@ def build_truth(plan: Plan, rows: Rows, layout: Layout) -> pd.DataFrame:
     another defect never follows an accepted row with its pair, but the rule does not
     rely on that.
     """
+    read = ~rows.superseded
     rank = {name: i for i, name in enumerate(sorted(f.name for f in plan.files))}
     file_rank = np.array([rank[plan.files[s.file].name] for s in plan.sheets])
     sheet_order = np.array([s.order for s in plan.sheets])
-    position = np.empty(len(rows), dtype=np.int64)
-    position[np.lexsort((layout.line, sheet_order[rows.sheet], file_rank[rows.sheet]))] = np.arange(len(rows))
+    position = np.full(len(rows), np.iinfo(np.int64).max)
+    ids = np.flatnonzero(read)
+    position[ids[np.lexsort((layout.line[ids], sheet_order[rows.sheet[ids]], file_rank[rows.sheet[ids]]))]] = \
+        np.arange(len(ids))
     unmatchable = BIT["nik_kosong"] | BIT["nik_format"] | BIT["nik_tanggal"] | BIT["program_tidak_dikenal"]
     nik_id = pd.factorize(rows.nik)[0].astype(np.int64)
-    _, key = np.unique(nik_id * len(plan.main_sheet) + rows.program, return_inverse=True)
-    clean = rows.reasons == 0
+    _, key = np.unique(nik_id * max(len(plan.main_sheet), 1) + rows.program, return_inverse=True)
+    clean = (rows.reasons == 0) & read
     first_accepted = np.full(key.max() + 1 if len(key) else 0, np.iinfo(np.int64).max)
     np.minimum.at(first_accepted, key[clean], position[clean])
-    repeated = ((rows.reasons & unmatchable) == 0) & (first_accepted[key] < position)
+    repeated = read & ((rows.reasons & unmatchable) == 0) & (first_accepted[key] < position)
     rows.reasons[repeated] |= BIT["duplikat"]
 
-    jumlah = list(layout.jumlah.items())
-    sheets = np.concatenate([rows.sheet, np.array([s for s, _ in jumlah], dtype=np.int64)])
-    lines = np.concatenate([layout.line, np.array([n for _, n in jumlah], dtype=np.int64)])
-    alasan = np.concatenate([_reason_text(rows.reasons), np.array([JUMLAH_REASONS] * len(jumlah), dtype=object)])
     names = np.array([plan.files[s.file].name for s in plan.sheets], dtype=object)
     sheet_names = np.array([s.name for s in plan.sheets], dtype=object)
+    superseded_sheet = np.array([plan.files[s.file].superseded for s in plan.sheets], dtype=bool)
+    extras = [(sid, e) for sid, items in layout.extras.items() for e in items]
+    extra_sheets = np.array([sid for sid, _ in extras], dtype=np.int64)
+    if plan.v2:
+        extra_reasons = [""] * len(extras)
+        extra_kinds = [SUPERSEDED if superseded_sheet[sid] else e.kind for sid, e in extras]
+    else:
+        extra_reasons = [JUMLAH_REASONS] * len(extras)
+        extra_kinds = [""] * len(extras)
+    sheets = np.concatenate([rows.sheet, extra_sheets])
+    lines = np.concatenate([layout.line, np.array([e.line for _, e in extras], dtype=np.int64)])
+    alasan = np.where(read, _reason_text(rows.reasons), "")
+    lewati = np.where(read, "", SUPERSEDED)
     truth = pd.DataFrame({
         "sumber_file": pd.Series(names[sheets], dtype="str"),
         "sumber_sheet": pd.Series(sheet_names[sheets], dtype="str"),
         "sumber_baris": lines,
-        "alasan": pd.Series(alasan, dtype="str"),
+        "alasan": pd.Series(np.concatenate([alasan, np.array(extra_reasons, dtype=object)]), dtype="str"),
+        "lewati": pd.Series(np.concatenate([lewati.astype(object), np.array(extra_kinds, dtype=object)]), dtype="str"),
     })
-    key = np.lexsort((lines, sheet_order[sheets], file_rank[sheets]))
-    return truth.iloc[key].reset_index(drop=True)
+    truth = truth.iloc[np.lexsort((lines, sheet_order[sheets], file_rank[sheets]))].reset_index(drop=True)
+
+    accepted = ids[rows.reasons[ids] == 0]
+    accepted = accepted[np.argsort(position[accepted], kind="stable")]
+    return Verdicts(truth, accepted, names, sheet_names, rows, layout.line)
