@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "(plus the reference folder, if absent) laid out as a raw dir.")
     synth.add_argument("--period", required=True, help="the month to synthesise, YYYY-MM")
     synth.add_argument("--out", type=Path, required=True, help="raw dir to write into")
-    synth.add_argument("--rows", type=int, default=3000, help="data rows to write (default: 3000)")
+    synth.add_argument("--rows", type=int, default=None,
+                       help="data rows to write, the plan scaled to that size (default: as many as the "
+                            "catalogue's plan pays that month)")
     synth.add_argument("--seed", type=int, default=1, help="random seed; same seed, same bytes (default: 1)")
     synth.add_argument("--clean", action="store_true", help="write defect-free data (default: messy)")
     return parser
@@ -87,7 +89,7 @@ def _synth(args: argparse.Namespace) -> int:
     from kmc_analysis.synth import synthesize
 
     period = Period.parse(args.period)
-    if args.rows < 1:
+    if args.rows is not None and args.rows < 1:
         raise InputError(f"--rows must be 1 or more (got {args.rows}).")
     result = synthesize(period, args.out, rows=args.rows, seed=args.seed, clean=args.clean)
     print(f"kmc synth: wrote {result.rows_written} rows in {len(result.files)} files under "

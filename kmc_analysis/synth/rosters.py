@@ -44,6 +44,10 @@ def draw_recipients(programs, people: People, schedule: Schedule, period: Period
                     kel_kec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The person and program of every payment this month, program by program (catalogue order)."""
     age = people.age_on(np.datetime64(period.last_day()))
+    # A once-a-year program's pool is fixed for the year (in its age range all year long), so that
+    # its monthly slices never overlap and no recipient leaves the range before the year ends.
+    first_age = people.age_on(np.datetime64(f"{period.year}-01-01"))
+    last_age = people.age_on(np.datetime64(f"{period.year}-12-31"))
     alive = np.flatnonzero(age >= 0)
     kec = kel_kec[people.kel]
     month_index = period.year * 12 + period.month
@@ -59,10 +63,10 @@ def draw_recipients(programs, people: People, schedule: Schedule, period: Period
         if bool(row["female_only"]):
             where &= people.female
         cand = np.flatnonzero(where)              # everything below works on these persons only
-        a = age[cand]
+        low, high = (first_age[cand], last_age[cand]) if once else (age[cand], age[cand])
         rank = mix(people.key[cand] ^ (salt + np.uint64(period.year if once else 0)))
-        in_range = _within(a, row["usia_min"], row["usia_maks"])
-        plausible = (a >= int(row["age_lo"])) & (a <= int(row["age_hi"]))
+        in_range = _within(low, row["usia_min"], None) & _within(high, None, row["usia_maks"])
+        plausible = (low >= int(row["age_lo"])) & (high <= int(row["age_hi"]))
         if once:
             listed = plausible
         else:
@@ -73,8 +77,11 @@ def draw_recipients(programs, people: People, schedule: Schedule, period: Period
         if bool(row["poor_targeted"]):
             share = float(row["dtks_share"])
             poor = people.poor[cand]
-            chosen = _fill([pool & poor for pool in pools], rank, round(share * start), round(share * k), [])
-            chosen = _fill([pool & ~poor for pool in pools] + pools, rank, start - round(share * start), k, [chosen])
+            # DTKS persons paid before this month and with it, rounded as running totals so that
+            # once-a-year slices follow on from each other
+            before, through = round(share * start), round(share * (start + k))
+            chosen = _fill([pool & poor for pool in pools], rank, before, through - before, [])
+            chosen = _fill([pool & ~poor for pool in pools] + pools, rank, start - before, k, [chosen])
         else:
             chosen = _fill(pools, rank, start, k, [])
         chosen = cand[chosen]
@@ -92,9 +99,9 @@ def draw_recipients(programs, people: People, schedule: Schedule, period: Period
 def _within(age: np.ndarray, low, high) -> np.ndarray:
     """Ages within a catalogue range whose bounds may be missing."""
     ok = np.ones(len(age), dtype=bool)
-    if not pd.isna(low):
+    if low is not None and not pd.isna(low):
         ok &= age >= int(low)
-    if not pd.isna(high):
+    if high is not None and not pd.isna(high):
         ok &= age <= int(high)
     return ok
 
