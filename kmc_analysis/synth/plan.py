@@ -196,9 +196,11 @@ def _susulan(plan: Plan, rng, rr: RoundRobin, world: World, opd: str, progs: lis
     stem, ext = last.name.rsplit(".", 1)
     f = _new_file(plan.files, f"{stem}_susulan.{ext}", last.kind, opd)
     f.sep, f.encoding = last.sep, last.encoding
+    f.layout = last.layout
     name = "Susulan" if f.kind == "xlsx" else Path(f.name).stem
-    _add_sheet(plan.sheets, f, data_sheet(rng, rr, world, f.file_id, f.kind, name, opd, progs, clean, bits,
-                                          plan.v2))
+    sheet = opendk_sheet(rng, f.file_id, name) if f.layout == "opendk" else \
+        data_sheet(rng, rr, world, f.file_id, f.kind, name, opd, progs, clean, bits, plan.v2)
+    _add_sheet(plan.sheets, f, sheet)
     plan.susulan_sheet[progs] = len(plan.sheets) - 1
 
 
