@@ -5,7 +5,8 @@ The plan comes from the catalogue (``target_penerima`` and ``satuan``, see
 plan (90-105 % of their target), a few fall behind (50-80 %). A program paid per month
 pays about that share of its target every month (varying by a few percent); one paid per
 quarter or semester pays it in its payment month; one paid once a year pays its yearly
-total spread over the months (about a twelfth each, varying), each recipient once. One
+total spread over the months (about a twelfth each, varying, the year to date close to
+the prorated plan), each recipient once. One
 OPD is late each month: its files are absent from the month.
 
 None of this depends on the seed: the story of a year (who is behind, who is late in
@@ -51,9 +52,7 @@ def month_schedule(programs: pd.DataFrame, opds: list[str], period: Period, base
         months = int(programs["months_per_payment"].iloc[p])
         rng = np.random.default_rng([CITY_SEED, period.year, period.month, stable_hash(code)])
         if months == 12:
-            share = _yearly_shares(code, period.year)
-            total = target[p] * level[p]
-            done = np.round(total * np.cumsum(share)).astype(np.int64)
+            done = np.round(target[p] * level[p] * _year_to_date_shares(code, period.year)).astype(np.int64)
             persons[p] = done[period.month - 1] - (done[period.month - 2] if period.month > 1 else 0)
             before[p] = done[period.month - 2] if period.month > 1 else 0
         elif (period.month - 1) % months == int(programs["pay_offset"].iloc[p]):
@@ -84,11 +83,16 @@ def realisation_levels(codes: list[str], year: int) -> np.ndarray:
     return level
 
 
-def _yearly_shares(code: str, year: int) -> np.ndarray:
-    """How a once-a-year program spreads its recipients over the twelve months (about 1/12 each)."""
+def _year_to_date_shares(code: str, year: int) -> np.ndarray:
+    """The share of a once-a-year program's recipients paid by the end of each month.
+
+    About a twelfth a month, each month's payments varying by up to a quarter of that,
+    while the year to date never strays more than a percent of the year from the prorated
+    plan (so a program on plan reads as on plan in any month).
+    """
     rng = np.random.default_rng([CITY_SEED, year, stable_hash(code), 2])
-    share = rng.gamma(6.0, size=12)
-    return share / share.sum()
+    share = np.arange(1, 13) / 12 + np.r_[rng.uniform(-0.01, 0.01, 11), 0.0]
+    return np.maximum.accumulate(np.clip(share, 0.0, 1.0))
 
 
 def _late_opd(programs: pd.DataFrame, opds: list[str], period: Period, persons: np.ndarray) -> str | None:
