@@ -162,6 +162,8 @@ def data_sheet(rng, rr: RoundRobin, world: World, file_id: int, kind: str, name:
     if v2 and not clean:
         sheet.subtotals = xlsx and sheet.jumlah and sheet.sorted_by_place and rng.random() < 0.5
         sheet.number_row = xlsx and rng.random() < 0.2
+        if sheet.number_row:     # the Kemendes BNBA look: headers in capitals over a row of column numbers
+            sheet.headers = [h.upper() for h in sheet.headers]
         if rng.random() < 0.3:
             add_signature(rng, sheet, opd, world, bits)
     return sheet
