@@ -127,12 +127,12 @@ def test_rows_written_per_program_are_the_planned_persons(two_months, reference)
         for s in sheets:
             counts.update(catalogue.code_of(s, n) for n, r in s.rows.items() if not all(is_empty(c) for c in r))
         planned = dict(zip(result.programs["kode_bantuan"], result.programs["penerima_rencana"]))
-        assert {k: v for k, v in counts.items()} == {k: v for k, v in planned.items() if v}
+        assert dict(counts) == {k: v for k, v in planned.items() if v}
 
 
 def test_monthly_recipients_recur_with_a_few_leaving_and_joining(two_months, reference):
     catalogue = Catalogue(reference.program_bantuan)
-    (feb, feb_sheets), (mar, mar_sheets) = two_months[2], two_months[3]
+    (feb, feb_sheets), (_, mar_sheets) = two_months[2], two_months[3]
     before, after = paid(feb_sheets, catalogue), paid(mar_sheets, catalogue)
     monthly = set(feb.programs.loc[feb.programs["bulan_per_pembayaran"] == 1, "kode_bantuan"])
     stayed = joined = 0

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.synth.names import draw_names
-from kmc_analysis.synth.people import CHILD, CITY_DATE, CITY_SEED, HEAD, OUTSIDE_REGIONS, PARENT, SPOUSE, STREETS, People
+from kmc_analysis.synth.people import (CHILD, CITY_DATE, CITY_SEED, HEAD, OUTSIDE_REGIONS, PARENT, SPOUSE, STREETS,
+                                       People)
 from kmc_analysis.synth.rows import Rows
 from kmc_analysis.synth.world import World
 
@@ -104,7 +105,8 @@ def write_dtks(raw_dir: Path, world: World, people: People) -> Path:
         "ALAMAT": [f"{STREETS[s]} NO. {h}".upper() for s, h in zip(people.street[members].tolist(),
                                                                     people.house[members].tolist())],
         "DUSUN": [""] * n,
-        "RT": [f"{v:03d}" for v in people.rt[members].tolist()], "RW": [f"{v:03d}" for v in people.rw[members].tolist()],
+        "RT": [f"{v:03d}" for v in people.rt[members].tolist()],
+        "RW": [f"{v:03d}" for v in people.rw[members].tolist()],
         "NOMOR KK": people.no_kk[members].tolist(), "NOMOR NIK": people.nik[members].astype(str).tolist(),
         "NAMA": [str(v).upper() for v in people.name[members]], "TANGGAL LAHIR": birth.tolist(),
         "TEMPAT LAHIR": born_in, "JENIS KELAMIN": np.where(female, "PEREMPUAN", "LAKI-LAKI").tolist(),

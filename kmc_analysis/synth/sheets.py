@@ -54,7 +54,8 @@ TEMPLATE_COLUMNS = ("nik", "nama", "kelurahan", "kecamatan", "kode_bantuan", "na
 TEMPLATE_HEADERS = ("NIK", "Nama", "Kelurahan", "Kecamatan", "Kode Bantuan", "Nama Bantuan", "Nominal",
                     "Tanggal Penyaluran")
 #: OpenDK's sync CSV: its own columns, plus the code and amount an OPD adds (OpenDK has neither).
-OPENDK_COLUMNS = ("id", "kode_kelurahan", "program_id", "nik", "nama", "tanggal_lahir", "alamat", "kode_bantuan", "nominal")
+OPENDK_COLUMNS = ("id", "kode_kelurahan", "program_id", "nik", "nama", "tanggal_lahir", "alamat", "kode_bantuan",
+                  "nominal")
 OPENDK_HEADERS = ("id", "desa_id", "program_id", "kartu_nik", "kartu_nama", "kartu_tanggal_lahir", "kartu_alamat",
                   "kode_bantuan", "nominal")
 
