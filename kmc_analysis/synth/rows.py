@@ -1,7 +1,10 @@
-"""The rows of a synthetic month: who each program pays, how much and when, and which rows are defective.
+"""The rows of a synthetic month: each payment's sheet, amount and day, and which rows are defective.
 
-Each row carries its intended quarantine reasons as a bit mask over ``REASONS``, known
-from construction (``duplikat`` is added when the truth is built).
+``build_rows`` puts the payments ``synth.rosters`` drew on their sheets; ``spoil`` gives
+about 3 % of them the defects of real submissions and adds duplicates; ``supersede``
+writes the older version of a ``_revisi`` file. Each row carries its intended quarantine
+reasons as a bit mask over ``REASONS``, known from construction (``duplikat`` is added
+when the truth is built).
 """
 
 from __future__ import annotations
