@@ -186,8 +186,8 @@ def _people_block(world: World, block: int) -> dict[str, np.ndarray]:
         "house": rng.integers(1, 160, n_house)[household], "rt": rng.integers(1, 25, n_house)[household],
         "rw": rng.integers(1, 9, n_house)[household],
         "key": rng.integers(0, np.iinfo(np.int64).max, size, dtype=np.int64).astype(np.uint64),
-        "household": household + block * _BLOCK, "role": role, "poor": poor,
-        "region": prefix // 100, "nik": nik,
+        "household": (household + block * _BLOCK).astype(np.int32), "role": role.astype(np.int8), "poor": poor,
+        "region": (prefix // 100).astype(np.int32), "nik": nik,
     }
 
 
