@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "month of OPD submissions.")
     _period(synth, "bulan yang dibuat / the month to synthesise")
     synth.add_argument("--out", type=Path, required=True, help="raw dir tujuan / raw dir to write into")
-    synth.add_argument("--rows", type=int, default=3000, help="jumlah baris data (bawaan: 3000) / data rows")
+    synth.add_argument("--rows", type=int, default=None,
+                       help="jumlah baris data: rencana katalog diskalakan ke ukuran itu (bawaan: sebanyak yang "
+                            "dibayar rencana katalog bulan itu) / data rows, the plan scaled to that size")
     synth.add_argument("--seed", type=int, default=1,
                        help="benih acak; benih sama, berkas sama (bawaan: 1) / random seed")
     synth.add_argument("--clean", action="store_true", help="tanpa cacat data / write defect-free data")
@@ -146,7 +148,7 @@ def _synth(args: argparse.Namespace) -> int:
     from kmc_analysis.synth import synthesize
 
     period = Period.parse(args.period)
-    if args.rows < 1:
+    if args.rows is not None and args.rows < 1:
         raise InputError(f"--rows harus 1 atau lebih (tertulis {args.rows}).")
     result = synthesize(period, args.out, rows=args.rows, seed=args.seed, clean=args.clean)
     print(f"kmc synth: {result.rows_written} baris ditulis dalam {len(result.files)} berkas di "

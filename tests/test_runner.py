@@ -49,7 +49,7 @@ def workspace(tmp_path_factory):
     shutil.copytree(PROJECT / "notebooks", root / "notebooks")
     truths = {}
     for month, rows, seed in (("2024-01", 800, 11), ("2024-02", 800, 12), ("2024-03", 2500, 13)):
-        truths[month] = synthesize(Period.parse(month), root / "data" / "raw", rows=rows, seed=seed).truth
+        truths[month] = synthesize(Period.parse(month), root / "data" / "raw", rows=rows, seed=seed)
     result = kmc("run", "--period", "2024-03", cwd=root)
     return root, truths, result
 
@@ -103,19 +103,50 @@ def test_verify_passes_on_the_run_and_names_a_raw_file_changed_afterwards(worksp
 
 def test_every_row_lands_exactly_where_the_rules_say(workspace):
     root, truths, _ = workspace
-    for month, truth in truths.items():
-        truth = truth[truth["lewati"] == ""]     # totals rows, notes and replaced files are not data rows
+    for month, synthetic in truths.items():
+        truth = synthetic.truth
         folder = root / "data" / "processed" / month
         karantina = pd.read_csv(folder / "karantina.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
         penerima = pd.read_parquet(folder / "penerima.parquet")
         got = pd.concat([karantina[["sumber_file", "sumber_sheet", "sumber_baris", "alasan"]],
                          penerima[["sumber_file", "sumber_sheet", "sumber_baris"]].assign(alasan="")])
         got = got.astype({"sumber_baris": "int64"}).sort_values(["sumber_file", "sumber_sheet", "sumber_baris"])
-        expected = truth.astype({"sumber_baris": "int64"}).sort_values(["sumber_file", "sumber_sheet", "sumber_baris"])
+        data = truth[truth["lewati"] == ""]
+        expected = data.astype({"sumber_baris": "int64"}).sort_values(["sumber_file", "sumber_sheet", "sumber_baris"])
         assert got.values.tolist() == expected[got.columns].values.tolist(), month
-        counts = json.loads((folder / "manifest.json").read_text())["counts"]
-        assert counts["rows_read"] == len(truth) == counts["rows_accepted"] + counts["rows_quarantined"]
-        assert counts["rows_quarantined"] == int((truth["alasan"] != "").sum())
+        manifest = json.loads((folder / "manifest.json").read_text())
+        counts = manifest["counts"]
+        assert counts["rows_read"] == len(data) == counts["rows_accepted"] + counts["rows_quarantined"]
+        assert counts["rows_quarantined"] == int((data["alasan"] != "").sum())
+        skipped = truth[truth["lewati"].isin(["jumlah", "nomor_kolom", "catatan"])]
+        if len(skipped) or "skipped_rows" in manifest:   # rows that are not data (CONTRACT 2.2)
+            assert sorted((r["path"].rsplit("/", 1)[-1], r["sheet"], r["row"], r["kind"])
+                          for r in manifest["skipped_rows"]) == sorted(zip(
+                skipped["sumber_file"], skipped["sumber_sheet"], skipped["sumber_baris"], skipped["lewati"])), month
+        if synthetic.superseded:                         # _revisi files (CONTRACT 2.3)
+            assert sorted((s["path"].rsplit("/", 1)[-1], s["replaced_by"].rsplit("/", 1)[-1])
+                          for s in manifest["superseded_files"]) == synthetic.superseded, month
+
+
+def test_targeting_and_review_match_the_truth(workspace):
+    """ketepatan_sasaran.csv and tinjauan.csv hold exactly the figures the synthesiser planted."""
+    root, truths, _ = workspace
+    folder = root / "data" / "processed" / "2024-03"
+    synthetic = truths["2024-03"]
+    got = pd.read_csv(folder / "ketepatan_sasaran.csv", dtype={"kode": str}, keep_default_na=False)
+    counts = ["penerima_unik", "penerima_dtks", "dtks_unik", "dtks_menerima"]
+    expected = synthetic.targeting.astype({c: "Float64" for c in counts})
+    merged = expected.merge(got, on=["tingkat", "kode"], how="left", suffixes=("", "_run"))
+    for column in counts:
+        run = pd.to_numeric(merged[f"{column}_run"].replace("", None), errors="coerce").astype("Float64")
+        assert (run.fillna(-1) == merged[column].fillna(-1)).all(), column
+    for column in ("persen_penerima_dtks", "persen_dtks_terjangkau"):
+        run = pd.to_numeric(merged[f"{column}_run"].replace("", None), errors="coerce").fillna(-1)
+        assert ((run - merged[column].fillna(-1)).abs() < 0.006).all(), column
+    got = pd.read_csv(folder / "tinjauan.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    columns = ["sumber_file", "sumber_sheet", "sumber_baris", "opd", "kode_bantuan", "tanda"]
+    expected = synthetic.review.astype(str)
+    assert len(expected) and sorted(got[columns].values.tolist()) == sorted(expected[columns].values.tolist())
 
 
 def test_outputs_pass_the_contract_checker(workspace):

@@ -1,15 +1,14 @@
 """Tests for kmc_analysis.synth: the synthetic month of OPD submissions and its truth table.
 
-The files are read back here with openpyxl and the csv module (not with ingest.py), so
-these tests check the files and the truth on their own terms; one test at the end checks
-that stage 1 (ingest + rules) reaches exactly the verdicts of the truth.
+The files are read back here with openpyxl and the csv module (``synth_readback``, not
+ingest.py), so these tests check the files and the truth on their own terms; one test at
+the end checks that stage 1 (ingest + rules) reaches exactly the verdicts of the truth.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -18,96 +17,19 @@ import openpyxl
 import pandas as pd
 import pytest
 from rapidfuzz.distance import Levenshtein
+from synth_readback import clean_nik, header_key, is_empty, read_csv_lines, read_sheets
 
 from kmc_analysis.core.errors import InputError
-from kmc_analysis.core.periods import Period
+from kmc_analysis.core.periods import NAMA_BULAN, Period
 from kmc_analysis.core.reference import REFERENCE_FILES, load_reference
+from kmc_analysis.synth import SYNTHETIC_MARKER, synthesize
 from kmc_analysis.synth import month as synth_month
-from kmc_analysis.synth import synthesize
 from kmc_analysis.synth import world as synth_world
-from kmc_analysis.synth.plan import HEADERS
 from kmc_analysis.synth.rows import REASONS
+from kmc_analysis.synth.sheets import HEADERS, TEMPLATE_HEADERS
 
 PERIOD = Period(2024, 3)
 
-
-# --- Reading the files back ------------------------------------------------------------
-
-def header_key(text) -> str:
-    """Headers compare ignoring case, spaces, dots and underscores (CONTRACT 2.1)."""
-    return re.sub(r"[\s._]+", "", str(text)).lower()
-
-
-KNOWN = {header_key(h): column for column, headers in HEADERS.items() for h in headers}
-
-
-@dataclasses.dataclass
-class Sheet:
-    """One data sheet (or CSV file) read back: header row number, headers, rows by number."""
-
-    file: str
-    name: str
-    header_row: int
-    headers: list[str]
-    rows: dict[int, list]      # row number -> cell values (typed for xlsx), empty rows included
-    kind: str
-
-    def column(self, key: str) -> int | None:
-        for i, h in enumerate(self.headers):
-            if KNOWN.get(header_key(h)) == key:
-                return i
-        return None
-
-
-def read_csv_lines(path: Path) -> tuple[list[list[str]], str, str]:
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
-    else:
-        try:
-            text, encoding = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            text, encoding = data.decode("cp1252"), "cp1252"
-    first = text.splitlines()
-    def hits(sep: str) -> int:
-        return max(sum(header_key(c) in KNOWN for c in line.split(sep)) for line in first[:20])
-
-    sep = max((";", ","), key=hits)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep)), encoding, sep
-
-
-def read_sheets(folder: Path) -> tuple[list[Sheet], list[tuple[str, str]]]:
-    """Every sheet of every file, split into data sheets and the sheets without a header."""
-    data, skipped = [], []
-    for path in sorted(folder.iterdir()):
-        if path.suffix == ".xlsx":
-            workbook = openpyxl.load_workbook(path)
-            tables = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)], "xlsx") for ws in workbook]
-        else:
-            lines, _, _ = read_csv_lines(path)
-            tables = [(path.stem, lines, "csv")]
-        for name, rows, kind in tables:
-            header = next((i for i, r in enumerate(rows[:20])
-                           if sum(header_key(c) in KNOWN for c in r if c is not None) >= 3), None)
-            if header is None:
-                skipped.append((path.name, name))
-                continue
-            numbered = {i + 1: r for i, r in enumerate(rows) if i > header}
-            data.append(Sheet(path.name, name, header + 1, [str(h) for h in rows[header]], numbered, kind))
-    return data, skipped
-
-
-def is_empty(cell) -> bool:
-    return cell is None or str(cell).strip() == ""
-
-
-def clean_nik(cell) -> str:
-    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-        return str(int(cell))
-    return re.sub(r"[\s.\-]", "", str(cell or "").strip().removeprefix("'"))
-
-
-# --- Fixtures ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def reference():
@@ -128,6 +50,11 @@ def clean(tmp_path_factory, reference):
     return out, result, *read_sheets(out / "opd" / str(PERIOD))
 
 
+def written(out: Path) -> dict[str, bytes]:
+    """Every file synthesis wrote under a raw dir, by path."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
 # --- Determinism ---------------------------------------------------------------------------
 
 def test_same_seed_gives_identical_bytes(tmp_path, reference):
@@ -135,9 +62,9 @@ def test_same_seed_gives_identical_bytes(tmp_path, reference):
     second = synthesize(PERIOD, tmp_path / "b", rows=800, seed=5, reference=reference)
     assert [p.name for p in first.files] == [p.name for p in second.files]
     assert any(p.suffix == ".xlsx" for p in first.files) and any(p.suffix == ".csv" for p in first.files)
-    for a, b in zip(first.files, second.files):
-        assert a.read_bytes() == b.read_bytes(), a.name
-    pd.testing.assert_frame_equal(first.truth, second.truth)
+    assert written(tmp_path / "a") == written(tmp_path / "b")          # OPD files, DTKS, marker, reference
+    for frame in ("truth", "review", "targeting", "programs"):
+        pd.testing.assert_frame_equal(getattr(first, frame), getattr(second, frame))
 
 
 def test_other_seed_gives_other_files(tmp_path, reference):
@@ -160,8 +87,9 @@ def test_files_are_named_and_laid_out_like_opd_submissions(messy):
     assert max(workbooks.values()) >= 2                                               # several program sheets
     assert any(name == "Petunjuk" for _, name in skipped)                             # instructions sheet, no header
     jumlah = [s for s in sheets for r in s.rows.values() if r and r[0] == "JUMLAH"]
-    assert jumlah and (result.truth["lewati"] == "jumlah").sum() == len(jumlah)
-    def between_data_rows(s: Sheet) -> int:
+    assert jumlah and (result.truth["lewati"] == "jumlah").sum() >= len(jumlah)       # with TOTAL, SUB TOTAL rows
+
+    def between_data_rows(s) -> int:
         filled = [n for n, r in s.rows.items() if not all(is_empty(c) for c in r)]
         return sum(all(is_empty(c) for c in s.rows[n]) for n in range(min(filled, default=0), max(filled, default=0)))
 
@@ -169,17 +97,34 @@ def test_files_are_named_and_laid_out_like_opd_submissions(messy):
     assert sum(between_data_rows(s) for s in sheets if s.kind == "csv") > 0
 
 
+def test_template_files_have_the_layout_kmc_template_writes(messy):
+    out, result, sheets, _ = messy
+    templates = [p for p in result.files if p.name.startswith(("Template KMC", "Isian_KMC"))]
+    assert templates
+    for path in templates:
+        workbook = openpyxl.load_workbook(path)
+        assert workbook.sheetnames == ["Petunjuk", "Data", "Daftar"]
+        data = workbook["Data"]
+        assert [c.value for c in data[1]] == list(TEMPLATE_HEADERS)
+        assert workbook["Daftar"].protection.sheet
+        assert {str(dv.sqref).split(":")[0] for dv in data.data_validations.dataValidation} \
+            == {"C2", "D2", "E2"}                                                     # kelurahan, kecamatan, kode
+        niks = [row[0] for row in data.iter_rows(min_row=2)]
+        assert sum(c.data_type == "s" and c.number_format == "@" for c in niks) > 0.8 * len(niks)
+    assert {(p.name, "Daftar") for p in templates} <= set(messy[3])                     # lists sheet is not data
+
+
 def test_csv_files_vary_in_separator_and_encoding(messy):
     out, result, _, _ = messy
     seen = {read_csv_lines(p)[1:] for p in result.files if p.suffix == ".csv"}
-    assert {sep for _, sep in seen} == {";", ","}
+    assert {sep for _, sep in seen} == {";", ",", "|"}
     assert {"utf-8-sig", "cp1252"} <= {enc for enc, _ in seen}
 
 
 def test_every_header_synonym_appears(messy):
     _, _, sheets, _ = messy
-    written = {header_key(h) for s in sheets for h in s.headers}
-    missing = [h for headers in HEADERS.values() for h in headers if header_key(h) not in written]
+    headers = {header_key(h) for s in sheets for h in s.headers}
+    missing = [h for synonyms in HEADERS.values() for h in synonyms if header_key(h) not in headers]
     assert not missing
 
 
@@ -258,19 +203,18 @@ def test_typos_are_one_edit_from_exactly_one_kelurahan(clean, reference):
 def test_messy_month_has_about_three_percent_defects_of_every_kind(messy):
     _, result, _, _ = messy
     truth = result.truth
-    assert result.rows_written == len(truth)
-    beneficiary = truth[truth["lewati"] != "jumlah"]
-    assert len(beneficiary) == 3000
-    data = truth[truth["lewati"] == ""]
-    share = (data["alasan"] != "").mean()
+    beneficiary = truth[truth["lewati"] == ""]
+    assert result.rows_written == len(beneficiary)
+    assert (truth.loc[truth["lewati"] != "", "alasan"] == "").all()                 # rows that are not data: no verdict
+    share = (beneficiary["alasan"] != "").mean()
     assert 0.02 <= share <= 0.045, share
-    codes = [a.split(";") for a in truth["alasan"] if a]
+    codes = [a.split(";") for a in beneficiary["alasan"] if a]
     assert {c for row in codes for c in row} == set(REASONS)
     assert any(len(row) == 2 for row in codes)
     assert all(row == sorted(row, key=REASONS.index) for row in codes)
 
 
-def test_truth_is_in_contract_order_and_names_every_data_row(messy):
+def test_truth_is_in_contract_order_and_names_every_row(messy):
     out, result, sheets, _ = messy
     truth = result.truth
     order = sorted(result.files, key=lambda p: p.name)
@@ -292,7 +236,10 @@ def test_truth_row_numbers_point_at_the_right_cells(messy):
         nik = cells[sheet.column("nik")]
         reasons = set(alasan.split(";")) if alasan else set()
         if lewati == "jumlah":
-            assert cells[0] == "JUMLAH"
+            assert re.match(r"(JUMLAH|TOTAL|SUB ?TOTAL|GRAND TOTAL)\b", str(cells[0]), re.IGNORECASE) \
+                or any(re.match(r"(JUMLAH|TOTAL|SUB ?TOTAL|GRAND TOTAL)\b", str(c), re.IGNORECASE) for c in cells)
+        elif lewati:
+            continue
         elif "nik_kosong" in reasons:
             assert is_empty(nik)
         elif "nik_format" in reasons:
@@ -312,9 +259,7 @@ def test_duplicates_repeat_an_accepted_pair_later_in_contract_order(messy):
     truth = result.truth
     duplicates = truth[truth["alasan"] == "duplikat"]
     assert len(duplicates) >= 2
-    # The _revisi file replaces its original (CONTRACT 2.3): the rows it repeats are not read, so
-    # they make no duplicates; the superseded rows are marked in the truth's ``lewati``.
-    assert not duplicates["sumber_file"].isin(truth.loc[truth["lewati"] == "digantikan", "sumber_file"]).any()
+    assert duplicates["sumber_file"].str.contains("_susulan").any()      # across files too
     accepted = truth[truth["alasan"] == ""]
 
     def nik_of(row):
@@ -328,11 +273,12 @@ def test_duplicates_repeat_an_accepted_pair_later_in_contract_order(messy):
         assert any(n == nik_of(r) and place < here for n, place in accepted_niks)
 
 
-def test_clean_month_has_no_defects(clean):
+def test_clean_month_has_no_defects_review_cases_or_totals_rows(clean):
     _, result, sheets, _ = clean
     assert result.rows_written == len(result.truth) == 2000
     assert (result.truth["alasan"] == "").all()
     assert not any(r and r[0] == "JUMLAH" for s in sheets for r in s.rows.values())
+    assert result.review.empty
 
 
 def test_clean_niks_are_structurally_valid(clean):
@@ -351,13 +297,26 @@ def test_clean_niks_are_structurally_valid(clean):
                 female = str(r[sex]).upper() in ("P", "PEREMPUAN")
                 assert (day > 40) == female, (nik, r[sex])
                 checked_sex += 1
-            if born is not None and hasattr(r[born], "day"):
-                assert (r[born].day, r[born].month, r[born].year % 100) == (day % 40, month, int(nik[10:12]))
+            if born is not None and not is_empty(r[born]):
+                assert birth_date(r[born]) == (day % 40, month, int(nik[10:12])), (nik, r[born])
                 checked_birth += 1
             niks.add(nik)
     assert checked_sex > 100 and checked_birth > 50
     outside = sum(not nik.startswith("1872") for nik in niks)
     assert 0.04 <= outside / len(niks) <= 0.13, outside / len(niks)
+
+
+def birth_date(cell) -> tuple[int, int, int]:
+    """Day, month and two-digit year of a date cell or of the date texts CONTRACT 2.2 accepts."""
+    if hasattr(cell, "day"):
+        return cell.day, cell.month, cell.year % 100
+    text = str(cell).strip()
+    if m := re.fullmatch(r"(\d\d)/(\d\d)/(\d{4})", text):
+        return int(m[1]), int(m[2]), int(m[3]) % 100
+    if m := re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", text):
+        return int(m[3]), int(m[2]), int(m[1]) % 100
+    day, month, year = text.split()
+    return int(day), NAMA_BULAN.index(month) + 1, int(year) % 100
 
 
 def test_people_receive_several_bantuan(clean):
@@ -367,7 +326,7 @@ def test_people_receive_several_bantuan(clean):
     assert max(niks.values()) >= 2
 
 
-# --- Options, reference folder, scale ---------------------------------------------------------
+# --- Options, reference folder, marker, scale ---------------------------------------------------------
 
 def test_reference_folder_is_copied_only_when_absent(tmp_path, reference):
     synthesize(PERIOD, tmp_path, rows=50, seed=1, reference=reference)
@@ -379,8 +338,16 @@ def test_reference_folder_is_copied_only_when_absent(tmp_path, reference):
 
 def test_refuses_a_period_folder_that_already_holds_files(tmp_path, reference):
     synthesize(PERIOD, tmp_path, rows=50, seed=1, reference=reference)
-    with pytest.raises(InputError, match="already holds"):
+    with pytest.raises(InputError, match="sudah berisi"):
         synthesize(PERIOD, tmp_path, rows=50, seed=2, reference=reference)
+
+
+def test_period_folder_is_marked_synthetic(tmp_path, reference):
+    result = synthesize(PERIOD, tmp_path, rows=50, seed=1, reference=reference)
+    assert result.marker == tmp_path / "opd" / str(PERIOD) / SYNTHETIC_MARKER == tmp_path / "opd/2024-03/.kmc-sintetis"
+    marker = json.loads(result.marker.read_text(encoding="utf-8"))
+    assert marker["sintetis"] is True and marker["periode"] == "2024-03" and marker["baris_data"] == result.rows_written
+    assert "bukan data resmi" in marker["keterangan"]
 
 
 def test_a_user_catalogue_is_used(tmp_path, reference):
@@ -389,8 +356,10 @@ def test_a_user_catalogue_is_used(tmp_path, reference):
     mine = dataclasses.replace(reference, program_bantuan=few)
     result = synthesize(PERIOD, tmp_path, rows=400, seed=2, reference=mine)
     sheets, _ = read_sheets(tmp_path / "opd" / str(PERIOD))
+    data = result.truth[result.truth["lewati"] == ""]
+    data_rows = set(zip(data["sumber_file"], data["sumber_sheet"], data["sumber_baris"]))
     codes = {str(r[s.column("kode_bantuan")]).upper() for s in sheets if s.column("kode_bantuan") is not None
-             for r in s.rows.values() if not is_empty(r[s.column("kode_bantuan")]) and r[0] != "JUMLAH"}
+             for n, r in s.rows.items() if (s.file, s.name, n) in data_rows and not is_empty(r[s.column("kode_bantuan")])}
     assert codes and codes - set(few["kode_bantuan"]) <= set(synth_world._FOREIGN_CODES)
     assert result.rows_written >= 400
 
@@ -399,6 +368,11 @@ def test_large_months_are_written_as_csv_only(tmp_path, reference, monkeypatch):
     monkeypatch.setattr(synth_month, "XLSX_MAX_ROWS", 200)
     result = synthesize(PERIOD, tmp_path, rows=600, seed=4, reference=reference)
     assert result.files and all(p.suffix == ".csv" for p in result.files)
+
+
+def test_a_row_count_below_one_is_refused_in_indonesian(tmp_path, reference):
+    with pytest.raises(InputError, match="Jumlah baris harus 1 atau lebih"):
+        synthesize(PERIOD, tmp_path, rows=0, reference=reference)
 
 
 # --- Agreement with stage 1 ---------------------------------------------------------------------
@@ -419,10 +393,3 @@ def test_stage_one_reaches_the_verdicts_of_the_truth(messy, reference):
                         suffixes=("_truth", "_stage1"), indicator=True)
     differ = merged[(merged["_merge"] != "both") | (merged["alasan_truth"] != merged["alasan_stage1"])]
     assert differ.empty, differ.head(10).to_string()
-
-    skipped = result.truth[result.truth["lewati"].isin(["jumlah", "nomor_kolom", "catatan"])]
-    expected = sorted(zip(skipped["sumber_file"], skipped["sumber_sheet"], skipped["sumber_baris"], skipped["lewati"]))
-    assert expected and sorted((r["path"].rsplit("/", 1)[-1], r["sheet"], r["row"], r["kind"])
-                               for r in ingested.skipped_rows) == expected
-    replaced = sorted(set(result.truth.loc[result.truth["lewati"] == "digantikan", "sumber_file"]))
-    assert sorted(s["path"].rsplit("/", 1)[-1] for s in ingested.superseded_files) == replaced

@@ -16,8 +16,9 @@ import pandas as pd
 
 from kmc_analysis.core.periods import NAMA_BULAN
 from kmc_analysis.synth.people import STREETS, People
-from kmc_analysis.synth.plan import DATE_FORMS, NIK_FORMS, NOMINAL_FORMS, Plan
+from kmc_analysis.synth.plan import Plan
 from kmc_analysis.synth.rows import BIT, Rows
+from kmc_analysis.synth.sheets import CODE_FORMS, DATE_FORMS, NIK_FORMS, NOMINAL_FORMS
 from kmc_analysis.synth.world import World
 
 _STR = "str"
@@ -73,8 +74,8 @@ def render_cells(world: World, plan: Plan, people: People, rows: Rows, rng: np.r
     n = len(rows)
     sheets = plan.sheets
     xlsx = np.array([plan.files[s.file].kind == "xlsx" for s in sheets])[rows.sheet]
-    style = {k: np.array([s.style.get(k, 0) for s in sheets])[rows.sheet]
-             for k in ("nik", "nominal", "tanggal_salur", "tanggal_lahir", "case", "upper_names", "jk", "rt")}
+    style = {k: np.array([s.style.get(k, 0) for s in sheets], dtype=np.int64)[rows.sheet]
+             for k in ("nik", "nominal", "tanggal_salur", "tanggal_lahir", "case", "upper_names", "jk", "rt", "code")}
     person = rows.person
     text: dict[str, pd.Series] = {}
     typed: dict[str, np.ndarray] = {}
@@ -125,6 +126,9 @@ def render_cells(world: World, plan: Plan, people: People, rows: Rows, rng: np.r
     kec_text[both & (r < 0.06)] = ""                      # kelurahan known, kecamatan left empty
     kel_text[both & (r >= 0.06) & (r < 0.085)] = ""      # only the kecamatan given
     text["kelurahan"], text["kecamatan"] = kel_text, kec_text
+    needed = {c for s in sheets for c in s.columns}
+    if "kode_kelurahan" in needed:
+        text["kode_kelurahan"] = _code_text(rng, world, kel, style["code"])
 
     # Program
     programs = world.programs
@@ -139,6 +143,8 @@ def render_cells(world: World, plan: Plan, people: People, rows: Rows, rng: np.r
     pname[(r >= 0.03) & (r < 0.05)] = pname[(r >= 0.03) & (r < 0.05)].str.replace(" ", "  ", n=1, regex=False)
     pname[(r >= 0.05) & (r < 0.07)] = pname[(r >= 0.05) & (r < 0.07)] + " "
     text["nama_bantuan"] = pname
+    if "program_id" in needed:   # OpenDK's own number for the program
+        text["program_id"] = _take([str(17 + 3 * p) for p in range(len(programs))], rows.program)
 
     # Money and payment date
     form = _choose(rng, style["nominal"], len(NOMINAL_FORMS), 0.06)
@@ -163,6 +169,15 @@ def _dates(text, typed, values, key: str, days: np.ndarray, form: np.ndarray, xl
     stamp = days.astype(np.int64) * 4 + form
     text[key] = _by_value(stamp, lambda v: _date_text(_EPOCH + dt.timedelta(days=v // 4), DATE_FORMS[v % 4]))
     typed[key], values[key] = (form == 0) & xlsx, days
+
+
+def _code_text(rng: np.random.Generator, world: World, kel: np.ndarray, form: np.ndarray) -> pd.Series:
+    """Kelurahan codes: dotted Kemendagri, plain, or BPS, where that form names one kelurahan only."""
+    table = [[forms[f] if f < len(forms) else forms[0] for f in range(len(CODE_FORMS))]
+             for forms in world.kel_code_forms]
+    form = _choose(rng, form, len(CODE_FORMS), 0.1)
+    flat = [code for codes in table for code in codes]
+    return _take(flat, kel * len(CODE_FORMS) + form)
 
 
 def _place_text(rng: np.random.Generator, world: World, kel: np.ndarray, case: np.ndarray) -> pd.Series:
@@ -216,7 +231,7 @@ def apply_defects(world: World, plan: Plan, people: People, rows: Rows, cells: C
     xlsx_sheet = np.array([plan.files[s.file].kind == "xlsx" for s in plan.sheets])
     columns = [set(s.columns) for s in plan.sheets]
     edits: dict[str, dict[int, str]] = {k: {} for k in ("nik", "nama", "kelurahan", "kecamatan", "kode_bantuan",
-                                                         "nama_bantuan", "nominal")}
+                                                         "nama_bantuan", "nominal", "kode_kelurahan")}
     number_cells: dict[int, int] = {}
     turns: Counter = Counter()
 
@@ -236,11 +251,18 @@ def apply_defects(world: World, plan: Plan, people: People, rows: Rows, cells: C
         if bits & BIT["nama_kosong"]:
             edits["nama"][i] = ""
         if bits & BIT["wilayah_tidak_dikenal"]:
-            kinds = [k for k, need in (("asing", {"kelurahan"}), ("salah_kec", {"kelurahan", "kecamatan"}),
-                                       ("kec_asing", {"kecamatan"})) if need <= cols]
+            if "kode_kelurahan" in cols:    # the code decides (CONTRACT 2.2)
+                kinds = ["kode_asing"] + (["kode_lain_nama"] if "kelurahan" in cols else [])
+            else:
+                kinds = [k for k, need in (("asing", {"kelurahan"}), ("salah_kec", {"kelurahan", "kecamatan"}),
+                                           ("kec_asing", {"kecamatan"})) if need <= cols]
             kind = kinds[turn("wilayah_tidak_dikenal") % len(kinds)]
             kel = int(people.kel[rows.person[i]])
-            if kind == "asing":          # a kelurahan that is not in Kota Metro
+            if kind == "kode_asing":     # a code of no kelurahan of the city
+                edits["kode_kelurahan"][i] = world.foreign_kel_codes[v % len(world.foreign_kel_codes)]
+            elif kind == "kode_lain_nama":   # a valid code, and the name of another kelurahan beside it
+                edits["kelurahan"][i] = world.kel_name[(kel + 1 + v % (len(world.kel_name) - 1)) % len(world.kel_name)]
+            elif kind == "asing":          # a kelurahan that is not in Kota Metro
                 edits["kelurahan"][i] = world.foreign_kel[v % len(world.foreign_kel)]
             elif kind == "salah_kec":    # a Metro kelurahan in the wrong kecamatan
                 other = [k for k in range(len(world.kec_name)) if k != int(world.kel_kec[kel])]

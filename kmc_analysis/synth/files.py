@@ -1,10 +1,11 @@
-"""Writing a synthetic month to disk: workbooks (byte-repeatable xlsx), CSV files and the reference tables."""
+"""Writing a synthetic month to disk: workbooks (byte-repeatable xlsx), CSV files, the marker, the reference tables."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -15,14 +16,18 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.synth.cells import Cells
+from kmc_analysis.synth.layout import Layout
 from kmc_analysis.synth.plan import File, Plan, opd_short
-from kmc_analysis.synth.rows import Rows
-from kmc_analysis.synth.truth import Layout
+from kmc_analysis.synth.world import World
 
 if TYPE_CHECKING:
     from kmc_analysis.core.reference import ReferenceData
 
-#: The instructions sheet some workbooks carry.
+#: The file ``kmc synth`` leaves in every period folder it writes (``RAW/opd/YYYY-MM/``): the
+#: month is synthetic. The report shows ``DATA SINTETIS: bukan data resmi`` when it is there.
+SYNTHETIC_MARKER = ".kmc-sintetis"
+
+#: The instructions sheet some workbooks carry (and the input template's Petunjuk).
 _PETUNJUK = (
     "PETUNJUK PENGISIAN DATA PENERIMA KARTU METRO CERIA (KMC)",
     "",
@@ -33,6 +38,14 @@ _PETUNJUK = (
     "5. Kelurahan dan kecamatan ditulis sesuai nama resmi di Kota Metro.",
     "6. Kirim file ke Dinas Kominfo paling lambat tanggal 5 bulan berikutnya.",
 )
+#: Headers of the template's list sheet, worded so that no row reads as a beneficiary list's header.
+_DAFTAR_HEADERS = ("Kelurahan yang sah", "Terletak di kecamatan", "Kode Kemendagri", "", "Kecamatan yang sah", "",
+                   "Kode bantuan yang sah", "Nama bantuan di katalog")
+
+#: Column widths of the data sheets.
+_WIDTHS = {"no": 5, "id": 7, "nik": 20, "no_kk": 20, "nama": 28, "jenis_kelamin": 12, "tanggal_lahir": 14,
+           "alamat": 30, "rt": 5, "rw": 5, "kelurahan": 18, "kecamatan": 16, "kode_kelurahan": 15, "program_id": 10,
+           "kode_bantuan": 12, "nama_bantuan": 36, "nominal": 16, "tanggal_salur": 16, "keterangan": 14}
 
 
 def _number_formats(rng: np.random.Generator) -> dict[str, str]:
@@ -46,19 +59,21 @@ def _number_formats(rng: np.random.Generator) -> dict[str, str]:
     }
 
 
-#: Column widths of the data sheets.
-_WIDTHS = {"no": 5, "nik": 20, "no_kk": 20, "nama": 28, "jenis_kelamin": 12, "tanggal_lahir": 14, "alamat": 30,
-           "rt": 5, "rw": 5, "kelurahan": 18, "kecamatan": 16, "kode_bantuan": 12, "nama_bantuan": 36,
-           "nominal": 16, "tanggal_salur": 16, "keterangan": 14}
+def _column_values(key: str, seg: np.ndarray, cells: Cells, layout: Layout) -> list:
+    """The text of one column for the rows ``seg`` (running numbers for ``no`` and ``id``)."""
+    if key in ("no", "id"):
+        return layout.no[seg].tolist()
+    return cells.text[key].iloc[seg].tolist()
 
 
-def write_xlsx(path: Path, f: File, plan: Plan, rows: Rows, cells: Cells, layout: Layout,
+def write_xlsx(path: Path, f: File, plan: Plan, world: World, cells: Cells, layout: Layout,
                rng: np.random.Generator, stamp: dt.datetime) -> None:
     """Write one workbook (write-only openpyxl), then fix its timestamps so the bytes repeat."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook(write_only=True)
     wb.properties.creator = opd_short(f.opd)
@@ -69,15 +84,6 @@ def write_xlsx(path: Path, f: File, plan: Plan, rows: Rows, cells: Cells, layout
     for sid in f.sheets:
         sheet = plan.sheets[sid]
         ws = wb.create_sheet(sheet.name)
-        if sheet.kind == "petunjuk":
-            ws.column_dimensions["A"].width = 100
-            for line in _PETUNJUK:
-                ws.append([line] if line else [])
-            continue
-        if sheet.kind != "data":
-            continue
-        for c, key in enumerate(sheet.columns, start=1):
-            ws.column_dimensions[get_column_letter(c)].width = _WIDTHS[key]
 
         def styled(value, font=None, number_format=None):
             cell = WriteOnlyCell(ws, value=value)
@@ -87,41 +93,87 @@ def write_xlsx(path: Path, f: File, plan: Plan, rows: Rows, cells: Cells, layout
                 cell.number_format = number_format
             return cell
 
+        if sheet.kind == "petunjuk":
+            ws.column_dimensions["A"].width = 100
+            for line in _PETUNJUK:
+                ws.append([line] if line else [])
+            continue
+        if sheet.kind == "daftar":
+            _write_lists(ws, world, f.opd, styled, bold)
+            continue
+        if sheet.kind != "data":
+            continue
+        for c, key in enumerate(sheet.columns, start=1):
+            ws.column_dimensions[get_column_letter(c)].width = _WIDTHS[key]
+        if sheet.text_cells:
+            for key, lists in (("kelurahan", "A"), ("kecamatan", "E"), ("kode_bantuan", "G")):
+                letter = get_column_letter(sheet.columns.index(key) + 1)
+                validation = DataValidation(type="list", formula1=f"=Daftar!${lists}$5:${lists}$200", allow_blank=True)
+                validation.add(f"{letter}2:{letter}5000")
+                ws.data_validations.append(validation)
+
         for title in sheet.titles:
             ws.append([styled(title, bold)] if title else [])
         ws.append([styled(h, bold) for h in sheet.headers])
         seg = layout.segments[sid]
         columns = []
         for key in sheet.columns:
-            if key == "no":
-                columns.append(layout.no[seg].tolist())
-                continue
-            values = cells.text[key].iloc[seg].tolist()
-            typed = cells.typed[key][seg]
+            values = _column_values(key, seg, cells, layout)
+            typed = cells.typed[key][seg] if key in cells.typed else np.zeros(len(seg), dtype=bool)
             if typed.any():
                 raw = cells.values[key][seg]
                 raw = raw.astype("datetime64[D]").astype(object) if raw.dtype.kind == "M" else raw.tolist()
-                fmt = formats[key]
                 for j in np.flatnonzero(typed).tolist():
-                    values[j] = styled(raw[j], number_format=fmt)
+                    values[j] = styled(raw[j], number_format=formats[key])
+            if sheet.text_cells and key in ("nik", "kode_bantuan"):
+                values = [styled(v, number_format="@") if isinstance(v, str) and v else v for v in values]
             columns.append([None if isinstance(v, str) and v == "" else v for v in values])
+        by_line = {e.line: e for e in layout.extras.get(sid, [])}
         current = len(sheet.titles) + 1
         for j, number in enumerate(layout.line[seg].tolist()):
-            while current + 1 < number:
-                ws.append([])
-                current += 1
+            current = _extras_up_to(ws, by_line, current, number, sheet, formats, styled, bold)
             ws.append([col[j] for col in columns])
             current += 1
-        if sid in layout.jumlah:
-            while current + 1 < layout.jumlah[sid]:
-                ws.append([])
-                current += 1
-            label = [styled("JUMLAH", bold)] + [None] * (len(sheet.columns) - 1)
-            label[sheet.columns.index("nominal")] = styled(rows.accepted_total(seg), bold, formats["nominal"])
-            ws.append(label)
+        _extras_up_to(ws, by_line, current, layout.end[sid] + 1, sheet, formats, styled, bold)
     buffer = io.BytesIO()
     wb.save(buffer)
     path.write_bytes(_repeatable_zip(buffer.getvalue(), stamp))
+
+
+def _extras_up_to(ws, by_line: dict, current: int, number: int, sheet, formats, styled, bold) -> int:
+    """Write blank rows and rows that are not data until just before row ``number``; return the row reached."""
+    while current + 1 < number:
+        current += 1
+        extra = by_line.get(current)
+        if extra is None:
+            ws.append([])
+            continue
+        width = max(extra.cells) + 1
+        row: list = [None] * width
+        for column, value in extra.cells.items():
+            if extra.kind == "jumlah" and isinstance(value, (int, np.integer)) and column > 0:
+                row[column] = styled(int(value), bold, formats["nominal"])
+            elif extra.kind == "jumlah":
+                row[column] = styled(value, bold)
+            else:
+                row[column] = value
+        ws.append(row)
+    return current
+
+
+def _write_lists(ws, world: World, opd: str, styled, bold) -> None:
+    """The template's lists (kelurahan, kecamatan, the OPD's programs) on a protected sheet."""
+    ws.protection.sheet = True
+    programs = world.programs[world.programs["opd"] == opd]
+    order = np.argsort(world.kel_name.astype(str), kind="stable")
+    lists = [list(world.kel_name[order]), list(world.kec_name[world.kel_kec[order]]), list(world.kel_code[order]),
+             [], sorted(world.kec_name), [], programs["kode_bantuan"].tolist(), programs["nama_bantuan"].tolist()]
+    ws.append([styled(f"Daftar isian yang sah: kelurahan Kota Metro dan program {opd}", bold)])
+    ws.append(["Isian yang sah untuk kolom Kelurahan, Kecamatan dan Kode/Nama Bantuan. Sheet ini dikunci."])
+    ws.append([])
+    ws.append([styled(h, bold) if h else None for h in _DAFTAR_HEADERS])
+    for i in range(max(len(items) for items in lists)):
+        ws.append([items[i] if i < len(items) else None for items in lists])
 
 
 def _repeatable_zip(data: bytes, stamp: dt.datetime) -> bytes:
@@ -141,17 +193,21 @@ def _repeatable_zip(data: bytes, stamp: dt.datetime) -> bytes:
 
 
 def write_csv(path: Path, f: File, sheet_id: int, plan: Plan, cells: Cells, layout: Layout) -> None:
-    """Write one CSV: title lines padded with separators, the header, rows with blank lines between."""
+    """Write one CSV: title lines padded with separators, the header, rows with blank and other lines between."""
     sheet = plan.sheets[sheet_id]
     seg = layout.segments[sheet_id]
     header = len(sheet.titles) + 1
     table = pd.DataFrame({
-        i: (pd.Series(layout.no[seg].astype(str), dtype="str") if key == "no"
-            else cells.text[key].iloc[seg].reset_index(drop=True))
+        i: pd.Series(layout.no[seg].astype(str), dtype="str") if key in ("no", "id")
+        else cells.text[key].iloc[seg].reset_index(drop=True)
         for i, key in enumerate(sheet.columns)
     })
     table.index = layout.line[seg]
     table = table.reindex(range(header + 1, layout.end[sheet_id] + 1), fill_value="")
+    for extra in layout.extras.get(sheet_id, []):
+        table.loc[extra.line] = ""
+        for column, value in extra.cells.items():
+            table.loc[extra.line, column] = str(value)
     width = len(sheet.columns)
     with path.open("w", encoding=f.encoding, newline="") as out:
         writer = csv.writer(out, delimiter=f.sep, lineterminator="\r\n")
@@ -159,6 +215,14 @@ def write_csv(path: Path, f: File, sheet_id: int, plan: Plan, cells: Cells, layo
             writer.writerow([title] + [""] * (width - 1))
         writer.writerow(sheet.headers)
         table.to_csv(out, sep=f.sep, header=False, index=False, lineterminator="\r\n")
+
+
+def write_marker(opd_dir: Path, summary: dict) -> Path:
+    """Mark the period folder as synthetic (a small JSON file, the same bytes for the same month)."""
+    path = opd_dir / SYNTHETIC_MARKER
+    text = {"sintetis": True, "keterangan": "DATA SINTETIS: bukan data resmi. Dibuat oleh kmc synth.", **summary}
+    path.write_text(json.dumps(text, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 def copy_reference(out_dir: Path, reference: ReferenceData | None) -> None:

@@ -1,13 +1,15 @@
-"""The rows of a synthetic month: who each program pays, how much and when, and which rows are defective.
+"""The rows of a synthetic month: each payment's sheet, amount and day, and which rows are defective.
 
-Each row carries its intended quarantine reasons as a bit mask over ``REASONS``, known
-from construction (``duplikat`` is added when the truth is built).
+``build_rows`` puts the payments ``synth.rosters`` drew on their sheets; ``spoil`` gives
+about 3 % of them the defects of real submissions and adds duplicates; ``supersede``
+writes the older version of a ``_revisi`` file. Each row carries its intended quarantine
+reasons as a bit mask over ``REASONS``, known from construction (``duplikat`` is added
+when the truth is built).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,17 +31,6 @@ REASONS = (
 BIT = {reason: 1 << i for i, reason in enumerate(REASONS)}
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """Scramble uint64 values (the splitmix64 finaliser): a stable pseudo-random key per input."""
-    x = x.copy()
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return x
-
-
 @dataclass
 class Rows:
     """Every data row to write (except JUMLAH rows), as parallel arrays."""
@@ -53,6 +44,8 @@ class Rows:
     salur: np.ndarray        # datetime64[D]
     reasons: np.ndarray      # bit mask of REASONS, known from construction (duplikat added later)
     variant: np.ndarray      # which form of a defect a row gets (random integer)
+    planted: np.ndarray      # carries a planted review case (kept free of defects)
+    superseded: np.ndarray   # lies in a file a _revisi file replaces: never read
 
     def take(self, idx: np.ndarray) -> Rows:
         """A copy of some rows (used for duplicates)."""
@@ -71,42 +64,18 @@ class Rows:
         return int(self.nominal[idx][(self.reasons[idx] & BIT["nominal_tidak_valid"]) == 0].sum())
 
 
-def draw_rows(world: World, plan: Plan, people: People, rng: np.random.Generator) -> Rows:
-    """Pick the recipients of every program and the payment of each one."""
+def build_rows(world: World, plan: Plan, people: People, person: np.ndarray, program: np.ndarray,
+               rng: np.random.Generator) -> Rows:
+    """Put every payment on its sheet, with its amount, its payment day and its place in the sheet."""
     programs = world.programs
-    kec_of_person = world.kel_kec[people.kel]
-    age = people.age_at(np.datetime64(f"{world.period}-01"))
-    month_salt = world.period.year * 12 + world.period.month
-    person_parts, program_parts = [], []
-    for p in np.flatnonzero(plan.counts):
-        k = int(plan.counts[p])
-        fits = (age >= programs["age_lo"].iloc[p]) & (age <= programs["age_hi"].iloc[p])
-        home = int(programs["home_kec"].iloc[p])
-        if home >= 0:
-            fits &= kec_of_person == home
-        if programs["female_only"].iloc[p]:
-            fits &= people.female
-        # Each program ranks the city in a fixed order (a new one each month for one-off
-        # payments) and pays the first k, after a few drop out this month.
-        salt = zlib.crc32(str(programs["kode_bantuan"].iloc[p]).encode()) * 0x9E3779B97F4A7C15
-        salt += month_salt if programs["once"].iloc[p] else 0
-        rank = _mix(people.key ^ np.uint64(salt % 2**64))
-        pool = np.flatnonzero(fits & (rng.random(len(age)) >= 0.07))
-        if len(pool) < k:   # too few people of the right age: take anyone born
-            pool = np.flatnonzero(age >= 0)
-        chosen = pool[np.argsort(rank[pool], kind="stable")[:k]]
-        person_parts.append(chosen)
-        program_parts.append(np.full(k, p))
-    person = np.concatenate(person_parts)
-    program = np.concatenate(program_parts)
     n = len(person)
-
     sheet = plan.main_sheet[program].copy()
-    late = (plan.revisi_sheet[program] >= 0) & (rng.random(n) < 0.1)
-    sheet[late] = plan.revisi_sheet[program[late]]
+    late = (plan.susulan_sheet[program] >= 0) & (rng.random(n) < 0.1)
+    sheet[late] = plan.susulan_sheet[program[late]]
 
+    # Mostly the standard amount; a few payments of two months at once (Rapel) or half of one.
     factor = np.where(programs["once"].to_numpy()[program], 1.0,
-                      rng.choice([1.0, 0.5, 2.0, 3.0], size=n, p=[0.9, 0.03, 0.04, 0.03]))
+                      rng.choice([1.0, 0.5, 2.0], size=n, p=[0.93, 0.03, 0.04]))
     nominal = (programs["nominal"].to_numpy()[program] * factor).astype(np.int64)
 
     weekdays = [d for d in (np.datetime64(f"{world.period}-01") + np.arange(31))
@@ -117,11 +86,12 @@ def draw_rows(world: World, plan: Plan, people: People, rng: np.random.Generator
     salur = pay_days[batch[program] + np.where(rng.random(n) < 0.7, 0, 2)]
     salur = np.where(late, pay_days[-1], salur)
 
-    sorted_by_place = np.array([s.sorted_by_place for s in plan.sheets])[sheet]
+    sorted_by_place = np.array([s.sorted_by_place for s in plan.sheets])[sheet] if n else np.zeros(0, bool)
     pos = rng.random(n) + np.where(sorted_by_place, people.kel[person], 0)
-    return Rows(person=person, program=program, sheet=sheet, pos=pos.astype(float), nik=people.nik[person],
+    return Rows(person=person, program=program, sheet=sheet, pos=pos.astype(float), nik=people.nik[person].copy(),
                 nominal=nominal, salur=salur, reasons=np.zeros(n, dtype=np.int64),
-                variant=rng.integers(0, 1 << 30, n))
+                variant=rng.integers(0, 1 << 30, n), planted=np.zeros(n, dtype=bool),
+                superseded=np.zeros(n, dtype=bool))
 
 
 def spoil(plan: Plan, rows: Rows, rng: np.random.Generator, n_dups: int) -> None:
@@ -129,13 +99,15 @@ def spoil(plan: Plan, rows: Rows, rng: np.random.Generator, n_dups: int) -> None
 
     Rows chosen for a defect are distinct (person, program) pairs, so a defective row never
     repeats the key of an accepted row; duplicates copy accepted rows; a few defective rows
-    of the revisi OPD come again, corrected, in its revisi file (accepted: the first
-    occurrence was quarantined, so the second is no duplicate).
+    of the susulan OPD come again, corrected, in its _susulan file (accepted: the first
+    occurrence was quarantined, so the second is no duplicate). Rows carrying a planted
+    review case are left alone.
     """
     n = len(rows)
+    free = np.flatnonzero(~rows.planted)
     wanted = max(round((DEFECT_SHARE * (n + n_dups)) - n_dups), 0)
-    wanted = min(max(wanted, 7 if n >= 40 else 0), n // 5)
-    defective = rng.choice(n, size=wanted, replace=False)
+    wanted = min(max(wanted, 7 if n >= 40 else 0), len(free) // 5)
+    defective = rng.choice(free, size=wanted, replace=False)
     single = list(REASONS[:7])
     weights = np.array([0.1, 0.2, 0.1, 0.1, 0.2, 0.1, 0.2])
     first = np.array([*range(min(7, wanted))] + list(rng.choice(7, size=max(wanted - 7, 0), p=weights)), dtype=int)
@@ -158,25 +130,25 @@ def spoil(plan: Plan, rows: Rows, rng: np.random.Generator, n_dups: int) -> None
 
     copies = []
     ok = np.flatnonzero(rows.reasons == 0)
-    if plan.revisi_opd is not None:
+    if plan.susulan_opd is not None:
         in_main = plan.main_sheet[rows.program] == rows.sheet
-        revisi_prog = plan.revisi_sheet[rows.program] >= 0
-        # corrected resubmissions: quarantined first in the main file, accepted in the revisi file
-        candidates = np.flatnonzero(in_main & revisi_prog & (rows.reasons == 0))
+        susulan_prog = plan.susulan_sheet[rows.program] >= 0
+        # corrected resubmissions: quarantined first in the main file, accepted in the _susulan file
+        candidates = np.flatnonzero(in_main & susulan_prog & (rows.reasons == 0) & ~rows.planted)
         fixable = rng.choice(candidates, size=min(2, len(candidates)), replace=False)
         rows.reasons[fixable] = np.where(rng.random(len(fixable)) < 0.5, BIT["nama_kosong"],
                                          BIT["nominal_tidak_valid"])
         corrected = rows.take(fixable)
         corrected.reasons[:] = 0
-        corrected.sheet = plan.revisi_sheet[corrected.program]
+        corrected.sheet = plan.susulan_sheet[corrected.program]
         corrected.pos = rng.random(len(fixable)) + 1e6
         copies.append(corrected)
-        # the same person and program in the main file and again in the revisi file
-        across = np.flatnonzero(in_main & revisi_prog & (rows.reasons == 0))
+        # the same person and program in the main file and again in the _susulan file
+        across = np.flatnonzero(in_main & susulan_prog & (rows.reasons == 0))
         n_across = min(max(1, n_dups // 3), len(across))
         picked = rng.choice(across, size=n_across, replace=False)
         repeat = rows.take(picked)
-        repeat.sheet = plan.revisi_sheet[repeat.program]
+        repeat.sheet = plan.susulan_sheet[repeat.program]
         repeat.pos = rng.random(n_across) + 1e6
         copies.append(repeat)
         n_dups -= n_across + len(fixable)
@@ -189,3 +161,23 @@ def spoil(plan: Plan, rows: Rows, rng: np.random.Generator, n_dups: int) -> None
     for c in copies:
         c.variant = rng.integers(0, 1 << 30, len(c))
         rows.extend(c)
+
+
+def supersede(plan: Plan, rows: Rows, rng: np.random.Generator) -> None:
+    """Write the older version of every _revisi file: its rows less a few, with errors the revision fixed.
+
+    These rows lie in a file that is never read (CONTRACT 2.3), so they are in no truth.
+    """
+    if not plan.original_of:
+        return
+    final_to_original = {new: old for old, new in plan.original_of.items()}
+    picked = np.flatnonzero(np.isin(rows.sheet, list(final_to_original)) & (rng.random(len(rows)) >= 0.05))
+    older = rows.take(picked)
+    older.sheet = np.array([final_to_original[int(s)] for s in older.sheet], dtype=np.int64)
+    older.superseded[:] = True
+    older.planted[:] = False
+    fixed_later = (rng.random(len(older)) < 0.06) & (older.reasons == 0)
+    older.reasons[fixed_later] = np.where(rng.random(int(fixed_later.sum())) < 0.5, BIT["nama_kosong"],
+                                          BIT["nominal_tidak_valid"])
+    older.variant = rng.integers(0, 1 << 30, len(older))
+    rows.extend(older)

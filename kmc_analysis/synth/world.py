@@ -1,9 +1,9 @@
 """The world ``kmc synth`` draws from: the reference tables as arrays, with the spellings to use.
 
 ``World.build`` turns wilayah, penduduk and the program catalogue into what synthesis
-needs: kelurahan weights and other spellings, one-letter typos a matcher must still
-accept, places and programs that are not Kota Metro's (for quarantined rows), and for
-each program its nominal, its recipients' ages and, for a kecamatan office, its kecamatan.
+needs: kelurahan weights, other spellings and codes, one-letter typos a matcher must
+still accept, places, codes and programs that are not Kota Metro's (for quarantined
+rows), and the catalogue as synthesis reads it (``synth.programs``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, Levenshtein
 
 from kmc_analysis.core.periods import Period
+from kmc_analysis.synth.programs import program_table
 
 if TYPE_CHECKING:
     from kmc_analysis.core.reference import ReferenceData
@@ -54,16 +55,21 @@ class World:
 
     period: Period
     kel_name: np.ndarray          # canonical kelurahan names
+    kel_code: np.ndarray          # Kemendagri codes (18.72.01.1001)
+    kel_code_forms: list[list[str]]  # codes a row may give for each kelurahan: dotted, plain, BPS (when unambiguous)
+    kel_one_word: list[str]       # a one-word BPS spelling (IRINGMULYO) from ejaan_lain, or ""
     kel_kec: np.ndarray           # kecamatan index of each kelurahan
     kel_weight: np.ndarray        # population share
-    population: int               # residents of the city (penduduk, latest year)
+    population: int               # residents of the city (penduduk, latest year of the table)
     kel_spellings: list[list[str]]  # ejaan_lain per kelurahan
     kel_typos: list[list[str]]      # one-letter typos safe to accept
     kec_name: np.ndarray
+    kec_code: np.ndarray
     kec_prefix: np.ndarray        # NIK digits 1-6 of each kecamatan
     foreign_kel: list[str]
     foreign_kec: list[str]
-    programs: pd.DataFrame        # catalogue plus age range, home kecamatan, nominal
+    foreign_kel_codes: list[str]  # codes of no kelurahan of the city
+    programs: pd.DataFrame        # the catalogue with what synthesis needs (synth.programs)
     opds: list[str]
     foreign_codes: list[str]
     foreign_programs: list[str]
@@ -71,7 +77,6 @@ class World:
     @classmethod
     def build(cls, reference: ReferenceData, period: Period) -> World:
         """Turn the reference tables into the arrays synthesis needs."""
-        year = period.year
         wilayah = reference.wilayah.reset_index(drop=True)
         kec_codes = list(dict.fromkeys(wilayah["kode_kecamatan"]))
         kec_name = np.array([wilayah.loc[wilayah["kode_kecamatan"] == c, "kecamatan"].iloc[0] for c in kec_codes],
@@ -79,9 +84,9 @@ class World:
         kec_prefix = np.array([int(re.sub(r"\D", "", c)[:6].ljust(6, "0")) for c in kec_codes], dtype=np.int64)
         kel_kec = wilayah["kode_kecamatan"].map({c: i for i, c in enumerate(kec_codes)}).to_numpy(np.int64)
 
+        # The latest year of the table, whatever the period: the synthetic city is the same in every month.
         penduduk = reference.penduduk
-        years = penduduk["tahun"][penduduk["tahun"] <= year]
-        latest = penduduk[penduduk["tahun"] == (years.max() if len(years) else penduduk["tahun"].min())]
+        latest = penduduk[penduduk["tahun"] == penduduk["tahun"].max()]
         weight = wilayah["kode_kelurahan"].map(latest.groupby("kode_kelurahan")["penduduk"].sum()).astype("float64")
         weight = weight.fillna(weight.mean() if weight.notna().any() else 1.0).clip(lower=1).to_numpy()
 
@@ -94,30 +99,60 @@ class World:
         kec_keys = [_key(k) for k in kec_name]
         foreign_kel = [n for n in _FOREIGN_KELURAHAN if _far(_key(n), all_kel, 3)]
         foreign_kec = [n for n in _FOREIGN_KECAMATAN if _far(_key(n), kec_keys + all_kel, 3)]
+        one_word = [next((s for s in sp if " " not in s and _key(s) == _key(n)), "") for n, sp in zip(names, spellings)]
+        codes = wilayah["kode_kelurahan"].astype(str).tolist()
+        bps = wilayah["kode_bps_kelurahan"].fillna("").astype(str).tolist() if "kode_bps_kelurahan" in wilayah \
+            else [""] * len(codes)
 
-        programs = reference.program_bantuan.reset_index(drop=True).copy()
+        programs = program_table(reference, kec_name)
         opds = list(dict.fromkeys(programs["opd"]))
-        target = programs["target_penerima"].astype("Float64")
-        programs["weight"] = target.fillna(target.median() if target.notna().any() else 100).clip(lower=1) \
-            .fillna(100).astype("float64")
-        programs["nominal"] = _standard_nominal(programs)
-        ages = [_age_range(str(n), str(k)) for n, k in zip(programs["nama_bantuan"], programs["kategori"])]
-        programs["age_lo"] = [a[0] for a in ages]
-        programs["age_hi"] = [a[1] for a in ages]
-        programs["home_kec"] = [_home_kecamatan(opd, kec_name) for opd in programs["opd"]]
-        programs["female_only"] = programs["nama_bantuan"].str.lower().str.contains(
-            r"ibu hamil|perempuan kepala keluarga|korban kekerasan perempuan", regex=True).fillna(False)
-        programs["once"] = programs.get("satuan", pd.Series("", index=programs.index)).fillna("").eq("sekali")
         code_keys = {str(c).strip().upper() for c in programs["kode_bantuan"]}
         name_keys = {re.sub(r"\s+", "", str(n).lower()) for n in programs["nama_bantuan"]}
         return cls(
-            period=period, kel_name=np.array(names, dtype=object), kel_kec=kel_kec,
+            period=period, kel_name=np.array(names, dtype=object), kel_code=np.array(codes, dtype=object),
+            kel_code_forms=_code_forms(codes, bps), kel_one_word=one_word, kel_kec=kel_kec,
             kel_weight=weight / weight.sum(), population=int(weight.sum()), kel_spellings=spellings, kel_typos=typos,
-            kec_name=kec_name, kec_prefix=kec_prefix, foreign_kel=foreign_kel, foreign_kec=foreign_kec,
+            kec_name=kec_name, kec_code=np.array(kec_codes, dtype=object), kec_prefix=kec_prefix,
+            foreign_kel=foreign_kel, foreign_kec=foreign_kec, foreign_kel_codes=_foreign_codes(codes, bps),
             programs=programs, opds=opds,
             foreign_codes=[c for c in _FOREIGN_CODES if c.upper() not in code_keys],
             foreign_programs=[n for n in _FOREIGN_PROGRAMS if re.sub(r"\s+", "", n.lower()) not in name_keys],
         )
+
+
+def _code_forms(codes: list[str], bps: list[str]) -> list[list[str]]:
+    """The codes a row may give for each kelurahan (CONTRACT 2.1): dotted, plain, or its BPS code.
+
+    A plain Kemendagri code that is another kelurahan's BPS code (or the other way round)
+    would be ambiguous, so such a form is left out: the dotted code is always there.
+    """
+    plain = [re.sub(r"\D", "", c) for c in codes]
+    forms = []
+    for i, code in enumerate(codes):
+        others_bps = {b for j, b in enumerate(bps) if j != i}
+        others_plain = {p for j, p in enumerate(plain) if j != i}
+        mine = [code]
+        if len(plain[i]) == 10 and plain[i] not in others_bps:
+            mine.append(plain[i])
+        if re.fullmatch(r"\d{10}", bps[i]) and bps[i] not in others_plain and bps[i] != plain[i]:
+            mine.append(bps[i])
+        forms.append(mine)
+    return forms
+
+
+def _foreign_codes(codes: list[str], bps: list[str]) -> list[str]:
+    """Kelurahan codes of no kelurahan of the city, in its own format (another kecamatan, another kota)."""
+    known = {re.sub(r"\D", "", c) for c in codes + bps if c}
+    candidates = []
+    for code in codes[:3]:
+        digits = re.sub(r"\D", "", code)
+        if len(digits) != 10:
+            continue
+        for kec, kota in (("09", digits[2:4]), (digits[4:6], "71"), ("07", "99")):
+            other = digits[:2] + kota + kec + digits[6:]
+            if other not in known:
+                candidates.append(f"{other[:2]}.{other[2:4]}.{other[4:6]}.{other[6:]}")
+    return list(dict.fromkeys(candidates)) or ["99.99.99.9999"]
 
 
 def _safe_typos(name: str, own: int, keys: list[list[str]]) -> list[str]:
@@ -145,44 +180,3 @@ def _safe_typos(name: str, own: int, keys: list[list[str]]) -> list[str]:
             if Levenshtein.distance(key, _key(name)) == 1 and _far(key, others, 2):
                 found.append(typo)
     return sorted(set(found))
-
-
-def _standard_nominal(programs: pd.DataFrame) -> np.ndarray:
-    """The catalogue's nominal_standar, else a twelfth of the budget per target recipient, to Rp50.000."""
-    standard = programs.get("nominal_standar", pd.Series(pd.NA, index=programs.index)).astype("Float64")
-    per_head = (programs["anggaran"].astype("Float64") / programs["target_penerima"].astype("Float64")
-                .where(lambda t: t > 0)) / 12
-    per_head = (per_head / 50_000).round().clip(lower=1) * 50_000
-    return standard.where(standard > 0).fillna(per_head).fillna(300_000).astype("int64").to_numpy()
-
-
-def _age_range(name: str, kategori: str) -> tuple[int, int]:
-    """Plausible ages of the recipients of a program, from its kategori and words in its name."""
-    text = f" {name} ".lower()
-    if kategori.lower() in ("insentif", "honor") or re.search(
-            r"\b(usaha|umkm|petani|pembudidaya|kepala keluarga|pelaku)\b", text):
-        return 21, 65
-    if "mahasiswa" in text:
-        return 18, 24
-    if re.search(r"\bsmp\b", text):
-        return 12, 15
-    if re.search(r"\bsd\b", text):
-        return 6, 12
-    if re.search(r"beasiswa|siswa|sekolah|seragam|tahfiz|yatim|\banak\b", text):
-        return 6, 18
-    if "lansia" in text:
-        return 60, 90
-    if "balita" in text:
-        return 0, 4
-    if "ibu hamil" in text:
-        return 18, 40
-    return 18, 80
-
-
-def _home_kecamatan(opd: str, kec_name: np.ndarray) -> int:
-    """Index of the kecamatan an OPD serves when it is a kecamatan office, else -1."""
-    text = _key(str(opd))
-    for i, name in enumerate(kec_name):
-        if _key(name) in text:
-            return i
-    return -1
