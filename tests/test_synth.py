@@ -19,6 +19,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 from synth_readback import clean_nik, header_key, is_empty, read_csv_lines, read_sheets
 
+from kmc_analysis.clean.template import TEMPLATE_HEADERS
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.periods import NAMA_BULAN, Period
 from kmc_analysis.core.reference import REFERENCE_FILES, load_reference
@@ -26,7 +27,7 @@ from kmc_analysis.synth import SYNTHETIC_MARKER, synthesize
 from kmc_analysis.synth import month as synth_month
 from kmc_analysis.synth import world as synth_world
 from kmc_analysis.synth.rows import REASONS
-from kmc_analysis.synth.sheets import HEADERS, TEMPLATE_HEADERS
+from kmc_analysis.synth.sheets import HEADERS
 
 PERIOD = Period(2024, 3)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.core.store import SYNTHETIC_MARKER
 from kmc_analysis.synth.cells import Cells
 from kmc_analysis.synth.layout import Layout
 from kmc_analysis.synth.plan import File, Plan, opd_short
@@ -22,10 +23,6 @@ from kmc_analysis.synth.world import World
 
 if TYPE_CHECKING:
     from kmc_analysis.core.reference import ReferenceData
-
-#: The file ``kmc synth`` leaves in every period folder it writes (``RAW/opd/YYYY-MM/``): the
-#: month is synthetic. The report shows ``DATA SINTETIS: bukan data resmi`` when it is there.
-SYNTHETIC_MARKER = ".kmc-sintetis"
 
 #: The instructions sheet some workbooks carry (and the input template's Petunjuk).
 _PETUNJUK = (

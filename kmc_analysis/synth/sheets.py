@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kmc_analysis.clean.template import TEMPLATE_COLUMNS
 from kmc_analysis.synth.world import World
 
 #: Headers written for each column. Required columns use exactly the contract's
@@ -48,11 +49,6 @@ NEWER_HEADERS: dict[str, tuple[str, ...]] = {
     "nama_bantuan": ("Nama Program",),
     "nominal": ("Nominal Bantuan", "Jumlah Bantuan", "Besaran Bantuan", "Jumlah Bantuan (Rp)"),
 }
-#: The input template's data sheet (CONTRACT 2.3), in order.
-TEMPLATE_COLUMNS = ("nik", "nama", "kelurahan", "kecamatan", "kode_bantuan", "nama_bantuan", "nominal",
-                    "tanggal_salur")
-TEMPLATE_HEADERS = ("NIK", "Nama", "Kelurahan", "Kecamatan", "Kode Bantuan", "Nama Bantuan", "Nominal",
-                    "Tanggal Penyaluran")
 #: OpenDK's sync CSV: its own columns, plus the code and amount an OPD adds (OpenDK has neither).
 OPENDK_COLUMNS = ("id", "kode_kelurahan", "program_id", "nik", "nama", "tanggal_lahir", "alamat", "kode_bantuan",
                   "nominal")
@@ -172,7 +168,7 @@ def data_sheet(rng, rr: RoundRobin, world: World, file_id: int, kind: str, name:
 
 def template_sheet(rng, file_id: int) -> Sheet:
     """The ``Data`` sheet of the input template, as a clerk fills it: identifiers as text cells."""
-    sheet = Sheet(file_id, "Data", columns=list(TEMPLATE_COLUMNS), headers=list(TEMPLATE_HEADERS), text_cells=True)
+    sheet = Sheet(file_id, "Data", columns=list(TEMPLATE_COLUMNS.values()), headers=list(TEMPLATE_COLUMNS), text_cells=True)
     sheet.style = _value_style(rng)
     sheet.style.update(nik=0, nominal=0, tanggal_salur=0, case=0, upper_names=False)
     return sheet
