@@ -16,7 +16,9 @@ against), and is never written into the raw dir.
 
 Row work is vectorised with numpy and pandas (Python loops run over sheets, distinct
 values and the few defective rows only): a million rows take well under a minute. Above
-``XLSX_MAX_ROWS`` rows only CSV files are written (openpyxl writes cells one by one).
+``XLSX_MAX_ROWS`` rows only CSV files are written (openpyxl writes cells one by one), unless
+``kinds`` asks for one kind of file (``csv`` or ``xlsx``: the benchmarks' CSV-only and
+workbook-only months).
 
 The work is split by concern: ``world`` (reference tables as arrays), ``plan``
 (files, sheets and their forms), ``people`` and ``names`` (the population),
@@ -47,8 +49,10 @@ from kmc_analysis.synth.world import World
 if TYPE_CHECKING:
     from kmc_analysis.core.reference import ReferenceData
 
-#: Above this many rows only CSV files are written.
+#: Above this many rows only CSV files are written (unless ``kinds`` says otherwise).
 XLSX_MAX_ROWS = 50_000
+#: The kinds of files a month can be written as: both as OPDs send them, or one kind only.
+FILE_KINDS = ("mixed", "csv", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ def synthesize(
     seed: int = 1,
     clean: bool = False,
     reference: ReferenceData | None = None,
+    kinds: str = "mixed",
 ) -> SynthResult:
     """Write a synthetic month of OPD submissions to ``out_dir/opd/PERIOD/`` and return the truth.
 
@@ -83,7 +88,9 @@ def synthesize(
     top, blank rows are not rows). ``clean=True`` writes no defects and no JUMLAH rows.
     When ``out_dir/reference/`` does not exist it is created with the reference tables
     used (the bundled ones unless ``reference`` came from override files). The same
-    arguments give byte-identical files. Refuses (InputError) to write into a period
+    arguments give byte-identical files. ``kinds`` (:data:`FILE_KINDS`): ``mixed`` writes
+    workbooks and CSV files (CSV only above ``XLSX_MAX_ROWS`` rows), ``csv`` or ``xlsx`` only
+    that kind. Refuses (InputError) to write into a period
     folder that already holds .xlsx or .csv files, so real submissions are never mixed
     with synthetic ones.
     """
@@ -91,6 +98,8 @@ def synthesize(
         raise InputError(f"rows must be 1 or more (got {rows}).")
     if seed < 0:
         raise InputError(f"seed must be 0 or more (got {seed}).")
+    if kinds not in FILE_KINDS:
+        raise InputError(f"kinds must be one of {', '.join(FILE_KINDS)} (got {kinds!r}).")
     out_dir = Path(out_dir)
     opd_dir = out_dir / "opd" / str(period)
     if opd_dir.is_dir() and any(p.suffix.lower() in (".xlsx", ".csv") for p in opd_dir.iterdir()):
@@ -107,7 +116,9 @@ def synthesize(
     world = World.build(reference_used, period)
 
     n_dups = 0 if clean or rows < 40 else max(2, round(0.004 * rows))
-    plan = make_plan(world, rng, rows - n_dups, clean, csv_only=rows > XLSX_MAX_ROWS,
+    if kinds == "mixed" and rows > XLSX_MAX_ROWS:
+        kinds = "csv"
+    plan = make_plan(world, rng, rows - n_dups, clean, kinds,
                      want_revisi=not clean and rows >= 300)
     # About four residents per row, at most the city's population (unless rows exceed it), so
     # that some people get two or three bantuan, few more.

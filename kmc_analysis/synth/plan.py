@@ -134,9 +134,13 @@ class Plan:
     revisi_opd: str | None
 
 
-def make_plan(world: World, rng: np.random.Generator, n_base: int, clean: bool, csv_only: bool,
+def make_plan(world: World, rng: np.random.Generator, n_base: int, clean: bool, kinds: str,
               want_revisi: bool) -> Plan:
-    """Decide who submits this month, how many rows each program gets, and the files and sheets."""
+    """Decide who submits this month, how many rows each program gets, and the files and sheets.
+
+    ``kinds``: ``mixed`` (workbooks and CSV files, as OPDs send them), ``csv`` or ``xlsx``
+    (every file of that kind).
+    """
     programs = world.programs
     n_prog = len(programs)
     opd_of = programs["opd"].to_numpy(dtype=object)
@@ -173,7 +177,7 @@ def make_plan(world: World, rng: np.random.Generator, n_base: int, clean: bool, 
     for n, opd in enumerate(order):
         first_file = len(files)
         progs = [p for p in np.flatnonzero(opd_of == opd) if counts[p] > 0]
-        kind = "csv" if csv_only else ("xlsx" if n % 5 in (0, 2, 3) else "csv")
+        kind = kinds if kinds != "mixed" else ("xlsx" if n % 5 in (0, 2, 3) else "csv")
         short = opd_short(opd)
         if kind == "xlsx":
             f = _new_file(files, _xlsx_name(rng, short, programs, progs, period_bits), "xlsx", opd)
