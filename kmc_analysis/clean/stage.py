@@ -69,11 +69,18 @@ def clean_month(
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
     tinjauan = review_flags(judged.accepted, reference.program_bantuan, period)
-    penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
-    not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference)
+    # The feedback workbooks take longest (xlsx is written cell by cell in Python): their helper
+    # process starts as soon as their rows are known, and the rest of the stage runs beside it.
+    # Only the DTKS check needs the pseudonyms first.
+    penerima = None
+    if paths.dtks_dir.is_dir():
+        penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
+    not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
     to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks)
     feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
                            folder / UMPAN_BALIK)
+    if penerima is None:
+        penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
     rekap_opd = opd_summary(judged, reference.program_bantuan)
     reconcile(judged, rekap_opd)
 
