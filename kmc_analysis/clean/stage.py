@@ -13,6 +13,7 @@ from kmc_analysis.clean.dtks import read_dtks, rows_needing_dtks_check
 from kmc_analysis.clean.feedback import FeedbackJob, FeedbackMonth
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
+from kmc_analysis.clean.memory import check_memory
 from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.review import review_flags
@@ -32,7 +33,10 @@ CHECK_CELLS = ["nik", "nama", "kode_bantuan", "nominal"]
 
 @dataclass
 class CleaningResult:
-    """Everything stage 1 produced for one month, as written to its processed folder."""
+    """Everything stage 1 produced for one month, as written to its processed folder.
+
+    ``ingest.rows`` is left empty (its columns only): the month's cells are let go once judged.
+    """
 
     period: Period
     folder: Path
@@ -59,6 +63,7 @@ def clean_month(
     period = period or paths.period
     started = now_iso()
     key = key or load_key()
+    check_memory(paths.opd_dir_for(period))
     ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable,
                               period=str(period))
     rows, corrections = ingest.rows, []
@@ -66,6 +71,10 @@ def clean_month(
         first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
         rows, corrections = apply_corrections(rows, first.quarantined, ingest.headers, ingest.corrections)
     judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
+    # Every cell of the month as text is the largest table of the stage: once judged, only the
+    # accepted and quarantined rows are needed, so it is let go (bounded memory on large months).
+    del rows
+    ingest.rows = ingest.rows.iloc[0:0]
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
     tinjauan = review_flags(judged.accepted, reference.program_bantuan, period)
