@@ -217,15 +217,24 @@ def _data_rows(path: Path, relative: str, table: SheetTable, names: list[str], o
     return frame.reset_index(drop=True)
 
 
+#: From this few rows still blank, the rest of their cells are checked in one pass (not column by column).
+_FEW_BLANK_ROWS = 5_000
+
+
 def _non_empty_rows(frame: pd.DataFrame) -> np.ndarray:
     """Rows with at least one cell that is not blank, looking further right only for rows still blank."""
     non_empty = np.zeros(len(frame), dtype=bool)
     for position in range(frame.shape[1]):
-        blank = ~non_empty
-        if not blank.any():
+        blank = np.flatnonzero(~non_empty)
+        if not len(blank):
+            break
+        if len(blank) <= _FEW_BLANK_ROWS:
+            cells = frame.iloc[blank, position:].to_numpy(dtype=object)
+            filled = pd.Series(cells.ravel(), dtype="str").str.strip().ne("").to_numpy(dtype=bool)
+            non_empty[blank] = filled.reshape(cells.shape).any(axis=1)
             break
         column = frame.iloc[:, position]
-        column = column if non_empty.sum() == 0 else column[blank]
+        column = column if len(blank) == len(frame) else column.iloc[blank]
         non_empty[blank] = column.str.strip().ne("").to_numpy(dtype=bool)
     return non_empty
 
