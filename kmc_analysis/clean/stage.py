@@ -142,8 +142,8 @@ def rows_to_check(accepted: pd.DataFrame, tinjauan: pd.DataFrame, not_in_dtks: p
         notes.append(not_in_dtks[PROVENANCE].assign(keterangan=PERLU_VERIFIKASI_DTKS))
     notes = pd.concat(notes, ignore_index=True)
     joined = notes.groupby(PROVENANCE, sort=False)["keterangan"].agg(" ".join).reset_index()
-    cells = accepted[[*PROVENANCE, "opd", *CHECK_CELLS]].astype({"nominal": "str"})
-    return joined.merge(cells, on=PROVENANCE, how="left").astype({"sumber_baris": "int64"})
+    cells = joined.merge(accepted[[*PROVENANCE, "opd", *CHECK_CELLS]], on=PROVENANCE, how="left")
+    return cells.astype({"nominal": "str", "sumber_baris": "int64"})  # only these rows' amounts become text
 
 
 def reason_summary(judged: JudgedRows) -> pd.DataFrame:
