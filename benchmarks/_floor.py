@@ -7,6 +7,8 @@ reader told everything about them (encoding, separator, header row).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +42,24 @@ def time_empty_notebooks(count: int = 1) -> float:
         for number in range(count):
             papermill.execute_notebook(str(notebook), f"{scratch}/out{number}.ipynb", parameters={"period": "x"},
                                        kernel_name="python3", progress_bar=False, extra_arguments=KERNEL_ARGUMENTS)
+        return time.perf_counter() - started
+
+
+def time_empty_notebooks_fresh(count: int = 1) -> float:
+    """Seconds a new Python process needs to import papermill and execute ``count`` empty notebooks.
+
+    The like-for-like floor of a ``kmc run`` process, which also starts Python and imports
+    papermill (with nbformat and jsonschema) before its first stage.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        notebook = empty_notebook(Path(scratch))
+        script = ("import sys, papermill\n"
+                  f"for number in range({count}):\n"
+                  f"    papermill.execute_notebook({str(notebook)!r}, f'{scratch}/out{{number}}.ipynb', "
+                  f"parameters={{'period': 'x'}}, kernel_name='python3', progress_bar=False, "
+                  f"extra_arguments={KERNEL_ARGUMENTS!r})\n")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", script], check=True)
         return time.perf_counter() - started
 
 
