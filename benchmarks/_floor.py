@@ -1,16 +1,27 @@
-"""Shared measuring helpers for the benchmarks: the papermill floor and child-process memory."""
+"""The floors the benchmarks compare against: empty notebooks, pyarrow reading the CSVs, calamine the workbooks.
+
+A floor is what no run can avoid on this machine: papermill starting a kernel and
+executing a notebook with nothing in it, plus reading the month's files with the fastest
+reader told everything about them (encoding, separator, header row).
+"""
 
 from __future__ import annotations
 
-import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import papermill
+import pyarrow.csv
+from python_calamine import CalamineWorkbook
+
+from kmc_analysis.clean.headers import HEADER_LOOKUP, header_key
 
 OUTPUT = Path(__file__).parent / "output"
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def empty_notebook(folder: Path) -> Path:
@@ -30,16 +41,61 @@ def time_empty_notebooks(count: int = 1) -> float:
         started = time.perf_counter()
         for number in range(count):
             papermill.execute_notebook(str(notebook), f"{scratch}/out{number}.ipynb", parameters={"period": "x"},
-                                       kernel_name="python3", progress_bar=False,
-                                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                                       kernel_name="python3", progress_bar=False, extra_arguments=KERNEL_ARGUMENTS)
         return time.perf_counter() - started
 
 
-def peak_child_memory_mb() -> float:
-    """Largest resident set of any finished child process so far (the notebook kernels), in MB."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def time_empty_notebooks_fresh(count: int = 1) -> float:
+    """Seconds a new Python process needs to import papermill and execute ``count`` empty notebooks.
+
+    The like-for-like floor of a ``kmc run`` process, which also starts Python and imports
+    papermill (with nbformat and jsonschema) before its first stage.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        notebook = empty_notebook(Path(scratch))
+        script = ("import sys, papermill\n"
+                  f"for number in range({count}):\n"
+                  f"    papermill.execute_notebook({str(notebook)!r}, f'{scratch}/out{{number}}.ipynb', "
+                  f"parameters={{'period': 'x'}}, kernel_name='python3', progress_bar=False, "
+                  f"extra_arguments={KERNEL_ARGUMENTS!r})\n")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", script], check=True)
+        return time.perf_counter() - started
 
 
-def floor_empty_notebooks(count: int = 1, tries: int = 3) -> float:
-    """The median over ``tries`` of :func:`time_empty_notebooks`: one cold start can take seconds more."""
-    return sorted(time_empty_notebooks(count) for _ in range(tries))[tries // 2]
+def read_csv_with_pyarrow(path: Path) -> int:
+    """Read one OPD CSV with pyarrow, told its encoding, separator and header row; return its rows."""
+    head = path.read_bytes()[:20_000]
+    encoding = "utf-8" if not head.startswith(b"\xef\xbb\xbf") else "utf-8-sig"
+    try:
+        text = head.decode(encoding, errors="strict")
+    except UnicodeDecodeError:
+        encoding, text = "cp1252", head.decode("cp1252", errors="replace")
+    lines = text.splitlines()[:20]
+    separator = ";" if sum(line.count(";") for line in lines) > sum(line.count(",") for line in lines) else ","
+    header = next(i for i, line in enumerate(lines)
+                  if sum(header_key(cell) in HEADER_LOOKUP for cell in line.split(separator)) >= 3)
+    table = pyarrow.csv.read_csv(
+        path, read_options=pyarrow.csv.ReadOptions(skip_rows=header, encoding=encoding),
+        parse_options=pyarrow.csv.ParseOptions(delimiter=separator, invalid_row_handler=lambda row: "skip"),
+        convert_options=pyarrow.csv.ConvertOptions(column_types={}, strings_can_be_null=False),
+    )
+    return table.num_rows
+
+
+def read_workbook_with_calamine(path: Path) -> int:
+    """Read every sheet of one workbook with calamine into Python rows; return how many rows."""
+    workbook = CalamineWorkbook.from_path(str(path))
+    return sum(len(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+               for name in workbook.sheet_names)
+
+
+def time_reading(files: list[Path]) -> float:
+    """Seconds the fastest readers need for a month's files (CSV: pyarrow; workbooks: calamine), one try."""
+    started = time.perf_counter()
+    for path in files:
+        if path.suffix.lower() == ".csv":
+            read_csv_with_pyarrow(path)
+        elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+            read_workbook_with_calamine(path)
+    return time.perf_counter() - started

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=1,
                        help="benih acak; benih sama, berkas sama (bawaan: 1) / random seed")
     synth.add_argument("--clean", action="store_true", help="tanpa cacat data / write defect-free data")
+    synth.add_argument("--kinds", choices=("mixed", "csv", "xlsx"), default="mixed",
+                       help="jenis berkas: campuran (bawaan; hanya CSV di atas 50.000 baris), hanya csv, atau hanya "
+                            "xlsx / file kinds: mixed (default; CSV only above 50,000 rows), csv only or xlsx only")
 
     verify = commands.add_parser("verify", help="periksa hasil satu bulan terhadap manifest / check a processed month",
                                  description="Periksa ulang hash berkas masukan, jumlah baris dan kelengkapan hasil "
@@ -150,7 +153,7 @@ def _synth(args: argparse.Namespace) -> int:
     period = Period.parse(args.period)
     if args.rows is not None and args.rows < 1:
         raise InputError(f"--rows harus 1 atau lebih (tertulis {args.rows}).")
-    result = synthesize(period, args.out, rows=args.rows, seed=args.seed, clean=args.clean)
+    result = synthesize(period, args.out, rows=args.rows, seed=args.seed, clean=args.clean, kinds=args.kinds)
     print(f"kmc synth: {result.rows_written} baris ditulis dalam {len(result.files)} berkas di "
           f"{args.out / 'opd' / str(period)}", file=sys.stderr)
     return 0

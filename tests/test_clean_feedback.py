@@ -333,6 +333,15 @@ def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_pa
     assert not list(tmp_path.glob(".*.pickle"))
 
 
+def test_the_helper_takes_the_largest_opds_until_both_sides_have_as_much_to_write():
+    sizes = pd.Series({"A": 21_608, "B": 10_712, "C": 9_887, "D": 6_312, "E": 4_064, "F": 2_196, "G": 19})
+    helper = feedback._helper_share(sizes)
+    assert "A" in helper and "B" not in helper
+    helper_rows = sizes[list(helper)].sum()
+    caller_rows = sizes.sum() - helper_rows + feedback.CALLER_HEAD_START * sizes.sum()
+    assert abs(helper_rows - caller_rows) <= sizes.max() / 2
+
+
 def test_judging_names_the_accepted_row_each_duplicate_repeats(wilayah, programs):
     from tests.test_clean_rules import long_table
     from kmc_analysis.clean.rules import judge_rows

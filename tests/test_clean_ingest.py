@@ -146,3 +146,20 @@ def test_every_contract_synonym_is_known():
     for column, headers in contract.items():
         assert {HEADER_LOOKUP[header_key(h)] for h in headers} == {column}
     assert set(contract) <= set(COLUMN_SYNONYMS)
+
+
+@pytest.mark.parametrize("few", [0, 3, 5_000])
+def test_a_row_filled_only_in_its_last_column_is_kept_and_blank_rows_dropped(monkeypatch, few):
+    import numpy as np
+    import pandas as pd
+
+    from kmc_analysis.clean import ingest
+
+    monkeypatch.setattr(ingest, "_FEW_BLANK_ROWS", few)
+    first = ["1", "", "", " ", "", "\u00a0", "2", ""]
+    middle = ["", "", "x", "", "", "", "", ""]
+    last = ["", "y", "", "\t", "", "", "", "z"]
+    frame = pd.DataFrame({"no": first, "nama": middle, "catatan": last}, dtype="str")
+    kept = ingest._non_empty_rows(frame)
+    assert kept.tolist() == [True, True, True, False, False, False, True, True]
+    assert kept.dtype == np.bool_

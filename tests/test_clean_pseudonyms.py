@@ -7,7 +7,7 @@ import stat
 import pandas as pd
 import pytest
 
-from kmc_analysis.clean.pseudonyms import KEY_ENV, load_key, pseudonymize
+from kmc_analysis.clean.pseudonyms import KEY_ENV, PseudonymKey, load_key, pseudonymize
 from kmc_analysis.core.errors import InputError
 
 
@@ -26,6 +26,24 @@ def test_pseudonym_equals_the_standard_library_hmac_for_any_key_length(monkeypat
     nik = pd.Series(["1872011504900001", "1872015504900002", ""])
     expected = [hmac.new(secret.encode(), n.encode(), hashlib.sha256).hexdigest() for n in nik]
     assert pseudonymize(nik, load_key()).tolist() == expected
+
+
+def test_pseudonym_equals_the_standard_library_hmac_for_every_key_length_from_0_to_200_bytes():
+    # Key lengths around SHA-256's 64-byte block matter: a longer key is hashed first (RFC 2104).
+    nik = pd.Series(["1872011504900001", "1872015504900002", "", "1872011504900001", "18720115049ÿ0003"],
+                    dtype="str")
+    for length in range(201):
+        secret = bytes((7 * i + length) % 256 for i in range(length))
+        expected = [hmac.new(secret, n.encode("utf-8"), hashlib.sha256).hexdigest() for n in nik]
+        assert pseudonymize(nik, PseudonymKey(secret, "test")).tolist() == expected, f"key of {length} bytes"
+
+
+def test_pseudonyms_keep_the_index_and_order_of_a_filtered_arrow_backed_column():
+    nik = pd.Series([f"18720115049{i:05d}" for i in range(50)] * 2, dtype="str").iloc[::3]
+    key = PseudonymKey(b"index-test-key-0123456789", "test")
+    ids = pseudonymize(nik, key)
+    assert ids.index.equals(nik.index)
+    assert ids.tolist() == [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest() for n in nik]
 
 
 def test_a_plain_hash_is_not_what_we_store():

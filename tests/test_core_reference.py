@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -72,6 +74,39 @@ def test_bundled_files_are_the_five_contract_files():
         "wilayah.csv", "penduduk.csv", "program_bantuan.csv", "rpjmd_indikator.csv", "rpjmd_realisasi.csv",
     )
     assert all((bundled_reference_dir() / name).is_file() for name in REFERENCE_FILES)
+
+
+def test_the_bundled_tables_pass_the_strict_checks_that_loading_them_skips():
+    from kmc_analysis.core.reference import _clean, _read_csv
+    from kmc_analysis.core.reference_schemas import reference_problems
+
+    raw, sources, labels = {}, {}, {}
+    for file_name in REFERENCE_FILES:
+        table = file_name.removesuffix(".csv")
+        sources[table], labels[table] = BUNDLED, file_name
+        raw[table] = _read_csv(bundled_reference_dir() / file_name, file_name)
+        _clean(table, raw[table])
+    assert reference_problems(raw, sources, labels, None) == []
+
+
+def test_loading_the_bundled_tables_or_copies_of_them_imports_neither_pandera_nor_geopandas(tmp_path):
+    # Each stage's kernel loads the reference tables: pandera (and geopandas, which it imports)
+    # would add most of a second to every kernel's start.
+    for name in REFERENCE_FILES:
+        (tmp_path / name).write_bytes((bundled_reference_dir() / name).read_bytes())
+    code = ("import sys\nfrom kmc_analysis.core.reference import load_reference\n"
+            f"load_reference()\nref = load_reference({str(tmp_path)!r})\n"
+            "print(sorted(m for m in ('pandera', 'geopandas') if m in sys.modules), len(ref.wilayah))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split()[0] == "[]"
+
+
+def test_a_copy_of_the_bundle_with_one_table_changed_is_still_checked(tmp_path):
+    for name in REFERENCE_FILES:
+        (tmp_path / name).write_bytes((bundled_reference_dir() / name).read_bytes())
+    text = (tmp_path / "penduduk.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "penduduk.csv").write_text("\n".join([*text, "99.99.99.9999,2024,100,,"]) + "\n", encoding="utf-8")
+    assert "penduduk.csv" in load_error(tmp_path)
 
 
 def test_bundled_data_loads_from_bundled_sources(ref):

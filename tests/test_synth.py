@@ -376,6 +376,18 @@ def test_a_row_count_below_one_is_refused_in_indonesian(tmp_path, reference):
         synthesize(PERIOD, tmp_path, rows=0, reference=reference)
 
 
+@pytest.mark.parametrize("kinds, suffix", [("csv", ".csv"), ("xlsx", ".xlsx")])
+def test_a_month_of_one_file_kind_has_no_file_of_the_other(tmp_path, reference, kinds, suffix):
+    result = synthesize(PERIOD, tmp_path, rows=600, seed=4, reference=reference, kinds=kinds)
+    assert result.files and all(p.suffix == suffix for p in result.files)
+    assert result.rows_written >= 600
+
+
+def test_an_unknown_file_kind_is_refused(tmp_path, reference):
+    with pytest.raises(InputError, match="kinds"):
+        synthesize(PERIOD, tmp_path, rows=100, reference=reference, kinds="ods")
+
+
 # --- Agreement with stage 1 ---------------------------------------------------------------------
 
 def test_stage_one_reaches_the_verdicts_of_the_truth(messy, reference):

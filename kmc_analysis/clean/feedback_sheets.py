@@ -197,11 +197,17 @@ def _write_rows(sheet, formats: Formats, first_row: int, table: CellTable, reaso
     wrap = formats.get(wrap=True)
     faulty = [formats.get(text=k in TEXT_COLUMNS, locked=False, faulty=True) for k in table.kinds]
     codes_column = first_cell + len(table.headers)
-    files = [cell_text(v) for v in table.provenance["sumber_file"]]
-    sheets = [cell_text(v) for v in table.provenance["sumber_sheet"]]
-    lines = [int(v) for v in table.provenance["sumber_baris"]]
-    reasons, codes = [cell_text(v) for v in reasons], [cell_text(v) for v in codes]
-    heights = [row_points([f, s, r], [widths[0], widths[1], widths[3]]) for f, s, r in zip(files, sheets, reasons)]
+    texts = _distinct_texts()
+    files = [texts(v) for v in table.provenance["sumber_file"].tolist()]
+    sheets = [texts(v) for v in table.provenance["sumber_sheet"].tolist()]
+    lines = table.provenance["sumber_baris"].astype("int64").tolist()
+    reasons, codes = [texts(v) for v in reasons.tolist()], [texts(v) for v in codes.tolist()]
+    height_of: dict[tuple[str, str, str], float] = {}  # rows of one file and reason share their height
+    heights = []
+    for f, s, r in zip(files, sheets, reasons):
+        if (f, s, r) not in height_of:
+            height_of[(f, s, r)] = row_points([f, s, r], [widths[0], widths[1], widths[3]])
+        heights.append(height_of[(f, s, r)])
     notes: dict[str, tuple[str, dict]] = {}
     cells, comments = table.cells.to_numpy(), table.comments.to_numpy()
     write_string, write_comment = sheet.write_string, sheet.write_comment
@@ -246,13 +252,19 @@ def write_to_check(sheet, formats: Formats, fb: OpdFeedback) -> None:
     wrap, plain = formats.get(wrap=True, border=True), formats.get(border=True)
     cell_formats = [formats.get(text=k in TEXT_COLUMNS, border=True) for k in table.kinds]
     cells = table.cells.to_numpy()
-    for i, entry in enumerate(table.provenance.itertuples(index=False)):
+    texts = _distinct_texts()
+    files = [texts(v) for v in table.provenance["sumber_file"].tolist()]
+    sheets = [texts(v) for v in table.provenance["sumber_sheet"].tolist()]
+    lines = table.provenance["sumber_baris"].astype("int64").tolist()
+    height_of: dict[tuple[str, str], float] = {}
+    for i, note in enumerate(texts(v) for v in notes.tolist()):
         row = TABLE_HEADER_ROW + 1 + i
-        note = cell_text(notes.iat[i])
-        sheet.set_row(row, row_points([cell_text(entry.sumber_file), note], [widths[0], widths[3]]))
-        sheet.write_string(row, 0, cell_text(entry.sumber_file), wrap)
-        sheet.write_string(row, 1, cell_text(entry.sumber_sheet), wrap)
-        sheet.write_number(row, 2, int(entry.sumber_baris), plain)
+        if (files[i], note) not in height_of:
+            height_of[(files[i], note)] = row_points([files[i], note], [widths[0], widths[3]])
+        sheet.set_row(row, height_of[(files[i], note)])
+        sheet.write_string(row, 0, files[i], wrap)
+        sheet.write_string(row, 1, sheets[i], wrap)
+        sheet.write_number(row, 2, lines[i], plain)
         sheet.write_string(row, 3, note, wrap)
         for j in range(cells.shape[1]):
             if cells[i, j]:
@@ -262,6 +274,19 @@ def write_to_check(sheet, formats: Formats, fb: OpdFeedback) -> None:
     sheet.freeze_panes(TABLE_HEADER_ROW + 1, 3)
     print_on_a4(sheet, landscape=True, header_row=TABLE_HEADER_ROW, table_width=sum(widths), key_columns=3,
                 footer=f"Perlu dicek KMC {fb.period}: {fb.opd}")
+
+
+def _distinct_texts():
+    """:func:`cell_text`, worked out once per distinct value (file names, sheets, reasons repeat row after row)."""
+    done: dict = {}
+
+    def text(value) -> str:
+        if not isinstance(value, str):
+            return cell_text(value)
+        if value not in done:
+            done[value] = cell_text(value)
+        return done[value]
+    return text
 
 
 def write_marker(sheet, fb: OpdFeedback) -> None:

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kmc_analysis.clean.corrections import CorrectionWorkbook, marker_of, read_correction_workbook
@@ -203,8 +204,7 @@ def _data_rows(path: Path, relative: str, table: SheetTable, names: list[str], o
     """The data rows of one sheet with provenance; rows that are not data go to ``skipped_rows``."""
     frame = table.body.set_axis(names, axis=1).astype("str").fillna("")
     if len(frame.columns):
-        non_empty = frame.apply(lambda column: column.str.strip().ne("")).any(axis=1)
-        frame = frame[non_empty]
+        frame = frame[_non_empty_rows(frame)]
     skipped = non_data_rows(frame)
     if len(skipped):
         result.skipped_rows.extend({"path": relative, "sheet": table.name, "row": int(row), "kind": str(k)}
@@ -215,6 +215,28 @@ def _data_rows(path: Path, relative: str, table: SheetTable, names: list[str], o
     frame.insert(0, "sumber_sheet", table.name)
     frame.insert(0, "sumber_file", path.name)
     return frame.reset_index(drop=True)
+
+
+#: From this few rows still blank, the rest of their cells are checked in one pass (not column by column).
+_FEW_BLANK_ROWS = 5_000
+
+
+def _non_empty_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with at least one cell that is not blank, looking further right only for rows still blank."""
+    non_empty = np.zeros(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        blank = np.flatnonzero(~non_empty)
+        if not len(blank):
+            break
+        if len(blank) <= _FEW_BLANK_ROWS:
+            cells = frame.iloc[blank, position:].to_numpy(dtype=object)
+            filled = pd.Series(cells.ravel(), dtype="str").str.strip().ne("").to_numpy(dtype=bool)
+            non_empty[blank] = filled.reshape(cells.shape).any(axis=1)
+            break
+        column = frame.iloc[:, position]
+        column = column if len(blank) == len(frame) else column.iloc[blank]
+        non_empty[blank] = column.str.strip().ne("").to_numpy(dtype=bool)
+    return non_empty
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

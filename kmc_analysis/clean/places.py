@@ -5,7 +5,7 @@ prefixes, spacing, the ``ejaan_lain`` spellings, one typing error on names of si
 letters and abbreviations with a dot (``Kec. Metro Bar.``, ``Hadimulyo Tim.``) where only
 one place fits. A ``kode_kelurahan`` (Kemendagri dotted or plain, else a 10-digit BPS code
 when wilayah has ``kode_bps_kelurahan``) decides the kelurahan and its kecamatan; a name
-in the same row must then agree with it. Matching runs once per distinct combination.
+in the same row must then agree with it. Matching runs once per distinct combination of cells.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
@@ -138,23 +139,35 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     one a row is known when its kelurahan matches exactly one kelurahan lying in the
     stated kecamatan (or any kecamatan, if none is stated), or when it states no
     kelurahan and its kecamatan matches.
+
+    Each column is factorised once; the rules run once per distinct combination of
+    cells, and the answers are spread back over the rows by code.
     """
     if kode_kelurahan is None:
         kode_kelurahan = pd.Series("", index=kelurahan.index)
-    keys = pd.DataFrame({
-        "kel": place_words(kelurahan).to_numpy(dtype=object),
-        "kec": place_words(kecamatan).to_numpy(dtype=object),
-        "kode": _code_text(kode_kelurahan).to_numpy(dtype=object),
+    combination = np.zeros(len(kelurahan), dtype="int64")
+    columns = []
+    for column, reduce in ((kelurahan, place_words), (kecamatan, place_words), (kode_kelurahan, _code_text)):
+        codes, distinct = pd.factorize(column.astype("str").fillna(""), sort=False)
+        columns.append((codes, reduce(pd.Series(distinct, dtype="str")).to_numpy(dtype=object)))
+        # re-numbered after each column, so the combined code stays below rows x distinct values
+        combination = pd.factorize(combination * (len(distinct) + 1) + codes, sort=False)[0]
+    combinations = int(combination.max()) + 1 if len(combination) else 0
+    some_row = np.zeros(combinations, dtype="int64")
+    some_row[combination] = np.arange(len(combination))
+    answers: dict[tuple[str, str, str], tuple[str, str, bool]] = {}
+    resolved = []
+    for row in some_row:
+        words = tuple(str(texts[codes[row]]) for codes, texts in columns)
+        if words not in answers:
+            answers[words] = _resolve(*words, index)
+        resolved.append(answers[words])
+    kel_codes, kec_codes, known = zip(*resolved) if resolved else ((), (), ())
+    return pd.DataFrame({
+        "kode_kelurahan": pd.array(list(kel_codes), dtype="str").take(combination),
+        "kode_kecamatan": pd.array(list(kec_codes), dtype="str").take(combination),
+        "wilayah_dikenal": np.asarray(known, dtype=bool)[combination],
     }, index=kelurahan.index)
-    combos = keys.drop_duplicates()
-    resolved = [_resolve(kel, kec, kode, index) for kel, kec, kode in zip(combos.kel, combos.kec, combos.kode)]
-    table = pd.DataFrame(resolved, columns=["kode_kelurahan", "kode_kecamatan", "wilayah_dikenal"])
-    table["kel"], table["kec"], table["kode"] = combos.kel.to_numpy(), combos.kec.to_numpy(), combos.kode.to_numpy()
-    out = keys.merge(table, on=["kel", "kec", "kode"], how="left", sort=False)
-    out.index = kelurahan.index
-    return out[["kode_kelurahan", "kode_kecamatan", "wilayah_dikenal"]].astype(
-        {"kode_kelurahan": "str", "kode_kecamatan": "str", "wilayah_dikenal": bool}
-    )
 
 
 @on_distinct

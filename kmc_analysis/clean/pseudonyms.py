@@ -105,19 +105,36 @@ def _check_key_file_private(path: Path) -> None:
 
 
 def pseudonymize(nik: pd.Series, key: PseudonymKey) -> pd.Series:
-    """HMAC-SHA256 of each NIK under ``key``, as 64 hex digits (computed once per distinct NIK)."""
+    """HMAC-SHA256 of each NIK under ``key``, as 64 hex digits (computed once per distinct NIK).
+
+    The distinct NIKs are hashed from a plain list: stepping through an Arrow-backed array
+    element by element costs more than the hashing. Measured on a million NIKs (2 cores),
+    copying the two keyed SHA-256 states per value is about twice as fast as one-shot
+    ``hmac.digest`` (which sets the key up again for every value), and threads are slower
+    still: hashlib holds the GIL for inputs this short.
+    """
     codes, distinct = pd.factorize(nik, sort=False)
-    inner, outer = _hmac_states(key.secret)
-    digests = []
-    for value in distinct:
-        # HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)), with both keyed states computed once:
-        # twice as fast as hmac.digest per value on a million NIKs, and the same bytes.
-        inside = inner.copy()
-        inside.update(value.encode("utf-8"))
-        outside = outer.copy()
-        outside.update(inside.digest())
-        digests.append(outside.hexdigest())
+    digests = _hex_digests(distinct.tolist(), key.secret)
     return pd.Series(pd.array(digests, dtype="str").take(codes), index=nik.index)
+
+
+def _hex_digests(values: list[str], secret: bytes) -> list[str]:
+    """HMAC-SHA256 (RFC 2104) of each UTF-8 text under ``secret``, as hex, from precomputed keyed states.
+
+    HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)): the states after the keyed first
+    block are computed once and copied per value, giving the bytes ``hmac.new`` gives.
+    """
+    inner, outer = _hmac_states(secret)
+    inner_copy, outer_copy = inner.copy, outer.copy
+    digests = []
+    append = digests.append
+    for value in values:
+        inside = inner_copy()
+        inside.update(value.encode("utf-8"))
+        outside = outer_copy()
+        outside.update(inside.digest())
+        append(outside.hexdigest())
+    return digests
 
 
 def _hmac_states(secret: bytes):

@@ -88,7 +88,7 @@ def open_workbook(data: bytes) -> CalamineWorkbook:
 def workbook_grid(workbook: CalamineWorkbook, name: str) -> list[list[str]]:
     """One sheet of an open workbook as rows of cell text, row 1 first."""
     rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return [[cell_text(v) for v in row] for row in rows]
+    return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]  # most cells are text
 
 
 def read_workbook(data: bytes) -> list[SheetTable]:

@@ -113,12 +113,20 @@ def in_contract_order(rows: pd.DataFrame) -> bool:
 
 
 def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) -> pd.Series:
-    """The catalogue code of each row: by code (ignoring case), else by name (ignoring case and spacing)."""
+    """The catalogue code of each row: by code (ignoring case), else by name (ignoring case and spacing).
+
+    Keys are made and looked up once per distinct cell text, then spread over the rows.
+    """
     by_code = dict(zip(nz.program_code_key(programs["kode_bantuan"]), programs["kode_bantuan"]))
     by_name = dict(zip(nz.program_name_key(programs["nama_bantuan"]), programs["kode_bantuan"]))
-    from_code = nz.program_code_key(codes).map(by_code)
-    from_name = nz.program_name_key(names).map(by_name)
-    return from_code.fillna(from_name).astype("str")
+
+    def looked_up(cells: pd.Series, key, table: dict) -> pd.Series:
+        texts, distinct = pd.factorize(cells.astype("str").fillna(""), sort=False)
+        found = key(pd.Series(distinct, dtype="str")).map(table)
+        return pd.Series(pd.array(found.to_numpy(dtype=object), dtype="str").take(texts), index=cells.index)
+
+    from_code = looked_up(codes, nz.program_code_key, by_code)
+    return from_code.fillna(looked_up(names, nz.program_name_key, by_name))
 
 
 def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -129,12 +137,14 @@ def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> tuple[pd.S
     with the same NIK and program comes before it. Also returns, per row, the position
     of the first accepted row with its NIK and program (``len(nik)`` when there is none).
     """
-    key = pd.DataFrame({"nik": nik, "kode": kode.fillna("")}).groupby(["nik", "kode"], sort=False).ngroup()
+    person = pd.factorize(nik, sort=False)[0]
+    program = pd.factorize(kode.fillna(""), sort=False)[0]
+    key = pd.factorize(person * (int(program.max(initial=0)) + 1) + program, sort=False)[0]
     comparable = (nik.ne("") & kode.notna()).to_numpy()
     candidates = comparable & clean.to_numpy()
     first_accepted = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype="int64")
-    np.minimum.at(first_accepted, key.to_numpy()[candidates], np.flatnonzero(candidates))
-    first_of_row = first_accepted[key.to_numpy()]
+    np.minimum.at(first_accepted, key[candidates], np.flatnonzero(candidates))
+    first_of_row = first_accepted[key]
     earlier = first_of_row < np.arange(len(key))
     return pd.Series(comparable & earlier, index=nik.index), first_of_row
 
@@ -150,7 +160,7 @@ def _duplicate_sources(rows: pd.DataFrame, first_accepted: np.ndarray, duplicate
                            "sumber_baris": pd.Series(pd.NA, index=range(len(duplicate)), dtype="Int64")})
     if len(at):
         for column in source.columns:
-            source.loc[duplicate, column] = rows[column].to_numpy()[at]
+            source.loc[duplicate, column] = rows[column].take(at).to_numpy()
     return source
 
 
@@ -170,13 +180,22 @@ def _join_reasons(flags: pd.DataFrame) -> pd.Series:
 
 def _attribute_opd(files: pd.Series, kode: pd.Series, programs: pd.DataFrame) -> pd.Series:
     """The OPD a row belongs to: its program's OPD, else the OPD most rows of its file name."""
-    opd = kode.map(dict(zip(programs["kode_bantuan"], programs["opd"])))
-    known = opd.notna()
+    opd = nz.map_distinct(kode, dict(zip(programs["kode_bantuan"], programs["opd"])))
+    file_codes, file_names = pd.factorize(files, sort=False)
+    opd_codes, opd_names = pd.factorize(opd, sort=False)
+    known = opd_codes >= 0
     if known.any():
-        counts = pd.DataFrame({"file": files[known], "opd": opd[known]}).value_counts()
-        counts = counts.reset_index().sort_values(["file", "count", "opd"], ascending=[True, False, True])
+        # rows per (file, OPD) counted on codes: a few hundred pairs, not a million texts
+        pairs = np.bincount(file_codes[known] * len(opd_names) + opd_codes[known],
+                            minlength=len(file_names) * len(opd_names))
+        present = np.flatnonzero(pairs)
+        counts = pd.DataFrame({"file": pd.Series(file_names).take(present // len(opd_names)).to_numpy(),
+                               "opd": pd.Series(opd_names).take(present % len(opd_names)).to_numpy(),
+                               "count": pairs[present]})
+        counts = counts.astype({"file": "str", "opd": "str"}).sort_values(
+            ["file", "count", "opd"], ascending=[True, False, True])
         file_opd = counts.drop_duplicates("file").set_index("file")["opd"]
-        opd = opd.fillna(files.map(file_opd))
+        opd = opd.fillna(nz.map_distinct(files, file_opd))
     return opd.fillna(UNKNOWN_OPD).astype("str")
 
 
@@ -190,9 +209,9 @@ def _accepted_table(rows, nik, nama, places, kode, nominal, opd, wilayah) -> pd.
         "kode_bantuan": kode,
         "opd": opd,
         "kode_kecamatan": places["kode_kecamatan"],
-        "kecamatan": places["kode_kecamatan"].map(kecamatan_names).fillna(""),
+        "kecamatan": nz.map_distinct(places["kode_kecamatan"], kecamatan_names).fillna(""),
         "kode_kelurahan": places["kode_kelurahan"],
-        "kelurahan": places["kode_kelurahan"].map(kelurahan_names).fillna(""),
+        "kelurahan": nz.map_distinct(places["kode_kelurahan"], kelurahan_names).fillna(""),
         "nominal": nominal,
         "tanggal_salur": nz.parse_date(rows["tanggal_salur"]),
         "sumber_file": rows["sumber_file"],

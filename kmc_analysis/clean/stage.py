@@ -13,6 +13,7 @@ from kmc_analysis.clean.dtks import read_dtks, rows_needing_dtks_check
 from kmc_analysis.clean.feedback import FeedbackJob, FeedbackMonth
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
+from kmc_analysis.clean.memory import check_memory
 from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.review import review_flags
@@ -41,7 +42,10 @@ CHECK_CELLS = ["nik", "nama", "kode_bantuan", "nominal"]
 
 @dataclass
 class CleaningResult:
-    """Everything stage 1 produced for one month, as written to its processed folder."""
+    """Everything stage 1 produced for one month, as written to its processed folder.
+
+    ``ingest.rows`` is left empty (its columns only): the month's cells are let go once judged.
+    """
 
     period: Period
     folder: Path
@@ -68,6 +72,7 @@ def clean_month(
     period = period or paths.period
     started = now_iso()
     key = key or load_key()
+    check_memory(paths.opd_dir_for(period))
     ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable,
                               period=str(period))
     rows, corrections = ingest.rows, []
@@ -75,14 +80,25 @@ def clean_month(
         first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
         rows, corrections = apply_corrections(rows, first.quarantined, ingest.headers, ingest.corrections)
     judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
+    # Every cell of the month as text is the largest table of the stage: once judged, only the
+    # accepted and quarantined rows are needed, so it is let go (bounded memory on large months).
+    del rows
+    ingest.rows = ingest.rows.iloc[0:0]
     folder = paths.processed_for(period)
     folder.mkdir(parents=True, exist_ok=True)
     tinjauan = review_flags(judged.accepted, reference.program_bantuan, period)
-    penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
-    not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference)
+    # The feedback workbooks take longest (xlsx is written cell by cell in Python): their helper
+    # process starts as soon as their rows are known, and the rest of the stage runs beside it.
+    # Only the DTKS check needs the pseudonyms first.
+    penerima = None
+    if paths.dtks_dir.is_dir():
+        penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
+    not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
     to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks)
     feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
                            folder / UMPAN_BALIK)
+    if penerima is None:
+        penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
     rekap_opd = opd_summary(judged, reference.program_bantuan)
     reconcile(judged, rekap_opd)
 
@@ -136,8 +152,8 @@ def rows_to_check(accepted: pd.DataFrame, tinjauan: pd.DataFrame, not_in_dtks: p
         notes.append(not_in_dtks[PROVENANCE].assign(keterangan=PERLU_VERIFIKASI_DTKS))
     notes = pd.concat(notes, ignore_index=True)
     joined = notes.groupby(PROVENANCE, sort=False)["keterangan"].agg(" ".join).reset_index()
-    cells = accepted[[*PROVENANCE, "opd", *CHECK_CELLS]].astype({"nominal": "str"})
-    return joined.merge(cells, on=PROVENANCE, how="left").astype({"sumber_baris": "int64"})
+    cells = joined.merge(accepted[[*PROVENANCE, "opd", *CHECK_CELLS]], on=PROVENANCE, how="left")
+    return cells.astype({"nominal": "str", "sumber_baris": "int64"})  # only these rows' amounts become text
 
 
 def reason_summary(judged: JudgedRows) -> pd.DataFrame:

@@ -148,7 +148,7 @@ def plot_area_map(
     note_h = _note_height(texts.note, _NOTE_CHARS) + 0.1
     height = top + map_h + gap + note_h + 0.12
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
-    FigureCanvasAgg(fig)  # a renderer to measure labels with
+    _CanvasDrawnOnSave(fig)  # a renderer to measure labels with
     ax = fig.add_axes((0.1 / WIDTH_IN, (gap + note_h + 0.12) / height, map_w / WIDTH_IN, map_h / height))
     ax.set_axis_off()
     class_handles, hatch_handles = _draw_areas(ax, areas, value, classes, suppressed, no_data, texts.hatch_labels,
@@ -264,7 +264,7 @@ def plot_category_maps(
     note_h = _note_height(note, _NOTE_CHARS) + 0.1
     height = top_in + panels_in + 0.1 + note_h + 0.1
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
-    FigureCanvasAgg(fig)
+    _CanvasDrawnOnSave(fig)
     outlines = boundaries.kecamatan_outlines("kelurahan")
     for name, (x, y, w, h) in zip(kategori, boxes):
         ax = fig.add_axes((x / WIDTH_IN, 1 - (y + h) / height, w / WIDTH_IN, h / height))
@@ -293,6 +293,18 @@ def plot_category_maps(
     fig.text(0.1 / WIDTH_IN, (note_h + 0.1) / height, textwrap.fill(note, _NOTE_CHARS),
              ha="left", va="top", fontsize=_NOTE_FONT, color="#333333", linespacing=1.35)
     return fig
+
+
+class _CanvasDrawnOnSave(FigureCanvasAgg):
+    """An Agg canvas that leaves drawing to ``savefig``.
+
+    geopandas asks the canvas to redraw after every layer it plots (``draw_idle``), and an
+    Agg canvas then renders the whole figure at once: some forty full renders for a month's
+    maps, most of stage 2's time on a small month. The figure is drawn once, when saved.
+    """
+
+    def draw_idle(self, *args, **kwargs) -> None:
+        pass
 
 
 def save_png(fig: Figure, path: str | Path) -> Path:

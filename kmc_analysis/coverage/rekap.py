@@ -106,13 +106,28 @@ def _check_known(codes: pd.Series, known: pd.Series, what: str) -> None:
 # --- Area rekap ---------------------------------------------------------------------------
 
 
+def _distinct_per_group(grouped, codes: pd.Series) -> pd.Series:
+    """``grouped[column].nunique()`` for a column of integer codes, counted on distinct pairs of codes.
+
+    pandas' nunique sorts every row's (group, value); hashing the pairs once and counting them
+    per group is several times faster on a million rows, and gives the same numbers.
+    """
+    group = grouped.ngroup().to_numpy()
+    values = codes.to_numpy(dtype="int64")
+    width = int(values.max(initial=0)) + 1
+    kept = group >= 0
+    pairs = pd.unique(group[kept].astype("int64") * width + values[kept])
+    counts = np.bincount(pairs // width, minlength=grouped.ngroups)
+    return pd.Series(counts, index=grouped.size().index)
+
+
 def _aggregate(rows: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
     grouped = rows.groupby(key, sort=True)
     return pd.DataFrame({
-        "penerima_unik": grouped[_PERSON].nunique(),
+        "penerima_unik": _distinct_per_group(grouped, rows[_PERSON]),
         "jumlah_penyaluran": grouped.size(),
         "nilai_total": grouped["nominal"].sum(),
-        "program_aktif": grouped[_PROGRAM].nunique(),
+        "program_aktif": _distinct_per_group(grouped, rows[_PROGRAM]),
     }).reset_index()
 
 
@@ -185,7 +200,7 @@ def rekap_kategori_kelurahan(
     rows = rows.assign(kategori=kategori_of_program.to_numpy()[rows[_PROGRAM].to_numpy()])
     grouped = rows.groupby(["kategori", "kode_kelurahan"], sort=True)
     counts = pd.DataFrame({
-        "penerima_unik": grouped[_PERSON].nunique(),
+        "penerima_unik": _distinct_per_group(grouped, rows[_PERSON]),
         "nilai_total": grouped["nominal"].sum(),
     }).reset_index()
     names = set(catalogue["kategori"]) | set(rows["kategori"].unique())
@@ -215,7 +230,7 @@ def rekap_program(penerima: pd.DataFrame, program_bantuan: pd.DataFrame) -> pd.D
     _check_known(rows["kode_bantuan"], base["kode_bantuan"], "kode_bantuan")
     grouped = rows.groupby("kode_bantuan", sort=True)
     counts = pd.DataFrame({
-        "penerima_unik": grouped[_PERSON].nunique(),
+        "penerima_unik": _distinct_per_group(grouped, rows[_PERSON]),
         "nilai_total": grouped["nominal"].sum(),
     }).reset_index()
     frame = base.merge(counts, on="kode_bantuan", how="left").sort_values("kode_bantuan", ignore_index=True)
@@ -233,7 +248,7 @@ def _per_person(penerima: pd.DataFrame) -> pd.DataFrame:
     rows = _penerima(penerima)
     grouped = rows.groupby(_PERSON, sort=True)
     return pd.DataFrame({
-        "jumlah_bantuan": grouped[_PROGRAM].nunique(),
+        "jumlah_bantuan": _distinct_per_group(grouped, rows[_PROGRAM]),
         "nilai_total": grouped["nominal"].sum(),
     })
 

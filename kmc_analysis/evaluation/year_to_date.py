@@ -8,9 +8,11 @@ that have no processed data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kmc_analysis.core.errors import InputError
@@ -50,15 +52,27 @@ class YearToDate:
         return self.period.month
 
     def month_numbers(self, bulan: pd.Series) -> pd.Series:
-        """The month (1-12) of each ``bulan`` value of these tables (``str(Period)``)."""
-        return bulan.map({str(month): month.month for month in self.months}).astype("int64")
+        """The month (1-12) of each ``bulan`` value of these tables (``str(Period)``).
+
+        Looked up once per distinct value: ``penerima`` has a million rows and a dozen months.
+        """
+        codes, distinct = pd.factorize(bulan, sort=False)
+        number = {str(month): month.month for month in self.months}
+        looked_up = np.array([number[value] for value in distinct], dtype="int64")
+        return pd.Series(looked_up[codes], index=bulan.index)
+
+    @functools.cached_property
+    def _opds_by_month(self) -> pd.DataFrame:
+        """The distinct (month number, OPD) pairs of the accepted rows."""
+        pairs = pd.DataFrame({"month": self.month_numbers(self.penerima["bulan"]), "opd": self.penerima["opd"]})
+        return pairs.dropna().drop_duplicates()
 
     def submitting_opds(self, first_month: int = 1) -> set[str]:
         """OPDs with at least one row read (rekap_opd), or an accepted row, from ``first_month`` to the period."""
         rekap = self.rekap_opd.loc[self.month_numbers(self.rekap_opd["bulan"]) >= first_month]
-        penerima = self.penerima.loc[self.month_numbers(self.penerima["bulan"]) >= first_month]
+        accepted = self._opds_by_month
         read = rekap.groupby("opd")["baris_dibaca"].sum()
-        return set(read.index[read > 0]) | set(penerima["opd"].dropna())
+        return set(read.index[read > 0]) | set(accepted.loc[accepted["month"] >= first_month, "opd"])
 
 
 def _month_counts(folder: Path, rekap: pd.DataFrame | None, accepted: int) -> dict[str, float]:

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 #: Above this many rows only CSV files are written.
 XLSX_MAX_ROWS = 50_000
+#: The file kinds ``kmc synth --kinds`` writes: as OPDs send them, or every file one kind.
+FILE_KINDS = ("mixed", "csv", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def synthesize(
     seed: int = 1,
     clean: bool = False,
     reference: ReferenceData | None = None,
+    kinds: str = "mixed",
 ) -> SynthResult:
     """Write a synthetic month of OPD submissions to ``out_dir/opd/PERIOD/`` and return the truth.
 
@@ -99,6 +102,9 @@ def synthesize(
     catalogue); ``rows=N`` scales the plan to exactly N beneficiary rows (duplicates
     included; totals and other rows that are not beneficiaries come on top, blank rows are
     not rows). ``clean=True`` writes no defects, no review cases and no totals rows.
+    ``kinds`` (:data:`FILE_KINDS`): ``mixed`` writes workbooks and CSV files as OPDs send
+    them (CSV only above ``XLSX_MAX_ROWS`` rows), ``csv`` or ``xlsx`` only that kind (the
+    benchmarks' CSV-only and workbook-only months).
     The same arguments give byte-identical files. Refuses (InputError) to write into a period folder
     that already holds .xlsx or .csv files, so real submissions are never mixed with
     synthetic ones.
@@ -107,6 +113,8 @@ def synthesize(
         raise InputError(f"Jumlah baris harus 1 atau lebih (tertulis {rows}).")
     if seed < 0:
         raise InputError(f"Seed harus 0 atau lebih (tertulis {seed}).")
+    if kinds not in FILE_KINDS:
+        raise InputError(f"Jenis berkas (kinds) harus salah satu dari {', '.join(FILE_KINDS)} (tertulis {kinds!r}).")
     out_dir = Path(out_dir)
     opd_dir = out_dir / "opd" / str(period)
     if opd_dir.is_dir() and any(p.suffix.lower() in (".xlsx", ".csv") for p in opd_dir.iterdir()):
@@ -130,8 +138,9 @@ def synthesize(
                          f"tentukan jumlah baris dengan --rows.")
     n_dups = 0 if clean or total < 40 else max(2, round(0.004 * total))
     schedule = planned if rows is None else month_schedule(programs, world.opds, period, rows - n_dups)
-    plan = make_plan(world, rng, schedule.counts, clean, csv_only=total > XLSX_MAX_ROWS,
-                     extras=not clean and total >= 300)
+    if kinds == "mixed" and total > XLSX_MAX_ROWS:
+        kinds = "csv"
+    plan = make_plan(world, rng, schedule.counts, clean, kinds, extras=not clean and total >= 300)
     people = draw_people(world, max(world.population, total))
     people.poor[world.population:] = False    # DTKS lists the city proper: the same extract for every month
     person, program = draw_recipients(programs, people, schedule, period, world.kel_kec)

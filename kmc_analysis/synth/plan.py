@@ -85,9 +85,13 @@ class Plan:
         return sorted((self.files[o].name, self.files[n].name) for o, n in pairs.items())
 
 
-def make_plan(world: World, rng: np.random.Generator, counts: np.ndarray, clean: bool, csv_only: bool,
+def make_plan(world: World, rng: np.random.Generator, counts: np.ndarray, clean: bool, kinds: str,
               extras: bool) -> Plan:
-    """Decide the files and sheets of the OPDs that submit this month and where each program goes."""
+    """Decide the files and sheets of the OPDs that submit this month and where each program goes.
+
+    ``kinds``: ``mixed`` (workbooks, templates, CSV and OpenDK files, as OPDs send them), ``csv``
+    or ``xlsx`` (every file of that kind).
+    """
     programs = world.programs
     n_prog = len(programs)
     opd_of = programs["opd"].to_numpy(dtype=object)
@@ -105,16 +109,18 @@ def make_plan(world: World, rng: np.random.Generator, counts: np.ndarray, clean:
     plan.susulan_opd = big[0] if extras and big else None
     revisi_opd = big[1] if extras and len(big) > 1 else None
     kecamatan_offices = [o for o in order if (programs.loc[opd_of == o, "home_kec"] >= 0).all()]
-    opendk_opd = kecamatan_offices[0] if kecamatan_offices and not csv_only else None
+    opendk_opd = kecamatan_offices[0] if kecamatan_offices and kinds == "mixed" else None
 
     for n, opd in enumerate(order):
         first_file = len(files)
         progs = [int(p) for p in np.flatnonzero(opd_of == opd) if counts[p] > 0]
         short = opd_short(opd)
-        if opd == opendk_opd or csv_only:
+        if opd == opendk_opd:
             kind = "csv"
-        else:
+        elif kinds == "mixed":
             kind = "xlsx" if n % 5 in (0, 2, 3) else "csv"
+        else:
+            kind = kinds
         if opd == opendk_opd:
             slug = re.sub(r"[^a-z0-9]+", "_", str(opd).lower()).strip("_")
             f = _new_file(files, f"peserta_bantuan_opendk_{slug}_{bits['y']}-{bits['mm']}.csv", "csv", opd)

@@ -1,0 +1,78 @@
+"""Whether a month's files fit in this computer's memory, said in plain words before stage 1 reads them.
+
+Stage 1 holds a month's cells as text while it judges them, so its peak memory grows with
+the size of the files. The factors below are the kernel's peak resident memory measured
+on synthetic months (``benchmarks/run_all.py``: 1,000,000 and 5,000,000 CSV rows, and a
+50,000-row workbook month), rounded up: a month that would not fit is refused with one
+sentence saying how much it needs and how much there is, instead of the kernel being
+killed halfway without a word.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psutil
+
+from kmc_analysis.clean.folder import SUBMISSION_SUFFIXES
+from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.formatting import format_number
+
+#: Memory of a stage 1 kernel before it reads anything (Python, pandas, pyarrow, the references).
+BASE_BYTES = 400 * 2**20
+#: Peak memory per byte of CSV text (measured: about 6 at 1M and 5M rows; rounded up).
+PER_TEXT_BYTE = 8
+#: Peak memory per byte of a workbook file: xlsx, xlsm and ods are zip-compressed about tenfold.
+PER_WORKBOOK_BYTE = 60
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
+
+
+def memory_needed(paths: list[Path]) -> int:
+    """Bytes stage 1 is expected to need at its peak for these submission files."""
+    need = BASE_BYTES
+    for path in paths:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue  # the reader names a file it cannot open
+        need += size * (PER_WORKBOOK_BYTE if path.suffix.lower() in _WORKBOOK_SUFFIXES else PER_TEXT_BYTE)
+    return need
+
+
+def memory_available() -> int:
+    """Bytes this process may still use: free memory, or less when a container (cgroup v2) limits it."""
+    available = psutil.virtual_memory().available
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        if limit != "max":
+            available = min(available, int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def _gigabytes(count: int) -> str:
+    return f"{format_number(count / 2**30, 1)} GB"
+
+
+def check_memory(opd_dir: Path, available: int | None = None) -> None:
+    """Raise InputError, in plain Indonesian, when the month in ``opd_dir`` will not fit in memory.
+
+    ``available`` defaults to :func:`memory_available`. A folder that does not exist or holds
+    no submissions passes (the reader says what is wrong with it).
+    """
+    if not opd_dir.is_dir():
+        return
+    files = [p for p in opd_dir.iterdir() if p.suffix.lower() in SUBMISSION_SUFFIXES and p.is_file()]
+    need = memory_needed(files)
+    available = memory_available() if available is None else available
+    if need <= available:
+        return
+    size = sum(p.stat().st_size for p in files)
+    raise InputError(
+        f"Berkas OPD di {opd_dir} ({len(files)} berkas, {_gigabytes(size)}) diperkirakan membutuhkan sekitar "
+        f"{_gigabytes(need)} memori untuk dibersihkan, padahal yang tersedia di komputer ini hanya "
+        f"{_gigabytes(max(available, 0))}. Tutup aplikasi lain lalu jalankan lagi, atau jalankan di komputer "
+        f"dengan memori lebih besar; tahap 1 belum membaca apa pun."
+    )

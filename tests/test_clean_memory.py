@@ -1,0 +1,54 @@
+"""A month too large for the memory left is refused in plain Indonesian before stage 1 reads it."""
+
+import pytest
+
+from kmc_analysis.clean import memory
+from kmc_analysis.clean.memory import check_memory, memory_needed
+from kmc_analysis.clean.stage import clean_month
+from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.paths import run_paths
+from kmc_analysis.core.periods import Period
+from kmc_analysis.core.reference import load_reference
+
+MARET = Period(2024, 3)
+CSV = "NIK,Nama,Kelurahan,Kode Bantuan,Nominal\n1872011504900001,Siti Aminah,Metro,KMC-001,750000\n"
+
+
+def month_folder(tmp_path, files: dict[str, bytes]):
+    folder = tmp_path / "raw" / "opd" / str(MARET)
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_a_month_larger_than_the_memory_left_is_refused_with_sizes_and_a_fix(tmp_path):
+    folder = month_folder(tmp_path, {"Dinsos.csv": CSV.encode() * 100, "catatan.txt": b"x" * 10_000})
+    with pytest.raises(InputError) as refused:
+        check_memory(folder, available=100 * 2**20)
+    message = str(refused.value)
+    assert "1 berkas" in message and "memori" in message and "0,1 GB" in message
+    assert "Tutup aplikasi lain" in message and "belum membaca" in message
+    assert "1872011504900001" not in message and "Siti" not in message
+
+
+def test_a_month_that_fits_in_memory_passes(tmp_path):
+    folder = month_folder(tmp_path, {"Dinsos.csv": CSV.encode()})
+    check_memory(folder, available=2**40)
+
+
+def test_a_workbook_is_expected_to_need_more_memory_than_the_same_bytes_of_csv(tmp_path):
+    folder = month_folder(tmp_path, {"a.csv": b"x" * 1000, "b.xlsx": b"x" * 1000})
+    assert memory_needed([folder / "b.xlsx"]) > memory_needed([folder / "a.csv"]) > memory_needed([])
+
+
+def test_stage_one_says_the_month_will_not_fit_before_it_reads_or_writes_anything(tmp_path, monkeypatch):
+    month_folder(tmp_path, {"Dinsos.csv": CSV.encode()})
+    monkeypatch.setattr(memory, "memory_available", lambda: 2**20)
+    read = []
+    monkeypatch.setattr("kmc_analysis.clean.stage.read_submissions", lambda *a, **k: read.append(a))
+    paths = run_paths(MARET, tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
+    with pytest.raises(InputError, match="diperkirakan membutuhkan"):
+        clean_month(paths, load_reference(None))
+    assert not read
+    assert not (tmp_path / "processed").exists()
