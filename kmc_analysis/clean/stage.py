@@ -54,6 +54,8 @@ class CleaningResult:
     penerima: pd.DataFrame
     rekap_opd: pd.DataFrame
     manifest: dict
+    tinjauan: pd.DataFrame | None = None  # accepted rows to review (tinjauan.csv), not errors
+    to_check: pd.DataFrame | None = None  # the rows sent to each OPD's Perlu Dicek sheet
 
 
 def clean_month(
@@ -128,7 +130,7 @@ def clean_month(
         "finished": now_iso(),
     }
     write_manifest(folder, manifest)
-    return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest)
+    return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest, tinjauan, to_check)
 
 
 def _rows_not_in_dtks(paths: RunPaths, penerima: pd.DataFrame, key: PseudonymKey,

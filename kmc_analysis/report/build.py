@@ -29,6 +29,7 @@ from kmc_analysis.core.formatting import date_in_words, format_number
 from kmc_analysis.core.store import (
     CHART_BULANAN,
     CHART_RPJMD,
+    MAP_DTKS,
     MAPS,
     laporan_html,
     laporan_xlsx,
@@ -45,6 +46,7 @@ from kmc_analysis.report.synthetic import SYNTHETIC_LABEL, stamp_html, stamp_png
 from kmc_analysis.report.narrative import findings, headline_changes, headline_figures, recommendations
 from kmc_analysis.report.table_model import Table
 from kmc_analysis.report.tables import build_tables
+from kmc_analysis.report.targeting import TARGETING_TABLES, targeting_chapter, targeting_figures
 from kmc_analysis.report.xlsx import write_workbook
 
 #: Maps (stage 2) and charts (stage 3) embedded when present in the period's report folder:
@@ -55,17 +57,18 @@ IMAGES = [
     ("peta_kategori", MAPS["kategori"], "Peta cakupan menurut kategori bantuan"),
     ("grafik_rpjmd", CHART_RPJMD, "Tren capaian indikator RPJMD"),
     ("grafik_bulanan", CHART_BULANAN, "Tren bulanan penerima dan penyaluran KMC"),
+    ("peta_dtks", MAP_DTKS, "Peta orang DTKS yang menerima program untuk rumah tangga miskin, menurut kecamatan"),
 ]
 
 #: The report's sections: anchor and heading, in page order.
 SECTIONS = [("ringkasan", "Ringkasan Eksekutif"), ("kelengkapan", "Kelengkapan Data OPD"),
             ("cakupan", "Cakupan Wilayah"), ("rpjmd", "Evaluasi RPJMD"), ("program", "Kinerja Program"),
-            ("ditolak", "Kualitas Data"), ("metodologi", "Catatan Metodologi")]
+            ("sasaran", "Ketepatan Sasaran"), ("ditolak", "Kualitas Data"), ("metodologi", "Catatan Metodologi")]
 
 #: Tables in page order (numbered in this order).
 HTML_ORDER = ["rekap_opd", "evaluasi_opd", "rekap_kecamatan", "rekap_kelurahan_html", "perubahan_kecamatan",
               "evaluasi_rpjmd", "tren_rpjmd", "program_html", "tren_bulanan", "rekap_tumpang_tindih",
-              "kombinasi_program", "karantina_alasan", "karantina_berkas", "berkas_ditolak", "berkas_diabaikan",
+              "kombinasi_program", *TARGETING_TABLES, "karantina_alasan", "karantina_berkas", "berkas_ditolak", "berkas_diabaikan",
               "berkas_diganti", "koreksi", "sheet_dilewati", "baris_dilewati"]
 
 #: Reference tables named in the methodology: table, what the report uses it for, fixed status.
@@ -163,6 +166,9 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
     summary["baris_dilewati"] = skipped_row_count(data.manifest)
     penyamaran = suppression_for(data, min_cell)
     tables = build_tables(data, penyamaran, reference, summary)
+    targeting = targeting_chapter(data.tables["ketepatan_sasaran"], data.review, paths.period, min_cell, data.dtks)
+    tables.update(targeting.tables)
+    summary.update(targeting_figures(data.tables["ketepatan_sasaran"], data.review))
     _number_tables(tables, HTML_ORDER)
     previous = read_report_summary(Path(paths.reports_dir) / str(paths.period.previous()))
     audited = check_report(tables, data, penyamaran, summary, previous)
@@ -210,6 +216,7 @@ def build_report(paths: Any, min_cell: int = 5, reference: Any = None) -> Report
         "delta": headline_changes(summary, previous),
         "recommendations": recommendations(summary, data),
         "sections": SECTIONS,
+        "targeting": targeting,
     }
     html_path = out / laporan_html(paths.period)
     html_path.write_text(render_html(context), encoding="utf-8")

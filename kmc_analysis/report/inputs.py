@@ -1,8 +1,9 @@
 """Read what the report may use from one period's processed folder (aggregates only).
 
-Stage 4 reads the aggregate tables of ``PROCESSED/YYYY-MM/`` (rekap, evaluation and trend
-tables, the manifest), stage 2's city summary and suppression record, three columns of the
-quarantine (file, sheet, reason) and, from the accepted rows, the file -> OPD pairs, all
+Stage 4 reads the aggregate tables of ``PROCESSED/YYYY-MM/`` (rekap, evaluation, trend and
+targeting tables, the manifest), stage 2's city summary and suppression record, the DTKS
+read summary, three columns of the quarantine (file, sheet, reason), two of the review
+flags (OPD, flags) and, from the accepted rows, the file -> OPD pairs, all
 through :mod:`kmc_analysis.core.store`. No name, NIK or pseudonym is ever read.
 :func:`suppression_for` gives the cells to hide: stage 2's record, or the same decision
 made again when stage 2 left none for this ``min_cell``.
@@ -22,6 +23,7 @@ from kmc_analysis.core.store import (
     EVALUASI_PROGRAM,
     EVALUASI_RPJMD,
     KARANTINA,
+    KETEPATAN_SASARAN,
     KOMBINASI_PROGRAM,
     MANIFEST,
     PENERIMA,
@@ -33,16 +35,19 @@ from kmc_analysis.core.store import (
     REKAP_PROGRAM,
     REKAP_TUMPANG_TINDIH,
     RINGKASAN_KOTA,
+    TINJAUAN,
     TREN_BULANAN,
     TREN_RPJMD,
     has,
     has_city_summary,
     has_manifest,
     read_city_summary,
+    read_dtks_summary,
     read_manifest,
     read_suppression,
     read_table,
 )
+from kmc_analysis.clean.review import review_counts
 from kmc_analysis.core.disclosure import Penyamaran
 from kmc_analysis.coverage.display import load_coverage, suppress_coverage
 from kmc_analysis.evaluation.capaian import predikat
@@ -50,7 +55,7 @@ from kmc_analysis.evaluation.capaian import predikat
 #: Processed tables the report reads: the required ones stages 1-3 always write, the optional ones may be absent.
 REQUIRED_TABLES = (REKAP_OPD, REKAP_KECAMATAN, REKAP_KELURAHAN, REKAP_PROGRAM, EVALUASI_RPJMD)
 OPTIONAL_TABLES = (REKAP_TUMPANG_TINDIH, KOMBINASI_PROGRAM, PERUBAHAN_KECAMATAN, EVALUASI_PROGRAM, EVALUASI_OPD,
-                   TREN_BULANAN, TREN_RPJMD, REKAP_KATEGORI_KELURAHAN)
+                   TREN_BULANAN, TREN_RPJMD, REKAP_KATEGORI_KELURAHAN, KETEPATAN_SASARAN)
 
 
 @dataclass
@@ -69,6 +74,8 @@ class ProcessedData:
     kota: dict  # stage 2's city-level headline figures (coverage.rekap.city_summary)
     folder: Path | None = None  # the processed period folder read
     suppression: dict | None = None  # stage 2's suppression record (store.write_suppression)
+    review: pd.DataFrame | None = None  # review flags per OPD (clean.review.review_counts); None: no tinjauan.csv
+    dtks: dict | None = None  # what stage 3 read from RAW/dtks/ (counts only); None: targeting not assessed
 
     @property
     def synthetic(self) -> bool:
@@ -103,6 +110,12 @@ def _file_opd(folder: Path) -> dict[str, str]:
             .agg(lambda s: s.mode().iloc[0] if len(s) else "").to_dict())
 
 
+def _review(folder: Path) -> pd.DataFrame | None:
+    """Review flags per OPD from tinjauan.csv (only its opd and tanda columns are read)."""
+    flags = read_table(folder, TINJAUAN, columns=["opd", "tanda"], missing_ok=True)
+    return None if flags is None else review_counts(flags)
+
+
 def load_processed(processed: str | Path, period: Period | None = None) -> ProcessedData:
     """Read the aggregates of one period's processed folder for the report."""
     processed = Path(processed)
@@ -118,7 +131,8 @@ def load_processed(processed: str | Path, period: Period | None = None) -> Proce
     tables = {table.key: read_table(processed, table, missing_ok=True) for table in REQUIRED_TABLES + OPTIONAL_TABLES}
     quarantine, quarantine_rows = _read_quarantine(processed)
     return ProcessedData(period, read_manifest(processed), tables, quarantine, quarantine_rows, _file_opd(processed),
-                         read_city_summary(processed), processed, read_suppression(processed))
+                         read_city_summary(processed), processed, read_suppression(processed), _review(processed),
+                         read_dtks_summary(processed))
 
 
 def suppression_for(data: ProcessedData, min_cell: int) -> Penyamaran:

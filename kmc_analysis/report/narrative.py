@@ -16,6 +16,7 @@ from markupsafe import Markup
 from kmc_analysis.clean.reasons import REASON_LABEL
 from kmc_analysis.core.formatting import format_number, format_percent, format_rupiah, format_rupiah_words, is_missing
 from kmc_analysis.core.store import PENERIMA
+from kmc_analysis.evaluation.in_year import behind_plan, programs_behind_plan, provisional
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current
 from kmc_analysis.report.table_model import Table
 
@@ -153,8 +154,24 @@ def findings(summary: dict, tables: dict[str, Table], data: ProcessedData, previ
                 p["Belum dapat dinilai"])
         rp = rpjmd_current(data)
         if low and rp is not None:
-            names = rp.loc[rp["predikat"].isin(["Rendah", "Sangat Rendah"]), "indikator"].astype(str).tolist()
-            text += Markup(". Perlu perhatian: {}").format("; ".join(names[:5]))
+            behind = behind_plan(rp)["indikator"].astype(str).tolist()
+            waiting = provisional(rp)
+            if behind:
+                text += Markup(". Tertinggal dari rencana: {}").format("; ".join(behind[:5]))
+            if len(waiting):
+                text += Markup(". {} indikator di bawah target masih bersifat sementara karena tahun belum "
+                               "berakhir").format(len(waiting))
+        out.append(text + Markup("."))
+    program = data.tables.get("evaluasi_program")
+    if program is not None and "predikat_penerima" in program:
+        behind, waiting = programs_behind_plan(program), provisional(program, "predikat_penerima")
+        text = Markup("<strong>{}</strong> jenis bantuan tertinggal dari rencana penyalurannya").format(len(behind))
+        if len(behind):
+            text += Markup(" ({})").format(", ".join(behind["nama_bantuan"].astype(str).head(5))
+                                           + (f" dan {len(behind) - 5} lainnya" if len(behind) > 5 else ""))
+        if len(waiting):
+            text += Markup("; {} lainnya masih di bawah target periode bayarnya yang belum selesai (penilaian "
+                           "sementara)").format(len(waiting))
         out.append(text + Markup("."))
     if s["program_katalog"]:
         out.append(Markup("<strong>{} dari {}</strong> jenis bantuan dalam katalog telah tersalur pada periode "
@@ -174,13 +191,21 @@ def recommendations(summary: dict, data: ProcessedData) -> list[str]:
                    "berkas umpan balik masing-masing, lalu mengirim ulang sebelum periode berikutnya diolah.")
     rp = rpjmd_current(data)
     if rp is not None:
-        low = rp.loc[rp["predikat"].isin(["Rendah", "Sangat Rendah"]), "indikator"].astype(str).tolist()
-        if low:
+        low = behind_plan(rp)
+        if len(low):
             out.append(f"Bappeda menelaah penyebab capaian rendah pada {len(low)} indikator RPJMD bersama OPD "
                        "pengampu dan menyesuaikan rencana kerja tahun berjalan.")
         empty = int((rp["predikat"].astype(str).str.strip() == "").sum())
         if empty:
             out.append(f"Melengkapi target atau realisasi untuk {empty} indikator RPJMD yang belum dapat dinilai.")
+    program = data.tables.get("evaluasi_program")
+    if program is not None and "predikat_penerima" in program:
+        behind = programs_behind_plan(program)
+        if len(behind):
+            opds = sorted(behind["opd"].astype(str).unique()) if "opd" in behind else []
+            out.append(f"OPD pengelola {len(behind)} jenis bantuan yang tertinggal dari rencana penyalurannya "
+                       f"({', '.join(opds[:4])}{' dan lainnya' if len(opds) > 4 else ''}) menjelaskan penyebabnya "
+                       "kepada Bappeda dan menyusun jadwal penyaluran sisa tahun ini.")
     if s["program_katalog"] and s["program_tersalur"] < s["program_katalog"]:
         out.append(f"Memastikan {s['program_katalog'] - s['program_tersalur']} jenis bantuan yang belum ada "
                    "penyalurannya memang belum dijadwalkan, bukan belum dilaporkan.")

@@ -20,11 +20,12 @@ from kmc_analysis.core.disclosure import HIDDEN_MARK
 from kmc_analysis.core.formatting import formula_safe, is_missing, slug
 from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.table_model import Table
+from kmc_analysis.report.targeting import TARGETING_TABLES
 
 #: Sheet order of the report tables, after Ringkasan.
 XLSX_ORDER = ["rekap_kecamatan", "rekap_kelurahan", "perubahan_kecamatan", "rekap_opd", "rekap_program",
               "evaluasi_rpjmd_xlsx", "evaluasi_program", "evaluasi_opd", "tren_rpjmd_xlsx", "tren_bulanan",
-              "rekap_tumpang_tindih", "kombinasi_program", "karantina_alasan", "karantina_berkas", "berkas_ditolak",
+              "rekap_tumpang_tindih", "kombinasi_program", *TARGETING_TABLES, "karantina_alasan", "karantina_berkas", "berkas_ditolak",
               "berkas_diabaikan", "berkas_diganti", "koreksi", "sheet_dilewati", "baris_dilewati"]
 #: Sheets with more data rows than this get an autofilter on their header row.
 AUTOFILTER_ROWS = 10
