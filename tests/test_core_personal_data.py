@@ -40,3 +40,10 @@ def test_scan_finds_leaks_in_every_format(tmp_path):
     assert "c.ipynb: pseudonim" in joined.replace("notebooks/", "")
     assert "d.csv: 1 angka 16 digit" in joined
     assert NIK not in joined and PSEUDO not in joined  # findings do not repeat what they found
+
+
+def test_a_formula_of_digits_typed_as_a_name_does_not_stop_a_clean_report(tmp_path):
+    # A quarantined row's Nama cell "=1+1" became the "name" "1 1", found in any row of numbers.
+    (tmp_path / "laporan.html").write_text("<p>Santunan Kematian 1 1 penerima</p>")
+    assert scan_for_personal_data(tmp_path, names=["=1+1", "+1+1", "\t=1+1"]) == []
+    assert scan_for_personal_data(tmp_path, names=["=Kematian+1"]) != []  # letters still count

@@ -27,6 +27,7 @@ _HEX_RUN = re.compile(r"[0-9a-f]{16,}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{120,}")
 _XLSX_FRACTION = re.compile(r"<v>-?\d{1,15}\.\d+(?:[eE][-+]?\d+)?</v>")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
 #: Folder paths of a server or a desktop: a published file should not say where it was made.
 _SERVER_PATH = re.compile(r"(?<![\w.<])(?:/(?:home|root|tmp|var|srv|mnt|media|opt|work|Users|data)/[\w.-]+"
                           r"|[A-Za-z]:\\(?:Users|Documents and Settings|Data)\\)")
@@ -143,8 +144,10 @@ def scan_for_personal_data(
     root = Path(reports_dir)
     niks = {str(n).strip() for n in niks if len(str(n).strip()) == 16}
     public = {normalise_name(w) for w in public_words}
+    # A "name" cell without two letters in a row (a formula such as =1+1 typed into Nama) names
+    # no one, and its digits would match every table of the report.
     names = {key: str(n) for n in names if len(key := normalise_name(n)) >= 3 and key not in public
-             and len(key.split()) <= MAX_NAME_WORDS}
+             and len(key.split()) <= MAX_NAME_WORDS and _LETTERS.search(key)}
     prefixes = {str(p).strip().lower()[:16] for p in pseudonyms if len(str(p).strip()) >= 16}
     folders = sorted({str(Path(p)) for p in paths if str(p) and len(str(Path(p))) > 1}, key=len, reverse=True)
     findings = []
