@@ -75,6 +75,21 @@ def test_file_name_holding_a_nik_is_not_published():
     assert public_name("Rekap_202403.csv") == "Rekap_202403.csv"  # a period is not an identity number
 
 
+def test_a_file_named_after_a_recipient_is_listed_without_the_name(tmp_path):
+    # An OPD named a file and a sheet after a person in its rows: the report used to print the
+    # name (and the leak scan then stopped the run); now the file is listed, its name masked.
+    paths = run_paths(Period(2024, 3), tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
+    secrets = make_processed(paths.processed)
+    person = sorted(secrets["names"])[0]
+    _manifest(paths, ignored_files=[f"opd/{PERIOD}/Surat kuasa {person}.pdf"],
+              skipped_sheets=[{"path": DINSOS, "sheet": f"{person.upper()} (ahli waris)"}])
+    html = build_report(paths, min_cell=5).html.read_text(encoding="utf-8")
+    assert person not in html and person.upper() not in html
+    assert html.count("(nama disamarkan: memuat nama orang)") == 2
+    assert public_name("Surat Pengantar Dinas Sosial.pdf", personal={"siti aminah"}) == \
+        "Surat Pengantar Dinas Sosial.pdf"
+
+
 def test_quality_section_names_every_listed_file_in_indonesian(quality):
     _, result = quality
     html = result.html.read_text(encoding="utf-8")

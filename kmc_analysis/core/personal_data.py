@@ -102,6 +102,24 @@ def normalise_name(name: object) -> str:
     return " ".join(_WORD.findall(str(name).lower()))
 
 
+def name_keys(names: Iterable[str], public_words: Iterable[str] = ()) -> dict[str, str]:
+    """The names worth searching for, normalised (key -> the name as given).
+
+    Left out: names shorter than three characters or longer than MAX_NAME_WORDS words, names
+    that are exactly a public word (a place, program or office), and "names" without two
+    letters in a row (a formula such as =1+1 typed into Nama names no one, and its digits
+    would match every table of the report).
+    """
+    public = {normalise_name(w) for w in public_words}
+    return {key: str(n) for n in names if len(key := normalise_name(n)) >= 3 and key not in public
+            and len(key.split()) <= MAX_NAME_WORDS and _LETTERS.search(key)}
+
+
+def contains_name(text: str, keys: Iterable[str]) -> bool:
+    """Whether ``text`` holds one of the normalised names ``keys`` as whole words (e.g. a file name)."""
+    return not _phrases(text).isdisjoint(keys)
+
+
 def _phrases(text: str) -> set[str]:
     """Every run of 1 to MAX_NAME_WORDS consecutive words of ``text``, normalised."""
     words = _WORD.findall(text.lower())
@@ -143,11 +161,7 @@ def scan_for_personal_data(
     """
     root = Path(reports_dir)
     niks = {str(n).strip() for n in niks if len(str(n).strip()) == 16}
-    public = {normalise_name(w) for w in public_words}
-    # A "name" cell without two letters in a row (a formula such as =1+1 typed into Nama) names
-    # no one, and its digits would match every table of the report.
-    names = {key: str(n) for n in names if len(key := normalise_name(n)) >= 3 and key not in public
-             and len(key.split()) <= MAX_NAME_WORDS and _LETTERS.search(key)}
+    names = name_keys(names, public_words)
     prefixes = {str(p).strip().lower()[:16] for p in pseudonyms if len(str(p).strip()) >= 16}
     folders = sorted({str(Path(p)) for p in paths if str(p) and len(str(Path(p))) > 1}, key=len, reverse=True)
     findings = []

@@ -5,13 +5,15 @@ From the manifest (``rejected_files``, ``ignored_files``, ``superseded_files``,
 the quarantine counts: what was not read and why, what was replaced, what was corrected,
 which sheets and rows were not data, and the quarantined rows by reason and by file. A
 reason the ingest wrote in English or as a library message is shown as a plain Indonesian
-sentence instead. File and sheet names are input: a name carrying a NIK-like number is not
-shown (:func:`public_name`).
+sentence instead. File and sheet names are input: a name carrying a NIK-like number or a
+whole name from the month's rows is not shown (:func:`public_name`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,9 @@ import pandas as pd
 
 from kmc_analysis.clean.reasons import REASON_LABEL, REASON_SHORT
 from kmc_analysis.core.formatting import format_number
+from kmc_analysis.core.personal_data import contains_name, name_keys
 from kmc_analysis.report.inputs import ProcessedData
+from kmc_analysis.report.leaks import month_personal_data
 from kmc_analysis.report.table_model import Table, make_table
 
 #: A run of digits as long as a NIK or a family-card number (16) or a phone or account number (>= 10).
@@ -38,19 +42,30 @@ SKIPPED_KIND = {"jumlah": "baris jumlah/total", "nomor_kolom": "baris nomor kolo
 UNKNOWN_OPD = "(belum diketahui)"
 
 
-def public_name(name: object, path: bool = True) -> str:
-    """A file (``path``) or sheet name fit to publish: a file's base name; one holding a long number is not shown.
+def public_name(name: object, path: bool = True, personal: Collection[str] = ()) -> str:
+    """A file (``path``) or sheet name fit to publish: its base name, unless it holds a number or a person's name.
 
     A name with a NIK, family-card or phone number in it (a scanned KTP named after its
-    owner) likely carries the person's name too, so only its extension is kept.
+    owner) likely carries the person's name too, and one holding a whole name from the
+    month's rows (``personal``: normalised keys, :func:`personal_name_keys`) names a
+    recipient: only the extension is kept then.
     """
     text = str(name or "")
     if path:
         text = Path(text.replace("\\", "/")).name
+    suffix = Path(text).suffix if path and len(Path(text).suffix) <= 6 else ""
     if _LONG_NUMBER.search(text) and sum(ch.isdigit() for ch in text) >= 10:
-        suffix = Path(text).suffix if len(Path(text).suffix) <= 6 else ""
         return f"(nama disamarkan: memuat nomor identitas){suffix}"
+    if personal and contains_name(text, personal):
+        return f"(nama disamarkan: memuat nama orang){suffix}"
     return text
+
+
+def personal_name_keys(data: ProcessedData) -> set[str]:
+    """The month's names (accepted and quarantined rows), normalised, that a published file name must not hold."""
+    if data.folder is None:
+        return set()
+    return set(name_keys(month_personal_data(data.folder)[1]))
 
 
 def indonesian_reason(reason: object) -> str:
@@ -107,8 +122,8 @@ def _row_ranges(rows: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _quarantine_tables(data: ProcessedData) -> dict[str, Table]:
-    """Quarantined rows by reason (city) and by OPD and file."""
+def _quarantine_tables(data: ProcessedData, public) -> dict[str, Table]:
+    """Quarantined rows by reason (city) and by OPD and file (``public`` shows a file or sheet name)."""
     tables: dict[str, Table] = {}
     counts = data.manifest.get("counts", {})
     by_reason = counts.get("quarantine_by_reason")
@@ -143,8 +158,8 @@ def _quarantine_tables(data: ProcessedData) -> dict[str, Table]:
             "; ".join(f"{label}: {format_number(n)}" for n, label in sorted(detail.get((f, sh), []),
                                                                            key=lambda x: (-x[0], x[1])))
             for f, sh in zip(rows["sumber_file"], rows["sumber_sheet"])]
-        rows["sumber_file"] = rows["sumber_file"].map(public_name)
-        rows["sumber_sheet"] = [public_name(sheet, path=False) for sheet in rows["sumber_sheet"]]
+        rows["sumber_file"] = rows["sumber_file"].map(public)
+        rows["sumber_sheet"] = [public(sheet, path=False) for sheet in rows["sumber_sheet"]]
         rows = rows.sort_values(["opd", "sumber_file", "sumber_sheet"], kind="stable")
         table = make_table("karantina_berkas", "Baris yang dikarantina menurut OPD dan berkas", rows,
                            ["opd", "sumber_file", "sumber_sheet", "jumlah_baris", "rincian_alasan"], None, 5)
@@ -167,31 +182,32 @@ def _listing(key: str, title: str, rows: list[dict], columns: list[str], sheet: 
 def quality_tables(data: ProcessedData) -> dict[str, Table]:
     """Every data-quality table of the report, keyed by table name (empty tables included)."""
     m = data.manifest
-    tables = _quarantine_tables(data)
-    rejected = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public_name(r.get("path")),
-                 "sumber_sheet": public_name(r.get("sheet"), path=False), "alasan": indonesian_reason(r.get("reason"))}
+    public = partial(public_name, personal=personal_name_keys(data))
+    tables = _quarantine_tables(data, public)
+    rejected = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public(r.get("path")),
+                 "sumber_sheet": public(r.get("sheet"), path=False), "alasan": indonesian_reason(r.get("reason"))}
                 for r in _entries(m, "rejected_files")]
     tables["berkas_ditolak"] = _listing("berkas_ditolak", "Berkas atau sheet yang tidak dapat dibaca", rejected,
                                         ["opd", "sumber_file", "sumber_sheet", "alasan"], "Berkas Ditolak")
-    ignored = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public_name(r.get("path")),
+    ignored = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public(r.get("path")),
                 "keterangan": "Bukan jenis berkas yang dibaca (.xlsx, .xlsm, .xls, .ods, .csv); tidak diolah."}
                for r in _entries(m, "ignored_files")]
     tables["berkas_diabaikan"] = _listing("berkas_diabaikan", "Berkas lain di folder OPD yang tidak diolah", ignored,
                                           ["opd", "sumber_file", "keterangan"], "Berkas Diabaikan")
     superseded = [{"opd": _opd_of(r.get("replaced_by") or r.get("path"), data),
-                   "sumber_file": public_name(r.get("path")), "diganti_oleh": public_name(r.get("replaced_by"))}
+                   "sumber_file": public(r.get("path")), "diganti_oleh": public(r.get("replaced_by"))}
                   for r in _entries(m, "superseded_files")]
     tables["berkas_diganti"] = _listing("berkas_diganti", "Berkas yang digantikan oleh revisinya (tidak dibaca)",
                                         superseded, ["opd", "sumber_file", "diganti_oleh"], "Berkas Diganti")
-    corrections = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public_name(r.get("path")),
+    corrections = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public(r.get("path")),
                     "baris_diperbaiki": int(r.get("applied") or 0), "baris_tidak_berubah": int(r.get("unchanged") or 0),
                     "baris_tidak_dikenal": int(r.get("unknown_rows") or 0)} for r in _entries(m, "corrections")]
     tables["koreksi"] = _listing("koreksi", "Berkas perbaikan (umpan balik) dari OPD yang diterapkan", corrections,
                                  ["opd", "sumber_file", "baris_diperbaiki", "baris_tidak_berubah", "baris_tidak_dikenal"],
                                  "Koreksi OPD", "Baris diperbaiki dinilai ulang; baris yang tidak berubah tetap "
                                  "dikarantina; baris tidak dikenal tidak merujuk ke baris karantina mana pun.")
-    sheets = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public_name(r.get("path")),
-               "sumber_sheet": public_name(r.get("sheet"), path=False),
+    sheets = [{"opd": _opd_of(r.get("path"), data), "sumber_file": public(r.get("path")),
+               "sumber_sheet": public(r.get("sheet"), path=False),
                "keterangan": _sheet_reason(r.get("reason"))} for r in _entries(m, "skipped_sheets")]
     tables["sheet_dilewati"] = _listing("sheet_dilewati", "Sheet yang dilewati (tidak berisi daftar penerima)", sheets,
                                         ["opd", "sumber_file", "sumber_sheet", "keterangan"], "Sheet Dilewati")
@@ -202,8 +218,8 @@ def quality_tables(data: ProcessedData) -> dict[str, Table]:
             grouped.setdefault(key, []).append(int(r["row"]))
         else:
             grouped.setdefault(key, [])
-    skipped = [{"opd": _opd_of(path, data), "sumber_file": public_name(path),
-                "sumber_sheet": public_name(sheet, path=False),
+    skipped = [{"opd": _opd_of(path, data), "sumber_file": public(path),
+                "sumber_sheet": public(sheet, path=False),
                 "jenis_baris": SKIPPED_KIND.get(kind, "baris bukan data"), "jumlah_baris": len(rows) or 1,
                 "baris": _row_ranges(rows)} for (path, sheet, kind), rows in sorted(grouped.items())]
     tables["baris_dilewati"] = _listing("baris_dilewati", "Baris bukan data yang dilewati (tidak dihitung)", skipped,
