@@ -66,13 +66,16 @@ def time_empty_notebooks_fresh(count: int = 1) -> float:
 def read_csv_with_pyarrow(path: Path) -> int:
     """Read one OPD CSV with pyarrow, told its encoding, separator and header row; return its rows."""
     head = path.read_bytes()[:20_000]
-    encoding = "utf-8" if not head.startswith(b"\xef\xbb\xbf") else "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8" if not head.startswith(b"\xef\xbb\xbf") else "utf-8-sig"
     try:
         text = head.decode(encoding, errors="strict")
     except UnicodeDecodeError:
         encoding, text = "cp1252", head.decode("cp1252", errors="replace")
     lines = text.splitlines()[:20]
-    separator = ";" if sum(line.count(";") for line in lines) > sum(line.count(",") for line in lines) else ","
+    separator = max((",", ";", "\t", "|"), key=lambda sep: sum(line.count(sep) for line in lines))
     header = next(i for i, line in enumerate(lines)
                   if sum(header_key(cell) in HEADER_LOOKUP for cell in line.split(separator)) >= 3)
     table = pyarrow.csv.read_csv(
