@@ -49,6 +49,14 @@ def programs():
 
 
 @pytest.fixture(scope="session")
+def reference():
+    """The bundled Kota Metro reference tables (load_reference without overrides)."""
+    from kmc_analysis.core.reference import load_reference
+
+    return load_reference()
+
+
+@pytest.fixture(scope="session")
 def metro_wilayah():
     """The 22 kelurahan of Kota Metro from ../shared, with Kemendagri and BPS codes and spelling variants."""
     path = SHARED_REFERENCE / "wilayah_kota_metro.csv"

@@ -28,11 +28,6 @@ CSV_HEADER = "No,NIK KTP,Nama Penerima,Kelurahan,Kecamatan,Kode Bantuan,Jumlah (
 XLSX_HEADER = ["NIK", "Nama", "Desa/Kelurahan", "Kode Program", "Nilai Bantuan", "Keterangan"]
 
 
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(None)
-
-
 def dinsos_month(tmp_path: Path) -> Path:
     """A Dinas Sosial month in two files with different headers: one good row, five to fix."""
     folder = tmp_path / "raw" / "opd" / str(MARET)

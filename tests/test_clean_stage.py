@@ -8,14 +8,12 @@ back into the month's folder.
 import json
 
 import pandas as pd
-import pytest
 from openpyxl import Workbook, load_workbook
 
 from kmc_analysis.clean.stage import PERLU_VERIFIKASI_DTKS, clean_month
 from kmc_analysis.core import store
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.reference import load_reference
 
 MARET = Period(2024, 3)
 HEADER = ["No", "NIK", "Nama Lengkap", "Kelurahan", "Kecamatan", "Kode Bantuan", "Nominal"]
@@ -28,11 +26,6 @@ SUBMISSION = [
     ["4", "1872011504500004", "Mbah Karto", "Metro", "Metro Pusat", "KMC-001", "750000"],     # age 73: review
     ["5", "1872011504150005", "Dewi", "Antah", "Metro Pusat", "KMC-001", "750000"],           # wilayah
 ]
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(None)
 
 
 def write_submission(folder, rows=SUBMISSION):

@@ -17,15 +17,9 @@ from kmc_analysis.clean.template import (
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.reference import load_reference
 
 MARET = Period(2024, 3)
 DINSOS = "Dinas Sosial"
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(None)
 
 
 def fill_like_a_clerk(path, reference, rows=20, opd=DINSOS):

@@ -22,7 +22,7 @@ from synth_readback import clean_nik, header_key, is_empty, read_csv_lines, read
 from kmc_analysis.clean.template import TEMPLATE_HEADERS
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.periods import NAMA_BULAN, Period
-from kmc_analysis.core.reference import REFERENCE_FILES, load_reference
+from kmc_analysis.core.reference import REFERENCE_FILES
 from kmc_analysis.synth import SYNTHETIC_MARKER, synthesize
 from kmc_analysis.synth import month as synth_month
 from kmc_analysis.synth import world as synth_world
@@ -30,11 +30,6 @@ from kmc_analysis.synth.rows import REASONS
 from kmc_analysis.synth.sheets import HEADERS
 
 PERIOD = Period(2024, 3)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference()
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,10 @@ import pytest
 from synth_readback import Catalogue, Places, clean_nik, read_sheets
 
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.reference import load_reference
 from kmc_analysis.synth import synthesize
 from kmc_analysis.synth.dtks import DTKS_COLUMNS
 
 PERIOD = Period(2024, 3)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference()
 
 
 @pytest.fixture(scope="module")

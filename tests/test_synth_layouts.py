@@ -14,17 +14,11 @@ import pytest
 from synth_readback import clean_nik, header_key, is_empty, read_csv_lines, read_sheets
 
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.reference import load_reference
 from kmc_analysis.synth import synthesize
 from kmc_analysis.synth.sheets import NEWER_HEADERS
 
 PERIOD = Period(2024, 3)
 TOTALS = re.compile(r"^(JUMLAH|TOTAL|SUB ?TOTAL|GRAND TOTAL)\b", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference()
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,11 @@ from synth_readback import Catalogue, amount, clean_nik, is_empty, read_sheets
 
 from kmc_analysis.cli import main
 from kmc_analysis.core.periods import Period
-from kmc_analysis.core.reference import load_reference
 from kmc_analysis.synth import synthesize
 from kmc_analysis.synth.programs import program_table
 from kmc_analysis.synth.schedule import month_schedule, realisation_levels
 
 YEAR = 2024
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference()
 
 
 @pytest.fixture(scope="module")
