@@ -95,3 +95,9 @@ def test_program_keys_ignore_case_and_spacing():
     names = nz.program_name_key(pd.Series(["Beasiswa  Prestasi SD", "beasiswa prestasisd"]))
     assert names.iloc[0] == names.iloc[1]
     assert nz.program_code_key(pd.Series([" kmc-001 "])).iloc[0] == "KMC-001"
+
+
+@pytest.mark.parametrize("space", ["\u202f", "\u3000", "\u2009", "\u00a0"])
+def test_a_nik_typed_with_a_narrow_or_ideographic_space_is_cleaned_not_quarantined(space):
+    # Copied from a PDF or a Japanese IME: U+202F and U+3000 are spaces too (CONTRACT 2.2).
+    assert nz.clean_nik(pd.Series([f"1872{space}0101{space}0190{space}0001{space}"])).tolist() == ["1872010101900001"]

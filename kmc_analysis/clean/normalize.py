@@ -50,11 +50,10 @@ def map_distinct(values: pd.Series, mapping) -> pd.Series:
 
 # Explicit white-space class instead of \s: pandas hands such patterns to pyarrow's regex
 # engine, which is many times faster than Python's on a million rows.
-WHITESPACE = "[ \t\r\n\f\v\u00a0]"
-_NIK_NOISE = "[ \t\r\n\f\v\u00a0.\\-]"
-#: The characters ``strip`` removes around a NIK: spaces only (Python's strip would also
-#: take the C0 separators \x1c-\x1f, which a NIK must not silently lose).
-_SPACES = " \t\r\n\f\v\u00a0"
+#: Every Unicode space (category Zs: no-break, narrow no-break, ideographic, ...) and the line breaks.
+_SPACES = " \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+WHITESPACE = f"[{_SPACES}]"
+_NIK_NOISE = f"[{_SPACES}.\\-]"
 #: C0 control characters other than tab and line feed, and DEL: removed from text that is judged.
 CONTROL_CHARACTERS = "[\x00-\x08\x0b-\x1f\x7f]"
 _DAY = "(?:0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])"  # 01-31, or 41-71 for women
@@ -69,6 +68,8 @@ def clean_nik(raw: pd.Series) -> pd.Series:
     pass as 16 digits: its last digits are lost for good. Nothing else is removed: a
     control or zero-width character left in a NIK makes it fail the 16-digit rule.
     """
+    # strip takes spaces only (Python's default strip would also take the C0 separators
+    # \x1c-\x1f, which a NIK must not silently lose)
     text = raw.astype(STRING).fillna("").str.strip(_SPACES)
     text = text.str.removeprefix("'").str.removeprefix("\u2019")
     return text.str.replace(_NIK_NOISE, "", regex=True)
