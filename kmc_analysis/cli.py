@@ -25,7 +25,10 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: argumen tidak valid ({message}). Lihat {self.prog} --help.\n")
+        hint = ""
+        if "--period" in message:  # e.g. "--period -2024-03": argparse reads the value as an option
+            hint = " Tulis periode sebagai YYYY-MM, mis. --period 2024-03."
+        self.exit(2, f"{self.prog}: argumen tidak valid ({message}).{hint} Lihat {self.prog} --help.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

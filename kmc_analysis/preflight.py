@@ -46,6 +46,13 @@ def check_inputs(period: str, raw_dir: Path, processed_dir: Path, reports_dir: P
             + (f"Periode yang ada datanya: {', '.join(known)}. " if known else "")
             + "Taruh berkas OPD bulan itu di folder tersebut, atau periksa --raw-dir."
         )
+    try:
+        next(paths.opd_dir.iterdir(), None)
+    except PermissionError:
+        raise InputError(
+            f"Folder berkas OPD untuk periode {paths.period} tidak dapat dibuka (izin ditolak): {paths.opd_dir}. "
+            f"Ubah izinnya agar dapat dibaca pengguna yang menjalankan kmc (mis. chmod u+rx), lalu jalankan lagi."
+        ) from None
     reference = load_reference(paths.reference_dir)
     from kmc_analysis.coverage.boundaries import boundaries_for_run
 

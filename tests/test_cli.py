@@ -57,6 +57,32 @@ def test_bad_period_exits_2_with_the_expected_form(tmp_path, capsys, period):
     assert "YYYY-MM" in capsys.readouterr().err
 
 
+def test_a_period_starting_with_a_dash_is_told_the_yyyy_mm_form(capsys):
+    # argparse reads "-2024-03" as an option and said only "expected one argument"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--period", "-2024-03"])
+    assert exit_info.value.code == 2
+    assert "YYYY-MM" in last_line(capsys)
+
+
+def test_an_unreadable_period_folder_exits_2_naming_it_before_stage_1(tmp_path, capsys, monkeypatch):
+    # chmod 000 on the month's folder used to stop stage 1 with exit 1 (PermissionError)
+    raw = raw_dir_with(tmp_path, "comma_bom_utf8.csv")
+    locked = raw / "opd" / "2024-03"
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)  # root ignores chmod 000: simulate what a user meets
+    assert run_kmc(tmp_path, raw) == 2
+    err = last_line(capsys)
+    assert "tidak dapat dibuka (izin ditolak)" in err and str(locked) in err and "chmod" in err
+    assert not (tmp_path / "proc" / "2024-03").exists()
+
+
 def test_unknown_period_folder_exits_2_and_lists_known_periods(tmp_path, capsys):
     raw = raw_dir_with(tmp_path, "comma_bom_utf8.csv", period="2024-02")
     assert run_kmc(tmp_path, raw) == 2
