@@ -52,7 +52,14 @@ def _input_differences(paths: RunPaths, manifest: dict) -> list[str]:
         if not path.is_file():
             found.append(f"Berkas masukan {relative} tidak ada lagi di {paths.raw_dir}: kembalikan berkas itu, "
                          f"atau jalankan ulang kmc run bila memang sengaja dihapus.")
-        elif _sha256(path) != entry.get("sha256"):
+            continue
+        try:
+            digest = _sha256(path)
+        except OSError as problem:
+            found.append(f"Berkas masukan {relative} tidak dapat dibaca ({problem.strerror or type(problem).__name__}): "
+                         f"ubah izinnya agar dapat dibaca pengguna yang menjalankan kmc, lalu periksa lagi.")
+            continue
+        if digest != entry.get("sha256"):
             found.append(f"Berkas masukan {relative} berubah sejak diolah (sha256 berbeda): jalankan ulang kmc run "
                          f"--period {paths.period} agar hasilnya sesuai berkas sekarang.")
     named = {_entry_name(e) for key in ("ignored_files", "rejected_files", "superseded_files")

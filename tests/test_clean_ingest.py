@@ -115,6 +115,25 @@ def test_skip_unreadable_records_bad_files_and_reads_the_rest(tmp_path):
     assert rejected == {("corrupt.xlsx", ""), ("missing_nominal_column.xlsx", "BNBA")}
 
 
+def test_a_file_that_cannot_be_read_is_rejected_and_not_listed_as_an_input(tmp_path, monkeypatch):
+    # with --skip-unreadable a chmod-000 file was in inputs with an empty sha256 (check_outputs failed)
+    import kmc_analysis.clean.ingest as ingest
+
+    folder, raw = month_with(tmp_path, "nik_scientific.xlsx", "comma_bom_utf8.csv")
+    real = ingest._read_bytes
+
+    def read_bytes(path):
+        if path.name == "comma_bom_utf8.csv":
+            raise InputError(f"Berkas '{path.name}' tidak dapat dibaca: izin ditolak.")
+        return real(path)
+
+    monkeypatch.setattr(ingest, "_read_bytes", read_bytes)
+    result = read_submissions(folder, raw, skip_unreadable=True)
+    assert [r["path"].rsplit("/", 1)[-1] for r in result.rejected_files] == ["comma_bom_utf8.csv"]
+    assert [e["path"].rsplit("/", 1)[-1] for e in result.inputs] == ["nik_scientific.xlsx"]
+    assert all(e["sha256"] for e in result.inputs)
+
+
 def test_missing_period_folder_is_bad_input(tmp_path):
     with pytest.raises(InputError, match="tidak ada"):
         read_submissions(tmp_path / "opd" / "2030-01", tmp_path)

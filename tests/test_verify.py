@@ -77,6 +77,18 @@ def test_a_raw_file_removed_or_added_after_the_run_is_named(month):
     assert any("Dinkes.csv belum diolah" in line for line in found)
 
 
+def test_an_input_that_cannot_be_read_is_named_not_a_crash(month, monkeypatch):
+    # a chmod-000 input made kmc verify stop with "kesalahan tak terduga (PermissionError)"
+    import kmc_analysis.verify as verify_module
+
+    def unreadable(path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(verify_module, "_sha256", unreadable)  # root reads chmod 000 files: simulate a user
+    found = verify(month)
+    assert len(found) == 1 and "Dinsos.csv tidak dapat dibaca (Permission denied)" in found[0]
+
+
 def test_counts_that_do_not_add_up_are_named(month):
     processed = month[1] / str(PERIOD)
     manifest = json.loads((processed / MANIFEST).read_text())

@@ -108,8 +108,9 @@ def read_submissions(opd_dir: Path, raw_dir: Path, skip_unreadable: bool = False
             file_frames = _tables_of_file(path, relative, tables, result, skip_unreadable)
         except InputError as problem:
             _reject(result, relative, "", str(problem), skip_unreadable)
-            entry["rejected"] = True
-            result.inputs.append(entry)
+            if entry["sha256"]:  # read but not usable: its bytes are an input; unreadable: only rejected_files
+                entry["rejected"] = True
+                result.inputs.append(entry)
             continue
         entry["rows_read"] = int(sum(len(t) for t in file_frames))
         result.inputs.append(entry)
