@@ -55,8 +55,12 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
         kept = keep_failed_notebook(output, failed_dir)
         raise stage_failure(notebook.stem, error.ename, error.evalue, kept,
                             "\n".join(error.traceback or [])) from None
-    except Exception as error:  # the kernel died, the notebook is unreadable, ...
+    except Exception as error:  # the kernel died, the notebook is unreadable, the disk is full, ...
         kept = keep_failed_notebook(output, failed_dir)
+        if isinstance(error, OSError) and error.errno in (*_DISK_FULL, *_NO_PERMISSION):
+            # papermill writing the executed notebook into staging: say what the user can fix
+            raise stage_failure(notebook.stem, type(error).__name__, f"[Errno {error.errno}] {error.strerror}",
+                                kept) from None
         raise StageFailure(
             f"Tahap {notebook.stem} berhenti: kernel Python gagal menjalankan notebook ({type(error).__name__}). "
             f"Hasil lama tidak berubah. {_where(kept)} Jalankan ulang; bila terulang, jalankan dengan KMC_DEBUG=1 "

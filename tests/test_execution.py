@@ -1,0 +1,28 @@
+"""Tests for kmc_analysis.execution: the one sentence a failed stage ends with."""
+
+from __future__ import annotations
+
+import errno
+
+import papermill
+import pytest
+
+from kmc_analysis.core.errors import KMCError
+from kmc_analysis.execution import execute_stage
+from kmc_analysis.progress import Console
+
+
+@pytest.mark.parametrize("number, words", [(errno.ENOSPC, "disk penuh"), (errno.EACCES, "izin ditolak")])
+def test_a_full_disk_or_a_refused_write_of_the_executed_notebook_says_so(tmp_path, monkeypatch, number, words):
+    # papermill writing the executed notebook into a full staging folder used to read
+    # "kernel Python gagal menjalankan notebook (OSError) ... laporkan": the user can fix this one
+    def full_disk(*args, **kwargs):
+        raise OSError(number, "No space left on device" if number == errno.ENOSPC else "Permission denied")
+
+    monkeypatch.setattr(papermill, "execute_notebook", full_disk)
+    notebook = tmp_path / "01_clean_opd_data.ipynb"
+    notebook.write_text("{}")
+    with pytest.raises(KMCError) as caught:
+        execute_stage(notebook, tmp_path / "staging" / notebook.name, {}, Console(quiet=True), tmp_path / "gagal")
+    message = str(caught.value)
+    assert words in message and "01_clean_opd_data" in message and "kernel Python gagal" not in message
