@@ -23,7 +23,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kmc_analysis.core.atomic import write_text_atomically
+from kmc_analysis.core.atomic import stale_temporaries, write_text_atomically
 from kmc_analysis.core.errors import KMCError, PublishError
 from kmc_analysis.core.store import PUBLISH_JOURNAL, STAGING_PREFIX
 
@@ -170,6 +170,8 @@ def recover(processed_dir: Path, reports_dir: Path) -> list[str]:
     leftovers = [folder for root in (Path(processed_dir), Path(reports_dir)) if root.is_dir()
                  for folder in sorted(root.iterdir())
                  if folder.is_dir() and folder.name.startswith((STAGING_PREFIX, LEGACY_STAGING_PREFIX))]
+    for temporary in stale_temporaries(processed_dir) + stale_temporaries(reports_dir):
+        temporary.unlink(missing_ok=True)  # half-written journal or index of a killed run
     removed = [folder for folder in leftovers if _remove_tree(folder)]
     if removed:
         said.append(f"{len(removed)} folder sementara dari run yang terhenti dihapus (berisi data pribadi).")

@@ -195,6 +195,17 @@ def test_staging_folders_left_by_killed_runs_are_removed_by_the_next_run(tmp_pat
     assert any("3 folder sementara" in line for line in said)
 
 
+def test_a_half_written_journal_of_a_killed_run_is_removed_by_the_next_run(tmp_path):
+    # SIGKILL while the journal was being replaced left ".kmc-publish.json.<pid>.tmp" for good
+    processed, reports = tmp_path / "p", tmp_path / "r"
+    processed.mkdir(), reports.mkdir()
+    (processed / f".{PUBLISH_JOURNAL}.999999.tmp").write_text('{"state": "publish')
+    (reports / ".index.html.999999.tmp").write_text("<html")
+    (processed / "2024-03").mkdir()
+    recover(processed, reports)
+    assert [p.name for p in processed.iterdir()] == ["2024-03"] and list(reports.iterdir()) == []
+
+
 def test_a_period_folder_left_aside_by_the_previous_runner_is_put_back(tmp_path):
     processed, reports = tmp_path / "p", tmp_path / "r"
     fill(processed / f".{PERIOD}.old", "lama")

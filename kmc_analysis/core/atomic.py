@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
+
+#: The temporary file :func:`write_text_atomically` writes beside its target: ``.<name>.<pid>.tmp``.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
 
 def write_text_atomically(path: str | Path, text: str, private: bool = False) -> Path:
@@ -34,6 +38,16 @@ def write_text_atomically(path: str | Path, text: str, private: bool = False) ->
         raise
     _fsync_folder(path.parent)
     return path
+
+
+def stale_temporaries(folder: str | Path) -> list[Path]:
+    """Temporary files in ``folder`` left by other processes killed mid-write (call under the run lock)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.iterdir()
+                  if (match := _TEMPORARY.match(path.name)) and int(match.group(1)) != os.getpid()
+                  and path.is_file())
 
 
 def _umask() -> int:
