@@ -14,8 +14,10 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
+from pathlib import PurePosixPath
 from typing import Callable, Iterator, TextIO
 
+from kmc_analysis.core.personal_data import names_a_person
 from kmc_analysis.core.store import MANIFEST
 
 #: A run of 16 digits in a file name is probably a NIK (``KTP_1872010101900001.pdf``): mask it.
@@ -86,8 +88,17 @@ def stage_line(number: int, total: int, name: str, seconds: float) -> str:
 
 
 def safe_file_name(name: str) -> str:
-    """A file name fit for the terminal: a NIK-like run of 16 digits is masked (``1872**********01``)."""
-    return _NIK_LIKE.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), str(name))
+    """A file name fit for the terminal: a NIK-like run of 16 digits is masked (``1872**********01``).
+
+    A base name that seems to hold a person's name (``Susulan Bpk Hartono.csv``) is replaced
+    by ``(nama disamarkan)`` with its extension; the folder part stays, so the operator can
+    find the file.
+    """
+    text = _NIK_LIKE.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), str(name))
+    folder, _, base = text.rpartition("/")
+    if names_a_person(PurePosixPath(base).stem):
+        base = "(nama disamarkan)" + PurePosixPath(base).suffix
+    return f"{folder}/{base}" if folder else base
 
 
 def _entry_text(entry) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from kmc_analysis.core.personal_data import scan_for_personal_data
+import pytest
+
+from kmc_analysis.core.personal_data import names_a_person, scan_for_personal_data
 
 NIK = "1872015708900001"
 NAME = "Siti O'Rahmawati"
@@ -47,3 +49,16 @@ def test_a_formula_of_digits_typed_as_a_name_does_not_stop_a_clean_report(tmp_pa
     (tmp_path / "laporan.html").write_text("<p>Santunan Kematian 1 1 penerima</p>")
     assert scan_for_personal_data(tmp_path, names=["=1+1", "+1+1", "\t=1+1"]) == []
     assert scan_for_personal_data(tmp_path, names=["=Kematian+1"]) != []  # letters still count
+
+
+@pytest.mark.parametrize("text, person", [
+    ("Susulan Bpk Hartono Wijayakusuma", True), ("Ibu Ratna Dewi Anggraini", True),
+    ("KTP Sri Handayani Prawirodirjo", True), ("KTP_1872**********99_Suparjo", True), ("Santunan a.n. Budi", True),
+    ("SUSULAN BPK HARTONO", True), ("Hj Siti Aminah", True),
+    ("Dinkes_Bantuan_Transportasi_Rujukan_Ibu_2024-03", False), ("Rujukan Ibu Hamil", False),
+    ("KTP dan KK", False), ("BNBA Dinsos Maret 2024", False), ("Surat Pengantar Dinas Sosial", False),
+    ("KK_Miskin", False), ("Insentif Ketua RT", False), ("Data Bantuan Hibah", False),
+])
+def test_a_file_name_with_an_honorific_or_identity_paper_before_a_word_names_a_person(text, person):
+    # OPDs name files after people not in the month's rows ("Susulan Bpk Hartono.csv"): the report printed them
+    assert names_a_person(text) is person

@@ -51,3 +51,14 @@ def test_a_nik_in_a_file_name_is_masked_on_the_terminal():
     assert safe_file_name("KTP_1872010101909999_scan.pdf") == "KTP_1872**********99_scan.pdf"
     lines = manifest_notices({"ignored_files": ["KTP_1872010101909999.pdf"]})
     assert "1872010101909999" not in lines[0]
+
+
+def test_a_person_named_in_a_file_name_is_not_printed_on_the_terminal():
+    # "Susulan Bpk Hartono Wijayakusuma.csv" was printed as is after stage 1
+    lines = manifest_notices({"ignored_files": ["opd/2024-03/KTP Sri Handayani Prawirodirjo.jpg"],
+                              "rejected_files": [{"path": "opd/2024-03/Susulan Bpk Hartono Wijayakusuma.csv",
+                                                  "sheet": "Ibu Ratna Dewi Anggraini", "reason": "x"}]})
+    text = "\n".join(lines)
+    for name in ("Sri Handayani", "Hartono", "Ratna Dewi"):
+        assert name not in text
+    assert "opd/2024-03/(nama disamarkan).jpg" in text and "(nama disamarkan).csv" in text

@@ -90,6 +90,14 @@ def test_a_file_named_after_a_recipient_is_listed_without_the_name(tmp_path):
         "Surat Pengantar Dinas Sosial.pdf"
 
 
+def test_a_file_named_after_someone_not_in_the_rows_is_listed_without_the_name():
+    # "Susulan Bpk Hartono Wijayakusuma.csv", sheet "Ibu Ratna Dewi Anggraini": published verbatim before
+    assert public_name(f"opd/{PERIOD}/Susulan Bpk Hartono Wijayakusuma.csv") == "(nama disamarkan: memuat nama orang).csv"
+    assert public_name("Ibu Ratna Dewi Anggraini", path=False) == "(nama disamarkan: memuat nama orang)"
+    assert public_name(f"opd/{PERIOD}/Dinkes_Bantuan_Transportasi_Rujukan_Ibu_2024-03.csv") == \
+        "Dinkes_Bantuan_Transportasi_Rujukan_Ibu_2024-03.csv"
+
+
 def test_quality_section_names_every_listed_file_in_indonesian(quality):
     _, result = quality
     html = result.html.read_text(encoding="utf-8")

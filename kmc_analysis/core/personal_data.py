@@ -21,6 +21,8 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from kmc_analysis.core.periods import NAMA_BULAN
+
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 _DIGIT_RUN = re.compile(r"\d{16,}")
 _HEX_RUN = re.compile(r"[0-9a-f]{16,}")
@@ -100,6 +102,30 @@ def file_text(path: Path) -> str | None:
 def normalise_name(name: object) -> str:
     """A name as the scan compares it: lower case words separated by single spaces."""
     return " ".join(_WORD.findall(str(name).lower()))
+
+
+#: Words Indonesian file names put before a person's name: honorifics, "atas nama", identity papers.
+_BEFORE_A_NAME = (r"bpk|bapak|pak|ibu|bu|sdr|sdri|saudara|saudari|alm|almh|almarhum|almarhumah|a\.?\s?n|"
+                  r"atas\s+nama|ktp|kk|kartu\s+keluarga|akta|ahli\s+waris|tn|ny|nn|nona|tuan|nyonya|hj?")
+_PERSON_AFTER_TITLE = re.compile(rf"(?<![^\W\d_])(?:{_BEFORE_A_NAME})\.?(?:[\s_.\-]+[\d*]+)?[\s_.\-]+([^\W\d_]{{3,}})",
+                                 re.IGNORECASE)
+#: Words that follow such a word without naming anyone (``Ibu Hamil``, ``KK Miskin``, ``KTP dan KK``).
+_NOT_A_NAME = frozenset({
+    "hamil", "menyusui", "nifas", "balita", "bayi", "anak", "rumah", "tangga", "tunggal", "miskin", "lansia",
+    "kepala", "keluarga", "kota", "metro", "dinas", "kecamatan", "kelurahan", "desa", "penerima", "bantuan",
+    "program", "dan", "atau", "yang", "untuk", "dari", "per", "baru", "lama", "asli", "scan", "foto", "copy",
+    "fotokopi", "salinan", "data", "rekap", "daftar", "pdf", "jpg", "jpeg", "png", "xlsx", "xlsm", "xls", "ods",
+    "csv", "doc", "docx", *(month.lower() for month in NAMA_BULAN)})
+
+
+def names_a_person(text: str) -> bool:
+    """Whether a file or sheet name seems to hold a person's name: an honorific or an identity paper before a word.
+
+    ``Susulan Bpk Hartono.csv``, ``Ibu Ratna Dewi``, ``KTP Sri Handayani.jpg``, ``Santunan a.n. Budi``;
+    not ``Rujukan Ibu Hamil`` or ``KTP dan KK``. A heuristic for names that are not in the
+    month's rows (those are found exactly by :func:`contains_name`).
+    """
+    return any(match.group(1).lower() not in _NOT_A_NAME for match in _PERSON_AFTER_TITLE.finditer(str(text)))
 
 
 def name_keys(names: Iterable[str], public_words: Iterable[str] = ()) -> dict[str, str]:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from kmc_analysis.clean.reasons import REASON_LABEL, REASON_SHORT
 from kmc_analysis.core.formatting import format_number
-from kmc_analysis.core.personal_data import contains_name, name_keys
+from kmc_analysis.core.personal_data import contains_name, name_keys, names_a_person
 from kmc_analysis.report.inputs import ProcessedData
 from kmc_analysis.report.leaks import month_personal_data
 from kmc_analysis.report.table_model import Table, make_table
@@ -46,9 +46,10 @@ def public_name(name: object, path: bool = True, personal: Collection[str] = ())
     """A file (``path``) or sheet name fit to publish: its base name, unless it holds a number or a person's name.
 
     A name with a NIK, family-card or phone number in it (a scanned KTP named after its
-    owner) likely carries the person's name too, and one holding a whole name from the
-    month's rows (``personal``: normalised keys, :func:`personal_name_keys`) names a
-    recipient: only the extension is kept then.
+    owner) likely carries the person's name too; one holding a whole name from the month's
+    rows (``personal``: normalised keys, :func:`personal_name_keys`) names a recipient, and
+    one with an honorific or an identity paper before a word (``Bpk Hartono``, ``KTP Sri``)
+    names someone: only the extension is kept then.
     """
     text = str(name or "")
     if path:
@@ -56,7 +57,7 @@ def public_name(name: object, path: bool = True, personal: Collection[str] = ())
     suffix = Path(text).suffix if path and len(Path(text).suffix) <= 6 else ""
     if _LONG_NUMBER.search(text) and sum(ch.isdigit() for ch in text) >= 10:
         return f"(nama disamarkan: memuat nomor identitas){suffix}"
-    if personal and contains_name(text, personal):
+    if (personal and contains_name(text, personal)) or names_a_person(Path(text).stem if path else text):
         return f"(nama disamarkan: memuat nama orang){suffix}"
     return text
 
