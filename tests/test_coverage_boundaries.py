@@ -204,6 +204,28 @@ def test_invalid_polygons_are_made_valid(metro_wilayah, real, tmp_path):
     assert set(b.kelurahan.geom_type) <= {"Polygon", "MultiPolygon"}
 
 
+def test_three_dimensional_and_split_features_are_drawn_in_two_dimensions(metro_wilayah, real, tmp_path):
+    # GPS/CAD conversions write Z = 0 and split a kelurahan into two rows: the interactive map
+    # crashed stage 2 ("too many values to unpack") on the third coordinate
+    from kmc_analysis.coverage.interactive_map import svg_path
+
+    halves = []
+    for _, row in real.iterrows():
+        box = row.geometry.bounds
+        middle = (box[0] + box[2]) / 2
+        for part in (shapely.box(box[0], box[1], middle, box[3]), shapely.box(middle, box[1], box[2], box[3])):
+            piece = row.geometry.intersection(part)
+            if not piece.is_empty:
+                halves.append({**row.drop("geometry").to_dict(), "geometry": shapely.force_3d(piece)})
+    split = gpd.GeoDataFrame(halves, geometry="geometry", crs=real.crs)
+    assert split.has_z.all() and len(split) > len(real)
+    path = tmp_path / "batas_3d.gpkg"
+    split.to_file(path, driver="GPKG")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    assert len(b.kelurahan) == 22 and not b.kelurahan.has_z.any() and not b.kecamatan.has_z.any()
+    assert svg_path(b.kelurahan.geometry.iloc[0], (0.0, 0.0)).startswith("M")
+
+
 def test_minimal_wilayah_with_a_boundary_file_does_not_crash(metro_wilayah, real, tmp_path):
     # wilayah.csv with the required columns only used to crash (ArrowInvalid from an empty BPS lookup).
     wilayah = minimal_wilayah(metro_wilayah)

@@ -106,6 +106,8 @@ def read_boundary_file(path: str | Path) -> BoundaryLayers:
             raise _unreadable(path, exc) from exc
         frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
         frame = frame[frame.geom_type.isin(["Polygon", "MultiPolygon"])]
+        if frame.has_z.any():  # GPS and CAD conversions write Z = 0: the maps draw in two dimensions
+            frame = frame.set_geometry(frame.geometry.force_2d())
         if len(frame):
             result.layers[name] = _in_place(frame.reset_index(drop=True), path, name, result.notes)
     if not result.layers:
