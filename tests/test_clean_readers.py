@@ -110,6 +110,28 @@ def test_workbook_kinds_other_than_xlsx_are_read_not_ignored(tmp_path, name, mak
     assert rows["tanggal_salur"].str.startswith("2024-03-0").all()
 
 
+def test_kelurahan_merged_over_a_group_of_rows_applies_to_every_row(tmp_path):
+    # Government lists merge Kelurahan and Kecamatan over each group: only the first row held the
+    # value, so the others were quarantined as wilayah_tidak_dikenal
+    folder, raw = month(tmp_path)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["DAFTAR PENERIMA"])
+    sheet.merge_cells("A1:F1")  # a title across columns stays where it is
+    sheet.append(["NIK", "Nama", "Kelurahan", "Kecamatan", "Kode Bantuan", "Nominal"])
+    for nik, name, kel, kec in [("1872011504900001", "Siti", "Metro", "Metro Pusat"),
+                                ("1872011504900002", "Budi", None, None), ("1872011504900003", "Dewi", None, None),
+                                ("1872021504900004", "Agus", "Tejo Agung", "Metro Timur"),
+                                ("1872021504900005", "Sri", None, None)]:
+        sheet.append([nik, name, kel, kec, "KMC-001", 750000])
+    for cells in ("C3:C5", "D3:D5", "C6:C7", "D6:D7"):
+        sheet.merge_cells(cells)
+    book.save(folder / "kelurahan_digabung.xlsx")
+    rows = read_submissions(folder, raw).rows
+    assert rows["kelurahan"].tolist() == ["Metro"] * 3 + ["Tejo Agung"] * 2
+    assert rows["kecamatan"].tolist() == ["Metro Pusat"] * 3 + ["Metro Timur"] * 2
+
+
 def opensid_cetak(extra: bool) -> str:
     """OpenSID's printable download: an HTML table saved as .xls, two header rows, dates DD-MM-YYYY."""
     group = '<th rowspan="2">Kelurahan</th><th rowspan="2">Kode Bantuan</th><th rowspan="2">Nominal</th>' \

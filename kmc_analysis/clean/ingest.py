@@ -36,8 +36,7 @@ from kmc_analysis.clean.readers import (
     UnreadableFile,
     open_workbook,
     read_tables,
-    table_from_grid,
-    workbook_grid,
+    sheet_table,
 )
 from kmc_analysis.core.errors import InputError
 
@@ -156,7 +155,7 @@ def _read_file(path: Path, relative: str, data: bytes, period: str,
             if marker is not None:
                 result.corrections.append(read_correction_workbook(workbook, marker, relative, period))
                 return None
-            return [table_from_grid(name, workbook_grid(workbook, name)) for name in workbook.sheet_names]
+            return [sheet_table(workbook, name) for name in workbook.sheet_names]
         return read_tables(path, data)[0]
     except UnreadableFile as problem:
         raise InputError(f"Berkas '{path.name}': {problem}; {_SKIP_HINT}") from problem

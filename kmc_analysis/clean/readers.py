@@ -91,10 +91,26 @@ def workbook_grid(workbook: CalamineWorkbook, name: str) -> list[list[str]]:
     return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]  # most cells are text
 
 
+def merged_down(workbook: CalamineWorkbook, name: str) -> list[tuple[int, int, int]]:
+    """The sheet's cells merged down one column, as (first row, column, last row), 0-based.
+
+    Government lists often merge the Kelurahan and Kecamatan cells over each group of rows:
+    Excel shows the value beside every row of the group, while the file holds it only in
+    the first. Merges across columns (titles, group headers) are not returned.
+    """
+    ranges = workbook.get_sheet_by_name(name).merged_cell_ranges or []
+    return [(top, left, bottom) for (top, left), (bottom, right) in ranges if left == right and bottom > top]
+
+
+def sheet_table(workbook: CalamineWorkbook, name: str) -> SheetTable:
+    """One sheet of an open workbook with its header row found and its merged data cells filled down."""
+    return table_from_grid(name, workbook_grid(workbook, name), merged_down(workbook, name))
+
+
 def read_workbook(data: bytes) -> list[SheetTable]:
     """Every sheet of a workbook, each with its header row found."""
     workbook = open_workbook(data)
-    return [table_from_grid(name, workbook_grid(workbook, name)) for name in workbook.sheet_names]
+    return [sheet_table(workbook, name) for name in workbook.sheet_names]
 
 
 def cell_text(value: object) -> str:
@@ -121,16 +137,25 @@ def cell_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def table_from_grid(name: str, grid: list[list[str]]) -> SheetTable:
-    """Find the header row of a grid of cell text and keep the rows below it."""
+def table_from_grid(name: str, grid: list[list[str]], merged: list[tuple[int, int, int]] = ()) -> SheetTable:
+    """Find the header row of a grid of cell text and keep the rows below it.
+
+    ``merged``: cells merged down one column (:func:`merged_down`); below the header each
+    takes the first cell's text, as Excel shows it.
+    """
     header_index = find_header(grid)
     if header_index is None:
         return SheetTable(name, None)
     header = [str(h) for h in grid[header_index]]
     if header_index + 1 < len(grid):
-        merged = _two_row_header(header, [str(c) for c in grid[header_index + 1]])
-        if merged is not None:
-            header, header_index = merged, header_index + 1
+        two_rows = _two_row_header(header, [str(c) for c in grid[header_index + 1]])
+        if two_rows is not None:
+            header, header_index = two_rows, header_index + 1
+    for top, column, bottom in merged:
+        if top > header_index and bottom < len(grid) and column < len(grid[top]):
+            for row in range(top + 1, bottom + 1):
+                if column < len(grid[row]) and not str(grid[row][column]).strip():
+                    grid[row][column] = grid[top][column]
     while header and not header[-1].strip():
         header.pop()
     width = len(header)
