@@ -93,6 +93,36 @@ def test_kode_kelurahan_unknown_or_contradicted_is_not_known(metro_codes, kel, k
     assert resolve_one(PlaceIndex.from_wilayah(metro_codes), kel, kec, kode) == ["", "", False]
 
 
+def test_a_column_of_bps_codes_is_read_as_bps_even_where_a_code_is_also_a_kemendagri_one(metro_wilayah):
+    # "Kode Wilayah" holding BPS codes: 8 of Metro's 22 BPS codes are also another kelurahan's
+    # undotted Kemendagri code, and those rows were accepted in the wrong kelurahan
+    index = PlaceIndex.from_wilayah(metro_wilayah)
+    bps = metro_wilayah["kode_bps_kelurahan"]
+    out = resolve_places(pd.Series("", index=bps.index), pd.Series("", index=bps.index), index, bps,
+                         sheet=pd.Series("bps.csv|bps", index=bps.index))
+    assert out["kode_kelurahan"].tolist() == metro_wilayah["kode_kelurahan"].tolist()
+    clashing = [code for code in bps if f"{code[:2]}.{code[2:4]}.{code[4:6]}.{code[6:]}" in set(
+        metro_wilayah["kode_kelurahan"])]
+    assert len(clashing) >= 5  # the case the sheet's reading decides
+    plain = metro_wilayah["kode_kelurahan"].str.replace(".", "", regex=False)
+    kemendagri = resolve_places(pd.Series("", index=plain.index), pd.Series("", index=plain.index), index, plain,
+                                sheet=pd.Series("opendk.csv|opendk", index=plain.index))
+    assert kemendagri["kode_kelurahan"].tolist() == metro_wilayah["kode_kelurahan"].tolist()
+
+
+def test_a_plain_code_takes_the_reading_its_kecamatan_agrees_with(metro_wilayah):
+    # a BPS code that is also a Kemendagri code, beside a kecamatan agreeing with the BPS reading,
+    # was quarantined as wilayah_tidak_dikenal
+    index = PlaceIndex.from_wilayah(metro_wilayah)
+    kemendagri = set(metro_wilayah["kode_kelurahan"])
+    row = next(r for _, r in metro_wilayah.iterrows() if (b := r["kode_bps_kelurahan"]) and
+               f"{b[:2]}.{b[2:4]}.{b[4:6]}.{b[6:]}" in kemendagri
+               and f"{b[:2]}.{b[2:4]}.{b[4:6]}"[:8] != r["kode_kecamatan"])
+    assert resolve_one(index, kec=row["kecamatan"], kode=row["kode_bps_kelurahan"]) == [
+        row["kode_kelurahan"], row["kode_kecamatan"], True]
+    assert resolve_one(index, kode=row["kode_bps_kelurahan"])[0] != row["kode_kelurahan"]  # alone: Kemendagri
+
+
 def test_kode_kelurahan_with_an_agreeing_name_is_known(metro_codes):
     index = PlaceIndex.from_wilayah(metro_codes)
     assert resolve_one(index, "IRINGMULYO", "Kec. Metro Timur", "18.72.04.1003") == ["18.72.04.1003", "18.72.04", True]

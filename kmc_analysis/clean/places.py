@@ -81,22 +81,20 @@ class PlaceIndex:
         """Codes a kecamatan name may stand for: exact, else one edit away, else by abbreviation."""
         return _lookup(self.kecamatan_codes, self.kecamatan_words, words)
 
-    def kelurahan_of_code(self, text: str) -> str | None:
-        """The Kemendagri code a kode_kelurahan cell stands for, or None when it names no kelurahan.
+    def readings_of_code(self, text: str) -> tuple[str | None, str | None]:
+        """The kelurahan a kode_kelurahan cell names as a Kemendagri code and as a BPS code (None: none).
 
-        Dotted Kemendagri codes are looked up as written; ten plain digits are read as
-        an undotted Kemendagri code first (Kota Metro's own systems write them so), then
-        as a BPS code.
+        A dotted code is Kemendagri only. Ten plain digits may be both: an undotted
+        Kemendagri code (Kota Metro's own systems write them so) or a BPS code, and 8 of
+        Metro's 22 BPS codes are also another kelurahan's undotted Kemendagri code.
         """
         text = re.sub(r"[ \t\u00a0]", "", text)
         if _DOTTED_CODE.fullmatch(text):
-            return text if text in self.kecamatan_of_kelurahan else None
+            return (text if text in self.kecamatan_of_kelurahan else None), None
         if re.fullmatch(r"[0-9]{10}", text):
             dotted = f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
-            if dotted in self.kecamatan_of_kelurahan:
-                return dotted
-            return (self.bps_codes or {}).get(text)
-        return None
+            return (dotted if dotted in self.kecamatan_of_kelurahan else None), (self.bps_codes or {}).get(text)
+        return None, None
 
 
 def _lookup(codes: dict[str, frozenset[str]], spellings, words: str) -> frozenset[str]:
@@ -130,7 +128,7 @@ def _abbreviates(written: tuple[str, ...], spelled: tuple[str, ...]) -> bool:
 
 
 def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex,
-                   kode_kelurahan: pd.Series | None = None) -> pd.DataFrame:
+                   kode_kelurahan: pd.Series | None = None, sheet: pd.Series | None = None) -> pd.DataFrame:
     """Resolve each row's kelurahan / kecamatan / kode_kelurahan to codes, per the contract's rules.
 
     Returns a frame aligned on the input with ``kode_kelurahan`` ("" when only the
@@ -140,14 +138,21 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     stated kecamatan (or any kecamatan, if none is stated), or when it states no
     kelurahan and its kecamatan matches.
 
+    A plain ten-digit code that is both a Kemendagri and a BPS code takes the reading the
+    stated kelurahan or kecamatan agrees with; when both or neither agree, the reading of
+    its ``sheet`` (file and sheet; one system per column): BPS when more of the sheet's
+    codes are BPS codes only than Kemendagri codes only, else Kemendagri.
+
     Each column is factorised once; the rules run once per distinct combination of
     cells, and the answers are spread back over the rows by code.
     """
     if kode_kelurahan is None:
         kode_kelurahan = pd.Series("", index=kelurahan.index)
+    reads_bps = _sheets_reading_bps(kode_kelurahan, sheet, index)
     combination = np.zeros(len(kelurahan), dtype="int64")
     columns = []
-    for column, reduce in ((kelurahan, place_words), (kecamatan, place_words), (kode_kelurahan, _code_text)):
+    for column, reduce in ((kelurahan, place_words), (kecamatan, place_words), (kode_kelurahan, _code_text),
+                           (reads_bps, _flag_text)):
         codes, distinct = pd.factorize(column.astype("str").fillna(""), sort=False)
         columns.append((codes, reduce(pd.Series(distinct, dtype="str")).to_numpy(dtype=object)))
         # re-numbered after each column, so the combined code stays below rows x distinct values
@@ -155,12 +160,12 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     combinations = int(combination.max()) + 1 if len(combination) else 0
     some_row = np.zeros(combinations, dtype="int64")
     some_row[combination] = np.arange(len(combination))
-    answers: dict[tuple[str, str, str], tuple[str, str, bool]] = {}
+    answers: dict[tuple[str, ...], tuple[str, str, bool]] = {}
     resolved = []
     for row in some_row:
         words = tuple(str(texts[codes[row]]) for codes, texts in columns)
         if words not in answers:
-            answers[words] = _resolve(*words, index)
+            answers[words] = _resolve(*words[:3], index, prefer_bps=words[3] == "bps")
         resolved.append(answers[words])
     kel_codes, kec_codes, known = zip(*resolved) if resolved else ((), (), ())
     return pd.DataFrame({
@@ -170,23 +175,47 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     }, index=kelurahan.index)
 
 
+def _sheets_reading_bps(kode_kelurahan: pd.Series, sheet: pd.Series | None, index: PlaceIndex) -> pd.Series:
+    """Per row, ``bps`` when its sheet's plain codes read as BPS codes more often than as Kemendagri ones."""
+    flags = pd.Series("", index=kode_kelurahan.index, dtype="str")
+    if not index.bps_codes:
+        return flags
+    groups = sheet if sheet is not None else pd.Series("", index=kode_kelurahan.index)
+    pairs = pd.DataFrame({"sheet": groups.astype("str").fillna(""),
+                          "kode": kode_kelurahan.astype("str").fillna("").str.strip()})
+    distinct = pairs.loc[pairs["kode"] != ""].drop_duplicates()
+    readings = {code: index.readings_of_code(code) for code in distinct["kode"].unique()}
+    votes: dict[str, int] = {}
+    for label, code in zip(distinct["sheet"], distinct["kode"]):
+        kemendagri, bps = readings[code]
+        votes[label] = votes.get(label, 0) + (bps is not None and kemendagri is None) - (
+            kemendagri is not None and bps is None)
+    bps_sheets = [label for label, vote in votes.items() if vote > 0]
+    return flags.mask(pairs["sheet"].isin(bps_sheets), "bps")
+
+
+@on_distinct
+def _flag_text(raw: pd.Series) -> pd.Series:
+    return raw.astype("str").fillna("")
+
+
 @on_distinct
 def _code_text(raw: pd.Series) -> pd.Series:
     return raw.astype("str").fillna("").str.strip()
 
 
-def _resolve(kel: str, kec: str, kode: str, index: PlaceIndex) -> tuple[str, str, bool]:
+def _resolve(kel: str, kec: str, kode: str, index: PlaceIndex, prefer_bps: bool = False) -> tuple[str, str, bool]:
     kec_codes = index.kecamatan_candidates(kec) if kec else frozenset()
     if kode:
-        code = index.kelurahan_of_code(kode)
-        if code is None:
+        readings = [code for code in index.readings_of_code(kode) if code is not None]
+        agreeing = [code for code in readings
+                    if (not kel or code in index.kelurahan_candidates(kel))
+                    and (not kec or index.kecamatan_of_kelurahan[code] in kec_codes)]
+        if not agreeing:
             return "", "", False
-        kecamatan_code = index.kecamatan_of_kelurahan[code]
-        if kel and code not in index.kelurahan_candidates(kel):
-            return "", "", False
-        if kec and kecamatan_code not in kec_codes:
-            return "", "", False
-        return code, kecamatan_code, True
+        kemendagri, bps = index.readings_of_code(kode)
+        code = agreeing[0] if len(agreeing) == 1 else (bps if prefer_bps else kemendagri)
+        return code, index.kecamatan_of_kelurahan[code], True
     if kel:
         candidates = index.kelurahan_candidates(kel)
         if kec:

@@ -62,7 +62,8 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     has_sixteen = nz.nik_has_sixteen_digits(nik)
     nama = nz.clean_text(rows["nama"])
     places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah),
-                            rows["kode_kelurahan"] if "kode_kelurahan" in rows.columns else None)
+                            rows["kode_kelurahan"] if "kode_kelurahan" in rows.columns else None,
+                            sheet=rows["sumber_file"].astype("str") + "|" + rows["sumber_sheet"].astype("str"))
     kode = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
     nominal = valid_nominal(nz.parse_rupiah(rows["nominal"]))
 
