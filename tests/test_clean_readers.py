@@ -246,6 +246,20 @@ def test_csv_line_of_several_megabytes_is_read(tmp_path):
     assert len(rows["alamat"].iloc[1]) == 6_000_004
 
 
+def test_an_xml_spreadsheet_2003_saved_as_xls_is_told_to_be_saved_again_as_xlsx(tmp_path):
+    # web apps export "XML Spreadsheet 2003" as .xls: the message said no header row was found
+    folder, raw = month(tmp_path)
+    (folder / "export_aplikasi_dinkes.xls").write_text(
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Data"><Table>'
+        '<Row><Cell><Data ss:Type="String">NIK</Data></Cell></Row></Table></Worksheet></Workbook>')
+    with pytest.raises(InputError) as caught:
+        read_submissions(folder, raw)
+    message = str(caught.value)
+    assert "export_aplikasi_dinkes.xls" in message and "XML Spreadsheet 2003" in message and ".xlsx" in message
+
+
 def test_xlsx_renamed_csv_is_read_as_the_workbook_it_is(tmp_path):
     folder, raw = month(tmp_path)
     (folder / "sebenarnya_excel.csv").write_bytes(xlsx_bytes([HEADER] + PEOPLE))

@@ -65,6 +65,12 @@ def read_tables(path: Path, data: bytes) -> tuple[list[SheetTable], str]:
     if data.startswith(_ZIP) or data.startswith(_OLE2):
         return read_workbook(data), "workbook"
     text_head = _strip_bom(data[:4096])
+    lowered = text_head.lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered and b"<workbook" in lowered \
+            and b"<html" not in lowered:
+        raise UnreadableFile("berkas ini berformat 'XML Spreadsheet 2003' (ekspor aplikasi web), bukan buku kerja "
+                             "Excel. Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx (Excel Workbook), "
+                             "lalu kirim ulang")
     if _HTML_START.match(text_head):
         return read_html(path, data), "html"
     return [read_delimited(path, data)], "csv"
