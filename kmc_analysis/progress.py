@@ -111,7 +111,7 @@ def _entry_text(entry) -> str:
 
 
 def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
-    """One line per ignored, rejected or superseded file and the count of skipped rows (absent keys tolerated)."""
+    """One line per ignored, rejected, superseded or correction file and the count of skipped rows (absent keys tolerated)."""
     lines = [f"{prefix}Berkas diabaikan (bukan berkas data yang dibaca): {_entry_text(e)}"
              for e in manifest.get("ignored_files") or []]
     for entry in manifest.get("rejected_files") or []:
@@ -122,6 +122,14 @@ def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
         replaced_by = entry.get("replaced_by") or entry.get("superseded_by") if isinstance(entry, dict) else None
         lines.append(f"{prefix}Berkas digantikan revisinya dan tidak dibaca: {_entry_text(entry)}"
                      + (f" (diganti {safe_file_name(replaced_by)})" if replaced_by else ""))
+    for entry in manifest.get("corrections") or []:
+        if not isinstance(entry, dict):
+            continue
+        lost = int(entry.get("unknown_rows") or 0)
+        lines.append(f"{prefix}Berkas perbaikan {safe_file_name(entry.get('path', ''))}: "
+                     f"{int(entry.get('applied') or 0)} baris diperbaiki, {int(entry.get('unchanged') or 0)} tidak "
+                     f"berubah" + (f", {lost} baris tidak dikenali (kolom File, Sheet atau Baris diubah, atau baris "
+                                  f"itu sudah tidak dikarantina) dan tidak diterapkan" if lost else "") + ".")
     skipped = manifest.get("skipped_rows") or []
     if skipped:
         kinds = Counter(row.get("kind", "") if isinstance(row, dict) else "" for row in skipped)

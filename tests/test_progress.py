@@ -62,3 +62,11 @@ def test_a_person_named_in_a_file_name_is_not_printed_on_the_terminal():
     for name in ("Sri Handayani", "Hartono", "Ratna Dewi"):
         assert name not in text
     assert "opd/2024-03/(nama disamarkan).jpg" in text and "(nama disamarkan).csv" in text
+
+
+def test_a_correction_row_that_could_not_be_matched_is_told_on_the_terminal():
+    # a returned feedback workbook whose locked Baris column was changed lost that row silently
+    lines = manifest_notices({"corrections": [{"path": "opd/2024-03/umpan_balik_Dinsos_2024-03.xlsx", "applied": 3,
+                                                "unchanged": 1, "unknown_rows": 2, "unknown": []}]})
+    assert len(lines) == 1
+    assert "3 baris diperbaiki" in lines[0] and "2 baris tidak dikenali" in lines[0]

@@ -51,7 +51,8 @@ def map_distinct(values: pd.Series, mapping) -> pd.Series:
 # Explicit white-space class instead of \s: pandas hands such patterns to pyarrow's regex
 # engine, which is many times faster than Python's on a million rows.
 #: Every Unicode space (category Zs: no-break, narrow no-break, ideographic, ...) and the line breaks.
-_SPACES = " \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACES = (" \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+           "\u2028\u2029\u202f\u205f\u3000")
 WHITESPACE = f"[{_SPACES}]"
 _NIK_NOISE = f"[{_SPACES}.\\-]"
 #: C0 control characters other than tab and line feed, and DEL: removed from text that is judged.
