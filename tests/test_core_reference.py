@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -292,7 +293,7 @@ def test_missing_column_names_file_and_expected_columns(tmp_path):
         [c for c in h if c != "polaritas"], [[v for c, v in zip(h, r) if c != "polaritas"] for r in rows]
     ))
     message = load_error(tmp_path)
-    assert "rpjmd_indikator.csv: required column 'polaritas' is missing" in message
+    assert "rpjmd_indikator.csv: kolom wajib 'polaritas' tidak ada; baris 1 harus memuat nama kolom" in message
     assert "kode_indikator, indikator, satuan, polaritas, sumber, metrik_kmc, target_2021" in message
 
 
@@ -302,7 +303,7 @@ def test_bad_polaritas_names_file_column_row_and_fix(tmp_path):
         return header, rows
 
     message = load_error(override(tmp_path, "rpjmd_indikator.csv", edit))
-    assert f"{tmp_path / 'rpjmd_indikator.csv'}: column 'polaritas' row 4 has 'naik'; use 'positif' or 'negatif'." in message
+    assert f"{tmp_path / 'rpjmd_indikator.csv'}: kolom 'polaritas' baris 4 berisi 'naik'; gunakan 'positif' atau 'negatif'." in message
 
 
 def test_duplicate_code_names_both_rows(tmp_path):
@@ -311,7 +312,7 @@ def test_duplicate_code_names_both_rows(tmp_path):
         return header, rows
 
     message = load_error(override(tmp_path, "program_bantuan.csv", edit))
-    assert "program_bantuan.csv: column 'kode_bantuan' rows 3 and 7 have 'KMC-002'" in message
+    assert "program_bantuan.csv: kolom 'kode_bantuan' baris 3 dan 7 berisi 'KMC-002'" in message
 
 
 def test_unknown_kelurahan_in_penduduk(tmp_path):
@@ -320,7 +321,8 @@ def test_unknown_kelurahan_in_penduduk(tmp_path):
         return header, rows
 
     message = load_error(override(tmp_path, "penduduk.csv", edit))
-    assert "penduduk.csv: column 'kode_kelurahan' row 11 has '18.72.09.1001'; this kode_kelurahan is not in wilayah.csv" in message
+    assert ("penduduk.csv: kolom 'kode_kelurahan' baris 11 berisi '18.72.09.1001'; "
+            "kode_kelurahan ini tidak ada di wilayah.csv") in message
 
 
 def test_bundled_penduduk_against_replaced_wilayah_says_what_to_do(tmp_path):
@@ -328,9 +330,9 @@ def test_bundled_penduduk_against_replaced_wilayah_says_what_to_do(tmp_path):
         ["K1", "Kota", "K1-a", "Satu"],
     ])
     message = load_error(tmp_path)
-    assert "penduduk.csv (bawaan): column 'kode_kelurahan' row 2 has '18.72.01.1001'" in message
-    assert "(and 105 more rows)" in message
-    assert f"also put your own penduduk.csv in {tmp_path}" in message
+    assert "penduduk.csv (bawaan): kolom 'kode_kelurahan' baris 2 berisi '18.72.01.1001'" in message
+    assert "(dan 105 baris lain)" in message
+    assert f"letakkan juga penduduk.csv Anda sendiri di {tmp_path}" in message
 
 
 def test_earlier_years_of_a_kmc_indicator_may_be_recorded(tmp_path):
@@ -350,8 +352,8 @@ def test_kmc_indicator_needs_a_known_metric(tmp_path):
         return header, rows
 
     message = load_error(override(tmp_path, "rpjmd_indikator.csv", edit))
-    assert "column 'metrik_kmc' row 8 is empty; for sumber 'kmc' use 'penerima_unik'" in message
-    assert "column 'metrik_kmc' row 2 has 'penerima_unik'; leave metrik_kmc empty unless sumber is 'kmc'" in message
+    assert "kolom 'metrik_kmc' baris 8 kosong; untuk sumber 'kmc' gunakan 'penerima_unik'" in message
+    assert "kolom 'metrik_kmc' baris 2 berisi 'penerima_unik'; kosongkan metrik_kmc kecuali sumber berisi 'kmc'" in message
 
 
 def test_ambiguous_spelling_in_wilayah(tmp_path):
@@ -360,7 +362,8 @@ def test_ambiguous_spelling_in_wilayah(tmp_path):
         return header, rows
 
     message = load_error(override(tmp_path, "wilayah.csv", edit))
-    assert "wilayah.csv: column 'ejaan_lain' row 2 has 'Imopuro'; a spelling in ejaan_lain also names another kelurahan" in message
+    assert ("wilayah.csv: kolom 'ejaan_lain' baris 2 berisi 'Imopuro'; "
+            "ejaan di ejaan_lain ini juga menunjuk kelurahan lain") in message
 
 
 def test_non_utf8_file_is_refused_with_fix(tmp_path):
@@ -368,13 +371,13 @@ def test_non_utf8_file_is_refused_with_fix(tmp_path):
         ["18.72.01", "Metro Pusat", "18.72.01.1001", "Metro Caf\u00e9"],
     ], encoding="cp1252")
     message = load_error(tmp_path)
-    assert "wilayah.csv: the file is not UTF-8 text" in message and "CSV UTF-8" in message
+    assert "wilayah.csv: berkas ini bukan teks UTF-8" in message and "CSV UTF-8" in message
 
 
 def test_misnamed_override_is_not_silently_ignored(tmp_path):
     (tmp_path / "program_bantuan.xlsx").write_bytes(b"PK")
     message = load_error(tmp_path)
-    assert "program_bantuan.xlsx" in message and "named exactly 'program_bantuan.csv'" in message
+    assert "program_bantuan.xlsx" in message and "bernama persis 'program_bantuan.csv'" in message
 
 
 def test_all_problems_are_reported_together(tmp_path):
@@ -392,9 +395,61 @@ def test_all_problems_are_reported_together(tmp_path):
         load_reference(tmp_path)
     problems = info.value.problems
     assert len(problems) == 2
-    assert problems[0].startswith(f"{tmp_path / 'penduduk.csv'}: column 'penduduk' row 2 has '-5'")
-    assert problems[1].startswith(f"{tmp_path / 'program_bantuan.csv'}: column 'kategori' row 2 is empty")
+    assert problems[0].startswith(f"{tmp_path / 'penduduk.csv'}: kolom 'penduduk' baris 2 berisi '-5'")
+    assert problems[1].startswith(
+        f"{tmp_path / 'program_bantuan.csv'}: kolom 'kategori' baris 2 kosong; isi sel yang kosong"
+    )
 
+
+
+#: English words that must not reach an operator (file names, column names and values aside).
+ENGLISH_WORDS = re.compile(
+    r"\b(must|missing|rows?|columns?|fill|empty|is|are|has|have|write|use|leave|the|and|or|more|file|cannot)\b",
+    re.IGNORECASE,
+)
+
+
+def test_a_bad_reference_table_is_explained_in_indonesian(tmp_path):
+    checked = tmp_path / "diperiksa"
+    checked.mkdir()
+    override(checked, "rpjmd_indikator.csv", lambda h, rows: (
+        [c for c in h if c != "polaritas"], [[v for c, v in zip(h, r) if c != "polaritas"] for r in rows]
+    ))
+
+    def bad_program(header, rows):
+        for row in rows[:7]:
+            row[header.index("opd")] = ""
+        rows[9][0] = rows[8][0]
+        return header, rows
+
+    override(checked, "program_bantuan.csv", bad_program)
+    override(checked, "penduduk.csv", lambda h, rows: (h, [["18.72.09.1001", *rows[0][1:]], *rows[1:]]))
+    with pytest.raises(ReferenceDataError) as info:
+        load_reference(checked)
+    problems = info.value.problems
+    assert len(problems) == 4
+    assert str(info.value).startswith("Data referensi tidak valid; perbaiki masalah berikut lalu jalankan lagi:")
+    assert "program_bantuan.csv: kolom 'opd' baris 2, 3, 4, 5 dan 6 kosong (dan 2 baris lain); " in str(info.value)
+
+    read_failures = {
+        "wilayah.csv": "kode_kecamatan,kecamatan,kode_kelurahan,kelurahan\n18.72.01,Metro Pusat,18.72.01.1001,Metro\n"
+                       "18.72.01,Metro Pusat,18.72.01.1002,Hadimulyo Timur,x\n",
+        "penduduk.csv": "\n\n",
+        "program_bantuan.csv": "kode_bantuan,nama_bantuan\nKMC-001,Beasiswa Caf\u00e9\n".encode("cp1252"),
+        "Wilayah.xlsx": b"PK",
+    }
+    messages = [str(info.value)]
+    for name, content in read_failures.items():
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        target = folder / name
+        target.write_bytes(content) if isinstance(content, bytes) else target.write_text(content, encoding="utf-8")
+        messages.append(load_error(folder).replace(str(folder), "<folder>"))
+    assert "(baris 3 berisi 5 sel, padahal baris judul berisi 4)" in messages[1]
+    assert "berkas ini kosong" in messages[2]
+    for message in messages:
+        english = ENGLISH_WORDS.findall(message.replace(str(checked), "<folder>"))
+        assert not english, f"English words {english} in: {message}"
 
 
 def test_decimal_commas_and_spaced_headers(tmp_path):
@@ -415,7 +470,7 @@ def test_ambiguous_thousands_in_a_target_is_refused(tmp_path):
         return header, rows
 
     message = load_error(override(tmp_path, "rpjmd_indikator.csv", edit))
-    assert "column 'target_2025' row 7 has '14,000'; write a number with a decimal point" in message
+    assert "kolom 'target_2025' baris 7 berisi '14,000'; tulis angka dengan titik desimal" in message
 
 
 # --------------------------------------------------------------------------- targeting columns (CONTRACT 2.4)
@@ -453,7 +508,7 @@ def test_targeting_columns_accept_any_case_and_name_bad_values_with_the_fix(tmp_
         return header, rows
 
     message = load_error(override(tmp_path, "program_bantuan.csv", edit))
-    assert "column 'sasaran_miskin' row 3 has 'mungkin'; write 'ya'" in message
-    assert "column 'usia_min' row 4 has 'tujuh belas'; write the age in whole years" in message
-    assert "column 'usia_maks' row 5 has '20'; usia_maks is below usia_min" in message
-    assert "row 2" not in message  # 'YA' is read as 'ya'
+    assert "kolom 'sasaran_miskin' baris 3 berisi 'mungkin'; tulis 'ya'" in message
+    assert "kolom 'usia_min' baris 4 berisi 'tujuh belas'; tulis usia dalam tahun penuh" in message
+    assert "kolom 'usia_maks' baris 5 berisi '20'; usia_maks lebih kecil daripada usia_min" in message
+    assert not re.search(r"\bbaris 2\b", message)  # 'YA' is read as 'ya'

@@ -19,6 +19,7 @@ Bundled files are held to the Kota Metro code formats (``18.72.01.1001``, ``KMC-
 
 from __future__ import annotations
 
+import errno
 import io
 import re
 from collections.abc import Iterable
@@ -146,7 +147,7 @@ def load_reference(reference_dir: str | Path | None = None) -> ReferenceData:
     problems = reference_problems(raw, sources, labels, base)
     if problems:
         error = ReferenceDataError(
-            "Data referensi tidak valid (the reference data has problems); fix these and run again:\n"
+            "Data referensi tidak valid; perbaiki masalah berikut lalu jalankan lagi:\n"
             + "\n".join(problems)
         )
         error.problems = problems
@@ -192,31 +193,52 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
         data = path.read_bytes()
     except OSError as exc:
         raise ReferenceDataError(
-            f"{label}: the file cannot be read ({exc.strerror}); check that it exists and is not open elsewhere."
+            f"{label}: berkas tidak dapat dibaca ({_os_reason(exc)}); pastikan berkas itu ada dan tidak sedang "
+            "dibuka program lain."
         ) from exc
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReferenceDataError(
-            f"{label}: the file is not UTF-8 text (unreadable byte at position {exc.start + 1}); "
-            "save it again as 'CSV UTF-8 (Comma delimited) (*.csv)'."
+            f"{label}: berkas ini bukan teks UTF-8 (ada karakter yang tidak terbaca di posisi {exc.start + 1}); "
+            "simpan ulang sebagai 'CSV UTF-8 (Comma delimited) (*.csv)'."
         ) from exc
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     if not first_line:
-        raise ReferenceDataError(f"{label}: the file is empty; row 1 must be a header naming the columns.")
+        raise ReferenceDataError(f"{label}: berkas ini kosong; baris 1 harus berisi nama-nama kolom.")
     sep = ";" if ";" in first_line and "," not in first_line else ","
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReferenceDataError(
-            f"{label}: the file is not a readable CSV ({str(exc).strip()}); make every row have as many "
-            "cells as the header and put values that contain a comma in double quotes."
+            f"{label}: berkas ini bukan CSV yang dapat dibaca ({_parser_reason(exc)}); pastikan setiap baris "
+            "berisi sel sebanyak baris judul, dan apit nilai yang mengandung koma dengan tanda kutip ganda."
         ) from exc
     frame.columns = [re.sub(r"\s+", "_", str(col).replace("\ufeff", "").strip().lower()) for col in frame.columns]
     frame = frame.fillna("")
     for col in frame.columns:
         frame[col] = frame[col].astype(str).str.strip()
     return frame[frame.ne("").any(axis=1)]
+
+
+def _os_reason(exc: OSError) -> str:
+    """Why a file could not be opened, in Indonesian (the system's own words when the cause is rare)."""
+    reasons = {
+        errno.ENOENT: "berkas tidak ditemukan",
+        errno.EACCES: "tidak ada izin membaca",
+        errno.EPERM: "tidak ada izin membaca",
+        errno.EISDIR: "ini sebuah folder, bukan berkas",
+    }
+    return reasons.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
+def _parser_reason(exc: Exception) -> str:
+    """Where a CSV breaks, in Indonesian, from pandas' 'Expected 3 fields in line 4, saw 5'."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if found is None:
+        return str(exc).strip()
+    expected, line, seen = found.groups()
+    return f"baris {line} berisi {seen} sel, padahal baris judul berisi {expected}"
 
 
 def _refuse_misnamed(base: Path, table: str, file_name: str) -> None:
@@ -226,8 +248,9 @@ def _refuse_misnamed(base: Path, table: str, file_name: str) -> None:
     for candidate in sorted(base.iterdir()):
         if candidate.is_file() and candidate.name.split(".")[0].strip().lower() == table:
             raise ReferenceDataError(
-                f"{candidate}: reference tables are read only from a file named exactly '{file_name}' "
-                f"(UTF-8 CSV); save it as 'CSV UTF-8 (Comma delimited)' under that name, or move it out of {base}."
+                f"{candidate}: tabel referensi hanya dibaca dari berkas bernama persis '{file_name}' "
+                "(CSV UTF-8); simpan sebagai 'CSV UTF-8 (Comma delimited)' dengan nama itu, "
+                f"atau pindahkan berkas ini keluar dari {base}."
             )
 
 

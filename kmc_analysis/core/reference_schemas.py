@@ -2,8 +2,9 @@
 
 :func:`reference_problems` checks every table read by :func:`kmc_analysis.core.reference.load_reference`
 (lazily, so all problems are reported at once) and turns pandera's failure cases into plain
-sentences naming the file, the column, the rows (as numbered in a spreadsheet, header =
-row 1) and the fix. Bundled files are held to the Kota Metro code formats
+Indonesian sentences (the operator's language) naming the file, the column, the rows (as
+numbered in a spreadsheet, header = row 1) and the fix; file names, column names and values
+are quoted as they are. Bundled files are held to the Kota Metro code formats
 (``18.72.01.1001``, ``KMC-001``, ``IKU-01``); a user's override may use any non-empty,
 unique codes.
 """
@@ -70,7 +71,7 @@ def _check(fn: Callable[[pd.Series], pd.Series], advice: str) -> pa.Check:
     return pa.Check(fn, error=advice)
 
 
-def _filled(advice: str = "fill it in") -> pa.Check:
+def _filled(advice: str = "isi sel yang kosong") -> pa.Check:
     return _check(lambda s: s != "", advice)
 
 
@@ -82,7 +83,7 @@ def _matches(pattern: str, advice: str, allow_empty: bool = False) -> pa.Check:
 
 def _one_of(values: Iterable[str], advice: str | None = None) -> pa.Check:
     values = tuple(values)
-    return _check(lambda s: s.isin(values), advice or "use " + _or_list(values))
+    return _check(lambda s: s.isin(values), advice or "gunakan " + _or_list(values))
 
 
 def _unique(key: Callable[[pd.Series], pd.Series], advice: str) -> pa.Check:
@@ -94,9 +95,10 @@ def _unique_with(frame: pd.DataFrame, other: str, advice: str) -> pa.Check:
     return _check(lambda s: ~pd.concat([s, frame[other]], axis=1).duplicated(keep=False), advice)
 
 
-def _or_list(values: Iterable[str]) -> str:
+def _or_list(values: Iterable[str], last: str = "atau") -> str:
+    """Quote and list values: "'a', 'b' atau 'c'" (``last`` joins the final two)."""
     quoted = [f"'{v}'" for v in values]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {last} " + quoted[-1]
 
 
 def _column(*checks: pa.Check, required: bool = True) -> pa.Column:
@@ -115,33 +117,34 @@ def _wilayah_schema(df: pd.DataFrame, strict: bool, *_: object) -> pa.DataFrameS
     kode_kec = [_filled()]
     kode_kel = [
         _filled(),
-        _unique(lambda s: s, "each kode_kelurahan may appear only once: keep one row per kelurahan"),
+        _unique(lambda s: s, "setiap kode_kelurahan hanya boleh muncul sekali: sisakan satu baris per kelurahan"),
     ]
     kelurahan = [_filled()]
     bps_kec: list[pa.Check] = []
     bps_kel: list[pa.Check] = []
     if strict:
-        kode_kec.append(_matches(_KODE_KECAMATAN, "write the Kemendagri code as 18.72.01"))
-        kode_kel.append(_matches(_KODE_KELURAHAN, "write the Kemendagri code as 18.72.01.1001"))
-        bps_kec.append(_matches(r"\d{7}", "write the BPS code as 7 digits, e.g. 1872022", allow_empty=True))
-        bps_kel.append(_matches(r"\d{10}", "write the BPS code as 10 digits, e.g. 1872022001", allow_empty=True))
+        kode_kec.append(_matches(_KODE_KECAMATAN, "tulis kode Kemendagri dengan bentuk 18.72.01"))
+        kode_kel.append(_matches(_KODE_KELURAHAN, "tulis kode Kemendagri dengan bentuk 18.72.01.1001"))
+        bps_kec.append(_matches(r"\d{7}", "tulis kode BPS sebagai 7 angka, misalnya 1872022", allow_empty=True))
+        bps_kel.append(_matches(r"\d{10}", "tulis kode BPS sebagai 10 angka, misalnya 1872022001", allow_empty=True))
         if "kode_kecamatan" in has:
             kode_kel.append(_check(
                 lambda s: s.str.rsplit(".", n=1).str[0] == df["kode_kecamatan"],
-                "a kelurahan code must start with its kode_kecamatan",
+                "kode_kelurahan harus diawali dengan kode_kecamatan pada baris yang sama",
             ))
     if {"kode_kecamatan", "kecamatan"} <= has:
         kode_kec.append(_check(
             lambda s: s.groupby(df["kecamatan"]).transform("nunique") == 1,
-            "one kecamatan name has several codes here: give each kecamatan a single kode_kecamatan",
+            "satu nama kecamatan punya beberapa kode di sini: beri setiap kecamatan satu kode_kecamatan saja",
         ))
         kecamatan = [_filled(), _check(
             lambda s: s.groupby(df["kode_kecamatan"]).transform("nunique") == 1,
-            "one kode_kecamatan has several names here: spell the kecamatan the same way on every row",
+            "satu kode_kecamatan punya beberapa nama di sini: "
+            "tulis nama kecamatan dengan ejaan yang sama di setiap baris",
         )]
         kelurahan.append(_check(
             lambda s: ~pd.concat([df["kode_kecamatan"], _name_key(s)], axis=1).duplicated(keep=False),
-            "the same kelurahan name appears twice in one kecamatan: keep one row",
+            "nama kelurahan yang sama muncul dua kali dalam satu kecamatan: sisakan satu baris",
         ))
     else:
         kecamatan = [_filled()]
@@ -156,8 +159,8 @@ def _wilayah_schema(df: pd.DataFrame, strict: bool, *_: object) -> pa.DataFrameS
     if {"kode_kelurahan", "kelurahan"} <= has:
         columns["ejaan_lain"] = _column(_check(
             lambda s: _variants_unambiguous(df["kode_kelurahan"], df["kelurahan"], s),
-            "a spelling in ejaan_lain also names another kelurahan: remove it, "
-            "since it cannot say which kelurahan is meant",
+            "ejaan di ejaan_lain ini juga menunjuk kelurahan lain: hapus ejaan itu, "
+            "karena tidak jelas kelurahan mana yang dimaksud",
         ), required=False)
     return _schema(columns)
 
@@ -181,22 +184,28 @@ def _penduduk_schema(
     df: pd.DataFrame, strict: bool, raw: dict[str, pd.DataFrame], sources: dict[str, str], base: Path | None
 ) -> pa.DataFrameSchema:
     known = set(raw["wilayah"].get("kode_kelurahan", pd.Series(dtype=str)))
-    unknown_advice = "this kode_kelurahan is not in wilayah.csv: correct the code or add the kelurahan to wilayah.csv"
+    unknown_advice = (
+        "kode_kelurahan ini tidak ada di wilayah.csv: perbaiki kodenya atau tambahkan kelurahan itu ke wilayah.csv"
+    )
     if sources["penduduk"] == BUNDLED and sources["wilayah"] != BUNDLED:
-        unknown_advice += f" (wilayah.csv was replaced, so also put your own penduduk.csv in {base})"
+        unknown_advice += f" (wilayah.csv sudah diganti, jadi letakkan juga penduduk.csv Anda sendiri di {base})"
     kode = [_filled(), _check(lambda s: s.isin(known), unknown_advice)]
     if strict:
-        kode.append(_matches(_KODE_KELURAHAN, "write the Kemendagri code as 18.72.01.1001"))
+        kode.append(_matches(_KODE_KELURAHAN, "tulis kode Kemendagri dengan bentuk 18.72.01.1001"))
     if "tahun" in df.columns:
-        kode.append(_unique_with(df, "tahun", "a kelurahan may have only one row per tahun: keep one of these rows"))
+        kode.append(_unique_with(
+            df, "tahun", "setiap kelurahan hanya boleh punya satu baris per tahun: sisakan satu baris saja"
+        ))
     return _schema({
         "kode_kelurahan": _column(*kode),
-        "tahun": _column(_matches(_YEAR, "write the year as four digits, e.g. 2025")),
+        "tahun": _column(_matches(_YEAR, "tulis tahun dengan empat angka, misalnya 2025")),
         "penduduk": _column(
-            _matches(_POSITIVE_INT, "write the population as a whole number above zero, without dots or commas")
+            _matches(
+                _POSITIVE_INT, "tulis jumlah penduduk sebagai bilangan bulat lebih dari nol, tanpa titik atau koma"
+            )
         ),
         "jumlah_kk": _column(
-            _matches(_INT, "write the number of families as a whole number or leave it empty", allow_empty=True),
+            _matches(_INT, "tulis jumlah KK sebagai bilangan bulat, atau biarkan kosong", allow_empty=True),
             required=False,
         ),
     })
@@ -207,34 +216,35 @@ def _program_schema(df: pd.DataFrame, strict: bool, *_: object) -> pa.DataFrameS
         _filled(),
         _unique(
             lambda s: s.str.upper(),
-            "each kode_bantuan may appear only once (ignoring case): give each bantuan its own code",
+            "setiap kode_bantuan hanya boleh muncul sekali (huruf besar dan kecil dianggap sama): "
+            "beri setiap bantuan kodenya sendiri",
         ),
     ]
-    kategori = [_filled("fill it in (e.g. " + _or_list(KATEGORI_BANTUAN) + ")")]
+    kategori = [_filled("isi sel yang kosong (misalnya " + _or_list(KATEGORI_BANTUAN) + ")")]
     satuan: list[pa.Check] = []
     if strict:
-        kode.append(_matches(r"KMC-\d{3}", "write the code as KMC-001"))
+        kode.append(_matches(r"KMC-\d{3}", "tulis kode dengan bentuk KMC-001"))
         kategori.append(_one_of(KATEGORI_BANTUAN))
         satuan.append(_one_of(PAYMENTS_PER_YEAR))
-    amount = "write a whole number of Rupiah without dots, or leave it empty"
+    amount = "tulis jumlah Rupiah sebagai bilangan bulat tanpa titik, atau biarkan kosong"
     return _schema({
         "kode_bantuan": _column(*kode),
         "nama_bantuan": _column(_filled(), _unique(
             lambda s: s.str.lower().str.replace(r"\s+", "", regex=True),
-            "each nama_bantuan must differ from the others even ignoring case and spaces, "
-            "since OPD files are matched by name",
+            "setiap nama_bantuan harus berbeda dari yang lain, juga bila huruf besar, huruf kecil dan spasi "
+            "diabaikan, karena berkas OPD dicocokkan menurut nama",
         )),
-        "opd": _column(_filled("write the name of the OPD that manages this bantuan")),
+        "opd": _column(_filled("tulis nama OPD yang mengelola bantuan ini")),
         "kategori": _column(*kategori),
         "target_penerima": _column(
-            _matches(_INT, "write the number of recipients as a whole number, or leave it empty", allow_empty=True)
+            _matches(_INT, "tulis jumlah penerima sebagai bilangan bulat, atau biarkan kosong", allow_empty=True)
         ),
         "anggaran": _column(_matches(_INT, amount, allow_empty=True)),
         "nominal_standar": _column(_matches(_INT, amount, allow_empty=True), required=False),
         "satuan": _column(*satuan, required=False),
         "sasaran_miskin": _column(_check(
             lambda s: (s == "") | s.isin(SASARAN_MISKIN),
-            "write 'ya' when the bantuan is meant for poor households, 'tidak' when it is not, or leave it empty",
+            "tulis 'ya' bila bantuan ditujukan bagi rumah tangga miskin, 'tidak' bila bukan, atau biarkan kosong",
         ), required=False),
         "usia_min": _column(*_age_checks(df, "usia_min"), required=False),
         "usia_maks": _column(*_age_checks(df, "usia_maks"), required=False),
@@ -245,35 +255,39 @@ def _age_checks(df: pd.DataFrame, column: str) -> list[pa.Check]:
     """usia_min / usia_maks: whole years 0..MAX_AGE or empty, and usia_min not above usia_maks."""
     checks = [_check(
         lambda s: (s == "") | (s.str.fullmatch(r"\d{1,3}") & (pd.to_numeric(s, errors="coerce") <= MAX_AGE)),
-        f"write the age in whole years from 0 to {MAX_AGE}, or leave it empty",
+        f"tulis usia dalam tahun penuh dari 0 sampai {MAX_AGE}, atau biarkan kosong",
     )]
     if column == "usia_maks" and "usia_min" in df.columns:
         def ordered(s: pd.Series) -> pd.Series:
             low = pd.to_numeric(df["usia_min"].where(df["usia_min"] != ""), errors="coerce")
             high = pd.to_numeric(s.where(s != ""), errors="coerce")
             return ~(low > high).fillna(False).astype(bool)
-        checks.append(_check(ordered, "usia_maks is below usia_min on this row: swap them or correct one"))
+        checks.append(_check(
+            ordered, "usia_maks lebih kecil daripada usia_min pada baris ini: tukar keduanya atau perbaiki salah satu"
+        ))
     return checks
 
 
 def _indikator_schema(df: pd.DataFrame, strict: bool, *_: object) -> pa.DataFrameSchema:
     kode = [
         _filled(),
-        _unique(lambda s: s, "each kode_indikator may appear only once: give each indicator its own code"),
+        _unique(lambda s: s, "setiap kode_indikator hanya boleh muncul sekali: beri setiap indikator kodenya sendiri"),
     ]
     if strict:
-        kode.append(_matches(r"(IKU|IKP)-\d{2}", "write the code as IKU-01 (external) or IKP-01 (KMC)"))
+        kode.append(_matches(
+            r"(IKU|IKP)-\d{2}", "tulis kode dengan bentuk IKU-01 (indikator eksternal) atau IKP-01 (indikator KMC)"
+        ))
     metrik: list[pa.Check] = []
     if "sumber" in df.columns:
         is_kmc = df["sumber"] == "kmc"
         metrik = [
-            _check(lambda s: ~is_kmc | s.isin(METRIK_KMC), "for sumber 'kmc' use " + _or_list(METRIK_KMC)),
-            _check(lambda s: is_kmc | (s == ""), "leave metrik_kmc empty unless sumber is 'kmc'"),
+            _check(lambda s: ~is_kmc | s.isin(METRIK_KMC), "untuk sumber 'kmc' gunakan " + _or_list(METRIK_KMC)),
+            _check(lambda s: is_kmc | (s == ""), "kosongkan metrik_kmc kecuali sumber berisi 'kmc'"),
         ]
-    number = "write a number with a decimal point (e.g. 7.5) or leave it empty"
+    number = "tulis angka dengan titik desimal (misalnya 7.5), atau biarkan kosong"
     columns = {
         "kode_indikator": _column(*kode),
-        "indikator": _column(_filled("write the indicator's name")),
+        "indikator": _column(_filled("tulis nama indikatornya")),
         "satuan": _column(),
         "polaritas": _column(_one_of(POLARITAS)),
         "sumber": _column(_one_of(SUMBER_INDIKATOR)),
@@ -290,21 +304,28 @@ def _realisasi_schema(
 ) -> pa.DataFrameSchema:
     indikator = raw["rpjmd_indikator"]
     known = set(indikator.get("kode_indikator", pd.Series(dtype=str)))
-    unknown_advice = "this kode_indikator is not in rpjmd_indikator.csv: correct the code or add the indicator there"
+    unknown_advice = (
+        "kode_indikator ini tidak ada di rpjmd_indikator.csv: "
+        "perbaiki kodenya atau tambahkan indikator itu ke rpjmd_indikator.csv"
+    )
     if sources["rpjmd_realisasi"] == BUNDLED and sources["rpjmd_indikator"] != BUNDLED:
-        unknown_advice += f" (rpjmd_indikator.csv was replaced, so also put your own rpjmd_realisasi.csv in {base})"
+        unknown_advice += (
+            f" (rpjmd_indikator.csv sudah diganti, jadi letakkan juga rpjmd_realisasi.csv Anda sendiri di {base})"
+        )
     kode = [
         _filled(),
         _check(lambda s: s.isin(known), unknown_advice),
     ]
     if "tahun" in df.columns:
         kode.append(
-            _unique_with(df, "tahun", "an indicator may have only one realisasi per tahun: keep one of these rows")
+            _unique_with(
+                df, "tahun", "setiap indikator hanya boleh punya satu realisasi per tahun: sisakan satu baris saja"
+            )
         )
     return _schema({
         "kode_indikator": _column(*kode),
-        "tahun": _column(_matches(_YEAR, "write the year as four digits, e.g. 2024")),
-        "realisasi": _column(_matches(_NUMBER, "write a number with a decimal point, e.g. 6.78")),
+        "tahun": _column(_matches(_YEAR, "tulis tahun dengan empat angka, misalnya 2024")),
+        "realisasi": _column(_matches(_NUMBER, "tulis angka dengan titik desimal, misalnya 6.78")),
     })
 
 
@@ -331,37 +352,34 @@ def _validate(schema: pa.DataFrameSchema, frame: pd.DataFrame, table: str, label
 
 
 def _describe(failures: pd.DataFrame, frame: pd.DataFrame, table: str, label: str) -> list[str]:
-    """Turn pandera's failure cases into plain sentences, one per column and rule."""
+    """Turn pandera's failure cases into plain Indonesian sentences, one per column and rule."""
     sentences: list[str] = []
     missing = failures.loc[failures["check"] == "column_in_dataframe", "failure_case"].astype(str).tolist()
     if missing:
         expected = ", ".join(REQUIRED_COLUMNS[table])
         optional = ", ".join(OPTIONAL_COLUMNS[table])
-        if len(missing) == 1:
-            which = f"column '{missing[0]}' is"
-        else:
-            which = "columns " + _or_list(missing).replace(" or ", " and ") + " are"
         sentences.append(
-            f"{label}: required {which} missing; row 1 must name the columns {expected} (optional: {optional})."
+            f"{label}: kolom wajib {_or_list(missing, 'dan')} tidak ada; baris 1 harus memuat nama kolom "
+            f"{expected} (boleh ditambah: {optional})."
         )
     rest = failures[failures["check"] != "column_in_dataframe"]
     for (column, check), group in rest.groupby(["column", "check"], sort=False, dropna=False):
         rows = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int).drop_duplicates().sort_values()
         if rows.empty:
             detail = group["failure_case"].iloc[0]
-            sentences.append(f"{label}: column '{column}' could not be checked ({check}: {detail}).")
+            sentences.append(f"{label}: kolom '{column}' tidak dapat diperiksa ({check}: {detail}).")
             continue
         values = frame[column] if column in frame.columns else pd.Series("", index=frame.index)
         where = _rows_phrase([(i, str(values.at[i])) for i in rows.iloc[:_MAX_ROWS_SHOWN]])
         more = len(rows) - _MAX_ROWS_SHOWN
         if more > 0:
-            where += f" (and {more} more row{'s' if more > 1 else ''})"
-        sentences.append(f"{label}: column '{column}' {where}; {check}.")
+            where += f" (dan {more} baris lain)"
+        sentences.append(f"{label}: kolom '{column}' {where}; {check}.")
     return sentences
 
 
 def _rows_phrase(rows: list[tuple[int, str]]) -> str:
-    """Say which rows hold which values, e.g. "rows 3 and 5 have 'x', row 7 is empty".
+    """Say which rows hold which values, e.g. "baris 3 dan 5 berisi 'x', baris 7 kosong".
 
     Row numbers are as a spreadsheet shows them: the header is row 1, so the first data
     row (index 0) is row 2.
@@ -371,11 +389,10 @@ def _rows_phrase(rows: list[tuple[int, str]]) -> str:
         by_value.setdefault(value, []).append(index + 2)
     parts = []
     for value, numbers in by_value.items():
-        listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
-        noun = "rows" if len(numbers) > 1 else "row"
+        listed = ", ".join(map(str, numbers[:-1])) + f" dan {numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
         if value == "":
-            parts.append(f"{noun} {listed} {'are' if len(numbers) > 1 else 'is'} empty")
+            parts.append(f"baris {listed} kosong")
         else:
             shown = value if len(value) <= 40 else value[:37] + "..."
-            parts.append(f"{noun} {listed} {'have' if len(numbers) > 1 else 'has'} '{shown}'")
+            parts.append(f"baris {listed} berisi '{shown}'")
     return ", ".join(parts)
