@@ -374,6 +374,19 @@ def test_non_utf8_file_is_refused_with_fix(tmp_path):
     assert "wilayah.csv: berkas ini bukan teks UTF-8" in message and "CSV UTF-8" in message
 
 
+def test_a_first_row_with_one_cell_too_many_is_refused_not_read_shifted(tmp_path):
+    # pandas would take the extra cell as a sign that the first column is the index and
+    # shift every column one place: kode_kecamatan 'Metro Pusat', kelurahan 'x'.
+    (tmp_path / "wilayah.csv").write_text(
+        "kode_kecamatan,kecamatan,kode_kelurahan,kelurahan\n"
+        "18.72.01,Metro Pusat,18.72.01.1001,Metro,x\n"
+        "18.72.01,Metro Pusat,18.72.01.1002,Hadimulyo Timur\n",
+        encoding="utf-8",
+    )
+    message = load_error(tmp_path)
+    assert "wilayah.csv: berkas ini bukan CSV yang dapat dibaca (baris data pertama berisi lebih banyak sel" in message
+
+
 def test_misnamed_override_is_not_silently_ignored(tmp_path):
     (tmp_path / "program_bantuan.xlsx").write_bytes(b"PK")
     message = load_error(tmp_path)

@@ -210,15 +210,24 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, ValueError) as exc:
-        raise ReferenceDataError(
-            f"{label}: berkas ini bukan CSV yang dapat dibaca ({_parser_reason(exc)}); pastikan setiap baris "
-            "berisi sel sebanyak baris judul, dan apit nilai yang mengandung koma dengan tanda kutip ganda."
-        ) from exc
+        raise _ragged(label, _parser_reason(exc)) from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas reads a first data row with more cells than the header as "the first column is the
+        # index", shifting every column one place to the right without a word.
+        raise _ragged(label, "baris data pertama berisi lebih banyak sel daripada baris judul")
     frame.columns = [re.sub(r"\s+", "_", str(col).replace("\ufeff", "").strip().lower()) for col in frame.columns]
     frame = frame.fillna("")
     for col in frame.columns:
         frame[col] = frame[col].astype(str).str.strip()
     return frame[frame.ne("").any(axis=1)]
+
+
+def _ragged(label: str, reason: str) -> ReferenceDataError:
+    """The error for a CSV whose rows do not line up with its header."""
+    return ReferenceDataError(
+        f"{label}: berkas ini bukan CSV yang dapat dibaca ({reason}); pastikan setiap baris "
+        "berisi sel sebanyak baris judul, dan apit nilai yang mengandung koma dengan tanda kutip ganda."
+    )
 
 
 def _os_reason(exc: OSError) -> str:
