@@ -41,8 +41,11 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
 
     if not os.environ.get("KMC_DEBUG"):
         # A kernel-channel callback failing while a kernel shuts down under load logs a traceback
-        # through tornado; a cell's own error reaches us through papermill, so that log is noise.
-        logging.getLogger("tornado").setLevel(logging.CRITICAL)
+        # through tornado, and an interrupted run leaves nbclient's kernel-watching task to be
+        # reported by asyncio ("Task exception was never retrieved ... DeadKernelError") after the
+        # run's own last line; a cell's own error reaches us through papermill, so those logs are noise.
+        for noisy in ("tornado", "asyncio"):
+            logging.getLogger(noisy).setLevel(logging.CRITICAL)
     try:
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name="python3",
