@@ -124,12 +124,14 @@ def test_kelurahan_merged_over_a_group_of_rows_applies_to_every_row(tmp_path):
                                 ("1872021504900004", "Agus", "Tejo Agung", "Metro Timur"),
                                 ("1872021504900005", "Sri", None, None)]:
         sheet.append([nik, name, kel, kec, "KMC-001", 750000])
-    for cells in ("C3:C5", "D3:D5", "C6:C7", "D6:D7"):
+    for cells in ("C3:C5", "D3:D5", "C6:C7", "D6:D7", "F6:F7"):
         sheet.merge_cells(cells)
     book.save(folder / "kelurahan_digabung.xlsx")
     rows = read_submissions(folder, raw).rows
     assert rows["kelurahan"].tolist() == ["Metro"] * 3 + ["Tejo Agung"] * 2
     assert rows["kecamatan"].tolist() == ["Metro Pusat"] * 3 + ["Metro Timur"] * 2
+    # an amount merged over rows may be the group's total: the row below stays empty (quarantined)
+    assert rows["nominal"].tolist() == ["750000"] * 4 + [""]
 
 
 def opensid_cetak(extra: bool) -> str:

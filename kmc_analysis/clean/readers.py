@@ -97,6 +97,12 @@ def workbook_grid(workbook: CalamineWorkbook, name: str) -> list[list[str]]:
     return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]  # most cells are text
 
 
+#: Columns whose cells merged down over a group of rows name every row of the group. An amount
+#: merged over rows may be the group's total, and a NIK or name belongs to one person: those
+#: stay in their first row, and the rows below are judged as they are (empty).
+FILLED_DOWN = frozenset({"kelurahan", "kecamatan", "kode_kelurahan", "kode_bantuan", "nama_bantuan"})
+
+
 def merged_down(workbook: CalamineWorkbook, name: str) -> list[tuple[int, int, int]]:
     """The sheet's cells merged down one column, as (first row, column, last row), 0-based.
 
@@ -146,8 +152,9 @@ def cell_text(value: object) -> str:
 def table_from_grid(name: str, grid: list[list[str]], merged: list[tuple[int, int, int]] = ()) -> SheetTable:
     """Find the header row of a grid of cell text and keep the rows below it.
 
-    ``merged``: cells merged down one column (:func:`merged_down`); below the header each
-    takes the first cell's text, as Excel shows it.
+    ``merged``: cells merged down one column (:func:`merged_down`); below the header, in
+    the place and program columns (:data:`FILLED_DOWN`), each takes the first cell's text,
+    as Excel shows it.
     """
     header_index = find_header(grid)
     if header_index is None:
@@ -158,6 +165,8 @@ def table_from_grid(name: str, grid: list[list[str]], merged: list[tuple[int, in
         if two_rows is not None:
             header, header_index = two_rows, header_index + 1
     for top, column, bottom in merged:
+        if column >= len(header) or column_of(header[column]) not in FILLED_DOWN:
+            continue
         if top > header_index and bottom < len(grid) and column < len(grid[top]):
             for row in range(top + 1, bottom + 1):
                 if column < len(grid[row]) and not str(grid[row][column]).strip():
