@@ -17,7 +17,7 @@ def test_parse_and_text_round_trip():
 
 @pytest.mark.parametrize("text", ["2024-3", "03-2024", "2024-13", "2024-00", "maret", "", " 2024-03", None, 202403])
 def test_bad_text_is_an_input_error_saying_how_to_write_it(text):
-    with pytest.raises(InputError, match=r"write it as YYYY-MM, e\.g\. 2024-03"):
+    with pytest.raises(InputError, match=r"tidak valid: tulis sebagai YYYY-MM dengan bulan 01 sampai 12, misalnya 2024-03"):
         Period.parse(text)
 
 

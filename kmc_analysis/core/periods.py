@@ -34,8 +34,7 @@ class Period:
         match = PERIOD_PATTERN.match(text) if isinstance(text, str) else None
         if match is None:
             raise InputError(
-                f"Period '{text}' is not valid: write it as YYYY-MM, e.g. 2024-03 "
-                f"(periode ditulis YYYY-MM, misalnya 2024-03)."
+                f"Periode '{text}' tidak valid: tulis sebagai YYYY-MM dengan bulan 01 sampai 12, misalnya 2024-03."
             )
         return cls(int(match.group(1)), int(match.group(2)))
 
