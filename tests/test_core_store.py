@@ -55,9 +55,9 @@ def test_declared_decimals_two_and_up_to_six(tmp_path):
 
 
 def test_undeclared_columns_are_refused(tmp_path):
-    with pytest.raises(StageError, match="declared"):
+    with pytest.raises(StageError, match="tidak sama dengan kolom yang ditetapkan"):
         store.write_table(tmp_path, store.REKAP_OPD, rekap_opd().drop(columns="persen_valid"))
-    with pytest.raises(StageError, match="declared"):
+    with pytest.raises(StageError, match="tidak sama dengan kolom yang ditetapkan"):
         store.write_table(tmp_path, store.REKAP_OPD, rekap_opd(extra=1))
 
 

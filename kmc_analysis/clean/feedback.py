@@ -160,8 +160,8 @@ def _write_one(month: FeedbackMonth, opd: str, path: Path) -> None:
     except OSError:
         raise
     except Exception as problem:  # a library message may quote a cell: keep it out of logs and terminals
-        raise StageError(f"Writing the feedback workbook of {opd} ({path.name}) failed "
-                         f"({type(problem).__name__}). This is a bug: please report it.") from None
+        raise StageError(f"Berkas umpan balik {opd} ({path.name}) gagal ditulis ({type(problem).__name__}). "
+                         f"Ini kesalahan program: mohon laporkan.") from None
 
 
 def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
@@ -244,7 +244,7 @@ class FeedbackJob:
         if self._helper is not None:
             if self._helper.returncode != 0:
                 last = err.strip().splitlines()[-1] if err.strip() else "no message"
-                raise StageError(f"Writing the feedback workbooks failed in the helper process: {last}")
+                raise StageError(f"Berkas umpan balik gagal ditulis di proses pembantu: {last}")
             written += [Path(line) for line in out.splitlines() if line]
         return sorted(written)
 

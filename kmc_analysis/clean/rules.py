@@ -275,4 +275,4 @@ def reconcile(judged: JudgedRows, rekap_opd: pd.DataFrame) -> None:
     if judged.quarantined["alasan"].eq("").any():
         problems.append("a quarantined row has no reason")
     if problems:
-        raise StageError("Reconciliation failed: " + "; ".join(problems) + ". This is a bug: please report it.")
+        raise StageError("Rekonsiliasi baris gagal: " + "; ".join(problems) + ". Ini kesalahan program: mohon laporkan.")

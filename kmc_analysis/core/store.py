@@ -274,8 +274,8 @@ def write_table(folder: Path, table: TableFile, frame: pd.DataFrame) -> Path:
     declared = table.column_names
     if list(frame.columns[:len(declared)]) != declared or (len(frame.columns) > len(declared)
                                                            and not table.more_columns):
-        raise StageError(f"{table.name}: columns {list(frame.columns)} are not the declared {declared}. "
-                         f"This is a bug: please report it.")
+        raise StageError(f"{table.name}: kolom {list(frame.columns)} tidak sama dengan kolom yang ditetapkan "
+                         f"{declared}. Ini kesalahan program: mohon laporkan.")
     path = Path(folder) / table.name
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".parquet":
@@ -302,7 +302,7 @@ def read_table(folder: Path, table: TableFile, columns: Sequence[str] | None = N
         if missing_ok:
             return None
         raise InputError(f"{path} tidak ada: jalankan {STAGE_NAMES[table.stage]} untuk periode ini lebih dulu "
-                         f"(stage {table.stage} output missing; run `kmc run` for the period).")
+                         f"(`kmc run --period` untuk bulan itu).")
     wanted = list(columns) if columns is not None else None
     if path.suffix == ".parquet":
         if wanted:
@@ -374,7 +374,7 @@ def update_manifest(folder: Path, **keys) -> dict:
     """Set ``keys`` in a period's existing manifest.json (a later stage adds what it used); return it."""
     if not has_manifest(folder):
         raise InputError(f"{Path(folder) / MANIFEST} tidak ada: jalankan {STAGE_NAMES[1]} untuk periode ini lebih "
-                         f"dulu (stage 1 output missing; run `kmc run` for the period).")
+                         f"dulu (`kmc run --period` untuk bulan itu).")
     manifest = read_manifest(folder)
     manifest.update(keys)
     write_manifest(folder, manifest)

@@ -99,7 +99,7 @@ def _check_known(codes: pd.Series, known: pd.Series, what: str) -> None:
     if unknown:
         raise StageError(
             f"{PENERIMA.name} memuat {what} yang tidak ada di wilayah/katalog: {', '.join(unknown[:10])} "
-            f"(stage 1 should have quarantined these rows)."
+            f"(tahap 1 seharusnya mengarantina baris itu; ini kesalahan program: mohon laporkan)."
         )
 
 

@@ -125,8 +125,8 @@ def load_processed(processed: str | Path, period: Period | None = None) -> Proce
         [] if has_city_summary(processed) else [RINGKASAN_KOTA])
     if missing:
         raise StageError(
-            f"The report needs {', '.join(missing)} in {processed}, which stages 1-3 write: run `kmc run --period "
-            f"{period}` first (laporan membutuhkan berkas tersebut; jalankan tahap 1-3 lebih dulu)."
+            f"Laporan membutuhkan {', '.join(missing)} di {processed}, yang ditulis tahap 1-3: jalankan "
+            f"`kmc run --period {period}` lebih dulu."
         )
     tables = {table.key: read_table(processed, table, missing_ok=True) for table in REQUIRED_TABLES + OPTIONAL_TABLES}
     quarantine, quarantine_rows = _read_quarantine(processed)
