@@ -153,7 +153,15 @@ def rows_to_check(accepted: pd.DataFrame, tinjauan: pd.DataFrame, not_in_dtks: p
     if not_in_dtks is not None and len(not_in_dtks):
         notes.append(not_in_dtks[PROVENANCE].assign(keterangan=PERLU_VERIFIKASI_DTKS))
     notes = pd.concat(notes, ignore_index=True)
-    joined = notes.groupby(PROVENANCE, sort=False)["keterangan"].agg(" ".join).reset_index()
+    # Most rows carry one note: only rows with several are joined in Python (a month can list
+    # hundreds of thousands of recipients not in DTKS).
+    several = notes.duplicated(PROVENANCE, keep=False)
+    joined = notes.loc[~several]
+    if several.any():
+        combined = notes.loc[several].groupby(PROVENANCE, sort=False)["keterangan"].agg(" ".join).reset_index()
+        order = notes[PROVENANCE].drop_duplicates()  # each row where it first appears, as before
+        joined = order.merge(pd.concat([joined, combined], ignore_index=True), on=PROVENANCE, how="left")
+    joined = joined.reset_index(drop=True)
     cells = joined.merge(accepted[[*PROVENANCE, "opd", *CHECK_CELLS]], on=PROVENANCE, how="left")
     return cells.astype({"nominal": "str", "sumber_baris": "int64"})  # only these rows' amounts become text
 
