@@ -178,12 +178,13 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
 def _sheets_reading_bps(kode_kelurahan: pd.Series, sheet: pd.Series | None, index: PlaceIndex) -> pd.Series:
     """Per row, ``bps`` when its sheet's plain codes read as BPS codes more often than as Kemendagri ones."""
     flags = pd.Series("", index=kode_kelurahan.index, dtype="str")
-    if not index.bps_codes:
+    codes = kode_kelurahan.astype("str").fillna("").str.strip()
+    given = codes != ""
+    if not index.bps_codes or not given.any():
         return flags
     groups = sheet if sheet is not None else pd.Series("", index=kode_kelurahan.index)
-    pairs = pd.DataFrame({"sheet": groups.astype("str").fillna(""),
-                          "kode": kode_kelurahan.astype("str").fillna("").str.strip()})
-    distinct = pairs.loc[pairs["kode"] != ""].drop_duplicates()
+    pairs = pd.DataFrame({"sheet": groups.astype("str").fillna(""), "kode": codes})
+    distinct = pairs.loc[given].drop_duplicates()
     readings = {code: index.readings_of_code(code) for code in distinct["kode"].unique()}
     votes: dict[str, int] = {}
     for label, code in zip(distinct["sheet"], distinct["kode"]):

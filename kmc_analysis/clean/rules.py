@@ -61,9 +61,11 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     nik = nz.clean_nik(rows["nik"])
     has_sixteen = nz.nik_has_sixteen_digits(nik)
     nama = nz.clean_text(rows["nama"])
+    has_codes = "kode_kelurahan" in rows.columns
     places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah),
-                            rows["kode_kelurahan"] if "kode_kelurahan" in rows.columns else None,
-                            sheet=rows["sumber_file"].astype("str") + "|" + rows["sumber_sheet"].astype("str"))
+                            rows["kode_kelurahan"] if has_codes else None,
+                            sheet=rows["sumber_file"].astype("str") + "|" + rows["sumber_sheet"].astype("str")
+                            if has_codes else None)
     kode = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
     nominal = valid_nominal(nz.parse_rupiah(rows["nominal"]))
 
