@@ -10,6 +10,7 @@ naming the file and the kind of data found.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,21 @@ class PersonalDataError(KMCError):
     """A published file holds personal data or a server path (exit 1); the run publishes nothing."""
 
 
-def month_personal_data(folder: str | Path) -> tuple[set[str], set[str], set[str]]:
-    """The NIKs, names and pseudonyms of one processed month (accepted and quarantined rows)."""
-    folder = Path(folder)
+def month_personal_data(folder: str | Path) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The NIKs, names and pseudonyms of one processed month (accepted and quarantined rows).
+
+    Stage 4 asks twice (the data-quality tables mask file names holding a name, the last
+    check scans the published files): the tables are read once per version of the two files.
+    """
+    folder = Path(folder).resolve()
+    versions = tuple((folder / table.name).stat().st_mtime_ns if (folder / table.name).is_file() else None
+                     for table in (PENERIMA, KARANTINA))
+    return _read_personal_data(folder, versions)
+
+
+@lru_cache(maxsize=2)
+def _read_personal_data(folder: Path, versions: tuple) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Read them (``versions``, the files' modification times, only keys the cache)."""
     niks: set[str] = set()
     names: set[str] = set()
     pseudonyms: set[str] = set()
@@ -43,7 +56,7 @@ def month_personal_data(folder: str | Path) -> tuple[set[str], set[str], set[str
             niks |= set(digits[digits.str.fullmatch(r"\d{16}")])
             if HEADER_LOOKUP.get(header_key(column)) == "nama":
                 names |= set(cells[cells != ""])
-    return niks, names - {""}, pseudonyms
+    return frozenset(niks), frozenset(names - {""}), frozenset(pseudonyms)
 
 
 def public_vocabulary(reference: Any) -> list[str]:
