@@ -274,6 +274,32 @@ def test_rows_to_check_get_their_own_sheet_with_the_reason(tmp_path):
     assert [(c.value) for c in rows[0].values()] == ["c.xlsx", "S", 4, to_check["keterangan"][0], "Ani"]
 
 
+def test_an_opd_with_more_rows_to_check_than_a_sheet_shows_gets_them_all_in_a_csv_beside_it(tmp_path, monkeypatch):
+    # A million-row month flagged 218,000 rows for review: written cell by cell they took longer than the
+    # rest of stage 1, and no clerk reads such a sheet. The sheet shows the first rows, the CSV all of them.
+    monkeypatch.setattr(feedback, "TO_CHECK_SHEET_ROWS", 3)
+    to_check = pd.DataFrame({"sumber_file": ["c.xlsx"] * 5, "sumber_sheet": ["S"] * 5, "sumber_baris": [4, 5, 6, 7, 8],
+                             "keterangan": ["Usia penerima 70 tahun, di luar sasaran program (6–25 tahun)."] * 4
+                             + ["=HYPERLINK(\"x\")"], "opd": [DINSOS] * 5, "nama": ["Ani", "Budi", "Citra", "Dewi", "Eko"]})
+    write_feedback(small_month(to_check=to_check), tmp_path)
+    book = load_workbook(tmp_path / f"{DINSOS}_2024-03.xlsx")
+    _, rows = table_rows(book["Perlu Dicek"])
+    assert [row["Baris"].value for row in rows] == [4, 5, 6]
+    listed = pd.read_csv(tmp_path / f"{DINSOS}_2024-03_perlu_dicek.csv", dtype=str, encoding="utf-8-sig")
+    assert list(listed.columns) == ["File", "Sheet", "Baris", "Keterangan"]
+    assert listed["Baris"].tolist() == ["4", "5", "6", "7", "8"]
+    assert listed["Keterangan"].iloc[-1].startswith("'=")  # formula-safe, as karantina.csv
+    assert (tmp_path / f"{DINSOS}_2024-03_perlu_dicek.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    sheet_text = " ".join(str(c.value) for row in book["Perlu Dicek"].iter_rows(max_row=3) for c in row if c.value)
+    guide = " ".join(str(c.value) for row in book["Petunjuk"].iter_rows() for c in row if c.value)
+    for text in (sheet_text, guide):
+        assert f"{DINSOS}_2024-03_perlu_dicek.csv" in text and "3 baris pertama" in text
+    assert "Ani" not in listed.to_csv() and "nik" not in [c.lower() for c in listed.columns]
+    # Under the limit, no CSV: the sheet holds every row.
+    write_feedback(small_month(to_check=to_check.iloc[:3]), tmp_path / "small")
+    assert not list((tmp_path / "small").glob("*.csv"))
+
+
 def test_rows_to_check_reach_the_opd_of_the_accepted_row(tmp_path, reference):
     dinsos_month(tmp_path)
     paths = run_paths(MARET, tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
@@ -472,3 +498,11 @@ def test_same_month_written_twice_gives_the_same_bytes(tmp_path):
     write_feedback(small_month(), tmp_path / "b")
     for path in (tmp_path / "a").iterdir():
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+
+
+def test_the_characters_kept_out_of_feedback_cells_are_those_openpyxl_refuses():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from kmc_analysis.clean import clerk_sheets
+
+    assert clerk_sheets._CONTROLS_NOT_IN_XML == ILLEGAL_CHARACTERS_RE.pattern

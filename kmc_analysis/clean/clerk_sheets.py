@@ -17,14 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from kmc_analysis.core.formatting import formula_safe, formula_safe_frame
 
-#: Characters an xlsx file cannot hold: openpyxl's C0 controls, plus lone surrogates and U+FFFE/U+FFFF.
-NOT_IN_XML = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ud800-\udfff\ufffe\uffff]")
+#: The C0 controls XML 1.0 does not allow: openpyxl's ILLEGAL_CHARACTERS_RE, spelled out here so that
+#: stage 1 need not import openpyxl (a test keeps the two equal).
+_CONTROLS_NOT_IN_XML = r"[\000-\010]|[\013-\014]|[\016-\037]"
+#: Characters an xlsx file cannot hold: those controls, lone surrogates and U+FFFE/U+FFFF.
+NOT_IN_XML = re.compile(_CONTROLS_NOT_IN_XML + "|[\ud800-\udfff\ufffe\uffff]")
 #: The same, for Arrow-backed text (which cannot hold surrogates and whose regex engine refuses them).
-_NOT_IN_XML_ARROW = ILLEGAL_CHARACTERS_RE.pattern + "|[\ufffe\uffff]"
+_NOT_IN_XML_ARROW = _CONTROLS_NOT_IN_XML + "|[\ufffe\uffff]"
 #: Excel holds at most this many characters in a cell.
 CELL_LIMIT = 32_767
 CUT_MARK = " …(dipotong)"

@@ -31,6 +31,7 @@ from kmc_analysis.clean.rules import UNKNOWN_OPD, JudgedRows
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
+from kmc_analysis.core.formatting import formula_safe_frame
 from kmc_analysis.core.store import feedback_file_names
 
 __all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
@@ -41,6 +42,9 @@ BACKGROUND_FROM_ROWS = 5_000
 #: The caller's head start, as a share of the month's feedback rows: stage 1's other outputs it
 #: writes first (penerima, karantina, tinjauan) took about a quarter as long as the workbooks at 1M rows.
 CALLER_HEAD_START = 0.25
+#: At most this many rows to check are shown on an OPD's "Perlu Dicek" sheet (xlsx is written cell by
+#: cell, and a clerk reads a sheet, not a database); all of them are listed in a CSV file beside it.
+TO_CHECK_SHEET_ROWS = 1_000
 #: The day of the month after the period by which corrections are due, unless the caller says otherwise.
 DEADLINE_DAY = 10
 _REJECTED_COLUMNS = ["path", "sheet", "reason", "opd"]
@@ -99,9 +103,9 @@ class FeedbackMonth:
 
     def opds(self) -> list[str]:
         """Every OPD that gets a workbook."""
-        found = set(self.opd) | set(self.rejected["opd"])
+        found = set(self.opd.unique()) | set(self.rejected["opd"])
         if self.to_check is not None:
-            found |= set(self.to_check["opd"])
+            found |= set(self.to_check["opd"].unique())
         return sorted(str(name) for name in found)
 
     def rows_per_opd(self) -> pd.Series:
@@ -169,6 +173,12 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
     rows = month.quarantined[mine]
     duplicates = None if month.duplicate_of is None else month.duplicate_of[mine]
     to_check = None if month.to_check is None else month.to_check[month.to_check["opd"].eq(opd)]
+    total_to_check = 0 if to_check is None else len(to_check)
+    whole_list = ""
+    if total_to_check > TO_CHECK_SHEET_ROWS:
+        whole_list = to_check_list_name(path.name)
+        write_to_check_list(to_check, path.parent / whole_list)
+        to_check = to_check.iloc[:TO_CHECK_SHEET_ROWS]
     notes = None if to_check is None or to_check.empty else to_check["keterangan"].reset_index(drop=True)
     fb = sheets.OpdFeedback(
         opd=opd, period=month.period,
@@ -179,6 +189,7 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
         to_check_notes=notes,
         rejected=month.rejected[month.rejected["opd"].eq(opd)],
         deadline=month.deadline or default_deadline(month.period), recipient=month.recipient,
+        to_check_total=total_to_check, to_check_list=whole_list,
     )
     book = new_workbook(path, f"Umpan balik KMC {month.period}")
     formats = Formats(book)
@@ -193,6 +204,29 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
         sheets.write_to_check(review, formats, fb)
     sheets.write_marker(book.add_worksheet(sheets.MARKER_SHEET), fb)
     book.close()
+
+
+def to_check_list_name(workbook_name: str) -> str:
+    """The CSV beside an OPD's workbook listing all its rows to check: ``<OPD>_YYYY-MM_perlu_dicek.csv``."""
+    return f"{Path(workbook_name).stem}_perlu_dicek.csv"
+
+
+def write_to_check_list(to_check: pd.DataFrame, path: Path) -> None:
+    """Every row to check of one OPD (File, Sheet, Baris, Keterangan): where to find it, no NIK or name.
+
+    UTF-8 with BOM and formula-safe cells, as karantina.csv, so it opens the same in Excel.
+    Written by pyarrow: a month can hold hundreds of thousands of such rows.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    table = formula_safe_frame(pd.DataFrame({
+        "File": to_check["sumber_file"].to_numpy(), "Sheet": to_check["sumber_sheet"].to_numpy(),
+        "Baris": to_check["sumber_baris"].astype("int64").to_numpy(), "Keterangan": to_check["keterangan"].to_numpy()}))
+    with open(path, "wb") as handle:
+        handle.write("\ufeff".encode("utf-8"))
+        pa_csv.write_csv(pa.Table.from_pandas(table, preserve_index=False), handle,
+                         pa_csv.WriteOptions(quoting_style="needed"))
 
 
 def feedback_overview(month: FeedbackMonth) -> pd.DataFrame:

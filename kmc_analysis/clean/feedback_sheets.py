@@ -53,6 +53,8 @@ class OpdFeedback:
     rejected: pd.DataFrame    # path, sheet, reason
     deadline: dt.date
     recipient: str
+    to_check_total: int = 0   # rows to check in all; above the rows shown, all are in ``to_check_list``
+    to_check_list: str = ""   # the file beside the workbook listing every row to check ("" when all are shown)
 
 
 def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
@@ -73,9 +75,9 @@ def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
                               f"lihat bagian 'Berkas yang tidak dapat dibaca' di bawah dan kirim penggantinya paling "
                               f"lambat {deadline} kepada {fb.recipient}."))
     if fb.to_check is not None and len(fb.to_check.provenance):
-        lines.append(("text", f"{format_number(len(fb.to_check.provenance))} baris sudah diterima tetapi perlu dicek "
-                              f"(sheet {TO_CHECK_SHEET}). Baris itu tidak perlu dikirim ulang bila datanya sudah "
-                              f"benar."))
+        lines.append(("text", f"{format_number(max(fb.to_check_total, len(fb.to_check.provenance)))} baris sudah "
+                              f"diterima tetapi perlu dicek (sheet {TO_CHECK_SHEET}{_whole_list(fb)}). Baris itu "
+                              f"tidak perlu dikirim ulang bila datanya sudah benar."))
     if quarantined:
         lines += [
             ("heading", "Yang perlu dilakukan"),
@@ -247,6 +249,11 @@ def write_to_check(sheet, formats: Formats, fb: OpdFeedback) -> None:
                                        f"{fb.period.in_words()}"), formats.get(bold=True, size=13))
     sheet.write_string(1, 0, "Baris ini bukan kesalahan dan sudah dihitung. Periksa apakah datanya benar; bila ada "
                              "yang salah, perbaiki di berkas asli dan kirim berkas _revisi.")
+    if fb.to_check_list:
+        sheet.write_string(2, 0, cell_text(
+            f"Sheet ini memuat {format_number(len(table.provenance))} baris pertama dari "
+            f"{format_number(fb.to_check_total)}; semua baris (File, Sheet, Baris, Keterangan) ada di berkas "
+            f"{fb.to_check_list} yang dikirim bersama berkas ini."), formats.get(bold=True))
     for position, header in enumerate(headers):
         sheet.write_string(TABLE_HEADER_ROW, position, cell_text(header), formats.get(header=True))
     wrap, plain = formats.get(wrap=True, border=True), formats.get(border=True)
@@ -274,6 +281,14 @@ def write_to_check(sheet, formats: Formats, fb: OpdFeedback) -> None:
     sheet.freeze_panes(TABLE_HEADER_ROW + 1, 3)
     print_on_a4(sheet, landscape=True, header_row=TABLE_HEADER_ROW, table_width=sum(widths), key_columns=3,
                 footer=f"Perlu dicek KMC {fb.period}: {fb.opd}")
+
+
+def _whole_list(fb: OpdFeedback) -> str:
+    """Where the rows to check beyond those on the sheet are, as a clause ("" when the sheet holds them all)."""
+    if not fb.to_check_list:
+        return ""
+    return (f"; sheet itu memuat {format_number(len(fb.to_check.provenance))} baris pertama, semuanya ada di berkas "
+            f"{fb.to_check_list}")
 
 
 def _distinct_texts():
