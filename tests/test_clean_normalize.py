@@ -101,3 +101,28 @@ def test_program_keys_ignore_case_and_spacing():
 def test_a_nik_typed_with_a_narrow_or_ideographic_space_is_cleaned_not_quarantined(space):
     # Copied from a PDF or a Japanese IME: U+202F and U+3000 are spaces too (CONTRACT 2.2).
     assert nz.clean_nik(pd.Series([f"1872{space}0101{space}0190{space}0001{space}"])).tolist() == ["1872010101900001"]
+
+
+_AWKWARD_TEXT = ["Siti Aminah", " Siti  Aminah ", "Siti\tAminah", "Siti\u00a0Aminah", "Siti\x07Aminah", "", "  ",
+                 "Budi\u3000Santoso", "Dewi\r\nLestari", "Ni Made Ayu Sri Wahyuni", "A.Md. Kep", "O'Neil (Alm.)",
+                 "Çelik Ökmen", "Budi\x1fSantoso", "Budi\x85Santoso", "Budi\u200bSantoso", "Rina-Wati/Anak 2", "x "]
+_AWKWARD_NIK = ["1872011001010001", " 1872011001010001", "'1872011001010001", "1872.0110.0101.0001",
+                "1872 0110 0101 0001", "1,87201E+15", "", "187201100101000", "18720110010100011",
+                "1872011001010001\u202f", "\u20191872011001010001", "187201100101000A", "1872-01-1001010001"]
+
+
+@pytest.mark.parametrize(("clean", "values"), [(nz.clean_text, _AWKWARD_TEXT), (nz.clean_nik, _AWKWARD_NIK)])
+def test_cleaning_only_the_values_that_need_it_gives_what_cleaning_every_value_gives(clean, values):
+    # clean_text and clean_nik skip values already plain (most of a million cells): the shortcut
+    # must return exactly what the full cleaning returns, in a column of plain and awkward values.
+    column = pd.Series([*values * 3, "Plain Name", "1872011001010002"], dtype="str")
+    column.index = column.index + 100
+    pd.testing.assert_series_equal(clean(column), clean.__wrapped__(column), check_names=False)
+
+
+def test_mask_nik_of_sixteen_digits_takes_the_same_shortcut_result_as_the_general_rule():
+    nik = pd.Series(["1872011001010001", "3171234567890123"], dtype="str", index=[5, 9])
+    short = pd.Series(["1872011001010001", "123"], dtype="str", index=[5, 9])
+    assert nz.mask_nik(nik).tolist() == ["1872**********01", "3171**********23"]
+    assert nz.mask_nik(nik).index.tolist() == [5, 9]
+    assert nz.mask_nik(short).tolist() == ["1872**********01", "123**********23"]

@@ -33,6 +33,29 @@ def on_distinct(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series],
         return result
     return wrapper
 
+def where_not_plain(plain: str):
+    """Make a cleaning function run only on the values that do not fully match ``plain``.
+
+    ``plain`` must describe text the function returns unchanged (a NIK of 16 digits, a name
+    of letters and single spaces): most of a million cells are already clean, and one
+    regular-expression match over a column costs a fraction of the cleaning steps.
+    """
+    def decorate(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+        @functools.wraps(func)
+        def wrapper(raw: pd.Series) -> pd.Series:
+            text = raw.astype(STRING).fillna("")
+            dirty = ~text.str.fullmatch(plain).to_numpy(dtype=bool, na_value=False)
+            if not dirty.any():
+                return text
+            if dirty.all():
+                return func(text)
+            cleaned = text.to_numpy(dtype=object)
+            cleaned[dirty] = func(text[dirty]).to_numpy(dtype=object)
+            return pd.Series(pd.array(cleaned, dtype=STRING), index=raw.index)
+        return wrapper
+    return decorate
+
+
 def map_distinct(values: pd.Series, mapping) -> pd.Series:
     """``values.map(mapping)`` as text, looked up once per distinct value and spread back by code.
 
@@ -61,6 +84,7 @@ _DAY = "(?:0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])"  # 01-31, or 41-71 fo
 _NIK_WITH_VALID_DATE = "[0-9]{6}" + _DAY + "(?:0[1-9]|1[0-2])[0-9]{6}"
 
 
+@where_not_plain("[0-9]{16}")
 def clean_nik(raw: pd.Series) -> pd.Series:
     """Strip spaces, dots, dashes and a leading apostrophe from NIK text.
 
@@ -92,6 +116,12 @@ def nik_date_is_valid(nik: pd.Series) -> pd.Series:
 
 def mask_nik(nik: pd.Series) -> pd.Series:
     """Keep the first 4 and last 2 digits of a NIK and replace the rest with ``*``."""
+    if len(nik) and nik.str.len().eq(16).all():  # every accepted NIK: one pass instead of two slices and a join
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        masked = pc.utf8_replace_slice(pa.array(nik, type=pa.large_string()), start=4, stop=14, replacement="*" * 10)
+        return pd.Series(pd.array(masked, dtype=STRING), index=nik.index)
     return nik.str.slice(0, 4) + "*" * 10 + nik.str.slice(-2)
 
 
@@ -224,6 +254,11 @@ def program_code_key(raw: pd.Series) -> pd.Series:
     return without_controls(raw).str.strip().str.upper()
 
 
+#: Text that :func:`clean_text` leaves as it is: ASCII letters, digits and common marks, single inner spaces.
+_PLAIN_TEXT = r"[A-Za-z0-9.,'()/-]+(?: [A-Za-z0-9.,'()/-]+)*"
+
+
+@where_not_plain(_PLAIN_TEXT)
 def clean_text(raw: pd.Series) -> pd.Series:
     """Trim a free-text cell, drop control characters and collapse runs of white space to one space."""
     return without_controls(raw).str.replace(WHITESPACE + "+", " ", regex=True).str.strip()
