@@ -7,6 +7,7 @@ import stat
 import pandas as pd
 import pytest
 
+from kmc_analysis.clean import hmac_digests
 from kmc_analysis.clean.pseudonyms import KEY_ENV, PseudonymKey, load_key, pseudonymize
 from kmc_analysis.core.errors import InputError
 
@@ -44,6 +45,31 @@ def test_pseudonyms_keep_the_index_and_order_of_a_filtered_arrow_backed_column()
     ids = pseudonymize(nik, key)
     assert ids.index.equals(nik.index)
     assert ids.tolist() == [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest() for n in nik]
+
+
+def test_many_niks_hashed_half_in_a_helper_process_equal_the_standard_library_hmac(monkeypatch):
+    monkeypatch.setattr(hmac_digests, "HELPER_FROM", 10)
+    started = []
+    real_start = hmac_digests._start_helper
+    monkeypatch.setattr(hmac_digests, "_start_helper", lambda *a: started.append(1) or real_start(*a))
+    nik = pd.Series([f"18720115049{i:05d}" for i in range(41)] + ["18720115049ÿ0003", ""], dtype="str")
+    key = PseudonymKey(b"helper-test-key-0123456789", "test")
+    assert pseudonymize(nik, key).tolist() == [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest()
+                                               for n in nik]
+    assert started, "the helper process was not used"
+
+
+@pytest.mark.parametrize("failure", ["cannot_start", "dies"])
+def test_when_the_hashing_helper_cannot_start_or_dies_its_share_is_hashed_here(monkeypatch, failure):
+    monkeypatch.setattr(hmac_digests, "HELPER_FROM", 10)
+    if failure == "cannot_start":
+        monkeypatch.setattr(hmac_digests.sys, "executable", "/nonexistent/python")
+    else:
+        monkeypatch.setattr(hmac_digests, "__name__", "kmc_analysis.no_such_module")
+    nik = pd.Series([f"18720115049{i:05d}" for i in range(30)], dtype="str")
+    key = PseudonymKey(b"helper-test-key-0123456789", "test")
+    assert pseudonymize(nik, key).tolist() == [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest()
+                                               for n in nik]
 
 
 def test_a_plain_hash_is_not_what_we_store():
