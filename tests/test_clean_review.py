@@ -51,6 +51,18 @@ def test_age_counts_whole_years_on_the_periods_last_day_and_reads_womens_days():
     assert ages.iloc[4:].isna().all()                  # day 32 and a short text are no date
 
 
+def test_ages_read_from_the_text_buffer_are_right_and_a_nik_with_a_non_ascii_letter_gives_no_age_not_a_crash():
+    # Accepted NIKs are all 16 ASCII digits: their digits are read straight from the Arrow buffer,
+    # also from a slice of a larger array; a 16-character NIK with a non-ASCII letter takes the slow path.
+    every = pd.Series(["0000000000000000", nik(dt.date(2018, 3, 31)), nik(dt.date(1964, 3, 31), woman=True),
+                       "1872017102000001", "1872013202000001", "18720101A1000001"], dtype="str")
+    ages = age_from_nik(every.iloc[1:], MARCH)
+    assert ages.iloc[:3].tolist() == [6, 60, 24] and ages.iloc[3:].isna().all()
+    assert ages.index.tolist() == [1, 2, 3, 4, 5]
+    odd = pd.Series([nik(dt.date(2018, 3, 31)), "18720115049ÿ0003"], dtype="str")
+    assert age_from_nik(odd, MARCH).iloc[0] == 6 and pd.isna(age_from_nik(odd, MARCH).iloc[1])
+
+
 @pytest.mark.parametrize(("yy", "expected_birth_year"), [(24, 2024), (0, 2000), (25, 1925), (99, 1999)])
 def test_birth_year_is_20yy_unless_that_lies_after_the_periods_year(yy, expected_birth_year):
     niks = pd.Series([f"1872010101{yy:02d}0001"], dtype="str")

@@ -60,9 +60,8 @@ def age_from_nik(nik: pd.Series, period: Period) -> pd.Series:
 def _ages(niks, period: Period) -> np.ndarray:
     """Ages (float, NaN where digits 7-12 are no date) of distinct NIK texts, read as bytes."""
     text = pd.Series(niks, dtype="str")
-    usable = (text.str.len() == 16).to_numpy(dtype=bool, na_value=False, copy=True)
-    raw = np.frombuffer(text.where(usable, "0" * 16).to_numpy(dtype="S16"), dtype=np.uint8)
-    digits = raw.reshape(-1, 16).astype(np.int64) - ord("0")
+    usable = text.str.fullmatch("[\x00-\x7f]{16}").to_numpy(dtype=bool, na_value=False, copy=True)
+    digits = _nik_digits(text, usable)
     usable &= ((digits >= 0) & (digits <= 9)).all(axis=1)
     day = digits[:, 6] * 10 + digits[:, 7]
     month = digits[:, 8] * 10 + digits[:, 9]
@@ -74,6 +73,24 @@ def _ages(niks, period: Period) -> np.ndarray:
     year = np.where(year > period.year, year - 100, year)
     not_yet = (month > on.month) | ((month == on.month) & (day > on.day))
     return np.where(usable, on.year - year - not_yet, np.nan).astype("float64")
+
+
+def _nik_digits(text: pd.Series, usable: np.ndarray) -> np.ndarray:
+    """The 16 characters of each usable NIK as digit values, an (n, 16) int array ("0"s for the others).
+
+    Where every NIK is 16 ASCII characters (every accepted one), they are read straight from
+    the Arrow text buffer instead of being copied out one Python string at a time.
+    """
+    import pyarrow as pa
+
+    if usable.all() and len(text):
+        array = pa.array(text, type=pa.large_string())
+        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+        if offsets[-1] - offsets[0] == 16 * len(array):
+            data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+            return data.reshape(-1, 16).astype(np.int64) - ord("0")
+    raw = np.frombuffer(text.where(usable, "0" * 16).to_numpy(dtype="S16"), dtype=np.uint8)
+    return raw.reshape(-1, 16).astype(np.int64) - ord("0")
 
 
 def _programs_per_person(person: np.ndarray, program: np.ndarray, persons: int, programs: int) -> np.ndarray:
@@ -179,9 +196,12 @@ def review_counts(tinjauan: pd.DataFrame) -> pd.DataFrame:
     columns = ["opd", "baris_ditinjau", *TANDA]
     if tinjauan is None or tinjauan.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c == "opd" else "int64") for c in columns})
-    marks = pd.DataFrame({"opd": tinjauan["opd"].astype("str"),
-                          "tanda": tinjauan["tanda"].astype("str").str.split(";")}).explode("tanda")
-    counts = pd.crosstab(marks["opd"], marks["tanda"]).reindex(columns=list(TANDA), fill_value=0)
-    counts.insert(0, "baris_ditinjau", tinjauan.groupby(tinjauan["opd"].astype("str")).size())
+    # A month holds a handful of flag combinations: count rows per OPD and combination, then split those.
+    pairs = tinjauan.groupby([tinjauan["opd"].astype("str").rename("opd"),
+                              tinjauan["tanda"].astype("str").rename("tanda")]).size().rename("rows").reset_index()
+    marks = pairs.assign(tanda=pairs["tanda"].str.split(";")).explode("tanda")
+    counts = marks.pivot_table(index="opd", columns="tanda", values="rows", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(columns=list(TANDA), fill_value=0)
+    counts.insert(0, "baris_ditinjau", pairs.groupby("opd")["rows"].sum())
     return counts.rename_axis(index="opd", columns=None).reset_index()[columns].astype(
         {c: "int64" for c in columns[1:]})
