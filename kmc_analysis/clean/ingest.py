@@ -246,7 +246,23 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         empty = pd.DataFrame({c: pd.Series(dtype="str") for c in base})
         return empty.astype({"urutan_sheet": "int64", "sumber_baris": "int64"})
-    return pd.concat([frame.reindex(columns=base + extra, fill_value="") for frame in frames], ignore_index=True)
+    return pd.concat([_with_columns(frame, base + extra) for frame in frames], ignore_index=True)
+
+
+def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with exactly ``columns``, in that order, a column it lacks being empty text.
+
+    The empty columns are made straight from Arrow buffers: ``reindex`` with a fill value
+    fills a million-row text column element by element (0.35 s for the usual nine).
+    """
+    import pyarrow as pa
+
+    if all(column in frame for column in columns):
+        return frame[columns]
+    empty = pd.array(pa.LargeStringArray.from_buffers(len(frame), pa.py_buffer(np.zeros(len(frame) + 1, np.int64)),
+                                                      pa.py_buffer(b"")), dtype="str")
+    return pd.DataFrame({column: frame[column] if column in frame else pd.Series(empty, index=frame.index)
+                         for column in columns}, index=frame.index)
 
 
 __all__ = ["IngestResult", "PROVENANCE", "SUBMISSION_SUFFIXES", "read_submissions", "COLUMN_SYNONYMS",
