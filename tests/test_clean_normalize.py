@@ -126,3 +126,22 @@ def test_mask_nik_of_sixteen_digits_takes_the_same_shortcut_result_as_the_genera
     assert nz.mask_nik(nik).tolist() == ["1872**********01", "3171**********23"]
     assert nz.mask_nik(nik).index.tolist() == [5, 9]
     assert nz.mask_nik(short).tolist() == ["1872**********01", "123**********23"]
+
+
+@pytest.mark.parametrize("niks", [
+    ["1872011001010001", "3171234567890123", "1872011001010001", "0872011001010001"],   # every NIK 16 digits
+    ["1872011001010001", "+872011001010001", "0872011001010001", "", "1872011001010001"],  # a sign, an empty cell
+    ["187201100101000١", "1872011001010001"],                                              # an Arabic-Indic digit
+])
+def test_niks_factorized_as_numbers_give_what_factorizing_the_texts_gives(niks):
+    column = pd.concat([pd.Series(niks, dtype="str"), pd.Series(niks[::-1], dtype="str")]).iloc[1:]  # chunked, sliced
+    codes, distinct = nz.factorize_niks(column)
+    expected_codes, expected = pd.factorize(column, sort=False)
+    assert codes.tolist() == expected_codes.tolist() and distinct.tolist() == list(expected)
+
+
+def test_only_niks_of_sixteen_ascii_digits_are_read_as_numbers():
+    assert nz.nik_numbers(pd.Series(["1872011001010001", "0000000000000001"], dtype="str")).tolist() == [
+        1872011001010001, 1]
+    for odd in ("+872011001010001", "-872011001010001", " 872011001010001", "187201100101000١", "187201100101000"):
+        assert nz.nik_numbers(pd.Series(["1872011001010001", odd], dtype="str")) is None

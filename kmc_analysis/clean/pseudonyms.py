@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.clean.hmac_digests import DIGEST_SIZE, digests
+from kmc_analysis.clean.normalize import factorize_niks
 from kmc_analysis.core.errors import InputError
 
 KEY_ENV = "KMC_PSEUDONYM_KEY"
@@ -113,7 +114,7 @@ def pseudonymize(nik: pd.Series, key: PseudonymKey) -> pd.Series:
     element by element costs more than the hashing), half of them on a second core when
     there are many (:mod:`~kmc_analysis.clean.hmac_digests`).
     """
-    codes, distinct = pd.factorize(nik, sort=False)
+    codes, distinct = factorize_niks(nik)
     hexed = hex_text(digests(distinct.tolist(), key.secret))
     return pd.Series(pd.array(hexed, dtype="str").take(codes), index=nik.index)
 
@@ -127,12 +128,11 @@ def hex_text(joined: bytes):
     import pyarrow as pa
 
     raw = np.frombuffer(joined, dtype=np.uint8)
-    hexed = np.empty(2 * raw.size, dtype=np.uint8)
-    hexed[0::2] = _HEX_DIGITS[raw >> 4]
-    hexed[1::2] = _HEX_DIGITS[raw & 0x0F]
+    hexed = _HEX_PAIRS[raw].view(np.uint8)  # each byte's two hex digits in one lookup
     count = raw.size // DIGEST_SIZE
     offsets = np.arange(0, 2 * DIGEST_SIZE * (count + 1), 2 * DIGEST_SIZE, dtype=np.int64)
     return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(hexed))
 
 
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: The two hex digits of each byte value, as one 2-byte item.
+_HEX_PAIRS = np.frombuffer(b"".join(f"{value:02x}".encode() for value in range(256)), dtype=np.uint16)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.clean.normalize import arrow_text, factorize_niks
 from kmc_analysis.core.formatting import format_number, format_rupiah
 from kmc_analysis.core.periods import Period
 
@@ -76,21 +77,19 @@ def _ages(niks, period: Period) -> np.ndarray:
 
 
 def _nik_digits(text: pd.Series, usable: np.ndarray) -> np.ndarray:
-    """The 16 characters of each usable NIK as digit values, an (n, 16) int array ("0"s for the others).
+    """The 16 characters of each usable NIK as digit values, an (n, 16) int16 array ("0"s for the others).
 
     Where every NIK is 16 ASCII characters (every accepted one), they are read straight from
     the Arrow text buffer instead of being copied out one Python string at a time.
     """
-    import pyarrow as pa
-
     if usable.all() and len(text):
-        array = pa.array(text, type=pa.large_string())
+        array = arrow_text(text)
         offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
         if offsets[-1] - offsets[0] == 16 * len(array):
             data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-            return data.reshape(-1, 16).astype(np.int64) - ord("0")
+            return data.reshape(-1, 16).astype(np.int16) - ord("0")
     raw = np.frombuffer(text.where(usable, "0" * 16).to_numpy(dtype="S16"), dtype=np.uint8)
-    return raw.reshape(-1, 16).astype(np.int64) - ord("0")
+    return raw.reshape(-1, 16).astype(np.int16) - ord("0")
 
 
 def _programs_per_person(person: np.ndarray, program: np.ndarray, persons: int, programs: int) -> np.ndarray:
@@ -148,7 +147,7 @@ def review_flags(accepted: pd.DataFrame, catalogue: pd.DataFrame, period: Period
     if missing:
         raise KeyError(f"review_flags needs the columns {missing} of the accepted rows")
     rows = accepted.reset_index(drop=True)
-    person, niks = pd.factorize(rows["nik"].astype("str").fillna(""), sort=False)
+    person, niks = factorize_niks(rows["nik"])
     program, kodes = pd.factorize(rows["kode_bantuan"].astype("str").fillna(""), sort=False)
     table = catalogue.drop_duplicates("kode_bantuan").set_index("kode_bantuan")
 

@@ -78,7 +78,7 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
         "program_tidak_dikenal": kode.isna(),
         "nominal_tidak_valid": nominal.isna().to_numpy(),
     })
-    flags["duplikat"], first_accepted = _duplicates(nik, kode, clean=~flags.any(axis=1))
+    flags["duplikat"], first_accepted = _duplicates(nik, kode, clean=~flags.any(axis=1), sixteen=has_sixteen)
     alasan = _join_reasons(flags)
     opd = _attribute_opd(rows["sumber_file"], kode, programs)
 
@@ -132,21 +132,29 @@ def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) 
     return from_code.fillna(looked_up(names, nz.program_name_key, by_name))
 
 
-def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series,
+                sixteen: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Flag rows whose NIK and program were already accepted earlier in contract order.
 
     Among rows that break no other rule the first occurrence is accepted and later ones
     are duplicates. A row that breaks another rule is also flagged when an accepted row
     with the same NIK and program comes before it. Also returns, per row, the position
     of the first accepted row with its NIK and program (``len(nik)`` when there is none).
+    ``sixteen`` flags the NIKs of 16 digits: no other NIK is ever accepted, so no other can
+    repeat an accepted row, and the 16-digit ones are told apart as numbers (faster).
     """
-    person = pd.factorize(nik, sort=False)[0]
+    sixteen = sixteen.to_numpy(dtype=bool)
+    person = np.full(len(nik), -1, dtype=np.int64)
+    numbers = nz.nik_numbers(nik[sixteen])
+    person[sixteen] = pd.factorize(numbers if numbers is not None else nik[sixteen], sort=False)[0]
+    person[~sixteen] = np.arange(int(sixteen.sum()), len(nik))  # each its own: never equal to an accepted NIK
     program = pd.factorize(kode.fillna(""), sort=False)[0]
     key = pd.factorize(person * (int(program.max(initial=0)) + 1) + program, sort=False)[0]
-    comparable = (nik.ne("") & kode.notna()).to_numpy()
+    comparable = sixteen & kode.notna().to_numpy()
     candidates = comparable & clean.to_numpy()
     first_accepted = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype="int64")
-    np.minimum.at(first_accepted, key[candidates], np.flatnonzero(candidates))
+    positions = np.flatnonzero(candidates)
+    first_accepted[key[positions[::-1]]] = positions[::-1]  # the last write is each key's first candidate
     first_of_row = first_accepted[key]
     earlier = first_of_row < np.arange(len(key))
     return pd.Series(comparable & earlier, index=nik.index), first_of_row
