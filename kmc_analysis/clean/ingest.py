@@ -149,7 +149,7 @@ def _read_file(path: Path, relative: str, data: bytes, period: str,
     Any failure of the readers or the libraries under them is this file's bad input.
     """
     try:
-        if data.startswith(_WORKBOOK_MAGIC) and data.strip():
+        if data.startswith(_WORKBOOK_MAGIC) and not data.isspace():
             workbook = open_workbook(data)
             marker = marker_of(workbook)
             if marker is not None:
@@ -204,7 +204,9 @@ def _data_rows(path: Path, relative: str, table: SheetTable, names: list[str], o
     """The data rows of one sheet with provenance; rows that are not data go to ``skipped_rows``."""
     frame = table.body.set_axis(names, axis=1).astype("str").fillna("")
     if len(frame.columns):
-        frame = frame[_non_empty_rows(frame)]
+        filled = _non_empty_rows(frame)
+        if not filled.all():  # indexing with a mask copies every column even when it keeps every row
+            frame = frame[filled]
     skipped = non_data_rows(frame)
     if len(skipped):
         result.skipped_rows.extend({"path": relative, "sheet": table.name, "row": int(row), "kind": str(k)}

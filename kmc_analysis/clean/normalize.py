@@ -143,8 +143,12 @@ def factorize_niks(nik: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def nik_has_sixteen_digits(nik: pd.Series) -> pd.Series:
-    """Flag cleaned NIKs made of exactly 16 digits."""
-    return nik.str.fullmatch(r"[0-9]{16}").fillna(False).astype(bool)
+    """Flag cleaned NIKs made of exactly 16 digits (ASCII 0-9)."""
+    import pyarrow.compute as pc
+
+    array = arrow_text(nik.astype(STRING).fillna(""))
+    sixteen = pc.and_(pc.equal(pc.binary_length(array), 16), pc.ascii_is_decimal(array))
+    return pd.Series(sixteen.to_numpy(zero_copy_only=False), index=nik.index, dtype=bool)
 
 
 def nik_date_is_valid(nik: pd.Series) -> pd.Series:

@@ -52,15 +52,18 @@ class PlaceIndex:
         kec: dict[str, set[str]] = {}
         kel_words: list[tuple[tuple[str, ...], str]] = []
         kec_words: list[tuple[tuple[str, ...], str]] = []
-        for name, extra, code in zip(wilayah["kelurahan"].astype("str"), optional("ejaan_lain"), kel_codes):
-            for spelling in [name, *[s for s in extra.split(";") if s.strip()]]:
-                words = place_words(pd.Series([spelling], dtype="str")).iloc[0]
-                key = words.replace(" ", "").replace(".", "")
-                if key:
-                    kel.setdefault(key, set()).add(code)
-                    kel_words.append((tuple(words.split()), code))
-        for name, code in zip(wilayah["kecamatan"].astype("str"), kec_codes):
-            words = place_words(pd.Series([name], dtype="str")).iloc[0]
+        spellings = [(spelling, code)
+                     for name, extra, code in zip(wilayah["kelurahan"].astype("str"), optional("ejaan_lain"), kel_codes)
+                     for spelling in [name, *[s for s in extra.split(";") if s.strip()]]]
+        # one call for all spellings: each call costs pandas' fixed overhead, not the few names it holds
+        kel_spelled = place_words(pd.Series([spelling for spelling, _ in spellings], dtype="str")).tolist()
+        for words, (_, code) in zip(kel_spelled, spellings):
+            key = words.replace(" ", "").replace(".", "")
+            if key:
+                kel.setdefault(key, set()).add(code)
+                kel_words.append((tuple(words.split()), code))
+        kec_spelled = place_words(wilayah["kecamatan"].astype("str").reset_index(drop=True)).tolist()
+        for words, code in zip(kec_spelled, kec_codes):
             kec.setdefault(words.replace(" ", "").replace(".", ""), set()).add(code)
             kec_words.append((tuple(words.split()), code))
         bps = {b: code for b, code in zip(optional("kode_bps_kelurahan"), kel_codes) if b}

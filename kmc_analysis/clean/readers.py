@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.etree
+import numpy as np
 import pandas as pd
 import pyarrow
 import pyarrow.csv
@@ -59,7 +60,7 @@ class SheetTable:
 
 def read_tables(path: Path, data: bytes) -> tuple[list[SheetTable], str]:
     """Every sheet of a file and the kind it was read as (``workbook``, ``html`` or ``csv``)."""
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies a file of hundreds of megabytes
         raise UnreadableFile("berkas kosong (tidak berisi data). Kirim ulang berkas yang berisi daftar penerima, "
                              "atau hapus berkas ini dari folder")
     if data.startswith(_ZIP) or data.startswith(_OLE2):
@@ -329,11 +330,18 @@ def decode_text(data: bytes) -> tuple[bytes, str]:
         return data.decode("utf-16").encode("utf-8"), "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:], "utf-8"
+    return data, "utf-8" if _is_utf8(data) else "cp1252"
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked by Arrow without building a Python string of the whole file."""
+    text = pyarrow.LargeStringArray.from_buffers(1, pyarrow.py_buffer(np.array([0, len(data)], dtype=np.int64)),
+                                                 pyarrow.py_buffer(data))
     try:
-        data.decode("utf-8")
-        return data, "utf-8"
-    except UnicodeDecodeError:
-        return data, "cp1252"
+        text.validate(full=True)
+    except pyarrow.ArrowInvalid:
+        return False
+    return True
 
 
 @contextlib.contextmanager

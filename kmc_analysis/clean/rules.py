@@ -181,12 +181,14 @@ def _join_reasons(flags: pd.DataFrame) -> pd.Series:
     Rows are packed into a bit mask first, so the strings are built once per distinct
     combination of reasons rather than once per row.
     """
-    bits = np.zeros(len(flags), dtype="int64")
+    import pyarrow as pa
+
+    bits = np.zeros(len(flags), dtype="int32")
     for position, reason in enumerate(REASONS):
-        bits |= flags[reason].to_numpy(dtype=bool).astype("int64") << position
-    masks, inverse = np.unique(bits, return_inverse=True)
-    texts = [";".join(r for p, r in enumerate(REASONS) if mask >> p & 1) for mask in masks]
-    return pd.Series(np.asarray(texts, dtype=object)[inverse], index=flags.index, dtype="str")
+        bits |= flags[reason].to_numpy(dtype=bool).astype("int32") << position
+    texts = [";".join(r for p, r in enumerate(REASONS) if mask >> p & 1) for mask in range(2 ** len(REASONS))]
+    joined = pa.DictionaryArray.from_arrays(pa.array(bits), pa.array(texts, pa.large_string()))
+    return pd.Series(pd.array(joined.cast(pa.large_string()), dtype="str"), index=flags.index)
 
 
 def _attribute_opd(files: pd.Series, kode: pd.Series, programs: pd.DataFrame) -> pd.Series:
