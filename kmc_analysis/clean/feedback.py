@@ -31,6 +31,7 @@ from kmc_analysis.clean.rules import UNKNOWN_OPD, JudgedRows
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
+from kmc_analysis.core.csv_text import write_csv
 from kmc_analysis.core.formatting import formula_safe_frame
 from kmc_analysis.core.store import feedback_file_names
 
@@ -215,18 +216,11 @@ def write_to_check_list(to_check: pd.DataFrame, path: Path) -> None:
     """Every row to check of one OPD (File, Sheet, Baris, Keterangan): where to find it, no NIK or name.
 
     UTF-8 with BOM and formula-safe cells, as karantina.csv, so it opens the same in Excel.
-    Written by pyarrow: a month can hold hundreds of thousands of such rows.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    table = formula_safe_frame(pd.DataFrame({
+    table = pd.DataFrame({
         "File": to_check["sumber_file"].to_numpy(), "Sheet": to_check["sumber_sheet"].to_numpy(),
-        "Baris": to_check["sumber_baris"].astype("int64").to_numpy(), "Keterangan": to_check["keterangan"].to_numpy()}))
-    with open(path, "wb") as handle:
-        handle.write("\ufeff".encode("utf-8"))
-        pa_csv.write_csv(pa.Table.from_pandas(table, preserve_index=False), handle,
-                         pa_csv.WriteOptions(quoting_style="needed"))
+        "Baris": to_check["sumber_baris"].astype("int64").to_numpy(), "Keterangan": to_check["keterangan"].to_numpy()})
+    write_csv(formula_safe_frame(table.astype({"File": "str", "Sheet": "str", "Keterangan": "str"})), path, bom=True)
 
 
 def feedback_overview(month: FeedbackMonth) -> pd.DataFrame:

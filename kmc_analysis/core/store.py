@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from kmc_analysis.core.errors import InputError, StageError
+from kmc_analysis.core.csv_text import write_csv
 from kmc_analysis.core.formatting import SHORTEST, TWO_DECIMALS, UP_TO_SIX, FloatText, formula_safe_frame
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import RPJMD_YEARS
@@ -286,7 +287,7 @@ def write_table(folder: Path, table: TableFile, frame: pd.DataFrame) -> Path:
         rule = table.floats.get(column, table.default_floats)
         if rule.decimals is not None and pd.api.types.is_float_dtype(out[column]):
             out[column] = rule.text(out[column])
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig" if table.bom else "utf-8")
+    write_csv(out, path, bom=table.bom)
     return path
 
 
