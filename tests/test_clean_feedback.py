@@ -278,9 +278,11 @@ def test_an_opd_with_more_rows_to_check_than_a_sheet_shows_gets_them_all_in_a_cs
     # A million-row month flagged 218,000 rows for review: written cell by cell they took longer than the
     # rest of stage 1, and no clerk reads such a sheet. The sheet shows the first rows, the CSV all of them.
     monkeypatch.setattr(feedback, "TO_CHECK_SHEET_ROWS", 3)
-    to_check = pd.DataFrame({"sumber_file": ["c.xlsx"] * 5, "sumber_sheet": ["S"] * 5, "sumber_baris": [4, 5, 6, 7, 8],
+    to_check = pd.DataFrame({"sumber_file": ["c.xlsx"] * 5, "sumber_sheet": ["S"] * 5,
+                             "sumber_baris": [4, 5, 6, 7, 8],
                              "keterangan": ["Usia penerima 70 tahun, di luar sasaran program (6–25 tahun)."] * 4
-                             + ["=HYPERLINK(\"x\")"], "opd": [DINSOS] * 5, "nama": ["Ani", "Budi", "Citra", "Dewi", "Eko"]})
+                             + ["=HYPERLINK(\"x\")"], "opd": [DINSOS] * 5,
+                             "nama": ["Ani", "Budi", "Citra", "Dewi", "Eko"]})
     write_feedback(small_month(to_check=to_check), tmp_path)
     book = load_workbook(tmp_path / f"{DINSOS}_2024-03.xlsx")
     _, rows = table_rows(book["Perlu Dicek"])
@@ -506,3 +508,15 @@ def test_the_characters_kept_out_of_feedback_cells_are_those_openpyxl_refuses():
     from kmc_analysis.clean import clerk_sheets
 
     assert clerk_sheets._CONTROLS_NOT_IN_XML == ILLEGAL_CHARACTERS_RE.pattern
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_cell_texts_of_a_few_values_equal_those_of_a_whole_column(monkeypatch, dtype):
+    from kmc_analysis.clean import clerk_sheets
+
+    texts = ["plain", "=SUM(A1)", "-475000", "+62 812", "@x", None, "a\x07b", "x" * 40_000, "-", "'=a", "\ufffe"]
+    values = pd.Series(texts + ([5, 1.5] if dtype is object else []), dtype=dtype)
+    values.index = values.index + 3
+    few = clerk_sheets.safe_texts(values)
+    monkeypatch.setattr(clerk_sheets, "_FEW_VALUES", -1)
+    pd.testing.assert_series_equal(few, clerk_sheets.safe_texts(values), check_names=False)

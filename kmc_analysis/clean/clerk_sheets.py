@@ -60,8 +60,15 @@ def cell_text(value: object) -> str:
     return formula_safe(text)
 
 
+#: Up to this many values :func:`safe_texts` goes value by value.
+_FEW_VALUES = 200
+
+
 def safe_texts(values: pd.Series) -> pd.Series:
     """:func:`cell_text` over a whole column at once (object dtype, empty text for missing)."""
+    if len(values) <= _FEW_VALUES:  # a handful of rows: plain Python beats a column operation's fixed costs
+        return pd.Series([cell_text(value) for value in values.astype("str").fillna("")], index=values.index,
+                         dtype=object)
     text = values.astype("str").fillna("")
     dirty = text.str.contains(_NOT_IN_XML_ARROW, regex=True) | text.str.len().gt(CELL_LIMIT)
     if dirty.any():
