@@ -145,3 +145,10 @@ def test_only_niks_of_sixteen_ascii_digits_are_read_as_numbers():
         1872011001010001, 1]
     for odd in ("+872011001010001", "-872011001010001", " 872011001010001", "187201100101000١", "187201100101000"):
         assert nz.nik_numbers(pd.Series(["1872011001010001", odd], dtype="str")) is None
+
+
+def test_nik_dates_read_from_numbers_are_judged_as_the_text_rule_judges_them():
+    niks = pd.Series([f"187201{day:02d}{month:02d}{year:02d}0001" for day in range(100) for month in range(100)
+                      for year in (0, 99)], dtype="str")
+    numbers = nz.nik_numbers(niks)
+    assert nz.nik_number_date_is_valid(numbers).tolist() == nz.nik_date_is_valid(niks).tolist()

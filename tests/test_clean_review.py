@@ -51,9 +51,9 @@ def test_age_counts_whole_years_on_the_periods_last_day_and_reads_womens_days():
     assert ages.iloc[4:].isna().all()                  # day 32 and a short text are no date
 
 
-def test_ages_read_from_the_text_buffer_are_right_and_a_nik_with_a_non_ascii_letter_gives_no_age_not_a_crash():
-    # Accepted NIKs are all 16 ASCII digits: their digits are read straight from the Arrow buffer,
-    # also from a slice of a larger array; a 16-character NIK with a non-ASCII letter takes the slow path.
+def test_ages_read_from_niks_as_numbers_are_right_and_a_nik_with_a_non_ascii_letter_gives_no_age_not_a_crash():
+    # 16-digit NIKs are read as numbers, also from a slice of a larger array; a 16-character NIK with
+    # a non-ASCII letter (it once crashed the conversion to bytes) or a letter gives no age.
     every = pd.Series(["0000000000000000", nik(dt.date(2018, 3, 31)), nik(dt.date(1964, 3, 31), woman=True),
                        "1872017102000001", "1872013202000001", "18720101A1000001"], dtype="str")
     ages = age_from_nik(every.iloc[1:], MARCH)

@@ -160,6 +160,18 @@ def nik_date_is_valid(nik: pd.Series) -> pd.Series:
     return nik.str.fullmatch(_NIK_WITH_VALID_DATE).fillna(False).astype(bool)
 
 
+def nik_date_parts(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Day (women: + 40), month and two-digit year of NIK digits 7-12, from NIKs as numbers (:func:`nik_numbers`)."""
+    ddmmyy = (numbers // 10_000) % 1_000_000
+    return ddmmyy // 10_000, (ddmmyy // 100) % 100, ddmmyy % 100
+
+
+def nik_number_date_is_valid(numbers: np.ndarray) -> np.ndarray:
+    """:func:`nik_date_is_valid` for 16-digit NIKs given as numbers: day 01-31 or 41-71, month 01-12."""
+    day, month, _ = nik_date_parts(numbers)
+    return (((day >= 1) & (day <= 31)) | ((day >= 41) & (day <= 71))) & (month >= 1) & (month <= 12)
+
+
 def mask_nik(nik: pd.Series) -> pd.Series:
     """Keep the first 4 and last 2 digits of a NIK and replace the rest with ``*``."""
     if len(nik) and nik.str.len().eq(16).all():  # every accepted NIK: one pass instead of two slices and a join

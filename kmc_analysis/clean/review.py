@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.clean.normalize import arrow_text, factorize_niks
+from kmc_analysis.clean.normalize import factorize_niks, nik_date_parts, nik_numbers
 from kmc_analysis.core.formatting import format_number, format_rupiah
 from kmc_analysis.core.periods import Period
 
@@ -59,14 +59,14 @@ def age_from_nik(nik: pd.Series, period: Period) -> pd.Series:
 
 
 def _ages(niks, period: Period) -> np.ndarray:
-    """Ages (float, NaN where digits 7-12 are no date) of distinct NIK texts, read as bytes."""
+    """Ages (float, NaN where the NIK is not 16 digits or digits 7-12 are no date) of distinct NIK texts."""
     text = pd.Series(niks, dtype="str")
-    usable = text.str.fullmatch("[\x00-\x7f]{16}").to_numpy(dtype=bool, na_value=False, copy=True)
-    digits = _nik_digits(text, usable)
-    usable &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-    day = digits[:, 6] * 10 + digits[:, 7]
-    month = digits[:, 8] * 10 + digits[:, 9]
-    yy = digits[:, 10] * 10 + digits[:, 11]
+    usable = text.str.fullmatch("[0-9]{16}").to_numpy(dtype=bool, na_value=False, copy=True)
+    parts = [np.zeros(len(text), dtype=np.int64) for _ in range(3)]
+    if usable.any():
+        for whole, part in zip(parts, nik_date_parts(nik_numbers(text[usable]))):
+            whole[usable] = part
+    day, month, yy = parts
     day = np.where(day > 40, day - 40, day)
     usable &= (day >= 1) & (day <= 31) & (month >= 1) & (month <= 12)
     on = period.last_day()
@@ -74,22 +74,6 @@ def _ages(niks, period: Period) -> np.ndarray:
     year = np.where(year > period.year, year - 100, year)
     not_yet = (month > on.month) | ((month == on.month) & (day > on.day))
     return np.where(usable, on.year - year - not_yet, np.nan).astype("float64")
-
-
-def _nik_digits(text: pd.Series, usable: np.ndarray) -> np.ndarray:
-    """The 16 characters of each usable NIK as digit values, an (n, 16) int16 array ("0"s for the others).
-
-    Where every NIK is 16 ASCII characters (every accepted one), they are read straight from
-    the Arrow text buffer instead of being copied out one Python string at a time.
-    """
-    if usable.all() and len(text):
-        array = arrow_text(text)
-        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
-        if offsets[-1] - offsets[0] == 16 * len(array):
-            data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-            return data.reshape(-1, 16).astype(np.int16) - ord("0")
-    raw = np.frombuffer(text.where(usable, "0" * 16).to_numpy(dtype="S16"), dtype=np.uint8)
-    return raw.reshape(-1, 16).astype(np.int16) - ord("0")
 
 
 def _programs_per_person(person: np.ndarray, program: np.ndarray, persons: int, programs: int) -> np.ndarray:

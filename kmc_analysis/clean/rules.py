@@ -60,6 +60,10 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
 
     nik = nz.clean_nik(rows["nik"])
     has_sixteen = nz.nik_has_sixteen_digits(nik)
+    sixteen = has_sixteen.to_numpy()
+    numbers = nz.nik_numbers(nik[sixteen])  # every one is 16 digits: never None
+    date_ok = np.zeros(len(nik), dtype=bool)
+    date_ok[sixteen] = nz.nik_number_date_is_valid(numbers)
     nama = nz.clean_text(rows["nama"])
     has_codes = "kode_kelurahan" in rows.columns
     places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah),
@@ -72,13 +76,13 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     flags = pd.DataFrame({
         "nik_kosong": nik.eq(""),
         "nik_format": nik.ne("") & ~has_sixteen,
-        "nik_tanggal": has_sixteen & ~nz.nik_date_is_valid(nik),
+        "nik_tanggal": sixteen & ~date_ok,
         "nama_kosong": nama.eq(""),
         "wilayah_tidak_dikenal": ~places["wilayah_dikenal"],
         "program_tidak_dikenal": kode.isna(),
         "nominal_tidak_valid": nominal.isna().to_numpy(),
     })
-    flags["duplikat"], first_accepted = _duplicates(nik, kode, clean=~flags.any(axis=1), sixteen=has_sixteen)
+    flags["duplikat"], first_accepted = _duplicates(nik, kode, ~flags.any(axis=1), sixteen, numbers)
     alasan = _join_reasons(flags)
     opd = _attribute_opd(rows["sumber_file"], kode, programs)
 
@@ -132,8 +136,8 @@ def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) 
     return from_code.fillna(looked_up(names, nz.program_name_key, by_name))
 
 
-def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series,
-                sixteen: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series, sixteen: np.ndarray,
+                numbers: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Flag rows whose NIK and program were already accepted earlier in contract order.
 
     Among rows that break no other rule the first occurrence is accepted and later ones
@@ -141,12 +145,10 @@ def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series,
     with the same NIK and program comes before it. Also returns, per row, the position
     of the first accepted row with its NIK and program (``len(nik)`` when there is none).
     ``sixteen`` flags the NIKs of 16 digits: no other NIK is ever accepted, so no other can
-    repeat an accepted row, and the 16-digit ones are told apart as numbers (faster).
+    repeat an accepted row; ``numbers`` are those NIKs as numbers (told apart faster than texts).
     """
-    sixteen = sixteen.to_numpy(dtype=bool)
     person = np.full(len(nik), -1, dtype=np.int64)
-    numbers = nz.nik_numbers(nik[sixteen])
-    person[sixteen] = pd.factorize(numbers if numbers is not None else nik[sixteen], sort=False)[0]
+    person[sixteen] = pd.factorize(numbers, sort=False)[0]
     person[~sixteen] = np.arange(int(sixteen.sum()), len(nik))  # each its own: never equal to an accepted NIK
     program = pd.factorize(kode.fillna(""), sort=False)[0]
     key = pd.factorize(person * (int(program.max(initial=0)) + 1) + program, sort=False)[0]
