@@ -356,6 +356,14 @@ def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_pa
     assert not list(tmp_path.glob(".*.pickle"))
 
 
+def test_a_large_month_leaves_every_workbook_to_the_helper(tmp_path, monkeypatch):
+    monkeypatch.setattr(feedback, "ALL_IN_BACKGROUND_FROM_MONTH_ROWS", 10)
+    job = FeedbackJob(small_month(), tmp_path / "background", month_rows=10)
+    assert job._helper is not None and not job._mine.opds()
+    assert [p.name for p in job.finish()] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", f"{DINSOS}_2024-03.xlsx"]
+    assert not FeedbackJob(small_month(), tmp_path / "inline", month_rows=9)._helper
+
+
 def test_the_helper_takes_the_largest_opds_until_both_sides_have_as_much_to_write():
     sizes = pd.Series({"A": 21_608, "B": 10_712, "C": 9_887, "D": 6_312, "E": 4_064, "F": 2_196, "G": 19})
     helper = feedback._helper_share(sizes)

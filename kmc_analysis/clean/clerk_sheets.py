@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from kmc_analysis.core.formatting import formula_safe, formula_safe_frame
 
@@ -126,6 +125,8 @@ def row_points(texts: list[str], widths: list[float], minimum_lines: int = 1) ->
 
 def new_workbook(path: Path | str, title: str):
     """An XlsxWriter workbook that writes text as text, with fixed metadata so reruns give the same file."""
+    import xlsxwriter  # here, not at the top: a big month's kernel leaves the workbooks to a helper process
+
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                            "strings_to_urls": False})
     book.set_properties({"title": title, "created": dt.datetime(2000, 1, 1)})

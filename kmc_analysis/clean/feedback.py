@@ -40,6 +40,9 @@ __all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons"
 
 #: From this many rows (quarantined and to check) a helper process writes part of the workbooks.
 BACKGROUND_FROM_ROWS = 5_000
+#: From this many rows read in the month the helper writes every workbook: the stage's own work
+#: (pseudonyms, parquet) is long enough to hide it, and the kernel need not even import xlsxwriter.
+ALL_IN_BACKGROUND_FROM_MONTH_ROWS = 100_000
 #: The caller's head start, as a share of the month's feedback rows: stage 1's other outputs it
 #: writes first (penerima, karantina, tinjauan) took about a quarter as long as the workbooks at 1M rows.
 CALLER_HEAD_START = 0.25
@@ -245,15 +248,18 @@ class FeedbackJob:
     shutdown by seconds. Small months are written by the caller alone in :meth:`finish`.
     """
 
-    def __init__(self, month: FeedbackMonth, out_dir: Path):
+    def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0):
         self._out_dir = out_dir
         self._names = feedback_file_names(month.opds(), month.period)
         self._helper: subprocess.Popen | None = None
         self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"
         sizes = month.rows_per_opd()
         helper_opds: set[str] = set()
-        if sizes.sum() >= BACKGROUND_FROM_ROWS and len(sizes) > 1:
+        if month_rows >= ALL_IN_BACKGROUND_FROM_MONTH_ROWS and len(sizes):
+            helper_opds = set(sizes.index)
+        elif sizes.sum() >= BACKGROUND_FROM_ROWS and len(sizes) > 1:
             helper_opds = _helper_share(sizes)
+        if helper_opds:
             out_dir.mkdir(parents=True, exist_ok=True)
             with open(self._handover, "wb") as handle:
                 pickle.dump((month.only(helper_opds), self._names, out_dir), handle)

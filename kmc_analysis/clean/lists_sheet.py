@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from xlsxwriter.utility import xl_range_abs
 
 from kmc_analysis.clean.clerk_sheets import Formats, cell_text, print_on_a4, row_points
 
@@ -101,6 +100,8 @@ def _list_formula(column: int, length: int) -> str:
     if length == 0:
         return ""
     first = _HEADER_ROW + 1
+    from xlsxwriter.utility import xl_range_abs
+
     return f"={LISTS_SHEET}!{xl_range_abs(first, column, first + length - 1, column)}"
 
 

@@ -98,7 +98,7 @@ def clean_month(
     not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
     to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks)
     feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
-                           folder / UMPAN_BALIK)
+                           folder / UMPAN_BALIK, month_rows=judged.rows_read)
     if penerima is None:
         penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
     rekap_opd = opd_summary(judged, reference.program_bantuan)
