@@ -33,7 +33,7 @@ from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
 from kmc_analysis.core.csv_text import write_csv
 from kmc_analysis.core.formatting import formula_safe_frame
-from kmc_analysis.core.store import feedback_file_names
+from kmc_analysis.core.store import PERLU_DICEK_SUFFIX, feedback_file_names
 
 __all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
            "write_feedback"]
@@ -212,7 +212,7 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
 
 def to_check_list_name(workbook_name: str) -> str:
     """The CSV beside an OPD's workbook listing all its rows to check: ``<OPD>_YYYY-MM_perlu_dicek.csv``."""
-    return f"{Path(workbook_name).stem}_perlu_dicek.csv"
+    return Path(workbook_name).stem + PERLU_DICEK_SUFFIX
 
 
 def write_to_check_list(to_check: pd.DataFrame, path: Path) -> None:

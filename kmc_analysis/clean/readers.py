@@ -330,18 +330,12 @@ def decode_text(data: bytes) -> tuple[bytes, str]:
         return data.decode("utf-16").encode("utf-8"), "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:], "utf-8"
-    return data, "utf-8" if _is_utf8(data) else "cp1252"
-
-
-def _is_utf8(data: bytes) -> bool:
-    """Whether ``data`` is valid UTF-8, checked by Arrow without building a Python string of the whole file."""
-    text = pyarrow.LargeStringArray.from_buffers(1, pyarrow.py_buffer(np.array([0, len(data)], dtype=np.int64)),
-                                                 pyarrow.py_buffer(data))
-    try:
-        text.validate(full=True)
+    offsets = pyarrow.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:  # Arrow checks the UTF-8 without building a Python string of the whole file
+        pyarrow.LargeStringArray.from_buffers(1, offsets, pyarrow.py_buffer(data)).validate(full=True)
     except pyarrow.ArrowInvalid:
-        return False
-    return True
+        return data, "cp1252"
+    return data, "utf-8"
 
 
 @contextlib.contextmanager

@@ -164,6 +164,8 @@ RINGKASAN_KOTA = "ringkasan_kota.json"
 CAKUPAN_GPKG = "cakupan.gpkg"
 #: Folder of the per-OPD feedback workbooks.
 UMPAN_BALIK = "umpan_balik"
+#: Beside an OPD's workbook ``<OPD>_YYYY-MM.xlsx``: ``<OPD>_YYYY-MM`` + this, all its rows to check.
+PERLU_DICEK_SUFFIX = "_perlu_dicek.csv"
 #: Folder of the executed stage notebooks (they show row-level examples: internal).
 NOTEBOOKS = "notebooks"
 #: Folder under PROCESSED where a failed stage's executed notebook is kept, per period.
