@@ -8,7 +8,10 @@ Usage (from the project folder):
 Inputs are made with ``kmc synth`` (seed 7, period 2024-03; its DTKS extract removed: the
 issue's workload is the OPD files alone) and kept in
 ``benchmarks/output/inputs/``: 100,000, 1,000,000 and 5,000,000 CSV rows (``--kinds csv``)
-and a 50,000-row workbook-only month (``--kinds xlsx``). Each measurement is a median over
+and a 50,000-row workbook-only month (``--kinds xlsx``). Two more 1M-row months are the
+shape the issue describes (7 columns, mostly distinct NIKs, one CSV), written by
+``plain_month.py``: one against the bundled catalogue (its age ranges flag about a fifth of
+the rows for review), one against the catalogue without age ranges. Each measurement is a median over
 ``--repeat`` runs (``--big-repeat`` for the 1M and 5M ones) against its floor:
 
 - stage 1 (papermill executing notebook 01, as ``kmc run`` does) against an empty
@@ -52,6 +55,7 @@ from _measure import TreeWatch, load_average, machine_info, wait_until_quiet  # 
 from _report import write_results  # noqa: E402
 
 import kmc_analysis  # noqa: E402
+from kmc_analysis.core.reference import load_reference  # noqa: E402
 
 PROJECT = Path(kmc_analysis.__file__).resolve().parents[1]
 NOTEBOOK_1 = PROJECT / "notebooks" / "01_clean_opd_data.ipynb"
@@ -60,11 +64,17 @@ SEED = 7
 #: Input name -> (rows, file kinds) for ``kmc synth``.
 INPUTS = {"csv_100k": (100_000, "csv"), "csv_1m": (1_000_000, "csv"), "csv_5m": (5_000_000, "csv"),
           "xlsx_50k": (50_000, "xlsx")}
+#: Input name -> (rows, catalogue) for ``plain_month.py`` (one CSV of 7 columns, mostly distinct NIKs):
+#: ``bundled`` checks ages against the bundled catalogue's ranges (birth dates are spread over all
+#: ages, so about a fifth of the rows are flagged for review); ``no_age`` drops those ranges.
+PLAIN_INPUTS = {"plain_1m": (1_000_000, "bundled"), "plain_1m_no_age": (1_000_000, "no_age")}
 #: Measurement name -> (kind, input, repeat option).
 MEASUREMENTS = {
     "sample": ("sample_run", None, "repeat"),
     "stage1_100k": ("stage1", "csv_100k", "repeat"),
     "stage1_1m": ("stage1", "csv_1m", "big_repeat"),
+    "stage1_1m_plain": ("stage1", "plain_1m", "big_repeat"),
+    "stage1_1m_plain_no_age": ("stage1", "plain_1m_no_age", "big_repeat"),
     "run_1m": ("run", "csv_1m", "big_repeat"),
     "xlsx_50k": ("stage1", "xlsx_50k", "repeat"),
     "stage1_5m": ("stage1", "csv_5m", "big_repeat"),
@@ -84,12 +94,14 @@ def kmc() -> str:
 
 def ensure_input(name: str, inputs: Path) -> Path:
     """The raw dir of input ``name``, synthesised with ``kmc synth`` unless it is there already."""
-    rows, kinds = INPUTS[name]
     raw = inputs / name
     done = raw / ".synth-done"
     if done.is_file():
         return raw
     shutil.rmtree(raw, ignore_errors=True)
+    if name in PLAIN_INPUTS:
+        return plain_input(name, raw, done)
+    rows, kinds = INPUTS[name]
     say(f"synthesising {name}: {rows:,} rows, {kinds} files (kmc synth)")
     started = time.perf_counter()
     subprocess.run([kmc(), "synth", "--period", PERIOD, "--out", str(raw), "--rows", str(rows), "--seed", str(SEED),
@@ -99,6 +111,21 @@ def ensure_input(name: str, inputs: Path) -> Path:
     # beyond the city's population, so nearly all of them would be "perlu verifikasi DTKS" rows.
     shutil.rmtree(raw / "dtks", ignore_errors=True)
     done.write_text(f"{rows} {kinds} seed {SEED} in {time.perf_counter() - started:.1f} s\n")
+    return raw
+
+
+def plain_input(name: str, raw: Path, done: Path) -> Path:
+    """Write plain input ``name`` with plain_month.py (and, for ``no_age``, a catalogue without age ranges)."""
+    rows, catalogue = PLAIN_INPUTS[name]
+    say(f"writing {name}: {rows:,} rows in one plain CSV (plain_month.py)")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(Path(__file__).parent / "plain_month.py"), str(raw), "--rows", str(rows),
+                    "--seed", str(SEED)], check=True)
+    if catalogue == "no_age":
+        (raw / "reference").mkdir(parents=True, exist_ok=True)
+        load_reference().program_bantuan.drop(columns=["usia_min", "usia_maks"]).to_csv(
+            raw / "reference" / "program_bantuan.csv", index=False)
+    done.write_text(f"{rows} plain {catalogue} seed {SEED} in {time.perf_counter() - started:.1f} s\n")
     return raw
 
 
