@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import PurePath
 
+import numpy as np
 import pandas as pd
 
 from kmc_analysis.clean.clerk_sheets import (
@@ -187,7 +188,10 @@ def _width(header: str, kind: str | None, values: pd.Series) -> float:
     if kind in ("nik", "no_kk"):
         return 18.0
     longest_word = max((len(word) for word in str(header).split()), default=0)
-    typical = int(values.astype("str").str.len().quantile(0.9)) if len(values) else 0
+    # numpy on plain lengths: a pandas quantile per column cost more than the column's cells (0.5 s a month)
+    lengths = np.fromiter((len(value) if isinstance(value, str) else len(str(value)) for value in values),
+                          dtype=np.int64, count=len(values))
+    typical = int(np.quantile(lengths, 0.9)) if len(values) else 0
     cap = 30 if kind in ("nama", "nama_bantuan", "alamat") else 22
     return float(min(cap, max(5, longest_word + 3, typical + 1)))
 

@@ -92,9 +92,9 @@ def open_workbook(data: bytes) -> CalamineWorkbook:
                              f"sebagai .xlsx, atau minta salinan baru dari OPD") from problem
 
 
-def workbook_grid(workbook: CalamineWorkbook, name: str) -> list[list[str]]:
-    """One sheet of an open workbook as rows of cell text, row 1 first."""
-    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+def workbook_grid(workbook: CalamineWorkbook, name: str, sheet=None) -> list[list[str]]:
+    """One sheet of an open workbook as rows of cell text, row 1 first (``sheet``: that sheet, already read)."""
+    rows = (sheet or workbook.get_sheet_by_name(name)).to_python(skip_empty_area=False)
     return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]  # most cells are text
 
 
@@ -104,20 +104,21 @@ def workbook_grid(workbook: CalamineWorkbook, name: str) -> list[list[str]]:
 FILLED_DOWN = frozenset({"kelurahan", "kecamatan", "kode_kelurahan", "kode_bantuan", "nama_bantuan"})
 
 
-def merged_down(workbook: CalamineWorkbook, name: str) -> list[tuple[int, int, int]]:
-    """The sheet's cells merged down one column, as (first row, column, last row), 0-based.
+def merged_down(sheet) -> list[tuple[int, int, int]]:
+    """A calamine sheet's cells merged down one column, as (first row, column, last row), 0-based.
 
     Government lists often merge the Kelurahan and Kecamatan cells over each group of rows:
     Excel shows the value beside every row of the group, while the file holds it only in
     the first. Merges across columns (titles, group headers) are not returned.
     """
-    ranges = workbook.get_sheet_by_name(name).merged_cell_ranges or []
+    ranges = sheet.merged_cell_ranges or []
     return [(top, left, bottom) for (top, left), (bottom, right) in ranges if left == right and bottom > top]
 
 
 def sheet_table(workbook: CalamineWorkbook, name: str) -> SheetTable:
     """One sheet of an open workbook with its header row found and its merged data cells filled down."""
-    return table_from_grid(name, workbook_grid(workbook, name), merged_down(workbook, name))
+    sheet = workbook.get_sheet_by_name(name)  # read once: calamine parses the sheet on every call
+    return table_from_grid(name, workbook_grid(workbook, name, sheet), merged_down(sheet))
 
 
 def read_workbook(data: bytes) -> list[SheetTable]:
