@@ -25,7 +25,8 @@ def _links(document: Path) -> list[str]:
 def test_readme_first_code_block_is_the_two_quick_start_commands():
     first = re.search(r"```[a-z]*\n(.*?)```", README.read_text(encoding="utf-8"), re.S).group(1)
     assert first.strip().splitlines() == [
-        'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/kmc run --period 2024-03',
+        'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m compileall -q kmc_analysis '
+        '&& .venv/bin/kmc run --period 2024-03',
         ".venv/bin/python -m pytest",
     ]
 
