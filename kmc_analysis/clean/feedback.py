@@ -245,7 +245,9 @@ class FeedbackJob:
     shared between two processes while stage 1 goes on with its other outputs. The helper
     is a plain subprocess (``python -m kmc_analysis.clean.feedback``) fed through a pickle
     file beside the output folder: a multiprocessing pool would hold up a Jupyter kernel's
-    shutdown by seconds. Small months are written by the caller alone in :meth:`finish`.
+    shutdown by seconds. In a month of :data:`ALL_IN_BACKGROUND_FROM_MONTH_ROWS` rows or more
+    (``month_rows``) the helper writes every workbook; months with few rows to send back are
+    written by the caller alone in :meth:`finish`.
     """
 
     def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0):
