@@ -33,6 +33,7 @@ def on_distinct(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series],
         return result
     return wrapper
 
+
 def where_not_plain(plain: str):
     """Make a cleaning function run only on the values that do not fully match ``plain``.
 
