@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from kmc_analysis.clean import feedback
+from kmc_analysis.clean import feedback, feedback_sheets
 from kmc_analysis.clean.feedback import FeedbackJob, FeedbackMonth, default_deadline, explain_reasons, write_feedback
 from kmc_analysis.clean.feedback_sheets import CORRECTIONS_SHEET, FIXED_HEADERS, MARKER_SHEET, TABLE_HEADER_ROW
 from kmc_analysis.clean.reasons import REASON_TEXT
@@ -131,6 +131,20 @@ def test_faulty_cells_are_highlighted_with_a_comment_saying_what_is_wrong(dinsos
     assert rows[1]["NIK KTP"].comment.text == REASON_TEXT["nik_format"]
     assert rows[1]["NIK KTP"].fill.fgColor.rgb.endswith("FFC7CE")
     assert rows[1]["Nama Penerima"].fill.fgColor.rgb in ("00000000", None)
+
+
+def test_faulty_cells_below_the_commented_rows_stay_coloured_and_the_sheet_says_why_they_carry_no_comment(
+        tmp_path, monkeypatch):
+    # A million-row month sent one OPD tens of thousands of rows to fix: a comment on every faulty cell
+    # took half the writing time, and Excel crawls with that many. The Alasan column explains every row.
+    monkeypatch.setattr(feedback_sheets, "COMMENTED_ROWS", 1)
+    write_feedback(small_month(), tmp_path)
+    sheet = load_workbook(tmp_path / f"{DINSOS}_2024-03.xlsx")[CORRECTIONS_SHEET]
+    _, rows = table_rows(sheet)
+    assert rows[0]["NIK"].comment is not None and rows[0]["NIK"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert rows[1]["NIK"].comment is None and rows[1]["NIK"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert rows[1]["Alasan"].value.startswith("1. " + REASON_TEXT["nik_kosong"])
+    assert "Catatan per sel ada pada 1 baris pertama" in sheet["A2"].value
 
 
 def test_nik_and_code_cells_are_text_so_excel_keeps_every_digit(dinsos_book):

@@ -40,8 +40,9 @@ __all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons"
 
 #: From this many rows (quarantined and to check) a helper process writes part of the workbooks.
 BACKGROUND_FROM_ROWS = 5_000
-#: From this many rows read in the month the helper writes every workbook: the stage's own work
-#: (pseudonyms, parquet) is long enough to hide it, and the kernel need not even import xlsxwriter.
+#: From this many rows read in the month, workbooks with fewer rows than BACKGROUND_FROM_ROWS are all
+#: written by the helper: the stage's own work (pseudonyms, parquet) hides them, and the kernel need
+#: not even import xlsxwriter. (More rows than that are shared, as the rest of the stage cannot hide them.)
 ALL_IN_BACKGROUND_FROM_MONTH_ROWS = 100_000
 #: The caller's head start, as a share of the month's feedback rows: stage 1's other outputs it
 #: writes first (penerima, karantina, tinjauan) took about a quarter as long as the workbooks at 1M rows.
@@ -245,9 +246,9 @@ class FeedbackJob:
     shared between two processes while stage 1 goes on with its other outputs. The helper
     is a plain subprocess (``python -m kmc_analysis.clean.feedback``) fed through a pickle
     file beside the output folder: a multiprocessing pool would hold up a Jupyter kernel's
-    shutdown by seconds. In a month of :data:`ALL_IN_BACKGROUND_FROM_MONTH_ROWS` rows or more
-    (``month_rows``) the helper writes every workbook; months with few rows to send back are
-    written by the caller alone in :meth:`finish`.
+    shutdown by seconds. Few rows to send back in a month of
+    :data:`ALL_IN_BACKGROUND_FROM_MONTH_ROWS` rows or more (``month_rows``) are all written by
+    the helper; in a smaller month, by the caller alone in :meth:`finish`.
     """
 
     def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0):
@@ -257,10 +258,10 @@ class FeedbackJob:
         self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"
         sizes = month.rows_per_opd()
         helper_opds: set[str] = set()
-        if month_rows >= ALL_IN_BACKGROUND_FROM_MONTH_ROWS and len(sizes):
-            helper_opds = set(sizes.index)
-        elif sizes.sum() >= BACKGROUND_FROM_ROWS and len(sizes) > 1:
+        if sizes.sum() >= BACKGROUND_FROM_ROWS and len(sizes) > 1:
             helper_opds = _helper_share(sizes)
+        elif month_rows >= ALL_IN_BACKGROUND_FROM_MONTH_ROWS and len(sizes):
+            helper_opds = set(sizes.index)
         if helper_opds:
             out_dir.mkdir(parents=True, exist_ok=True)
             with open(self._handover, "wb") as handle:

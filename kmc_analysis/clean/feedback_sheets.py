@@ -36,6 +36,10 @@ CODES_HEADER = "Kode alasan"
 NOTE_HEADER = "Catatan dari OPD"
 #: Zero-based row of the corrections table's header (Excel row 4), below the title rows.
 TABLE_HEADER_ROW = 3
+#: Faulty cells carry a comment in the first this many rows of the Perbaikan sheet; below, they are
+#: coloured and the Alasan column explains the row. Tens of thousands of comments make Excel crawl
+#: (and took half the time of writing a large month's workbooks).
+COMMENTED_ROWS = 1_000
 _FIXED_WIDTHS = (18, 11, 6, 38)
 _COMMENT_WIDTH = 45
 
@@ -164,6 +168,9 @@ def write_corrections(sheet, formats: Formats, fb: OpdFeedback, lists: ListRange
             "kembali berkas ini. Jangan mengubah kolom File, Sheet, Baris dan Alasan.")
     if table.cells.empty:
         hint = "Tidak ada baris yang perlu diperbaiki bulan ini."
+    elif len(table.provenance) > COMMENTED_ROWS:
+        hint += (f" Catatan per sel ada pada {format_number(COMMENTED_ROWS)} baris pertama; di baris berikutnya sel "
+                 f"yang salah tetap berwarna dan kolom Alasan menjelaskan masalahnya.")
     sheet.write_string(1, 0, hint)
     header_row = TABLE_HEADER_ROW
     for position, header in enumerate(headers):
@@ -224,6 +231,7 @@ def _write_rows(sheet, formats: Formats, first_row: int, table: CellTable, reaso
         write_string(row, 1, sheets[i], wrap)
         sheet.write_number(row, 2, lines[i])
         write_string(row, 3, reasons[i], wrap)
+        commented = i < COMMENTED_ROWS
         for j in range(cells.shape[1]):
             value, comment = cells[i, j], comments[i, j]
             if comment:
@@ -231,6 +239,8 @@ def _write_rows(sheet, formats: Formats, first_row: int, table: CellTable, reaso
                     write_string(row, first_cell + j, value, faulty[j])
                 else:
                     sheet.write_blank(row, first_cell + j, None, faulty[j])
+                if not commented:
+                    continue
                 if comment not in notes:
                     notes[comment] = (cell_text(comment), {
                         "author": "KMC", "width": 330, "height": 24 + 16 * lines_needed(comment, _COMMENT_WIDTH)})
