@@ -243,6 +243,21 @@ def test_unreadable_file_gets_feedback_saying_why_and_what_to_send(tmp_path, ref
     assert "BNBA Dinsos Susulan.xlsx" in text and "data lain.xlsx" not in text
 
 
+def test_an_unreadable_file_is_explained_to_the_clerk_without_the_operators_advice(tmp_path, reference):
+    # The clerk's Petunjuk once copied the terminal message: a library's error name, "ask the OPD for a
+    # copy" (the clerk is the OPD) and a command-line option; the manifest advised the option already used.
+    folder = dinsos_month(tmp_path)
+    (folder / "Rusak Dinas Sosial Maret 2024.xlsx").write_bytes(b"PK\x03\x04 broken zip")
+    result, out = run_stage(tmp_path, reference, skip_unreadable=True)
+    assert result.manifest["rejected_files"]
+    assert not any("--skip-unreadable" in entry["reason"] for entry in result.manifest["rejected_files"])
+    book = load_workbook(out / f"{DINSOS}_2024-03.xlsx")
+    text = "\n".join(str(c.value) for row in book["Petunjuk"].iter_rows() for c in row if c.value)
+    assert "Rusak Dinas Sosial Maret 2024.xlsx" in text and "Excel Workbook (*.xlsx)" in text
+    for operator_only in ("--skip-unreadable", "Error", "salinan baru dari OPD", "jalankan"):
+        assert operator_only not in text, operator_only
+
+
 def small_month(rows=None, opd=None, to_check=None, reference=None):
     """A FeedbackMonth made directly: two Dinsos rows and one Disdikbud row."""
     quarantined = rows if rows is not None else pd.DataFrame({

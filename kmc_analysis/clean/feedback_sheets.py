@@ -10,6 +10,7 @@ original header text, then free columns.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -112,7 +113,7 @@ def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
         for entry in fb.rejected.itertuples(index=False):
             where = f"Berkas {PurePath(entry.path).name}" + (f", sheet '{entry.sheet}'" if entry.sheet else "")
             row = write_lines(sheet, formats, row, [
-                ("step", f"{where}: {entry.reason}"),
+                ("step", f"{where}: {clerk_reason(entry.reason)}"),
                 ("text", _what_to_send(entry.sheet, fb.recipient)),
             ], 100, 1)
     write_lines(sheet, formats, row, [
@@ -123,6 +124,18 @@ def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
     ], 100, 1)
     print_on_a4(sheet, landscape=False, footer=f"Petunjuk umpan balik KMC {fb.period}: {fb.opd}")
     sheet.activate()
+
+
+def clerk_reason(reason: str) -> str:
+    """What was wrong with an unreadable file, for the OPD's clerk: its first sentence, no library error name.
+
+    The rest of the reason is advice to whoever runs kmc (open it, ask the OPD for a copy, run
+    again, a command-line option); what the clerk should send comes after it in the Petunjuk.
+    """
+    first = re.split(r"(?<=[A-Za-z0-9)\]'])\. (?=[A-Z])", reason, maxsplit=1)[0]
+    first = re.sub(r"\s*\((?:\w+\.)*[A-Z][a-z]+[A-Z]\w*\)", "", first)  # (CalamineError), (zipfile.BadZipFile)
+    first = re.sub(r"[;,]\s*atau jalankan dengan --skip-unreadable.*$", "", first)
+    return first.rstrip(" .;,") + "."
 
 
 def _what_to_send(sheet_name: str, recipient: str) -> str:

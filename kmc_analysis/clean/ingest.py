@@ -139,6 +139,8 @@ def _read_bytes(path: Path) -> bytes:
 def _reject(result: IngestResult, relative: str, sheet: str, reason: str, skip_unreadable: bool) -> None:
     if not skip_unreadable:
         raise InputError(reason)
+    # the run already goes on without it: the manifest need not advise --skip-unreadable
+    reason = reason.replace(f"; {_SKIP_HINT}", ".").replace(f", {_SKIP_HINT}", ".")
     result.rejected_files.append({"path": relative, "sheet": sheet, "reason": reason})
 
 
