@@ -137,9 +137,8 @@ def factorize_niks(nik: pd.Series) -> tuple[np.ndarray, pd.Series]:
     if numbers is None:
         codes, distinct = pd.factorize(nik.astype(STRING).fillna(""), sort=False)
         return codes, pd.Series(distinct, dtype=STRING)
-    codes, unique = pd.factorize(numbers, sort=False)
-    first = np.empty(len(unique), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is each code's first row
+    codes = pd.factorize(numbers, sort=False)[0]
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())  # codes count up in order of first rows
     return codes, nik.astype(STRING).iloc[first].reset_index(drop=True)
 
 

@@ -156,7 +156,8 @@ def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series, sixteen: np.n
     candidates = comparable & clean.to_numpy()
     first_accepted = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype="int64")
     positions = np.flatnonzero(candidates)
-    first_accepted[key[positions[::-1]]] = positions[::-1]  # the last write is each key's first candidate
+    first = ~pd.Series(key[positions]).duplicated().to_numpy()  # each key's first candidate, in row order
+    first_accepted[key[positions[first]]] = positions[first]
     first_of_row = first_accepted[key]
     earlier = first_of_row < np.arange(len(key))
     return pd.Series(comparable & earlier, index=nik.index), first_of_row
