@@ -4,11 +4,12 @@ import hashlib
 import hmac
 import stat
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from kmc_analysis.clean import hmac_digests
-from kmc_analysis.clean.pseudonyms import KEY_ENV, PseudonymKey, load_key, pseudonymize
+from kmc_analysis.clean import hmac_digests, pseudonyms
+from kmc_analysis.clean.pseudonyms import KEY_ENV, PseudonymJob, PseudonymKey, load_key, pseudonymize
 from kmc_analysis.core.errors import InputError
 
 
@@ -47,29 +48,84 @@ def test_pseudonyms_keep_the_index_and_order_of_a_filtered_arrow_backed_column()
     assert ids.tolist() == [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest() for n in nik]
 
 
+def stdlib_pseudonyms(nik, key):
+    return [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest() for n in nik]
+
+
 def test_many_niks_hashed_half_in_a_helper_process_equal_the_standard_library_hmac(monkeypatch):
     monkeypatch.setattr(hmac_digests, "HELPER_FROM", 10)
     started = []
-    real_start = hmac_digests._start_helper
-    monkeypatch.setattr(hmac_digests, "_start_helper", lambda *a: started.append(1) or real_start(*a))
+    real_start = hmac_digests.HmacHelper.start
+    monkeypatch.setattr(hmac_digests.HmacHelper, "start", lambda *a: started.append(1) or real_start(*a))
     nik = pd.Series([f"18720115049{i:05d}" for i in range(41)] + ["18720115049ÿ0003", ""], dtype="str")
     key = PseudonymKey(b"helper-test-key-0123456789", "test")
-    assert pseudonymize(nik, key).tolist() == [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest()
-                                               for n in nik]
+    assert pseudonymize(nik, key).tolist() == stdlib_pseudonyms(nik, key)
     assert started, "the helper process was not used"
+
+
+def broken_helper(monkeypatch, failure):
+    if failure == "cannot_start":
+        monkeypatch.setattr(hmac_digests.sys, "executable", "/nonexistent/python")
+    else:
+        monkeypatch.setattr(hmac_digests, "__name__", "kmc_analysis.no_such_module")
 
 
 @pytest.mark.parametrize("failure", ["cannot_start", "dies"])
 def test_when_the_hashing_helper_cannot_start_or_dies_its_share_is_hashed_here(monkeypatch, failure):
     monkeypatch.setattr(hmac_digests, "HELPER_FROM", 10)
-    if failure == "cannot_start":
-        monkeypatch.setattr(hmac_digests.sys, "executable", "/nonexistent/python")
-    else:
-        monkeypatch.setattr(hmac_digests, "__name__", "kmc_analysis.no_such_module")
+    broken_helper(monkeypatch, failure)
     nik = pd.Series([f"18720115049{i:05d}" for i in range(30)], dtype="str")
     key = PseudonymKey(b"helper-test-key-0123456789", "test")
-    assert pseudonymize(nik, key).tolist() == [hmac.new(key.secret, n.encode(), hashlib.sha256).hexdigest()
-                                               for n in nik]
+    assert pseudonymize(nik, key).tolist() == stdlib_pseudonyms(nik, key)
+
+
+def month_of_niks():
+    """Cleaned NIKs as stage 1 reads them: repeats, leading zeros, and NIKs that are not 16 digits."""
+    return pd.Series([f"18720115049{i:05d}" for i in range(60)] * 2
+                     + ["0000011504900001", "187201150490001", "18720115049ÿ0003", ""], dtype="str")
+
+
+def test_niks_hashed_while_the_rows_are_judged_equal_the_standard_library_hmac(monkeypatch):
+    monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
+    key = PseudonymKey(b"job-test-key-0123456789", "test")
+    with PseudonymJob(month_of_niks(), key) as job:
+        assert job._helper is not None, "the helper process was not started"
+        accepted = month_of_niks().iloc[[5, 61, 0, 120, 59, 5]]  # a filtered, reordered column: 16 digits only
+        ids = job.pseudonymize(accepted)
+    assert ids.index.equals(accepted.index)
+    assert ids.tolist() == stdlib_pseudonyms(accepted, key)
+
+
+@pytest.mark.parametrize("failure", ["cannot_start", "dies"])
+def test_when_the_background_hashing_fails_the_niks_are_hashed_here(monkeypatch, failure):
+    monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
+    broken_helper(monkeypatch, failure)
+    key = PseudonymKey(b"job-test-key-0123456789", "test")
+    accepted = month_of_niks().iloc[:70]
+    with PseudonymJob(month_of_niks(), key) as job:
+        assert job.pseudonymize(accepted).tolist() == stdlib_pseudonyms(accepted, key)
+
+
+@pytest.mark.parametrize("other", ["1872011504999999", "18720115049ÿ0003"])
+def test_a_nik_the_job_was_not_started_with_is_still_hashed(monkeypatch, other):
+    monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
+    key = PseudonymKey(b"job-test-key-0123456789", "test")
+    others = pd.Series(["1872011504900001", other], dtype="str")
+    with PseudonymJob(month_of_niks(), key) as job:
+        assert job.pseudonymize(others).tolist() == stdlib_pseudonyms(others, key)
+
+
+def test_leaving_the_job_unasked_ends_its_helper(monkeypatch):
+    monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
+    with PseudonymJob(month_of_niks(), PseudonymKey(b"job-test-key-0123456789", "test")) as job:
+        process = job._helper._process
+    assert process.poll() is not None and job._helper is None
+
+
+def test_sixteen_digit_texts_keep_leading_zeros():
+    data, offsets = pseudonyms.sixteen_digit_texts(np.array([1, 1872011504900001], dtype=np.int64))
+    assert data == b"00000000000000011872011504900001"
+    assert np.frombuffer(offsets, dtype=np.int64).tolist() == [0, 16, 32]
 
 
 def test_a_plain_hash_is_not_what_we_store():

@@ -1,13 +1,15 @@
-"""HMAC-SHA256 of many short texts, shared between this process and one helper on a second core.
+"""HMAC-SHA256 of many short texts, in this process or in one helper process on a second core.
 
-The digests come back as one ``bytes`` of 32 bytes per text (no million small objects);
-:func:`kmc_analysis.clean.pseudonyms.pseudonymize` turns them into hex text in one pass.
+The texts travel packed: their UTF-8 bytes joined in one ``bytes``, and the offsets of
+their starts and ends as native int64 in another (``count + 1`` of them, as an Arrow string
+array holds them), so no million small objects are built or pickled. The digests come back as one ``bytearray`` of 32
+bytes per text; :mod:`kmc_analysis.clean.pseudonyms` turns them into hex text in one pass.
 
 Only the standard library is imported here, so the helper (``python -m
 kmc_analysis.clean.hmac_digests``) starts in a few hundredths of a second. The key and the
 texts reach it through a pipe, never its command line or environment, and its digests come
-back the same way; nothing touches the disk. If the helper cannot start or fails, this
-process computes its share too: the digests are the same either way.
+back the same way; nothing touches the disk. If the helper cannot start or fails, the
+caller computes its share: the digests are the same either way.
 """
 
 from __future__ import annotations
@@ -18,29 +20,40 @@ import pickle
 import subprocess
 import sys
 
-#: From this many distinct texts a helper process hashes half of them (below, starting it costs more).
+#: From this many texts a helper process hashes half of them (below, starting it costs more).
 HELPER_FROM = 200_000
-
-
-def digests(values: list[str], secret: bytes) -> bytes:
-    """HMAC-SHA256 of each UTF-8 text under ``secret``, 32 bytes each, joined; many texts are split over two cores."""
-    if len(values) < HELPER_FROM or (os.cpu_count() or 1) < 2:
-        return digests_here(values, secret)
-    half = len(values) // 2
-    helper = _start_helper(values[half:], secret)
-    mine = digests_here(values[:half], secret)
-    theirs = _helper_result(helper)
-    if theirs is None or len(theirs) != DIGEST_SIZE * (len(values) - half):
-        theirs = digests_here(values[half:], secret)
-    return mine + theirs
-
-
 #: Bytes of one SHA-256 digest.
 DIGEST_SIZE = 32
+#: Bytes of one offset of a packed text (native int64).
+OFFSET_SIZE = 8
 
 
-def digests_here(values: list[str], secret: bytes) -> bytes:
-    """HMAC-SHA256 (RFC 2104) of each UTF-8 text under ``secret``, 32 bytes each, joined, in this process.
+def text_count(offsets: bytes) -> int:
+    """How many packed texts ``offsets`` bounds."""
+    return len(offsets) // OFFSET_SIZE - 1
+
+
+def two_cores() -> bool:
+    """Whether a helper process can run beside this one on a core of its own."""
+    return (os.cpu_count() or 1) >= 2
+
+
+def digests(data: bytes, offsets: bytes, secret: bytes) -> bytearray:
+    """HMAC-SHA256 of each packed text under ``secret``, 32 bytes each, joined; many texts are split over two cores."""
+    count = text_count(offsets)
+    if count < HELPER_FROM or not two_cores():
+        return digests_here(data, offsets, secret)
+    half = OFFSET_SIZE * (count // 2)
+    helper = HmacHelper.start(data, offsets[half:], secret)
+    joined = digests_here(data, offsets[:half + OFFSET_SIZE], secret)
+    theirs = helper.result() if helper is not None else None
+    joined += theirs if theirs is not None else digests_here(data, offsets[half:], secret)
+    return joined
+
+
+
+def digests_here(data: bytes, offsets: bytes, secret: bytes) -> bytearray:
+    """HMAC-SHA256 (RFC 2104) of each packed text under ``secret``, 32 bytes each, joined, in this process.
 
     HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)): the states after the keyed first
     block are computed once and copied per value, giving the bytes ``hmac.new`` gives. On
@@ -50,15 +63,17 @@ def digests_here(values: list[str], secret: bytes) -> bytes:
     """
     inner, outer = _hmac_states(secret)
     inner_copy, outer_copy = inner.copy, outer.copy
-    parts = []
-    append = parts.append
-    for value in values:
+    joined = bytearray()  # grown in place: no million small objects, no copy when joining
+    bounds = memoryview(offsets).cast("q")
+    start = bounds[0] if len(bounds) else 0
+    for end in bounds[1:]:
         inside = inner_copy()
-        inside.update(value.encode("utf-8"))
+        inside.update(data[start:end])
         outside = outer_copy()
         outside.update(inside.digest())
-        append(outside.digest())
-    return b"".join(parts)
+        joined += outside.digest()
+        start = end
+    return joined
 
 
 def _hmac_states(secret: bytes):
@@ -72,38 +87,53 @@ def _hmac_states(secret: bytes):
     return inner, outer
 
 
-def _start_helper(values: list[str], secret: bytes) -> subprocess.Popen | None:
-    """Start the helper and hand it its texts and the key through its standard input; None if it cannot start."""
-    try:
-        helper = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL)
-    except OSError:
-        return None
-    try:
-        pickle.dump((secret, values), helper.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        helper.stdin.close()
-    except OSError:  # it died before reading: its share is computed here
-        helper.kill()
-        helper.wait()
-        return None
-    return helper
+class HmacHelper:
+    """A helper process hashing packed texts on another core while the caller goes on."""
 
+    def __init__(self, process: subprocess.Popen, count: int):
+        self._process = process
+        self._count = count
 
-def _helper_result(helper: subprocess.Popen | None) -> bytes | None:
-    """The helper's digests, or None when it failed (its share is then computed here)."""
-    if helper is None:
-        return None
-    try:
-        digests = pickle.load(helper.stdout)
-    except (EOFError, pickle.UnpicklingError, OSError):
-        digests = None
-    helper.stdout.close()
-    return digests if helper.wait() == 0 else None
+    @classmethod
+    def start(cls, data: bytes, offsets: bytes, secret: bytes) -> HmacHelper | None:
+        """Start hashing the packed texts in a helper process; None if it cannot start (hash them here then)."""
+        try:
+            process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
+        try:
+            pickle.dump((secret, data, offsets), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.close()
+        except OSError:  # it died before reading: its share is computed by the caller
+            process.kill()
+            process.wait()
+            return None
+        return cls(process, text_count(offsets))
+
+    def result(self) -> bytearray | None:
+        """Wait for the digests (32 bytes per text, joined); None when the helper failed."""
+        try:
+            joined = pickle.load(self._process.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError):
+            joined = None
+        self._process.stdout.close()
+        succeeded = self._process.wait() == 0
+        if not succeeded or not isinstance(joined, bytearray) or len(joined) != DIGEST_SIZE * self._count:
+            return None
+        return joined
+
+    def stop(self) -> None:
+        """End the helper if it still runs (the stage stopped before it needed the digests)."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._process.stdout.close()
 
 
 def _helper_main() -> None:
-    secret, values = pickle.load(sys.stdin.buffer)
-    pickle.dump(digests_here(values, secret), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    secret, data, offsets = pickle.load(sys.stdin.buffer)
+    pickle.dump(digests_here(data, offsets, secret), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()
 
 
