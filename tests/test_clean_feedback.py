@@ -10,7 +10,14 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from kmc_analysis.clean import feedback, feedback_sheets
-from kmc_analysis.clean.feedback import FeedbackJob, FeedbackMonth, default_deadline, explain_reasons, write_feedback
+from kmc_analysis.clean.feedback import (
+    FeedbackHelper,
+    FeedbackJob,
+    FeedbackMonth,
+    default_deadline,
+    explain_reasons,
+    write_feedback,
+)
 from kmc_analysis.clean.feedback_sheets import CORRECTIONS_SHEET, FIXED_HEADERS, MARKER_SHEET, TABLE_HEADER_ROW
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.rules import UNKNOWN_OPD
@@ -373,9 +380,9 @@ def test_a_failure_while_writing_names_the_opd_never_a_cell_value(tmp_path, monk
 
 def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_path, monkeypatch):
     write_feedback(small_month(), tmp_path / "inline")
-    monkeypatch.setattr(feedback, "BACKGROUND_FROM_ROWS", 1)
+    monkeypatch.setattr(feedback, "HELPER_START_SECONDS", 0.0)
     job = FeedbackJob(small_month(), tmp_path / "background")
-    assert job._helper is not None
+    assert job._helper is not None and job._mine.opds(), "the work was not shared"
     written = job.finish()
     assert [p.name for p in written] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", f"{DINSOS}_2024-03.xlsx"]
     for path in written:
@@ -385,21 +392,64 @@ def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_pa
     assert not list(tmp_path.glob(".*.pickle"))
 
 
-def test_a_large_month_leaves_every_workbook_to_the_helper(tmp_path, monkeypatch):
-    monkeypatch.setattr(feedback, "ALL_IN_BACKGROUND_FROM_MONTH_ROWS", 10)
-    job = FeedbackJob(small_month(), tmp_path / "background", month_rows=10)
-    assert job._helper is not None and not job._mine.opds()
-    assert [p.name for p in job.finish()] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", f"{DINSOS}_2024-03.xlsx"]
-    assert not FeedbackJob(small_month(), tmp_path / "inline", month_rows=9)._helper
+def test_a_large_month_leaves_every_workbook_to_a_helper_started_ahead(tmp_path):
+    with FeedbackHelper() as helper:
+        job = FeedbackJob(small_month(), tmp_path / "background", month_rows=1_000_000, helper=helper)
+        assert job._helper is helper and not job._mine.opds()
+        assert [p.name for p in job.finish()] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx",
+                                                  f"{DINSOS}_2024-03.xlsx"]
+    assert not FeedbackJob(small_month(), tmp_path / "inline", month_rows=100)._helper
 
 
-def test_the_helper_takes_the_largest_opds_until_both_sides_have_as_much_to_write():
-    sizes = pd.Series({"A": 21_608, "B": 10_712, "C": 9_887, "D": 6_312, "E": 4_064, "F": 2_196, "G": 19})
-    helper = feedback._helper_share(sizes)
+def test_a_helper_started_ahead_ends_without_writing_when_no_opd_gets_a_workbook(tmp_path):
+    clean = small_month()
+    nothing = small_month(rows=clean.quarantined.iloc[0:0], opd=clean.opd.iloc[0:0])
+    with FeedbackHelper() as helper:
+        process = helper._process
+        job = FeedbackJob(nothing, tmp_path / "umpan_balik", month_rows=1_000_000, helper=helper)
+        assert job._helper is None and not helper.started
+        assert job.finish() == []
+    assert process.returncode == 0
+
+
+def test_a_helper_that_fails_is_a_stage_error_naming_it_and_leaves_no_handover(tmp_path, monkeypatch):
+    monkeypatch.setattr(feedback, "HELPER_START_SECONDS", 0.0)
+    job = FeedbackJob(small_month(), tmp_path / "background", month_rows=1_000_000)
+    job._handover.write_bytes(b"not a pickle")  # what the helper reads is damaged
+    with pytest.raises(StageError, match="proses pembantu"):
+        job.finish()
+    assert not list(tmp_path.glob(".*.pickle"))
+
+
+def test_a_stage_that_fails_ends_the_helper_started_ahead():
+    with pytest.raises(RuntimeError):
+        with FeedbackHelper() as helper:
+            process = helper._process
+            raise RuntimeError("judging failed")
+    assert process.poll() is not None
+
+
+def test_the_helper_takes_the_longest_workbooks_until_both_sides_are_as_busy():
+    seconds = pd.Series({"A": 2.1, "B": 1.0, "C": 0.9, "D": 0.6, "E": 0.4, "F": 0.2, "G": 0.04})
+    helper = feedback._helper_share(seconds, caller_busy=1.0, helper_busy=0.0)
     assert "A" in helper and "B" not in helper
-    helper_rows = sizes[list(helper)].sum()
-    caller_rows = sizes.sum() - helper_rows + feedback.CALLER_HEAD_START * sizes.sum()
-    assert abs(helper_rows - caller_rows) <= sizes.max() / 2
+    helper_load = seconds[list(helper)].sum()
+    caller_load = 1.0 + seconds.sum() - helper_load
+    assert abs(helper_load - caller_load) <= seconds.max() / 2
+    assert feedback._helper_share(seconds, caller_busy=0.0, helper_busy=feedback.HELPER_START_SECONDS) != set()
+    assert feedback._helper_share(seconds * 0.01, caller_busy=0.0, helper_busy=0.5) == set(), \
+        "a helper was started for less work than its start costs"
+
+
+def test_the_time_a_workbook_takes_grows_with_its_rows_and_caps_with_its_sheets():
+    month = small_month()
+    seconds = month.seconds_per_opd()
+    assert list(seconds.index) == [DINSOS, "Dinas Pendidikan dan Kebudayaan"]  # two rows to fix, then one
+    to_check = pd.DataFrame({"opd": [DINSOS] * 5_000})
+    more = small_month(to_check=to_check).seconds_per_opd()
+    shown = feedback.TO_CHECK_SHEET_ROWS
+    assert more[DINSOS] - seconds[DINSOS] == pytest.approx(
+        feedback.SECONDS_PER_ROW_ON_SHEET * shown + feedback.SECONDS_PER_ROW_TO_CHECK * 5_000)
 
 
 def test_judging_names_the_accepted_row_each_duplicate_repeats(wilayah, programs):

@@ -38,15 +38,22 @@ from kmc_analysis.core.store import PERLU_DICEK_SUFFIX, feedback_file_names
 __all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
            "write_feedback"]
 
-#: From this many rows (quarantined and to check) a helper process writes part of the workbooks.
-BACKGROUND_FROM_ROWS = 5_000
-#: From this many rows read in the month, workbooks with fewer rows than BACKGROUND_FROM_ROWS are all
-#: written by the helper: the stage's own work (pseudonyms, parquet) hides them, and the kernel need
-#: not even import xlsxwriter. (More rows than that are shared, as the rest of the stage cannot hide them.)
-ALL_IN_BACKGROUND_FROM_MONTH_ROWS = 100_000
-#: The caller's head start, as a share of the month's feedback rows: stage 1's other outputs it
-#: writes first (penerima, karantina, tinjauan) took about a quarter as long as the workbooks at 1M rows.
-CALLER_HEAD_START = 0.25
+#: Seconds one OPD's workbook takes to write (least squares over the 53 workbooks of four months of
+#: 300 to 1,000,000 rows, on the benchmark machine): a fixed part, each row to fix (the first thousand
+#: carry comments), each row on the Perlu Dicek sheet, each row in the perlu_dicek CSV.
+SECONDS_PER_WORKBOOK = 0.035
+SECONDS_PER_ROW_TO_FIX = (3.1e-4, 1.5e-4)  # rows up to COMMENTED_ROWS, rows below
+SECONDS_PER_ROW_ON_SHEET = 9e-5
+SECONDS_PER_ROW_TO_CHECK = 1.7e-6
+#: Seconds per row read that stage 1 spends on its other outputs after starting the feedback job
+#: (pseudonyms, penerima.parquet, karantina.csv, tinjauan.csv): the caller's head start.
+CALLER_SECONDS_PER_MONTH_ROW = 2e-6
+#: Seconds a feedback helper needs before it writes (a new Python importing pandas and xlsxwriter),
+#: when it was not started ahead of the work; and the least work worth handing to it.
+HELPER_START_SECONDS = 0.5
+#: From this many rows read, stage 1 starts the feedback helper before it judges the rows, so the
+#: helper's imports are done by the time the workbooks' rows are known.
+HELPER_AHEAD_FROM_MONTH_ROWS = 100_000
 #: At most this many rows to check are shown on an OPD's "Perlu Dicek" sheet (xlsx is written cell by
 #: cell, and a clerk reads a sheet, not a database); all of them are listed in a CSV file beside it.
 TO_CHECK_SHEET_ROWS = 1_000
@@ -113,12 +120,17 @@ class FeedbackMonth:
             found |= set(self.to_check["opd"].unique())
         return sorted(str(name) for name in found)
 
-    def rows_per_opd(self) -> pd.Series:
-        """Quarantined rows plus rows to check per OPD, largest first (how long each workbook takes)."""
-        counts = self.opd.value_counts()
-        if self.to_check is not None:
-            counts = counts.add(self.to_check["opd"].value_counts(), fill_value=0)
-        return counts.reindex(self.opds(), fill_value=0).sort_values(ascending=False, kind="stable")
+    def seconds_per_opd(self) -> pd.Series:
+        """About how long each OPD's workbook takes to write, longest first (see :data:`SECONDS_PER_WORKBOOK`)."""
+        to_fix = self.opd.value_counts().reindex(self.opds(), fill_value=0)
+        to_check = (self.to_check["opd"].value_counts() if self.to_check is not None
+                    else pd.Series(dtype="int64")).reindex(self.opds(), fill_value=0)
+        commented, below = SECONDS_PER_ROW_TO_FIX
+        seconds = (SECONDS_PER_WORKBOOK + commented * to_fix.clip(upper=sheets.COMMENTED_ROWS)
+                   + below * (to_fix - sheets.COMMENTED_ROWS).clip(lower=0)
+                   + SECONDS_PER_ROW_ON_SHEET * to_check.clip(upper=TO_CHECK_SHEET_ROWS)
+                   + SECONDS_PER_ROW_TO_CHECK * to_check)
+        return seconds.sort_values(ascending=False, kind="stable")
 
     def only(self, opds: set[str]) -> FeedbackMonth:
         """The same month restricted to ``opds``."""
@@ -239,71 +251,129 @@ def feedback_overview(month: FeedbackMonth) -> pd.DataFrame:
     return table
 
 
+class FeedbackHelper:
+    """A helper process that writes feedback workbooks, possibly started before their rows are known.
+
+    A plain subprocess (``python -m kmc_analysis.clean.feedback``): a multiprocessing pool
+    would hold up a Jupyter kernel's shutdown by seconds. Started, it imports what writing
+    needs (half a second), then waits on its standard input for the path of a handover
+    file (a pickle of the month's share and where to write it); a closed input ends it
+    without writing. Use it as a context manager, so a stage that fails ends it too.
+    """
+
+    def __init__(self, start: bool = True):
+        self._process: subprocess.Popen | None = None
+        self._working = False
+        if start:
+            self._process = subprocess.Popen([sys.executable, "-m", "kmc_analysis.clean.feedback"],
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                             text=True)
+
+    def __enter__(self) -> FeedbackHelper:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def started(self) -> bool:
+        """Whether a helper process runs (waiting for work, or writing)."""
+        return self._process is not None
+
+    def hand_over(self, handover: Path) -> None:
+        """Give the helper its work (a pickle written by :class:`FeedbackJob`)."""
+        self._process.stdin.write(f"{handover}\n")
+        self._process.stdin.flush()
+        self._working = True
+
+    def paths_written(self) -> list[Path]:
+        """Wait for the helper and return the paths it wrote; StageError with its last words if it failed."""
+        out, err = self._process.communicate()
+        failed = self._process.returncode != 0
+        self._process = None
+        if failed:
+            last = err.strip().splitlines()[-1] if err.strip() else "no message"
+            raise StageError(f"Berkas umpan balik gagal ditulis di proses pembantu: {last}")
+        return [Path(line) for line in out.splitlines() if line]
+
+    def stop(self) -> None:
+        """End the helper: one waiting for work ends when its input closes, one writing is killed."""
+        if self._process is None:
+            return
+        if self._working:
+            self._process.kill()
+        self._process.communicate()  # closes its input
+        self._process = None
+
+
 class FeedbackJob:
     """Feedback workbooks being written: a helper process takes the largest OPDs, the caller the rest.
 
-    Writing xlsx is slow in Python, so for months with many rows to send back the work is
-    shared between two processes while stage 1 goes on with its other outputs. The helper
-    is a plain subprocess (``python -m kmc_analysis.clean.feedback``) fed through a pickle
-    file beside the output folder: a multiprocessing pool would hold up a Jupyter kernel's
-    shutdown by seconds. Few rows to send back in a month of
-    :data:`ALL_IN_BACKGROUND_FROM_MONTH_ROWS` rows or more (``month_rows``) are all written by
-    the helper; in a smaller month, by the caller alone in :meth:`finish`.
+    Writing xlsx is slow in Python, so the work is shared between two processes while stage
+    1 goes on with its other outputs. Each OPD goes, longest first, to the side that will be
+    free sooner (:meth:`FeedbackMonth.seconds_per_opd`): the caller still has
+    ``month_rows`` rows' worth of other outputs to write
+    (:data:`CALLER_SECONDS_PER_MONTH_ROW`), a helper not started ahead (``helper``) first
+    has to start (:data:`HELPER_START_SECONDS`). A helper is not worth less work than its
+    start: a small month's workbooks are written by the caller alone, in :meth:`finish`.
     """
 
-    def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0):
+    def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0, helper: FeedbackHelper | None = None):
         self._out_dir = out_dir
         self._names = feedback_file_names(month.opds(), month.period)
-        self._helper: subprocess.Popen | None = None
+        seconds = month.seconds_per_opd()
+        ahead = helper is not None and helper.started
+        helper_opds = _helper_share(seconds, CALLER_SECONDS_PER_MONTH_ROW * month_rows,
+                                    0.0 if ahead else HELPER_START_SECONDS)
+        self._helper: FeedbackHelper | None = None
         self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"
-        sizes = month.rows_per_opd()
-        helper_opds: set[str] = set()
-        if sizes.sum() >= BACKGROUND_FROM_ROWS and len(sizes) > 1:
-            helper_opds = _helper_share(sizes)
-        elif month_rows >= ALL_IN_BACKGROUND_FROM_MONTH_ROWS and len(sizes):
-            helper_opds = set(sizes.index)
         if helper_opds:
             out_dir.mkdir(parents=True, exist_ok=True)
             with open(self._handover, "wb") as handle:
                 pickle.dump((month.only(helper_opds), self._names, out_dir), handle)
-            self._helper = subprocess.Popen([sys.executable, "-m", "kmc_analysis.clean.feedback", str(self._handover)],
-                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self._mine = month.only(set(sizes.index) - helper_opds)
+            self._helper = helper if ahead else FeedbackHelper()
+            self._helper.hand_over(self._handover)
+        elif ahead:
+            helper.stop()
+        self._mine = month.only(set(seconds.index) - helper_opds)
 
     def finish(self) -> list[Path]:
         """Write the caller's share, wait for the helper, and return every path written (sorted)."""
         try:
             written = write_feedback(self._mine, self._out_dir, self._names)
+            if self._helper is not None:
+                written += self._helper.paths_written()
         finally:
             if self._helper is not None:
-                out, err = self._helper.communicate()
+                self._helper.stop()  # still writing only when this side failed
                 self._handover.unlink(missing_ok=True)
-        if self._helper is not None:
-            if self._helper.returncode != 0:
-                last = err.strip().splitlines()[-1] if err.strip() else "no message"
-                raise StageError(f"Berkas umpan balik gagal ditulis di proses pembantu: {last}")
-            written += [Path(line) for line in out.splitlines() if line]
         return sorted(written)
 
 
-def _helper_share(sizes: pd.Series) -> set[str]:
-    """The OPDs the helper writes: largest first, each to the side with less work so far.
+def _helper_share(seconds: pd.Series, caller_busy: float, helper_busy: float) -> set[str]:
+    """The OPDs the helper writes: longest first, each to the side that will be free sooner.
 
-    The caller starts :data:`CALLER_HEAD_START` behind (its other outputs), so both sides
-    finish about together (``sizes``: rows per OPD, largest first).
+    ``seconds`` per OPD, longest first; ``caller_busy`` and ``helper_busy`` the seconds
+    each side needs before it can start (the helper's: starting, unless it was started
+    ahead). Nothing when the helper's share would take less time than its start.
     """
-    helper, caller, mine = 0.0, CALLER_HEAD_START * float(sizes.sum()), set()
-    for opd, rows in sizes.items():
-        if helper <= caller:
-            helper += rows
+    helper_load, caller_load, mine = helper_busy, caller_busy, set()
+    for opd, cost in seconds.items():
+        if helper_load <= caller_load:
+            helper_load += cost
             mine.add(opd)
         else:
-            caller += rows
+            caller_load += cost
+    if not mine or helper_load - helper_busy < helper_busy:
+        return set()
     return mine
 
 
-def _helper_main(handover: str) -> None:
-    """The helper process of FeedbackJob: write the OPDs in the handover file, print the paths written."""
+def _helper_main() -> None:
+    """The helper process of FeedbackHelper: wait for a handover file, write its OPDs, print the paths written."""
+    handover = sys.stdin.readline().strip()
+    if not handover:  # stopped without work
+        return
     with open(handover, "rb") as handle:
         month, names, out_dir = pickle.load(handle)
     for path in write_feedback(month, out_dir, names):
@@ -311,4 +381,4 @@ def _helper_main(handover: str) -> None:
 
 
 if __name__ == "__main__":
-    _helper_main(sys.argv[1])
+    _helper_main()

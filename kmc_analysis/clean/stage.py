@@ -10,11 +10,11 @@ import pandas as pd
 from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.corrections import apply_corrections
 from kmc_analysis.clean.dtks import read_dtks, rows_needing_dtks_check
-from kmc_analysis.clean.feedback import FeedbackJob, FeedbackMonth
+from kmc_analysis.clean.feedback import HELPER_AHEAD_FROM_MONTH_ROWS, FeedbackHelper, FeedbackJob, FeedbackMonth
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
 from kmc_analysis.clean.memory import check_memory
-from kmc_analysis.clean.pseudonyms import PseudonymKey, load_key, pseudonymize
+from kmc_analysis.clean.pseudonyms import PseudonymJob, PseudonymKey, load_key
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.review import review_flags
 from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
@@ -81,34 +81,38 @@ def clean_month(
     if ingest.corrections:
         first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
         rows, corrections = apply_corrections(rows, first.quarantined, ingest.headers, ingest.corrections)
-    judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
-    # Every cell of the month as text is the largest table of the stage: once judged, only the
-    # accepted and quarantined rows are needed, so it is let go (bounded memory on large months).
-    del rows
-    ingest.rows = ingest.rows.iloc[0:0]
-    folder = paths.processed_for(period)
-    folder.mkdir(parents=True, exist_ok=True)
-    tinjauan = review_flags(judged.accepted, reference.program_bantuan, period)
-    # The feedback workbooks take longest (xlsx is written cell by cell in Python): their helper
-    # process starts as soon as their rows are known, and the rest of the stage runs beside it.
-    # Only the DTKS check needs the pseudonyms first.
-    penerima = None
-    if paths.dtks_dir.is_dir():
-        penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
-    not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
-    to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks)
-    feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
-                           folder / UMPAN_BALIK, month_rows=judged.rows_read)
-    if penerima is None:
-        penerima = finalize_accepted(judged.accepted, pseudonymize(judged.accepted["nik"], key))
-    rekap_opd = opd_summary(judged, reference.program_bantuan)
-    reconcile(judged, rekap_opd)
+    # On a large month two helper processes work beside this one: one hashes the NIKs while the
+    # rows are judged (a million take a second), one imports what the feedback workbooks need and
+    # then writes most of them while this one writes the other outputs.
+    with (PseudonymJob(nz.clean_nik(rows["nik"]), key) as pseudonyms,
+          FeedbackHelper(start=len(rows) >= HELPER_AHEAD_FROM_MONTH_ROWS) as feedback_helper):
+        judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
+        # Every cell of the month as text is the largest table of the stage: once judged, only the
+        # accepted and quarantined rows are needed, so it is let go (bounded memory on large months).
+        del rows
+        ingest.rows = ingest.rows.iloc[0:0]
+        folder = paths.processed_for(period)
+        folder.mkdir(parents=True, exist_ok=True)
+        tinjauan = review_flags(judged.accepted, reference.program_bantuan, period)
+        # The workbooks are handed over as soon as their rows are known; only the DTKS check needs
+        # the pseudonyms first.
+        penerima = None
+        if paths.dtks_dir.is_dir():
+            penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
+        not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
+        to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks)
+        feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
+                               folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper)
+        if penerima is None:
+            penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
+        rekap_opd = opd_summary(judged, reference.program_bantuan)
+        reconcile(judged, rekap_opd)
 
-    write_table(folder, PENERIMA, penerima)
-    write_table(folder, KARANTINA, judged.quarantined)
-    write_table(folder, REKAP_OPD, rekap_opd)
-    write_table(folder, TINJAUAN, tinjauan)
-    feedback.finish()
+        write_table(folder, PENERIMA, penerima)
+        write_table(folder, KARANTINA, judged.quarantined)
+        write_table(folder, REKAP_OPD, rekap_opd)
+        write_table(folder, TINJAUAN, tinjauan)
+        feedback.finish()
     manifest = {
         "period": str(period),
         "parameters": dict(parameters or {}),
