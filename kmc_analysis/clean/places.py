@@ -131,7 +131,8 @@ def _abbreviates(written: tuple[str, ...], spelled: tuple[str, ...]) -> bool:
 
 
 def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex,
-                   kode_kelurahan: pd.Series | None = None, sheet: pd.Series | None = None) -> pd.DataFrame:
+                   kode_kelurahan: pd.Series | None = None,
+                   sheet: pd.Series | pd.DataFrame | None = None) -> pd.DataFrame:
     """Resolve each row's kelurahan / kecamatan / kode_kelurahan to codes, per the contract's rules.
 
     Returns a frame aligned on the input with ``kode_kelurahan`` ("" when only the
@@ -143,7 +144,8 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
 
     A plain ten-digit code that is both a Kemendagri and a BPS code takes the reading the
     stated kelurahan or kecamatan agrees with; when both or neither agree, the reading of
-    its ``sheet`` (file and sheet; one system per column): BPS when more of the sheet's
+    its ``sheet`` (a column, or the columns, naming each row's file and sheet; one system
+    per column): BPS when more of the sheet's
     codes are BPS codes only than Kemendagri codes only, else Kemendagri.
 
     Each column is factorised once; the rules run once per distinct combination of
@@ -178,16 +180,20 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     }, index=kelurahan.index)
 
 
-def _sheets_reading_bps(kode_kelurahan: pd.Series, sheet: pd.Series | None, index: PlaceIndex) -> pd.Series:
-    """Per row, ``bps`` when its sheet's plain codes read as BPS codes more often than as Kemendagri ones."""
+def _sheets_reading_bps(kode_kelurahan: pd.Series, sheet: pd.Series | pd.DataFrame | None,
+                        index: PlaceIndex) -> pd.Series:
+    """Per row, ``bps`` when its sheet's plain codes read as BPS codes more often than as Kemendagri ones.
+
+    ``sheet`` names each row's sheet: one column, or the columns that together name it
+    (file, sheet), joined only for the rows that give a code.
+    """
     flags = pd.Series("", index=kode_kelurahan.index, dtype="str")
     codes = kode_kelurahan.astype("str").fillna("").str.strip()
-    given = codes != ""
+    given = (codes != "").to_numpy()
     if not index.bps_codes or not given.any():
         return flags
-    groups = sheet if sheet is not None else pd.Series("", index=kode_kelurahan.index)
-    pairs = pd.DataFrame({"sheet": groups.astype("str").fillna(""), "kode": codes})
-    distinct = pairs.loc[given].drop_duplicates()
+    pairs = pd.DataFrame({"sheet": _sheet_labels(sheet, given, kode_kelurahan.index), "kode": codes[given]})
+    distinct = pairs.drop_duplicates()
     readings = {code: index.readings_of_code(code) for code in distinct["kode"].unique()}
     votes: dict[str, int] = {}
     for label, code in zip(distinct["sheet"], distinct["kode"]):
@@ -195,7 +201,19 @@ def _sheets_reading_bps(kode_kelurahan: pd.Series, sheet: pd.Series | None, inde
         votes[label] = votes.get(label, 0) + (bps is not None and kemendagri is None) - (
             kemendagri is not None and bps is None)
     bps_sheets = [label for label, vote in votes.items() if vote > 0]
-    return flags.mask(pairs["sheet"].isin(bps_sheets), "bps")
+    flags[given] = np.where(pairs["sheet"].isin(bps_sheets).to_numpy(), "bps", "")
+    return flags
+
+
+def _sheet_labels(sheet: pd.Series | pd.DataFrame | None, rows: np.ndarray, index: pd.Index) -> pd.Series:
+    """One text naming the sheet of each of ``rows`` (a mask): the columns of ``sheet`` joined with ``|``."""
+    if sheet is None:
+        return pd.Series("", index=index[rows], dtype="str")
+    columns = [sheet] if isinstance(sheet, pd.Series) else [sheet[name] for name in sheet.columns]
+    labels = columns[0][rows].astype("str").fillna("")
+    for column in columns[1:]:
+        labels = labels + "|" + column[rows].astype("str").fillna("")
+    return labels
 
 
 @on_distinct

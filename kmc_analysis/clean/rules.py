@@ -68,8 +68,7 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     has_codes = "kode_kelurahan" in rows.columns
     places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah),
                             rows["kode_kelurahan"] if has_codes else None,
-                            sheet=rows["sumber_file"].astype("str") + "|" + rows["sumber_sheet"].astype("str")
-                            if has_codes else None)
+                            sheet=rows[["sumber_file", "sumber_sheet"]] if has_codes else None)
     kode = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
     nominal = valid_nominal(nz.parse_rupiah(rows["nominal"]))
 
