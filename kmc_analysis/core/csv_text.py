@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 #: From this many rows the Arrow path is taken (below, pandas is as fast and simpler to trust).
-ARROW_FROM_ROWS = 20_000
+ARROW_FROM_ROWS = 1_000
 
 
 def _special_characters() -> str:
