@@ -115,6 +115,17 @@ def test_a_nik_the_job_was_not_started_with_is_still_hashed(monkeypatch, other):
         assert job.pseudonymize(others).tolist() == stdlib_pseudonyms(others, key)
 
 
+def test_niks_read_with_spaces_or_dots_are_hashed_after_cleaning_the_rest_by_the_helper(monkeypatch):
+    monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
+    key = PseudonymKey(b"job-test-key-0123456789", "test")
+    as_read = pd.Series([f"18720115049{i:05d}" for i in range(40)] + ["1872 0115 0490 0041", "1872.0115.0490.0042"],
+                        dtype="str")
+    accepted = pd.Series([f"18720115049{i:05d}" for i in range(43)][::-1], dtype="str")  # cleaned, and one more
+    with PseudonymJob(as_read, key) as job:
+        assert job._helper is not None
+        assert job.pseudonymize(accepted).tolist() == stdlib_pseudonyms(accepted, key)
+
+
 def test_leaving_the_job_unasked_ends_its_helper(monkeypatch):
     monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
     with PseudonymJob(month_of_niks(), PseudonymKey(b"job-test-key-0123456789", "test")) as job:

@@ -125,13 +125,13 @@ class PseudonymJob:
     """A month's NIKs being hashed by a helper process while stage 1 judges the rows.
 
     Hashing a million NIKs keeps one core busy for about a second, and judging the rows
-    takes longer than that on the other core. The job starts with every NIK read (cleaned,
-    before judging); :meth:`pseudonymize` later gives exactly what :func:`pseudonymize`
-    gives, taking each accepted NIK's digest from the helper's (every accepted NIK has 16
-    digits, so each is among them). With fewer than :data:`BACKGROUND_FROM` distinct NIKs,
-    one core, or a helper that fails, the NIKs are hashed when asked for, as
-    :func:`pseudonymize` does. Use it as a context manager: leaving stops a helper whose
-    digests were never asked for.
+    takes longer than that on the other core. The job starts with the NIKs as read (those
+    already 16 digits: almost all, in a month from a system); :meth:`pseudonymize` later
+    gives exactly what :func:`pseudonymize` gives, taking each accepted NIK's digest from
+    the helper's and hashing here only the few that were not among them (a NIK cleaned of
+    spaces or dots). With fewer than :data:`BACKGROUND_FROM` distinct NIKs, one core, or a
+    helper that fails, the NIKs are hashed when asked for, as :func:`pseudonymize` does.
+    Use it as a context manager: leaving stops a helper whose digests were never asked for.
     """
 
     def __init__(self, nik: pd.Series, key: PseudonymKey):
@@ -152,19 +152,24 @@ class PseudonymJob:
             self._helper = None
 
     def pseudonymize(self, nik: pd.Series) -> pd.Series:
-        """:func:`pseudonymize` of ``nik`` (the job's key), from the helper's digests when it hashed them all."""
+        """:func:`pseudonymize` of ``nik`` (the job's key), from the helper's digests where it hashed them."""
         helper, self._helper = self._helper, None
-        if helper is None:
+        numbers = nik_numbers(nik) if helper is not None else None
+        if numbers is None or not len(numbers):  # no helper, or NIKs not all 16 digits (never accepted ones)
+            if helper is not None:
+                helper.stop()
             return pseudonymize(nik, self._key)
-        numbers = nik_numbers(nik)
-        # a hash lookup: bisecting a million NIKs in row order is three times slower (cache misses)
-        position = pd.Index(self._numbers).get_indexer(numbers) if numbers is not None else None
-        if position is None or not len(position) or (position < 0).any():
-            helper.stop()  # a NIK the job was not started with (never an accepted row of stage 1)
-            return pseudonymize(nik, self._key)
-        joined = helper.result()
+        known, joined = self._numbers, helper.result()
         if joined is None:
-            joined = digests(*sixteen_digit_texts(self._numbers), self._key.secret)
+            joined = digests(*sixteen_digit_texts(known), self._key.secret)
+        # a hash lookup: bisecting a million NIKs in row order is three times slower (cache misses)
+        position = pd.Index(known).get_indexer(numbers)
+        missing = position < 0
+        if missing.any():  # NIKs the job was not started with (cleaned differently): hashed here
+            extra = np.sort(numbers[missing])
+            extra = extra[np.concatenate([[True], extra[1:] != extra[:-1]])]
+            joined = joined + digests(*sixteen_digit_texts(extra), self._key.secret)
+            position[missing] = len(known) + pd.Index(extra).get_indexer(numbers[missing])
         per_row = np.frombuffer(joined, dtype=f"V{DIGEST_SIZE}")[position]
         return pd.Series(pd.array(hex_text(per_row.tobytes()), dtype="str"), index=nik.index)
 

@@ -84,7 +84,7 @@ def clean_month(
     # On a large month two helper processes work beside this one: one hashes the NIKs while the
     # rows are judged (a million take a second), one imports what the feedback workbooks need and
     # then writes most of them while this one writes the other outputs.
-    with (PseudonymJob(nz.clean_nik(rows["nik"]), key) as pseudonyms,
+    with (PseudonymJob(rows["nik"], key) as pseudonyms,
           FeedbackHelper(start=len(rows) >= HELPER_AHEAD_FROM_MONTH_ROWS) as feedback_helper):
         judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
         # Every cell of the month as text is the largest table of the stage: once judged, only the
