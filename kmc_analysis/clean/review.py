@@ -15,8 +15,8 @@ order:
 - ``banyak_program``: the same person is in 5 or more programs this month (every row of
   that person is flagged).
 
-Everything is vectorised: the NIK's digits are read as bytes once per distinct NIK, and
-the sentences are built once per distinct combination of values, so a million rows take
+Everything is vectorised: the NIK's digits are read as numbers (once per distinct NIK when
+some are not 16 digits), and the sentences are built once per distinct combination of values, so a million rows take
 well under a second or two (``benchmarks/bench_review.py``).
 """
 
@@ -66,14 +66,32 @@ def _ages(niks, period: Period) -> np.ndarray:
     if usable.any():
         for whole, part in zip(parts, nik_date_parts(nik_numbers(text[usable]))):
             whole[usable] = part
-    day, month, yy = parts
+    return _ages_on(*parts, usable, period)
+
+
+def _ages_on(day: np.ndarray, month: np.ndarray, yy: np.ndarray, usable: np.ndarray, period: Period) -> np.ndarray:
+    """Ages on the period's last day from NIK date digits (women's day + 40); NaN where not ``usable`` or no date."""
     day = np.where(day > 40, day - 40, day)
-    usable &= (day >= 1) & (day <= 31) & (month >= 1) & (month <= 12)
+    usable = usable & (day >= 1) & (day <= 31) & (month >= 1) & (month <= 12)
     on = period.last_day()
     year = 2000 + yy
     year = np.where(year > period.year, year - 100, year)
     not_yet = (month > on.month) | ((month == on.month) & (day > on.day))
     return np.where(usable, on.year - year - not_yet, np.nan).astype("float64")
+
+
+def _persons_and_ages(nik: pd.Series, period: Period) -> tuple[np.ndarray, int, np.ndarray]:
+    """Each row's person (factorized code), how many persons, and each row's age (NaN where unknown).
+
+    Accepted NIKs are all 16 digits: then ages come from the numbers row by row and persons
+    from factorising the numbers, with no text work; otherwise once per distinct NIK text.
+    """
+    numbers = nik_numbers(nik)
+    if numbers is None:
+        person, niks = factorize_niks(nik)
+        return person, len(niks), _ages(niks, period)[person] if len(nik) else np.array([], dtype="float64")
+    person, distinct = pd.factorize(numbers, sort=False)
+    return person, len(distinct), _ages_on(*nik_date_parts(numbers), np.ones(len(numbers), dtype=bool), period)
 
 
 def _programs_per_person(person: np.ndarray, program: np.ndarray, persons: int, programs: int) -> np.ndarray:
@@ -131,7 +149,7 @@ def review_flags(accepted: pd.DataFrame, catalogue: pd.DataFrame, period: Period
     if missing:
         raise KeyError(f"review_flags needs the columns {missing} of the accepted rows")
     rows = accepted.reset_index(drop=True)
-    person, niks = factorize_niks(rows["nik"])
+    person, persons, age = _persons_and_ages(rows["nik"], period)
     program, kodes = pd.factorize(rows["kode_bantuan"].astype("str").fillna(""), sort=False)
     table = catalogue.drop_duplicates("kode_bantuan").set_index("kode_bantuan")
 
@@ -141,14 +159,13 @@ def review_flags(accepted: pd.DataFrame, catalogue: pd.DataFrame, period: Period
         values = pd.to_numeric(table[column], errors="coerce").astype("float64").reindex(kodes)
         return values.to_numpy(dtype="float64", na_value=np.nan)[program]
 
-    age = _ages(niks, period)[person] if len(rows) else np.array([], dtype="float64")
     low, high = per_row("usia_min"), per_row("usia_maks")
     outside = (age < low) | (age > high)  # NaN (no bound, no age) compares False
     standard = per_row("nominal_standar")
     standard[~(standard > 0)] = np.nan
     nominal = pd.to_numeric(rows["nominal"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     odd_amount = (nominal > NOMINAL_FACTOR * standard) | (nominal * NOMINAL_FACTOR < standard)
-    programs = _programs_per_person(person, program, len(niks), len(kodes))
+    programs = _programs_per_person(person, program, persons, len(kodes))
     many = programs >= BANYAK_PROGRAM_MIN
 
     flagged = outside | odd_amount | many
