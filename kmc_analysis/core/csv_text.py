@@ -55,7 +55,7 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in _SPECIAL) else text
 
 
-def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
+def _arrow_csv(frame: pd.DataFrame) -> memoryview | None:
     """The data lines of ``frame`` as pandas writes them, or None when a column is not text or integer."""
     import numpy as np
     import pyarrow as pa
@@ -73,13 +73,16 @@ def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
         text = pc.fill_null(text, "")
         needs_quotes = pc.match_substring_regex(text, "[" + _SPECIAL + "]")
         quote = pa.scalar('"', pa.large_string())
-        quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote,
-                                             pa.scalar("", pa.large_string()))
-        fields.append(pc.if_else(needs_quotes, quoted, text))
+        if pc.any(needs_quotes).as_py():  # most columns hold no such character: no quoting work
+            quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote,
+                                                 pa.scalar("", pa.large_string()))
+            text = pc.if_else(needs_quotes, quoted, text)
+        fields.append(text)
+    # each line followed by its line end, joined to the last field (the shorter join)
+    fields[-1] = pc.binary_join_element_wise(fields[-1], pa.scalar("", pa.large_string()),
+                                             pa.scalar("\n", pa.large_string()))
     lines = pc.binary_join_element_wise(*fields, pa.scalar(",", pa.large_string()))
-    # each line followed by its line end
-    lines = pc.binary_join_element_wise(lines, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    return lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
