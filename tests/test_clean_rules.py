@@ -1,5 +1,7 @@
 """Row rules: every reason code, several reasons on one row, duplicates in contract order."""
 
+import random
+
 import pandas as pd
 import pytest
 
@@ -176,6 +178,21 @@ def test_contract_order_check(wilayah, programs):
     rows = pd.concat([long_table({"row": 9}, file="b.csv"), long_table({"row": 30})], ignore_index=True)
     assert not in_contract_order(rows)
     assert in_contract_order(rows.iloc[::-1])
+
+
+def test_contract_order_check_agrees_with_sorting_on_random_tables():
+    rng = random.Random(13)
+    for _ in range(2_000):
+        n = rng.randint(0, 7)
+        rows = pd.DataFrame({
+            "sumber_file": pd.array([rng.choice(["a.csv", "b.csv", "ä.csv", "B.csv"]) for _ in range(n)],
+                                    dtype="str"),
+            "urutan_sheet": [rng.randint(0, 2) for _ in range(n)],
+            "sumber_baris": [rng.randint(1, 4) for _ in range(n)]})
+        if rng.random() < 0.5:
+            rows = rows.sort_values(["sumber_file", "urutan_sheet", "sumber_baris"]).reset_index(drop=True)
+        keys = list(zip(rows["sumber_file"], rows["urutan_sheet"], rows["sumber_baris"]))
+        assert in_contract_order(rows) == (keys == sorted(set(keys))), keys
 
 
 def test_control_characters_leave_judged_names_and_codes_but_not_the_original_cells(wilayah, programs):

@@ -86,10 +86,15 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     opd = _attribute_opd(rows["sumber_file"], kode, programs)
 
     quarantined_mask = alasan.ne("")
-    keep = ~quarantined_mask
+    # taken by position, once for every column (a boolean mask is read again for each)
+    kept = np.flatnonzero(~quarantined_mask.to_numpy())
+
+    def accepted_rows(frame):
+        return frame if len(kept) == len(frame) else frame.take(kept)
+
     needed = ["tanggal_salur", "sumber_file", "sumber_sheet", "sumber_baris"]  # not every cell: a million rows
-    accepted = _accepted_table(rows.loc[keep, needed], nik[keep], nama[keep], places[keep], kode[keep],
-                               nominal[keep], opd[keep], wilayah)
+    accepted = _accepted_table(*(accepted_rows(part) for part in (rows[needed], nik, nama, places, kode, nominal, opd)),
+                               wilayah)
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
     in_quarantine = quarantined_mask.to_numpy()
     duplicate_of = _duplicate_sources(rows, first_accepted[in_quarantine], flags["duplikat"].to_numpy()[in_quarantine])
@@ -109,13 +114,23 @@ def valid_nominal(amount: pd.Series) -> pd.Series:
 
 
 def in_contract_order(rows: pd.DataFrame) -> bool:
-    """Whether rows already follow file name, sheet order, row order (as ``ingest`` returns them)."""
-    files, _ = pd.factorize(rows["sumber_file"], sort=True)
-    steps = [np.diff(files), np.diff(rows["urutan_sheet"].to_numpy()), np.diff(rows["sumber_baris"].to_numpy())]
-    later = steps[2] > 0
-    later = (steps[1] > 0) | ((steps[1] == 0) & later)
-    later = (steps[0] > 0) | ((steps[0] == 0) & later)
-    return bool(later.all())
+    """Whether rows already follow file name, sheet order, row order (as ``ingest`` returns them).
+
+    Read on runs of one file name: a million rows from a few files are compared with their
+    neighbours once, not factorised.
+    """
+    if len(rows) < 2:
+        return True
+    import pyarrow.compute as pc
+
+    files = nz.arrow_text(rows["sumber_file"].astype("str").fillna(""))
+    new_file = pc.not_equal(files[1:], files[:-1]).to_numpy(zero_copy_only=False)
+    run_names = files.take(np.concatenate([[0], np.flatnonzero(new_file) + 1])).to_pylist()
+    if any(later <= earlier for earlier, later in zip(run_names, run_names[1:])):
+        return False  # file names out of order, or a file's rows apart
+    sheet_step = np.diff(rows["urutan_sheet"].to_numpy())
+    row_step = np.diff(rows["sumber_baris"].to_numpy())
+    return bool((new_file | (sheet_step > 0) | ((sheet_step == 0) & (row_step > 0))).all())
 
 
 def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) -> pd.Series:
