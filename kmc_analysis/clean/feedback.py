@@ -47,7 +47,7 @@ SECONDS_PER_ROW_ON_SHEET = 9e-5
 SECONDS_PER_ROW_TO_CHECK = 1.7e-6
 #: Seconds per row read that stage 1 spends on its other outputs after starting the feedback job
 #: (pseudonyms, penerima.parquet, karantina.csv, tinjauan.csv): the caller's head start.
-CALLER_SECONDS_PER_MONTH_ROW = 2e-6
+CALLER_SECONDS_PER_MONTH_ROW = 1.5e-6
 #: Seconds a feedback helper needs before it writes (a new Python importing pandas and xlsxwriter),
 #: when it was not started ahead of the work; and the least work worth handing to it.
 HELPER_START_SECONDS = 0.5
