@@ -233,10 +233,10 @@ def write_to_check_list(to_check: pd.DataFrame, path: Path) -> None:
 
     UTF-8 with BOM and formula-safe cells, as karantina.csv, so it opens the same in Excel.
     """
-    table = pd.DataFrame({
-        "File": to_check["sumber_file"].to_numpy(), "Sheet": to_check["sumber_sheet"].to_numpy(),
-        "Baris": to_check["sumber_baris"].astype("int64").to_numpy(), "Keterangan": to_check["keterangan"].to_numpy()})
-    write_csv(formula_safe_frame(table.astype({"File": "str", "Sheet": "str", "Keterangan": "str"})), path, bom=True)
+    columns = {"File": "sumber_file", "Sheet": "sumber_sheet", "Baris": "sumber_baris", "Keterangan": "keterangan"}
+    table = to_check[list(columns.values())].set_axis(list(columns), axis=1).reset_index(drop=True)
+    write_csv(formula_safe_frame(table.astype({"File": "str", "Sheet": "str", "Baris": "int64", "Keterangan": "str"})),
+              path, bom=True)
 
 
 def feedback_overview(month: FeedbackMonth) -> pd.DataFrame:

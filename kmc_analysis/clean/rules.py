@@ -264,7 +264,8 @@ def _quarantine_table(rows: pd.DataFrame, alasan: pd.Series) -> pd.DataFrame:
 
 def finalize_accepted(accepted: pd.DataFrame, id_penerima: pd.Series) -> pd.DataFrame:
     """Swap the clean NIK for its pseudonym and order the columns as the contract says."""
-    out = accepted.drop(columns="nik").assign(id_penerima=id_penerima.to_numpy())
+    # by position, kept Arrow-backed (to_numpy would make a million Python strings and read them back)
+    out = accepted.drop(columns="nik").assign(id_penerima=pd.Series(id_penerima.array, index=accepted.index))
     return out[PENERIMA.column_names].astype({"nominal": "int64"})
 
 
