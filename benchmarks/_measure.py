@@ -32,13 +32,19 @@ def peak_rss_mb(pid: int) -> float | None:
 
 
 def process_kind(cmdline: list[str]) -> str:
-    """What a process of a run is: a notebook kernel, stage 1's feedback helper, or something else."""
+    """What a process of a run is: a notebook kernel, one of stage 1's helpers, or something else."""
     text = " ".join(cmdline)
     if "ipykernel_launcher" in text or "ipykernel" in text and "-f" in cmdline:
         return "kernel"
     if "kmc_analysis.clean.feedback" in text:
         return "feedback helper"
+    if "kmc_analysis.clean.hmac_digests" in text:
+        return "hashing helper"
     return "other"
+
+
+#: The helper processes a stage's kernel starts, counted with it.
+HELPER_KINDS = ("feedback helper", "hashing helper")
 
 
 @dataclass
@@ -107,12 +113,18 @@ class TreeWatch:
         return [p for p in found if kind is None or p.kind == kind]
 
     def stage_peaks(self) -> list[dict]:
-        """Per notebook kernel, in start order: its peak and that of its feedback helper (if any), in MB."""
-        helpers = self.processes("feedback helper")
+        """Per notebook kernel, in start order: its peak and its helpers' (each kind's largest, added), in MB.
+
+        Adding the helpers' peaks to the kernel's overstates the peak of the whole stage a
+        little (they do not all peak at once), which is the safe side of a memory limit.
+        """
         out = []
         for kernel in self.processes("kernel"):
-            mine = [h.peak_mb for h in helpers if h.parent == kernel.pid]
-            out.append({"kernel_mb": round(kernel.peak_mb, 1), "helper_mb": round(max(mine), 1) if mine else 0.0})
+            helpers = 0.0
+            for kind in HELPER_KINDS:
+                mine = [h.peak_mb for h in self.processes(kind) if h.parent == kernel.pid]
+                helpers += max(mine) if mine else 0.0
+            out.append({"kernel_mb": round(kernel.peak_mb, 1), "helper_mb": round(helpers, 1)})
         return out
 
 

@@ -21,7 +21,7 @@ the rows for review), one against the catalogue without age ranges. Each measure
   empty notebooks (also shown: the four notebooks in this process, papermill already imported).
 
 Peak memory is each kernel's high-water mark (``VmHWM`` read from /proc while it runs),
-and that of stage 1's feedback helper process. Before each run the script waits (at most
+plus those of stage 1's helper processes (feedback workbooks, NIK hashing). Before each run the script waits (at most
 ``--max-wait`` seconds) for the one-minute load average to drop below ``--max-load``, and
 records the load at the start of every run: other sessions may share the CPU. Results go
 to ``benchmarks/output/results.json`` (merged with earlier measurements when ``--only`` is
