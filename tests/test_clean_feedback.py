@@ -383,6 +383,7 @@ def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_pa
     monkeypatch.setattr(feedback, "HELPER_START_SECONDS", 0.0)
     job = FeedbackJob(small_month(), tmp_path / "background")
     assert job._helper is not None and job._mine.opds(), "the work was not shared"
+    assert job._handover.stat().st_mode & 0o777 == 0o600, "the rows handed over (names, NIKs) are readable by others"
     written = job.finish()
     assert [p.name for p in written] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", f"{DINSOS}_2024-03.xlsx"]
     for path in written:

@@ -329,7 +329,8 @@ class FeedbackJob:
         self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"
         if helper_opds:
             out_dir.mkdir(parents=True, exist_ok=True)
-            with open(self._handover, "wb") as handle:
+            # the rows sent back hold names and NIKs: readable by the operator alone, like the folder
+            with os.fdopen(os.open(self._handover, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
                 pickle.dump((month.only(helper_opds), self._names, out_dir), handle)
             self._helper = helper if ahead else FeedbackHelper()
             self._helper.hand_over(self._handover)
