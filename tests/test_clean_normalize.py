@@ -152,3 +152,10 @@ def test_nik_dates_read_from_numbers_are_judged_as_the_text_rule_judges_them():
                       for year in (0, 99)], dtype="str")
     numbers = nz.nik_numbers(niks)
     assert nz.nik_number_date_is_valid(numbers).tolist() == nz.nik_date_is_valid(niks).tolist()
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ([], False), (["", ""], False), ([None, ""], False), (["", " "], True), (["", "18.72.01.1001"], True),
+])
+def test_any_text_tells_a_column_left_empty_from_one_with_any_cell(cells, expected):
+    assert nz.any_text(pd.Series(cells, dtype="str")) is expected

@@ -109,6 +109,15 @@ def arrow_text(text: pd.Series):
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def any_text(column: pd.Series) -> bool:
+    """Whether any cell of ``column`` holds text (read on lengths: a column a month left empty is not factorised)."""
+    import pyarrow.compute as pc
+
+    if not len(column):
+        return False
+    return (pc.max(pc.binary_length(arrow_text(column.astype(STRING).fillna("")))).as_py() or 0) > 0
+
+
 def nik_numbers(nik: pd.Series) -> np.ndarray | None:
     """Each NIK as an int64 when every one is exactly 16 ASCII digits (every accepted NIK), else None.
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
-from kmc_analysis.clean.normalize import on_distinct, place_words
+from kmc_analysis.clean.normalize import any_text, on_distinct, place_words
 
 #: Names of at least this many letters tolerate one typing error (CONTRACT 2.2).
 TYPO_MIN_LETTERS = 6
@@ -151,13 +151,16 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     Each column is factorised once; the rules run once per distinct combination of
     cells, and the answers are spread back over the rows by code.
     """
-    if kode_kelurahan is None:
-        kode_kelurahan = pd.Series("", index=kelurahan.index)
-    reads_bps = _sheets_reading_bps(kode_kelurahan, sheet, index)
+    if kode_kelurahan is not None and not any_text(kode_kelurahan):
+        kode_kelurahan = None  # most months give no codes: nothing to factorise, nor a sheet to read them by
+    reads_bps = _sheets_reading_bps(kode_kelurahan, sheet, index) if kode_kelurahan is not None else None
     combination = np.zeros(len(kelurahan), dtype="int64")
     columns = []
     for column, reduce in ((kelurahan, place_words), (kecamatan, place_words), (kode_kelurahan, _code_text),
                            (reads_bps, _flag_text)):
+        if column is None:  # the same empty text on every row: it tells no combination apart
+            columns.append((np.zeros(len(kelurahan), dtype=np.intp), np.array([""], dtype=object)))
+            continue
         codes, distinct = pd.factorize(column.astype("str").fillna(""), sort=False)
         columns.append((codes, reduce(pd.Series(distinct, dtype="str")).to_numpy(dtype=object)))
         # re-numbered after each column, so the combined code stays below rows x distinct values

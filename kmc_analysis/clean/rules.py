@@ -146,8 +146,10 @@ def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) 
         found = key(pd.Series(distinct, dtype="str")).map(table)
         return pd.Series(pd.array(found.to_numpy(dtype=object), dtype="str").take(texts), index=cells.index)
 
-    from_code = looked_up(codes, nz.program_code_key, by_code)
-    return from_code.fillna(looked_up(names, nz.program_name_key, by_name))
+    from_name = looked_up(names, nz.program_name_key, by_name)
+    if not nz.any_text(codes):  # a month that names its programs without codes
+        return from_name
+    return looked_up(codes, nz.program_code_key, by_code).fillna(from_name)
 
 
 def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series, sixteen: np.ndarray,
