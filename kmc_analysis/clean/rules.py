@@ -213,10 +213,10 @@ def _join_reasons(flags: pd.DataFrame) -> pd.Series:
 def _attribute_opd(files: pd.Series, kode: pd.Series, programs: pd.DataFrame) -> pd.Series:
     """The OPD a row belongs to: its program's OPD, else the OPD most rows of its file name."""
     opd = nz.map_distinct(kode, dict(zip(programs["kode_bantuan"], programs["opd"])))
-    file_codes, file_names = pd.factorize(files, sort=False)
-    opd_codes, opd_names = pd.factorize(opd, sort=False)
-    known = opd_codes >= 0
-    if known.any():
+    known = opd.notna().to_numpy()
+    if known.any() and not known.all():  # rows whose program is unknown take their file's OPD
+        file_codes, file_names = pd.factorize(files, sort=False)
+        opd_codes, opd_names = pd.factorize(opd, sort=False)
         # rows per (file, OPD) counted on codes: a few hundred pairs, not a million texts
         pairs = np.bincount(file_codes[known] * len(opd_names) + opd_codes[known],
                             minlength=len(file_names) * len(opd_names))
