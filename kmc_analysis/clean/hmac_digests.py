@@ -19,6 +19,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 
 #: From this many texts a helper process hashes half of them (below, starting it costs more).
 HELPER_FROM = 200_000
@@ -90,26 +91,25 @@ def _hmac_states(secret: bytes):
 class HmacHelper:
     """A helper process hashing packed texts on another core while the caller goes on."""
 
-    def __init__(self, process: subprocess.Popen, count: int):
+    def __init__(self, process: subprocess.Popen, count: int, feeding: threading.Thread):
         self._process = process
         self._count = count
+        self._feeding = feeding
 
     @classmethod
     def start(cls, data: bytes, offsets: bytes, secret: bytes) -> HmacHelper | None:
-        """Start hashing the packed texts in a helper process; None if it cannot start (hash them here then)."""
+        """Start hashing the packed texts in a helper process; None if it cannot start (hash them here then).
+
+        The texts are written to the helper's input by a thread, so the caller goes on at once.
+        """
         try:
             process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError:
             return None
-        try:
-            pickle.dump((secret, data, offsets), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            process.stdin.close()
-        except OSError:  # it died before reading: its share is computed by the caller
-            process.kill()
-            process.wait()
-            return None
-        return cls(process, text_count(offsets))
+        feeding = threading.Thread(target=_feed, args=(process.stdin, (secret, data, offsets)), daemon=True)
+        feeding.start()
+        return cls(process, text_count(offsets), feeding)
 
     def result(self) -> bytearray | None:
         """Wait for the digests (32 bytes per text, joined); None when the helper failed."""
@@ -119,6 +119,7 @@ class HmacHelper:
             joined = None
         self._process.stdout.close()
         succeeded = self._process.wait() == 0
+        self._feeding.join()
         if not succeeded or not isinstance(joined, bytearray) or len(joined) != DIGEST_SIZE * self._count:
             return None
         return joined
@@ -128,7 +129,21 @@ class HmacHelper:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+        self._feeding.join()  # its writes fail once the helper is gone
         self._process.stdout.close()
+
+
+def _feed(stream, payload: tuple) -> None:
+    """Write the helper's input and close it; a helper that died early just ends the writing (it is hashed here)."""
+    try:
+        pickle.dump(payload, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass
+    finally:
+        try:
+            stream.close()
+        except OSError:
+            pass
 
 
 def _helper_main() -> None:
