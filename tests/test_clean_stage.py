@@ -10,7 +10,7 @@ import json
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 
-from kmc_analysis.clean.stage import PERLU_VERIFIKASI_DTKS, clean_month
+from kmc_analysis.clean.stage import PERLU_VERIFIKASI_DTKS, clean_month, rows_to_check
 from kmc_analysis.core import store
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
@@ -113,3 +113,20 @@ def test_recipients_of_poor_targeted_programs_not_in_dtks_are_named_to_their_opd
         assert b"1872016208700009" not in path.read_bytes() and b"SUMIATI" not in path.read_bytes(), path.name
     manifest = json.dumps(result.manifest)
     assert "SUMIATI" not in manifest and "1872016208700009" not in manifest
+
+
+def test_rows_to_check_taken_by_position_equal_those_matched_by_provenance():
+    accepted = pd.DataFrame({
+        "sumber_file": ["a.csv", "a.csv", "b.xlsx", "b.xlsx"], "sumber_sheet": ["a", "a", "BNBA", "BNBA"],
+        "sumber_baris": [2, 3, 7, 9], "opd": ["Dinas Sosial"] * 2 + ["Dinas Kesehatan"] * 2,
+        "nik": ["1872011504900001", "1872011504900002", "1872011504900003", "1872011504900004"],
+        "nama": ["Siti", "Budi", "Ani", "Joko"], "kode_bantuan": ["A", "B", "C", "D"],
+        "nominal": pd.array([100_000, 200_000, 300_000, 400_000], dtype="Int64"),
+    }).astype({c: "str" for c in ["sumber_file", "sumber_sheet", "opd", "nik", "nama", "kode_bantuan"]})
+    flagged = [1, 3]
+    tinjauan = accepted.iloc[flagged][["sumber_file", "sumber_sheet", "sumber_baris", "opd", "kode_bantuan"]]
+    tinjauan = tinjauan.assign(tanda="usia_di_luar_sasaran", keterangan=["Usia 3 tahun", "Usia 90 tahun"])
+    tinjauan = tinjauan.reset_index(drop=True).astype({"tanda": "str", "keterangan": "str"})
+    by_position = rows_to_check(accepted, tinjauan, None, flagged=pd.Series(flagged).to_numpy())
+    pd.testing.assert_frame_equal(by_position, rows_to_check(accepted, tinjauan, None))
+    assert by_position["nama"].tolist() == ["Budi", "Joko"] and by_position["nominal"].tolist() == ["200000", "400000"]

@@ -145,6 +145,11 @@ def review_flags(accepted: pd.DataFrame, catalogue: pd.DataFrame, period: Period
     columns or values mean no check). Returns only flagged rows, in input order, with the
     columns of tinjauan.csv (:data:`REVIEW_COLUMNS`); no NIK and no name.
     """
+    return flagged_rows(accepted, catalogue, period)[0]
+
+
+def flagged_rows(accepted: pd.DataFrame, catalogue: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`review_flags`, and for each of its rows the position in ``accepted`` of the row it flags."""
     missing = [column for column in _NEEDED if column not in accepted.columns]
     if missing:
         raise KeyError(f"review_flags needs the columns {missing} of the accepted rows")
@@ -185,7 +190,7 @@ def review_flags(accepted: pd.DataFrame, catalogue: pd.DataFrame, period: Period
         keterangan[later] = keterangan[later] + " " + sentences[later[hit]]
     out = out.assign(tanda=pd.array(np.asarray(combinations, dtype=object)[bits], dtype="str"),
                      keterangan=pd.array(keterangan, dtype="str"))
-    return out[REVIEW_COLUMNS].reset_index(drop=True)
+    return out[REVIEW_COLUMNS].reset_index(drop=True), np.flatnonzero(flagged)
 
 
 def review_counts(tinjauan: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 0
 from kmc_analysis.clean.memory import check_memory
 from kmc_analysis.clean.pseudonyms import PseudonymJob, PseudonymKey, load_key
 from kmc_analysis.clean.reasons import REASON_TEXT
-from kmc_analysis.clean.review import review_flags
+from kmc_analysis.clean.review import flagged_rows
 from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
 from kmc_analysis.core.manifest import now_iso, software_versions
 from kmc_analysis.core.paths import RunPaths
@@ -93,14 +93,14 @@ def clean_month(
         ingest.rows = ingest.rows.iloc[0:0]
         folder = paths.processed_for(period)
         folder.mkdir(parents=True, exist_ok=True)
-        tinjauan = review_flags(judged.accepted, reference.program_bantuan, period)
+        tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
         # The workbooks are handed over as soon as their rows are known; only the DTKS check needs
         # the pseudonyms first.
         penerima = None
         if paths.dtks_dir.is_dir():
             penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
         not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
-        to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks)
+        to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
         feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
                                folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper)
         if penerima is None:
@@ -146,13 +146,21 @@ def _rows_not_in_dtks(paths: RunPaths, penerima: pd.DataFrame, key: PseudonymKey
     return rows_needing_dtks_check(penerima, extract.persons["id_penerima"], reference.program_bantuan)
 
 
-def rows_to_check(accepted: pd.DataFrame, tinjauan: pd.DataFrame, not_in_dtks: pd.DataFrame | None) -> pd.DataFrame:
+def rows_to_check(accepted: pd.DataFrame, tinjauan: pd.DataFrame, not_in_dtks: pd.DataFrame | None,
+                  flagged=None) -> pd.DataFrame:
     """Accepted rows each OPD should check (not errors): review flags and recipients not in DTKS.
 
     One row per source row with ``keterangan`` joining both reasons, plus the row's NIK,
     name, program and amount (:data:`CHECK_CELLS`) so the OPD's clerk finds the person; this
-    goes only into that OPD's own feedback workbook, never to a report.
+    goes only into that OPD's own feedback workbook, never to a report. ``flagged``, the
+    position in ``accepted`` of each ``tinjauan`` row, spares matching them by provenance
+    when there is no DTKS note to join.
     """
+    cells = ["opd", *CHECK_CELLS]
+    if flagged is not None and (not_in_dtks is None or not len(not_in_dtks)):
+        out = pd.concat([tinjauan[[*PROVENANCE, "keterangan"]].reset_index(drop=True),
+                         accepted[cells].take(flagged).reset_index(drop=True)], axis=1)
+        return out.astype({"nominal": "str", "sumber_baris": "int64"})
     notes = [tinjauan[[*PROVENANCE, "keterangan"]]]
     if not_in_dtks is not None and len(not_in_dtks):
         notes.append(not_in_dtks[PROVENANCE].assign(keterangan=PERLU_VERIFIKASI_DTKS))
@@ -166,8 +174,8 @@ def rows_to_check(accepted: pd.DataFrame, tinjauan: pd.DataFrame, not_in_dtks: p
         order = notes[PROVENANCE].drop_duplicates()  # each row where it first appears, as before
         joined = order.merge(pd.concat([joined, combined], ignore_index=True), on=PROVENANCE, how="left")
     joined = joined.reset_index(drop=True)
-    cells = joined.merge(accepted[[*PROVENANCE, "opd", *CHECK_CELLS]], on=PROVENANCE, how="left")
-    return cells.astype({"nominal": "str", "sumber_baris": "int64"})  # only these rows' amounts become text
+    out = joined.merge(accepted[[*PROVENANCE, *cells]], on=PROVENANCE, how="left")
+    return out.astype({"nominal": "str", "sumber_baris": "int64"})  # only these rows' amounts become text
 
 
 def reason_summary(judged: JudgedRows) -> pd.DataFrame:
