@@ -413,12 +413,32 @@ def test_a_helper_started_ahead_ends_without_writing_when_no_opd_gets_a_workbook
     assert process.returncode == 0
 
 
-def test_a_helper_that_fails_is_a_stage_error_naming_it_and_leaves_no_handover(tmp_path, monkeypatch):
+def test_a_helper_that_fails_leaves_its_workbooks_to_the_caller_and_no_handover(tmp_path, monkeypatch):
+    write_feedback(small_month(), tmp_path / "inline")
     monkeypatch.setattr(feedback, "HELPER_START_SECONDS", 0.0)
     job = FeedbackJob(small_month(), tmp_path / "background", month_rows=1_000_000)
-    job._handover.write_bytes(b"not a pickle")  # what the helper reads is damaged
-    with pytest.raises(StageError, match="proses pembantu"):
-        job.finish()
+    assert job._helper is not None
+    job._handover.write_bytes(b"not a pickle")  # what the helper reads is damaged: it fails
+    written = job.finish()
+    assert [p.name for p in written] == sorted(p.name for p in (tmp_path / "inline").iterdir())
+    for path in written:
+        assert list(load_workbook(path)[CORRECTIONS_SHEET].values) == list(
+            load_workbook(tmp_path / "inline" / path.name)[CORRECTIONS_SHEET].values)
+    assert not list(tmp_path.glob(".*.pickle"))
+
+
+@pytest.mark.parametrize("failure", ["cannot_start", "dies_waiting"])
+def test_a_helper_that_cannot_start_or_dies_waiting_leaves_the_caller_all_workbooks(tmp_path, monkeypatch, failure):
+    if failure == "cannot_start":
+        monkeypatch.setattr(feedback.sys, "executable", "/nonexistent/python")
+    with FeedbackHelper() as helper:
+        if failure == "dies_waiting":
+            helper._process.kill()
+            helper._process.wait()
+        job = FeedbackJob(small_month(), tmp_path / "umpan_balik", month_rows=1_000_000, helper=helper)
+        assert job._helper is None and len(job._mine.opds()) == 2
+        assert [p.name for p in job.finish()] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx",
+                                                  f"{DINSOS}_2024-03.xlsx"]
     assert not list(tmp_path.glob(".*.pickle"))
 
 

@@ -66,11 +66,15 @@ def test_many_niks_hashed_half_in_a_helper_process_equal_the_standard_library_hm
 def broken_helper(monkeypatch, failure):
     if failure == "cannot_start":
         monkeypatch.setattr(hmac_digests.sys, "executable", "/nonexistent/python")
+    elif failure == "no_thread_to_feed_it":  # a process limit reached: threads count too
+        def refuse(self):
+            raise RuntimeError("can't start new thread")
+        monkeypatch.setattr(hmac_digests.threading.Thread, "start", refuse)
     else:
         monkeypatch.setattr(hmac_digests, "__name__", "kmc_analysis.no_such_module")
 
 
-@pytest.mark.parametrize("failure", ["cannot_start", "dies"])
+@pytest.mark.parametrize("failure", ["cannot_start", "no_thread_to_feed_it", "dies"])
 def test_when_the_hashing_helper_cannot_start_or_dies_its_share_is_hashed_here(monkeypatch, failure):
     monkeypatch.setattr(hmac_digests, "HELPER_FROM", 10)
     broken_helper(monkeypatch, failure)
@@ -96,7 +100,7 @@ def test_niks_hashed_while_the_rows_are_judged_equal_the_standard_library_hmac(m
     assert ids.tolist() == stdlib_pseudonyms(accepted, key)
 
 
-@pytest.mark.parametrize("failure", ["cannot_start", "dies"])
+@pytest.mark.parametrize("failure", ["cannot_start", "no_thread_to_feed_it", "dies"])
 def test_when_the_background_hashing_fails_the_niks_are_hashed_here(monkeypatch, failure):
     monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
     broken_helper(monkeypatch, failure)

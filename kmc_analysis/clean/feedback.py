@@ -35,7 +35,7 @@ from kmc_analysis.core.csv_text import write_csv
 from kmc_analysis.core.formatting import formula_safe_frame
 from kmc_analysis.core.store import PERLU_DICEK_SUFFIX, feedback_file_names
 
-__all__ = ["FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
+__all__ = ["FeedbackHelper", "FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
            "write_feedback"]
 
 #: Seconds one OPD's workbook takes to write (least squares over the 53 workbooks of four months of
@@ -258,16 +258,21 @@ class FeedbackHelper:
     would hold up a Jupyter kernel's shutdown by seconds. Started, it imports what writing
     needs (half a second), then waits on its standard input for the path of a handover
     file (a pickle of the month's share and where to write it); a closed input ends it
-    without writing. Use it as a context manager, so a stage that fails ends it too.
+    without writing. A helper that cannot start (no process left to this user) or fails
+    leaves its work to the caller. Use it as a context manager, so a stage that fails ends
+    it too.
     """
 
     def __init__(self, start: bool = True):
         self._process: subprocess.Popen | None = None
         self._working = False
         if start:
-            self._process = subprocess.Popen([sys.executable, "-m", "kmc_analysis.clean.feedback"],
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                             text=True)
+            try:
+                self._process = subprocess.Popen([sys.executable, "-m", "kmc_analysis.clean.feedback"],
+                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE, text=True)
+            except OSError:
+                self._process = None
 
     def __enter__(self) -> FeedbackHelper:
         return self
@@ -280,21 +285,23 @@ class FeedbackHelper:
         """Whether a helper process runs (waiting for work, or writing)."""
         return self._process is not None
 
-    def hand_over(self, handover: Path) -> None:
-        """Give the helper its work (a pickle written by :class:`FeedbackJob`)."""
-        self._process.stdin.write(f"{handover}\n")
-        self._process.stdin.flush()
+    def hand_over(self, handover: Path) -> bool:
+        """Give the helper its work (a pickle written by :class:`FeedbackJob`); False if it is gone."""
+        try:
+            self._process.stdin.write(f"{handover}\n")
+            self._process.stdin.flush()
+        except OSError:  # it died waiting
+            self.stop()
+            return False
         self._working = True
+        return True
 
-    def paths_written(self) -> list[Path]:
-        """Wait for the helper and return the paths it wrote; StageError with its last words if it failed."""
-        out, err = self._process.communicate()
+    def paths_written(self) -> list[Path] | None:
+        """Wait for the helper and return the paths it wrote; None when it failed (its last words are dropped)."""
+        out, _ = self._process.communicate()
         failed = self._process.returncode != 0
         self._process = None
-        if failed:
-            last = err.strip().splitlines()[-1] if err.strip() else "no message"
-            raise StageError(f"Berkas umpan balik gagal ditulis di proses pembantu: {last}")
-        return [Path(line) for line in out.splitlines() if line]
+        return None if failed else [Path(line) for line in out.splitlines() if line]
 
     def stop(self) -> None:
         """End the helper: one waiting for work ends when its input closes, one writing is killed."""
@@ -302,7 +309,10 @@ class FeedbackHelper:
             return
         if self._working:
             self._process.kill()
-        self._process.communicate()  # closes its input
+        try:
+            self._process.communicate()  # closes its input
+        except OSError:
+            self._process.wait()
         self._process = None
 
 
@@ -316,6 +326,8 @@ class FeedbackJob:
     (:data:`CALLER_SECONDS_PER_MONTH_ROW`), a helper not started ahead (``helper``) first
     has to start (:data:`HELPER_START_SECONDS`). A helper is not worth less work than its
     start: a small month's workbooks are written by the caller alone, in :meth:`finish`.
+    If the helper cannot start or fails, the caller writes its share too: the workbooks are
+    the same either way, and a fault in the rows is then reported naming its OPD.
     """
 
     def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0, helper: FeedbackHelper | None = None):
@@ -326,28 +338,31 @@ class FeedbackJob:
         helper_opds = _helper_share(seconds, CALLER_SECONDS_PER_MONTH_ROW * month_rows,
                                     0.0 if ahead else HELPER_START_SECONDS)
         self._helper: FeedbackHelper | None = None
+        self._theirs = month.only(helper_opds)
         self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"
         if helper_opds:
             out_dir.mkdir(parents=True, exist_ok=True)
             # the rows sent back hold names and NIKs: readable by the operator alone, like the folder
             with os.fdopen(os.open(self._handover, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-                pickle.dump((month.only(helper_opds), self._names, out_dir), handle)
-            self._helper = helper if ahead else FeedbackHelper()
-            self._helper.hand_over(self._handover)
-        elif ahead:
+                pickle.dump((self._theirs, self._names, out_dir), handle)
+            candidate = helper if ahead else FeedbackHelper()
+            if candidate.started and candidate.hand_over(self._handover):
+                self._helper = candidate
+        if ahead and self._helper is None:
             helper.stop()
-        self._mine = month.only(set(seconds.index) - helper_opds)
+        self._mine = month.only(set(seconds.index) - (helper_opds if self._helper is not None else set()))
 
     def finish(self) -> list[Path]:
         """Write the caller's share, wait for the helper, and return every path written (sorted)."""
         try:
             written = write_feedback(self._mine, self._out_dir, self._names)
             if self._helper is not None:
-                written += self._helper.paths_written()
+                theirs = self._helper.paths_written()
+                written += theirs if theirs is not None else write_feedback(self._theirs, self._out_dir, self._names)
         finally:
             if self._helper is not None:
                 self._helper.stop()  # still writing only when this side failed
-                self._handover.unlink(missing_ok=True)
+            self._handover.unlink(missing_ok=True)
         return sorted(written)
 
 

@@ -108,7 +108,12 @@ class HmacHelper:
         except OSError:
             return None
         feeding = threading.Thread(target=_feed, args=(process.stdin, (secret, data, offsets)), daemon=True)
-        feeding.start()
+        try:
+            feeding.start()
+        except RuntimeError:  # no thread left to this user either: the caller hashes them all
+            process.kill()
+            process.communicate()
+            return None
         return cls(process, text_count(offsets), feeding)
 
     def result(self) -> bytearray | None:

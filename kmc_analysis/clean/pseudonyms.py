@@ -137,9 +137,7 @@ class PseudonymJob:
     def __init__(self, nik: pd.Series, key: PseudonymKey):
         self._key = key
         self._helper: HmacHelper | None = None
-        numbers = np.sort(nik_numbers(nik[nik_has_sixteen_digits(nik)]))
-        # distinct (np.unique hashes: fifty times slower than sorting)
-        self._numbers = numbers[np.concatenate([[True], numbers[1:] != numbers[:-1]])] if len(numbers) else numbers
+        self._numbers = _sorted_distinct(nik_numbers(nik[nik_has_sixteen_digits(nik)]))
         if len(self._numbers) >= BACKGROUND_FROM and two_cores():
             self._helper = HmacHelper.start(*sixteen_digit_texts(self._numbers), key.secret)
 
@@ -166,12 +164,17 @@ class PseudonymJob:
         position = pd.Index(known).get_indexer(numbers)
         missing = position < 0
         if missing.any():  # NIKs the job was not started with (cleaned differently): hashed here
-            extra = np.sort(numbers[missing])
-            extra = extra[np.concatenate([[True], extra[1:] != extra[:-1]])]
+            extra = _sorted_distinct(numbers[missing])
             joined = joined + digests(*sixteen_digit_texts(extra), self._key.secret)
             position[missing] = len(known) + pd.Index(extra).get_indexer(numbers[missing])
         per_row = np.frombuffer(joined, dtype=f"V{DIGEST_SIZE}")[position]
         return pd.Series(pd.array(hex_text(per_row.tobytes()), dtype="str"), index=nik.index)
+
+
+def _sorted_distinct(numbers: np.ndarray) -> np.ndarray:
+    """The distinct values of ``numbers``, sorted (by sorting: ``np.unique`` hashes, fifty times slower)."""
+    numbers = np.sort(numbers)
+    return numbers[np.concatenate([[True], numbers[1:] != numbers[:-1]])] if len(numbers) else numbers
 
 
 def packed_texts(texts: pd.Series) -> tuple[bytes, bytes]:
