@@ -223,3 +223,10 @@ def test_a_blank_key_file_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("KMC_PSEUDONYM_KEY_FILE", str(path))
     with pytest.raises(InputError, match="kosong atau berisi kurang dari 16"):
         load_key()
+
+
+def test_a_key_of_bytes_that_are_no_utf8_text_is_refused_naming_the_variable(monkeypatch):
+    # an unexpected UnicodeEncodeError (exit 1) in attack round 4; bytes 0xff 0xfe reach Python as surrogates
+    monkeypatch.setenv(KEY_ENV, "kunci-biner-\udcff\udcfe-" + "q" * 30)
+    with pytest.raises(InputError, match=KEY_ENV):
+        load_key()

@@ -26,3 +26,15 @@ def test_a_full_disk_or_a_refused_write_of_the_executed_notebook_says_so(tmp_pat
         execute_stage(notebook, tmp_path / "staging" / notebook.name, {}, Console(quiet=True), tmp_path / "gagal")
     message = str(caught.value)
     assert words in message and "01_clean_opd_data" in message and "kernel Python gagal" not in message
+
+
+@pytest.mark.parametrize("ename, evalue", [
+    ("RuntimeError", "can't start new thread"),
+    ("BlockingIOError", "[Errno 11] Resource temporarily unavailable"),
+])
+def test_a_stage_stopped_by_the_process_limit_says_so_and_what_to_do(tmp_path, ename, evalue):
+    # a per-user process limit (ulimit -u) reached read "kesalahan tak terduga (RuntimeError) ... laporkan"
+    from kmc_analysis.execution import stage_failure
+
+    message = str(stage_failure("01_clean_opd_data", ename, evalue, tmp_path / "01.ipynb"))
+    assert "ulimit -u" in message and "jalankan ulang" in message and "tak terduga" not in message

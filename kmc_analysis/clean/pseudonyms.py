@@ -74,7 +74,15 @@ def load_key() -> PseudonymKey:
                 f"perintah: python -c 'import secrets; print(secrets.token_hex(32))', atau hapus variabel itu "
                 f"agar berkas kunci dipakai."
             )
-        return PseudonymKey(from_env.encode("utf-8"), f"variabel lingkungan {KEY_ENV}")
+        try:
+            secret = from_env.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are no UTF-8 text reach Python as lone surrogates
+            raise InputError(
+                f"Variabel lingkungan {KEY_ENV} memuat byte yang bukan teks UTF-8. Isi dengan rahasia acak dari "
+                f"huruf dan angka, misalnya keluaran perintah: python -c 'import secrets; "
+                f"print(secrets.token_hex(32))'."
+            ) from None
+        return PseudonymKey(secret, f"variabel lingkungan {KEY_ENV}")
     path = key_file_path()
     created = not path.exists()
     if created:
