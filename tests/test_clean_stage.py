@@ -130,3 +130,17 @@ def test_rows_to_check_taken_by_position_equal_those_matched_by_provenance():
     by_position = rows_to_check(accepted, tinjauan, None, flagged=pd.Series(flagged).to_numpy())
     pd.testing.assert_frame_equal(by_position, rows_to_check(accepted, tinjauan, None))
     assert by_position["nama"].tolist() == ["Budi", "Joko"] and by_position["nominal"].tolist() == ["200000", "400000"]
+
+
+def test_penerima_written_beside_the_review_or_after_it_is_the_same(tmp_path, reference, monkeypatch):
+    # a month above PENERIMA_BESIDE_REVIEW_UP_TO_ROWS writes penerima.parquet after the review, in turn
+    import kmc_analysis.clean.stage as stage
+
+    write_submission(tmp_path / "beside" / "raw" / "opd" / "2024-03")
+    write_submission(tmp_path / "after" / "raw" / "opd" / "2024-03")
+    beside = run_stage_one(tmp_path / "beside", reference)
+    monkeypatch.setattr(stage, "PENERIMA_BESIDE_REVIEW_UP_TO_ROWS", 0)
+    after = run_stage_one(tmp_path / "after", reference)
+    for name in (store.PENERIMA.name, store.TINJAUAN.name, store.KARANTINA.name):
+        assert (beside.folder / name).read_bytes() == (after.folder / name).read_bytes(), name
+    pd.testing.assert_frame_equal(beside.penerima, after.penerima)

@@ -46,8 +46,9 @@ SECONDS_PER_ROW_TO_FIX = (3.1e-4, 1.5e-4)  # rows up to COMMENTED_ROWS, rows bel
 SECONDS_PER_ROW_ON_SHEET = 9e-5
 SECONDS_PER_ROW_TO_CHECK = 1.7e-6
 #: Seconds per row read that stage 1 spends on its other outputs after starting the feedback job
-#: (pseudonyms, penerima.parquet, karantina.csv, tinjauan.csv): the caller's head start.
-CALLER_SECONDS_PER_MONTH_ROW = 1.5e-6
+#: (karantina.csv, tinjauan.csv, rekap_opd.csv; penerima.parquet is written beside the review): the
+#: caller's head start, unless the caller says how busy it is.
+CALLER_SECONDS_PER_MONTH_ROW = 0.7e-6
 #: Seconds a feedback helper needs before it writes (a new Python importing pandas and xlsxwriter),
 #: when it was not started ahead of the work; and the least work worth handing to it.
 HELPER_START_SECONDS = 0.5
@@ -321,22 +322,24 @@ class FeedbackJob:
 
     Writing xlsx is slow in Python, so the work is shared between two processes while stage
     1 goes on with its other outputs. Each OPD goes, longest first, to the side that will be
-    free sooner (:meth:`FeedbackMonth.seconds_per_opd`): the caller still has
-    ``month_rows`` rows' worth of other outputs to write
-    (:data:`CALLER_SECONDS_PER_MONTH_ROW`), a helper not started ahead (``helper``) first
+    free sooner (:meth:`FeedbackMonth.seconds_per_opd`): the caller still has ``caller_busy``
+    seconds of other outputs to write (by default ``month_rows`` rows' worth,
+    :data:`CALLER_SECONDS_PER_MONTH_ROW`), a helper not started ahead (``helper``) first
     has to start (:data:`HELPER_START_SECONDS`). A helper is not worth less work than its
     start: a small month's workbooks are written by the caller alone, in :meth:`finish`.
     If the helper cannot start or fails, the caller writes its share too: the workbooks are
     the same either way, and a fault in the rows is then reported naming its OPD.
     """
 
-    def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0, helper: FeedbackHelper | None = None):
+    def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0, helper: FeedbackHelper | None = None,
+                 caller_busy: float | None = None):
         self._out_dir = out_dir
         self._names = feedback_file_names(month.opds(), month.period)
         seconds = month.seconds_per_opd()
         ahead = helper is not None and helper.started
-        helper_opds = _helper_share(seconds, CALLER_SECONDS_PER_MONTH_ROW * month_rows,
-                                    0.0 if ahead else HELPER_START_SECONDS)
+        if caller_busy is None:
+            caller_busy = CALLER_SECONDS_PER_MONTH_ROW * month_rows
+        helper_opds = _helper_share(seconds, caller_busy, 0.0 if ahead else HELPER_START_SECONDS)
         self._helper: FeedbackHelper | None = None
         self._theirs = month.only(helper_opds)
         self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,13 @@ import pandas as pd
 from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.corrections import apply_corrections
 from kmc_analysis.clean.dtks import read_dtks, rows_needing_dtks_check
-from kmc_analysis.clean.feedback import HELPER_AHEAD_FROM_MONTH_ROWS, FeedbackHelper, FeedbackJob, FeedbackMonth
+from kmc_analysis.clean.feedback import (
+    CALLER_SECONDS_PER_MONTH_ROW,
+    HELPER_AHEAD_FROM_MONTH_ROWS,
+    FeedbackHelper,
+    FeedbackJob,
+    FeedbackMonth,
+)
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
 from kmc_analysis.clean.memory import check_memory
@@ -36,6 +43,11 @@ from kmc_analysis.core.store import (
 #: What the "Perlu Dicek" sheet says of a poor-targeted row whose recipient is not in DTKS.
 PERLU_VERIFIKASI_DTKS = ("Perlu verifikasi DTKS: program ini untuk rumah tangga miskin, tetapi NIK penerima tidak "
                          "ditemukan di DTKS bulan ini. Periksa apakah penerima memang berhak, atau usulkan ke DTKS.")
+#: Up to this many rows read, penerima.parquet is written by a thread while the rows are reviewed; above,
+#: after (both at once add a few percent to the stage's peak memory, which at 5M rows is near 6 GB).
+PENERIMA_BESIDE_REVIEW_UP_TO_ROWS = 2_000_000
+#: Seconds per row read that pseudonymising and writing penerima.parquet take the kernel (benchmark machine).
+PENERIMA_SECONDS_PER_ROW = 0.9e-6
 #: Cells of an accepted row shown to its own OPD on the "Perlu Dicek" sheet, so the clerk finds the person.
 CHECK_CELLS = ["nik", "nama", "kode_bantuan", "nominal"]
 
@@ -93,22 +105,32 @@ def clean_month(
         ingest.rows = ingest.rows.iloc[0:0]
         folder = paths.processed_for(period)
         folder.mkdir(parents=True, exist_ok=True)
-        tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
-        # The workbooks are handed over as soon as their rows are known; only the DTKS check needs
-        # the pseudonyms first.
-        penerima = None
-        if paths.dtks_dir.is_dir():
-            penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
-        not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
-        to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
-        feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
-                               folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper)
-        if penerima is None:
-            penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
+        # The workbooks are handed over as soon as their rows are known. Meanwhile a thread
+        # pseudonymises and writes penerima.parquet (pyarrow writes without the GIL, on the core
+        # the hashing helper has freed); only the DTKS check needs the pseudonyms first.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            penerima, written = None, None
+            if paths.dtks_dir.is_dir():
+                penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
+            elif judged.rows_read <= PENERIMA_BESIDE_REVIEW_UP_TO_ROWS:
+                # its own shallow copy: pandas may reorganise a frame's blocks while reading it
+                written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False), pseudonyms)
+            tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
+            not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
+            to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
+            still_to_do = CALLER_SECONDS_PER_MONTH_ROW + (PENERIMA_SECONDS_PER_ROW if written is None else 0.0)
+            feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
+                                   folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper,
+                                   caller_busy=still_to_do * judged.rows_read)
+            if written is not None:
+                penerima = written.result()
+            else:
+                if penerima is None:
+                    penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
+                write_table(folder, PENERIMA, penerima)
         rekap_opd = opd_summary(judged, reference.program_bantuan)
         reconcile(judged, rekap_opd)
 
-        write_table(folder, PENERIMA, penerima)
         write_table(folder, KARANTINA, judged.quarantined)
         write_table(folder, REKAP_OPD, rekap_opd)
         write_table(folder, TINJAUAN, tinjauan)
@@ -135,6 +157,13 @@ def clean_month(
     }
     write_manifest(folder, manifest)
     return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest, tinjauan, to_check)
+
+
+def _write_penerima(folder: Path, accepted: pd.DataFrame, pseudonyms: PseudonymJob) -> pd.DataFrame:
+    """The accepted rows with their pseudonyms instead of NIKs, written as penerima.parquet."""
+    penerima = finalize_accepted(accepted, pseudonyms.pseudonymize(accepted["nik"]))
+    write_table(folder, PENERIMA, penerima)
+    return penerima
 
 
 def _rows_not_in_dtks(paths: RunPaths, penerima: pd.DataFrame, key: PseudonymKey,
