@@ -201,6 +201,8 @@ def run_kmc(raw: Path, work: Path) -> dict:
     manifest = json.loads((work / "processed" / PERIOD / "manifest.json").read_text())
     stages = manifest["stages"]
     peaks = watch.stage_peaks()[-len(stages):]  # earlier kernels (catch-up months) come first
+    if len(peaks) != len(stages):  # a kernel the watch did not see: this run's peaks are unknown
+        peaks = [{"kernel_mb": None, "helper_mb": None}] * len(stages)
     return {"seconds": seconds, "rows_read": manifest["counts"]["rows_read"],
             "stages": [{**stage, **peak} for stage, peak in zip(stages, peaks)]}
 
@@ -211,8 +213,8 @@ def summarise_run(done: list[dict]) -> dict:
     for position, stage_name in enumerate(stage_names):
         of_stage = [r["stages"][position] for r in done]
         stages.append({"name": stage_name, "seconds": median(s["seconds"] for s in of_stage),
-                       "kernel_mb": max(s["kernel_mb"] for s in of_stage),
-                       "helper_mb": max(s["helper_mb"] for s in of_stage)})
+                       "kernel_mb": max((s["kernel_mb"] for s in of_stage if s["kernel_mb"] is not None), default=0.0),
+                       "helper_mb": max((s["helper_mb"] for s in of_stage if s["helper_mb"] is not None), default=0.0)})
     return {"seconds": median(r["seconds"] for r in done), "stages": stages}
 
 
