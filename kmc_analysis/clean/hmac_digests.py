@@ -2,8 +2,9 @@
 
 The texts travel packed: their UTF-8 bytes joined in one ``bytes``, and the offsets of
 their starts and ends as native int64 in another (``count + 1`` of them, as an Arrow string
-array holds them), so no million small objects are built or pickled. The digests come back as one ``bytearray`` of 32
-bytes per text; :mod:`kmc_analysis.clean.pseudonyms` turns them into hex text in one pass.
+array holds them), so no million small objects are built or pickled. The digests come back
+as one ``bytearray`` of 32 bytes per text; :mod:`kmc_analysis.clean.pseudonyms` turns them
+into hex text in one pass.
 
 Only the standard library is imported here, so the helper (``python -m
 kmc_analysis.clean.hmac_digests``) starts in a few hundredths of a second. The key and the
@@ -50,7 +51,6 @@ def digests(data: bytes, offsets: bytes, secret: bytes) -> bytearray:
     theirs = helper.result() if helper is not None else None
     joined += theirs if theirs is not None else digests_here(data, offsets[half:], secret)
     return joined
-
 
 
 def digests_here(data: bytes, offsets: bytes, secret: bytes) -> bytearray:

@@ -145,8 +145,8 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     A plain ten-digit code that is both a Kemendagri and a BPS code takes the reading the
     stated kelurahan or kecamatan agrees with; when both or neither agree, the reading of
     its ``sheet`` (a column, or the columns, naming each row's file and sheet; one system
-    per column): BPS when more of the sheet's
-    codes are BPS codes only than Kemendagri codes only, else Kemendagri.
+    per column): BPS when more of the sheet's codes are BPS codes only than Kemendagri
+    codes only, else Kemendagri.
 
     Each column is factorised once; the rules run once per distinct combination of
     cells, and the answers are spread back over the rows by code.

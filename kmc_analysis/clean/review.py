@@ -16,8 +16,8 @@ order:
   that person is flagged).
 
 Everything is vectorised: the NIK's digits are read as numbers (once per distinct NIK when
-some are not 16 digits), and the sentences are built once per distinct combination of values, so a million rows take
-well under a second or two (``benchmarks/bench_review.py``).
+some are not 16 digits), and the sentences are built once per distinct combination of
+values, so a million rows take well under a second or two (``benchmarks/bench_review.py``).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def clean_month(
         with ThreadPoolExecutor(max_workers=1) as background:
             penerima, written = None, None
             if paths.dtks_dir.is_dir():
-                penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
+                penerima = _penerima(judged.accepted, pseudonyms)
             elif judged.rows_read <= PENERIMA_BESIDE_REVIEW_UP_TO_ROWS:
                 # its own shallow copy: pandas may reorganise a frame's blocks while reading it
                 written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False), pseudonyms)
@@ -125,8 +125,7 @@ def clean_month(
             if written is not None:
                 penerima = written.result()
             else:
-                if penerima is None:
-                    penerima = finalize_accepted(judged.accepted, pseudonyms.pseudonymize(judged.accepted["nik"]))
+                penerima = penerima if penerima is not None else _penerima(judged.accepted, pseudonyms)
                 write_table(folder, PENERIMA, penerima)
         rekap_opd = opd_summary(judged, reference.program_bantuan)
         reconcile(judged, rekap_opd)
@@ -159,9 +158,14 @@ def clean_month(
     return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest, tinjauan, to_check)
 
 
+def _penerima(accepted: pd.DataFrame, pseudonyms: PseudonymJob) -> pd.DataFrame:
+    """The accepted rows with their pseudonyms instead of NIKs (penerima.parquet's table)."""
+    return finalize_accepted(accepted, pseudonyms.pseudonymize(accepted["nik"]))
+
+
 def _write_penerima(folder: Path, accepted: pd.DataFrame, pseudonyms: PseudonymJob) -> pd.DataFrame:
-    """The accepted rows with their pseudonyms instead of NIKs, written as penerima.parquet."""
-    penerima = finalize_accepted(accepted, pseudonyms.pseudonymize(accepted["nik"]))
+    """:func:`_penerima`, written as penerima.parquet."""
+    penerima = _penerima(accepted, pseudonyms)
     write_table(folder, PENERIMA, penerima)
     return penerima
 
