@@ -2,16 +2,20 @@
 
 The period, the OPD folder, ``--min-cell``, the reference tables, the boundary file, the
 pseudonym key, and (under the run lock) the key of the year's earlier processed months.
+Also whether the machine lets this user start the processes and threads a run needs
+(exit 1: not the input's fault).
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmc_analysis.clean.pseudonyms import KEY_ENV, KEY_FILE_ENV, PseudonymKey, load_key
-from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.errors import InputError, KMCError
 from kmc_analysis.core.paths import RunPaths, run_paths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData, load_reference
@@ -124,3 +128,62 @@ def _recorded_key_id(folder: Path) -> str:
         return str(read_manifest(folder).get("key_id") or "tidak tercatat")
     except (OSError, ValueError):
         return "tidak terbaca"
+
+
+#: Tasks (processes and threads) a run's process tree holds at its peak: the runner with its
+#: ZeroMQ threads, a kernel with ipykernel's, pyarrow's and OpenBLAS's threads, and stage 1's
+#: two helpers on a large month. Measured at 33 on two cores and 30 on one (pyarrow's and
+#: OpenBLAS's pools grow with the cores), plus one for what a 5 ms sampling may have missed.
+RUN_TASKS_BASE, RUN_TASKS_PER_CORE = 28, 3
+
+
+def tasks_a_run_needs(cores: int | None = None) -> int:
+    """Processes and threads ``kmc run`` holds at once at its peak, on ``cores`` usable cores."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return RUN_TASKS_BASE + RUN_TASKS_PER_CORE * cores
+
+
+def check_room_for_tasks(needed: int | None = None) -> None:
+    """Raise KMCError when this user may not start the processes and threads a run needs.
+
+    The per-user limit (``ulimit -u``) counts every task of the user, and a cgroup's
+    ``pids.max`` every task of the group, so the only sure test is to try: the check starts
+    as many idle threads as the run will add to this process, then lets them go. Without it a
+    run under a tight limit fails half way, in pyarrow or in a kernel, with a message that
+    blames a valid input file or says nothing useful.
+    """
+    needed = tasks_a_run_needs() if needed is None else needed
+    to_start = needed - _own_tasks()
+    release = threading.Event()
+    started: list[threading.Thread] = []
+    try:
+        for _ in range(to_start):
+            thread = threading.Thread(target=release.wait, daemon=True)
+            thread.start()
+            started.append(thread)
+    except RuntimeError:  # "can't start new thread": the limit was reached
+        pass
+    finally:
+        release.set()
+        for thread in started:
+            thread.join()
+    if len(started) >= to_start:
+        return
+    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    limit = f"batas `ulimit -u` pengguna ini {soft}" if soft != resource.RLIM_INFINITY else "batas pids.max cgroup"
+    raise KMCError(
+        f"Komputer tidak mengizinkan pengguna ini memulai cukup banyak proses dan thread untuk kmc run: perlu "
+        f"sekitar {needed} sekaligus, yang masih bisa dimulai hanya {_own_tasks() + len(started)} ({limit}, "
+        f"dihitung bersama program lain milik pengguna ini). Belum ada tahap yang dijalankan; hasil lama tidak "
+        f"berubah. Tutup program lain milik pengguna ini atau minta admin menaikkan batas itu (mis. "
+        f"`ulimit -u 4096`), lalu jalankan ulang."
+    )
+
+
+def _own_tasks() -> int:
+    """Threads of this process now (each counts against the limits like a process)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()

@@ -4,7 +4,8 @@ The runner knows nothing about what a stage does: it executes every ``NN_*.ipynb
 the notebooks folder in file-name order with the same typed parameters, so a new stage is
 a new notebook. In order, a run:
 
-1. checks its inputs and loads the pseudonym key (:mod:`kmc_analysis.preflight`);
+1. checks its inputs, that the user may start the processes a run needs, and loads the
+   pseudonym key (:mod:`kmc_analysis.preflight`);
 2. locks the processed and reports dirs (:mod:`kmc_analysis.locking`) and settles what
    an interrupted run left (:func:`kmc_analysis.publishing.recover`);
 3. checks the key of the year's earlier months and cleans those that need it;
@@ -33,7 +34,7 @@ from kmc_analysis.core.reference import ReferenceData
 from kmc_analysis.core.store import FAILED_RUNS, INDEX, NOTEBOOKS, PUBLISH_JOURNAL, has_manifest, read_manifest, record_stages
 from kmc_analysis.execution import execute_stage
 from kmc_analysis.locking import lock_run_folders
-from kmc_analysis.preflight import EarlierMonths, check_inputs, earlier_months, load_run_key
+from kmc_analysis.preflight import EarlierMonths, check_inputs, check_room_for_tasks, earlier_months, load_run_key
 from kmc_analysis.progress import Console, manifest_notices, seconds_text, stage_line
 from kmc_analysis.publishing import Move, Staging, describe_os_error, fix_for, make_private, publish, recover
 
@@ -91,6 +92,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
     paths, reference = check_inputs(options.period, options.raw_dir, options.processed_dir, options.reports_dir,
                                      options.min_cell, options.boundaries)
     notebooks = find_notebooks(options.notebooks_dir)
+    check_room_for_tasks()
     key = load_run_key(console)
     _Run(options, paths, reference, key, notebooks, console).execute()
     console.say(f"Hasil: {paths.processed} dan {paths.reports}")

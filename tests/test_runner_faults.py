@@ -256,3 +256,29 @@ def test_a_full_disk_while_a_stage_writes_leaves_the_previous_month(user, small_
     assert result.returncode == 1, result.stderr
     assert "disk penuh" in last_line(result) and "Hasil lama tidak berubah" in last_line(result)
     assert published(user) == before and leftovers(user) == []
+
+
+def as_nobody_under_a_process_limit(tasks: int) -> list[str]:
+    """A command prefix running kmc as user nobody with ``ulimit -u`` at ``tasks`` (files stay reachable)."""
+    caps = "+dac_override,+dac_read_search"
+    return ["prlimit", f"--nproc={tasks}", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            f"--inh-caps={caps}", f"--ambient-caps={caps}"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not (shutil.which("prlimit") and shutil.which("setpriv")),
+                    reason="running kmc as another user under a process limit needs root, prlimit and setpriv")
+def test_a_process_limit_too_tight_for_a_run_is_refused_before_any_stage_starts(user):
+    # Under `ulimit -u` 24 pyarrow could not start its threads and the valid input file was blamed
+    # (exit 2); under 20 a kernel died with a message that said nothing useful.
+    from kmc_analysis.preflight import tasks_a_run_needs
+
+    subprocess.run(["chown", "-R", "65534:65534", str(user)], check=True)  # kmc checks it may write there
+    before = published(user)
+    refused = kmc(user, prefix=as_nobody_under_a_process_limit(tasks_a_run_needs() - 4), UJI_PENANDA="baru")
+    assert refused.returncode == 1, refused.stderr
+    assert "ulimit -u" in last_line(refused) and "Belum ada tahap yang dijalankan" in last_line(refused)
+    assert "[1/2]" not in refused.stderr and "Traceback" not in refused.stderr
+    assert published(user) == before and leftovers(user) == []
+    enough = kmc(user, prefix=as_nobody_under_a_process_limit(tasks_a_run_needs()), UJI_PENANDA="baru")
+    assert enough.returncode == 0, enough.stderr
+    assert (user / "data" / "processed" / "2024-03" / "tahap_2.txt").read_text() == "tahap 2 baru"
