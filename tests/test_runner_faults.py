@@ -57,14 +57,23 @@ def stand_in_notebooks(folder: Path) -> None:
         nbformat.write(notebook, folder / f"{name}.ipynb")
 
 
-@pytest.fixture
-def user(tmp_path):
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory):
     """A user's folder with stand-in notebooks, a March OPD folder and a published March (marker 'lama')."""
-    stand_in_notebooks(tmp_path / "notebooks")
-    (tmp_path / "data" / "raw" / "opd" / "2024-03").mkdir(parents=True)
-    first = kmc(tmp_path, UJI_PENANDA="lama")
+    root = tmp_path_factory.mktemp("pengguna")
+    stand_in_notebooks(root / "notebooks")
+    (root / "data" / "raw" / "opd" / "2024-03").mkdir(parents=True)
+    first = kmc(root, UJI_PENANDA="lama")
     assert first.returncode == 0, first.stderr
-    return tmp_path
+    return root
+
+
+@pytest.fixture
+def user(published_once, tmp_path):
+    """A copy of that folder for one test to damage (one run made once: each takes seconds)."""
+    copy = tmp_path / "pengguna"
+    shutil.copytree(published_once, copy, symlinks=True)
+    return copy
 
 
 def kmc(cwd: Path, *args, prefix=(), wait=True, **env):
