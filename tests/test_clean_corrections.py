@@ -137,3 +137,34 @@ def test_feedback_workbook_columns_from_the_ingest_headers(month):
     result = read_submissions(folder, tmp_path / "raw")
     assert result.headers[("disdik.xlsx", "BNBA")][:3] == [("No", "no"), ("NIK", "nik"), ("Nama Lengkap", "nama")]
     assert pd.api.types.is_string_dtype(result.rows["nik"])
+
+
+def test_an_opd_with_more_rows_to_fix_than_a_sheet_holds_gets_them_all_and_its_fixes_are_read_back(
+        month, monkeypatch):
+    # Excel holds 1,048,576 rows a sheet: an OPD with more rows to fix lost the rest from its workbook,
+    # unsaid (the writer ignores rows past the end). They go on to Perbaikan 2, ... and are read back.
+    from openpyxl import load_workbook
+
+    from kmc_analysis.clean import feedback_sheets
+
+    monkeypatch.setattr(feedback_sheets, "CORRECTIONS_SHEET_ROWS", 2)
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    assert first.manifest["counts"]["rows_quarantined"] == 3
+    [sent] = (first.folder / "umpan_balik").glob("*.xlsx")
+    book = load_workbook(sent)
+    assert [n for n in book.sheetnames if n.startswith("Perbaikan")] == ["Perbaikan", "Perbaikan 2"]
+    lines = {name: [row[2] for row in book[name].iter_rows(min_row=5, values_only=True)]
+             for name in ("Perbaikan", "Perbaikan 2")}
+    assert lines == {"Perbaikan": [3, 4], "Perbaikan 2": [5]}
+    assert book["Perbaikan 2"]["A1"].value.endswith("(bagian 2 dari 2)")
+    assert "Perbaikan, Perbaikan 2" in book["Perbaikan"]["A2"].value
+
+    continued = book["Perbaikan 2"]
+    nik_column = [c.value for c in continued[4]].index("NIK") + 1
+    continued.cell(row=5, column=nik_column, value="1872011504900004")  # the clerk fixes the NIK Excel mangled
+    book.save(folder / sent.name)
+    again = stage_one(tmp_path)
+    assert again.manifest["corrections"][0]["applied"] == 1
+    assert again.manifest["counts"]["rows_accepted"] == 2
+    assert 5 in again.penerima["sumber_baris"].tolist()

@@ -2,7 +2,8 @@
 
 A returned feedback workbook is recognised by a hidden sheet ``_kmc`` of key/value rows
 (columns A/B): ``penanda`` = ``kmc-umpan-balik``, ``versi`` = ``1``, ``periode`` =
-``YYYY-MM``, ``opd``. Its ``Perbaikan`` sheet has a header row (the first whose cell A reads
+``YYYY-MM``, ``opd``. Its ``Perbaikan`` sheet (and ``Perbaikan 2``, ... when one sheet could not
+hold every row to fix) has a header row (the first whose cell A reads
 ``File``) holding ``File``, ``Sheet``, ``Baris``, ``Alasan``, then the original columns under
 their original header text; columns further right are free text. A row whose original
 cells differ from the quarantined row's (after trimming) replaces that row's cells and is
@@ -11,6 +12,7 @@ judged again in its original place; the workbook itself adds no rows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -65,22 +67,33 @@ def read_correction_workbook(workbook: CalamineWorkbook, marker: dict[str, str],
     if CORRECTION_SHEET not in workbook.sheet_names:
         raise UnreadableFile(f"berkas umpan balik tidak memiliki sheet '{CORRECTION_SHEET}'. Kirim ulang berkas "
                              f"umpan balik tanpa menghapus atau mengganti nama sheet-nya")
-    grid = workbook_grid(workbook, CORRECTION_SHEET)
-    header_index = next((i for i, row in enumerate(grid) if row and str(row[0]).strip().lower() == "file"), None)
-    if header_index is None:
-        raise UnreadableFile(f"sheet '{CORRECTION_SHEET}' tidak memiliki baris judul yang diawali 'File'. Jangan "
-                             f"mengubah baris judul kolom File, Sheet, Baris, Alasan")
-    header = [str(h).strip() for h in grid[header_index]]
     result = CorrectionWorkbook(path, marker.get("opd", ""), period)
-    for row in grid[header_index + 1:]:
-        row = [str(v) for v in row] + [""] * (len(header) - len(row))
-        if not any(v.strip() for v in row):
-            continue
-        number = pd.to_numeric(row[2].strip(), errors="coerce")
-        line = int(number) if pd.notna(number) and float(number).is_integer() else None
-        result.targets.append((row[0].strip(), row[1].strip(), line))
-        result.cells.append([(header[i], _unescape(row[i])) for i in range(len(_FIXED), len(header)) if header[i]])
+    for name in correction_sheets(workbook.sheet_names):
+        grid = workbook_grid(workbook, name)
+        header_index = next((i for i, row in enumerate(grid) if row and str(row[0]).strip().lower() == "file"), None)
+        if header_index is None:
+            raise UnreadableFile(f"sheet '{name}' tidak memiliki baris judul yang diawali 'File'. Jangan "
+                                 f"mengubah baris judul kolom File, Sheet, Baris, Alasan")
+        header = [str(h).strip() for h in grid[header_index]]
+        for row in grid[header_index + 1:]:
+            row = [str(v) for v in row] + [""] * (len(header) - len(row))
+            if not any(v.strip() for v in row):
+                continue
+            number = pd.to_numeric(row[2].strip(), errors="coerce")
+            line = int(number) if pd.notna(number) and float(number).is_integer() else None
+            result.targets.append((row[0].strip(), row[1].strip(), line))
+            result.cells.append([(header[i], _unescape(row[i])) for i in range(len(_FIXED), len(header)) if header[i]])
     return result
+
+
+def correction_sheets(sheet_names: list[str]) -> list[str]:
+    """The workbook's Perbaikan sheets in order: ``Perbaikan``, then ``Perbaikan 2``, ``Perbaikan 3``, ...
+
+    An OPD with more rows to fix than one Excel sheet holds gets continuation sheets.
+    """
+    numbered = {int(m.group(1)): name for name in sheet_names
+                if (m := re.fullmatch(rf"{re.escape(CORRECTION_SHEET)} ([0-9]+)", name)) and int(m.group(1)) >= 2}
+    return [CORRECTION_SHEET, *(numbered[n] for n in sorted(numbered))]
 
 
 def _unescape(text: str) -> str:

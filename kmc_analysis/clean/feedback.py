@@ -212,12 +212,13 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
     book = new_workbook(path, f"Umpan balik KMC {month.period}")
     formats = Formats(book)
     instructions = book.add_worksheet(INSTRUCTIONS_SHEET)
-    corrections = book.add_worksheet(sheets.CORRECTIONS_SHEET)
+    corrections = [book.add_worksheet(name) for name in sheets.corrections_sheet_names(len(fb.codes))]
     review = book.add_worksheet(sheets.TO_CHECK_SHEET) if fb.to_check is not None else None
     lists = write_lists_sheet(book.add_worksheet(LISTS_SHEET), formats, month.wilayah,
                               opd_programs(month.programs, opd), f"Daftar isian yang sah: {opd}")
     sheets.write_instructions(instructions, formats, fb)
-    sheets.write_corrections(corrections, formats, fb, lists)
+    for part, sheet in enumerate(corrections):
+        sheets.write_corrections(sheet, formats, fb, lists, part)
     if review is not None:
         sheets.write_to_check(review, formats, fb)
     sheets.write_marker(book.add_worksheet(sheets.MARKER_SHEET), fb)

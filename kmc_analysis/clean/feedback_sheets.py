@@ -41,6 +41,9 @@ TABLE_HEADER_ROW = 3
 #: coloured and the Alasan column explains the row. Tens of thousands of comments make Excel crawl
 #: (and took half the time of writing a large month's workbooks).
 COMMENTED_ROWS = 1_000
+#: Rows below the header of one Perbaikan sheet (Excel holds 1,048,576 rows a sheet). An OPD with more
+#: rows to fix gets ``Perbaikan 2``, ``Perbaikan 3``, ... (the writer would otherwise drop them unsaid).
+CORRECTIONS_SHEET_ROWS = 1_048_576 - TABLE_HEADER_ROW - 1
 _FIXED_WIDTHS = (18, 11, 6, 38)
 _COMMENT_WIDTH = 45
 
@@ -162,9 +165,23 @@ def _reason_counts(sheet, formats: Formats, row: int, codes: pd.Series) -> int:
     return row + 2
 
 
-def write_corrections(sheet, formats: Formats, fb: OpdFeedback, lists: ListRanges) -> None:
-    """The `Perbaikan` sheet: one row per quarantined row, faulty cells coloured with a comment each."""
-    table = fb.corrections
+def corrections_sheet_names(rows_to_fix: int) -> list[str]:
+    """The Perbaikan sheets that hold ``rows_to_fix`` rows: ``Perbaikan``, then ``Perbaikan 2``, ... if needed."""
+    parts = max(1, -(-rows_to_fix // CORRECTIONS_SHEET_ROWS))
+    return [CORRECTIONS_SHEET, *(f"{CORRECTIONS_SHEET} {n}" for n in range(2, parts + 1))]
+
+
+def write_corrections(sheet, formats: Formats, fb: OpdFeedback, lists: ListRanges, part: int = 0) -> None:
+    """A `Perbaikan` sheet: one row per quarantined row, faulty cells coloured with a comment each.
+
+    ``part`` numbers the sheet among :func:`corrections_sheet_names` (from 0): each holds the
+    next :data:`CORRECTIONS_SHEET_ROWS` rows.
+    """
+    names = corrections_sheet_names(len(fb.codes))
+    start = part * CORRECTIONS_SHEET_ROWS
+    rows = slice(start, start + CORRECTIONS_SHEET_ROWS)
+    table = CellTable(fb.corrections.provenance.iloc[rows], fb.corrections.headers, fb.corrections.kinds,
+                      fb.corrections.cells.iloc[rows], fb.corrections.comments.iloc[rows])
     headers = [*FIXED_HEADERS, *table.headers, CODES_HEADER, NOTE_HEADER]
     first_cell = len(FIXED_HEADERS)
     note_column = len(headers) - 1
@@ -176,20 +193,27 @@ def write_corrections(sheet, formats: Formats, fb: OpdFeedback, lists: ListRange
         sheet.set_column(position, position, width, formats.get(text=kind in TEXT_COLUMNS, locked=not editable,
                                                                 wrap=position == note_column))
     title = f"Baris yang perlu diperbaiki: {fb.opd}, periode {fb.period.in_words()}"
+    if len(names) > 1:
+        title += f" (bagian {part + 1} dari {len(names)})"
     sheet.write_string(0, 0, cell_text(title), formats.get(bold=True, size=13))
     hint = ("Perbaiki sel berwarna merah muda (arahkan kursor ke sel untuk membaca catatannya), simpan, lalu kirim "
             "kembali berkas ini. Jangan mengubah kolom File, Sheet, Baris dan Alasan.")
     if table.cells.empty:
         hint = "Tidak ada baris yang perlu diperbaiki bulan ini."
-    elif len(table.provenance) > COMMENTED_ROWS:
-        hint += (f" Catatan per sel ada pada {format_number(COMMENTED_ROWS)} baris pertama; di baris berikutnya sel "
-                 f"yang salah tetap berwarna dan kolom Alasan menjelaskan masalahnya.")
+    elif len(fb.codes) > COMMENTED_ROWS:
+        first_sheet = f" sheet {CORRECTIONS_SHEET}" if len(names) > 1 else ""
+        hint += (f" Catatan per sel ada pada {format_number(COMMENTED_ROWS)} baris pertama{first_sheet}; di baris "
+                 f"berikutnya sel yang salah tetap berwarna dan kolom Alasan menjelaskan masalahnya.")
+    if len(names) > 1:
+        hint += (f" Barisnya terlalu banyak untuk satu sheet Excel: semuanya ada di sheet {', '.join(names)}; "
+                 f"perbaiki dan kirim semuanya dalam berkas ini.")
     sheet.write_string(1, 0, hint)
     header_row = TABLE_HEADER_ROW
     for position, header in enumerate(headers):
         sheet.write_string(header_row, position, cell_text(header), formats.get(header=True))
     sheet.set_row(header_row, row_points(headers, widths))
-    _write_rows(sheet, formats, header_row + 1, table, fb.reasons, fb.codes, widths)
+    _write_rows(sheet, formats, header_row + 1, table, fb.reasons.iloc[rows], fb.codes.iloc[rows], widths,
+                commented_rows=max(0, COMMENTED_ROWS - start))
     last = header_row + len(table.provenance)
     add_dropdowns(sheet, lists, {first_cell + i: kind for i, kind in enumerate(table.kinds) if kind},
                   header_row + 1, last)
@@ -217,8 +241,9 @@ def _width(header: str, kind: str | None, values: pd.Series) -> float:
 
 
 def _write_rows(sheet, formats: Formats, first_row: int, table: CellTable, reasons: pd.Series, codes: pd.Series,
-                widths: list[float]) -> None:
-    """Write the table's rows; cells without a format take their column's (text, unlocked), which is faster."""
+                widths: list[float], commented_rows: int) -> None:
+    """Write the table's rows, comments on the first ``commented_rows``; cells without a format take their
+    column's (text, unlocked), which is faster."""
     first_cell = len(FIXED_HEADERS)
     wrap = formats.get(wrap=True)
     faulty = [formats.get(text=k in TEXT_COLUMNS, locked=False, faulty=True) for k in table.kinds]
@@ -244,7 +269,7 @@ def _write_rows(sheet, formats: Formats, first_row: int, table: CellTable, reaso
         write_string(row, 1, sheets[i], wrap)
         sheet.write_number(row, 2, lines[i])
         write_string(row, 3, reasons[i], wrap)
-        commented = i < COMMENTED_ROWS
+        commented = i < commented_rows
         for j in range(cells.shape[1]):
             value, comment = cells[i, j], comments[i, j]
             if comment:
