@@ -131,17 +131,27 @@ def _recorded_key_id(folder: Path) -> str:
 
 
 #: Tasks (processes and threads) a run's process tree holds at its peak: the runner with its
-#: ZeroMQ threads, a kernel with ipykernel's, pyarrow's and OpenBLAS's threads, and stage 1's
-#: two helpers on a large month. Measured at 33 on two cores and 30 on one (pyarrow's and
-#: OpenBLAS's pools grow with the cores), plus one for what a 5 ms sampling may have missed.
-RUN_TASKS_BASE, RUN_TASKS_PER_CORE = 28, 3
+#: ZeroMQ threads, a kernel with ipykernel's, OpenBLAS's and pyarrow's threads, and stage 1's two
+#: helpers on a large month. Measured at 33 on two cores, 30 on one, and 46 on two cores with
+#: OMP_NUM_THREADS=16 (pyarrow sizes its pool by that variable), plus one for what a 5 ms sampling
+#: may have missed.
+RUN_TASKS_BASE, RUN_TASKS_PER_CORE = 28, 2
+_IDLE_THREAD_STACK = 256 * 1024
 
 
-def tasks_a_run_needs(cores: int | None = None) -> int:
-    """Processes and threads ``kmc run`` holds at once at its peak, on ``cores`` usable cores."""
+def tasks_a_run_needs(cores: int | None = None, arrow_threads: int | None = None) -> int:
+    """Processes and threads ``kmc run`` holds at once at its peak.
+
+    ``cores``: the cores this process may use; ``arrow_threads``: the size of pyarrow's
+    thread pool (the cores, or ``OMP_NUM_THREADS``); both default to this machine's.
+    """
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return RUN_TASKS_BASE + RUN_TASKS_PER_CORE * cores
+    if arrow_threads is None:
+        import pyarrow
+
+        arrow_threads = pyarrow.cpu_count()
+    return RUN_TASKS_BASE + RUN_TASKS_PER_CORE * cores + arrow_threads
 
 
 def check_room_for_tasks(needed: int | None = None) -> None:
@@ -151,34 +161,56 @@ def check_room_for_tasks(needed: int | None = None) -> None:
     ``pids.max`` every task of the group, so the only sure test is to try: the check starts
     as many idle threads as the run will add to this process, then lets them go. Without it a
     run under a tight limit fails half way, in pyarrow or in a kernel, with a message that
-    blames a valid input file or says nothing useful.
+    blames a valid input file or says nothing useful. A soft ``ulimit -u`` below the hard one
+    is first raised to it, for this run only (any user may do that for their own processes).
     """
     needed = tasks_a_run_needs() if needed is None else needed
-    to_start = needed - _own_tasks()
+    soft = _raise_soft_task_limit()
+    own = _own_tasks()
+    started = _idle_threads_started(needed - own)
+    if started >= needed - own:
+        return
+    limit = f"batas `ulimit -u` pengguna ini {soft}" if soft != resource.RLIM_INFINITY else "batas pids.max cgroup"
+    raise KMCError(
+        f"Komputer tidak mengizinkan pengguna ini memulai cukup banyak proses dan thread untuk kmc run: perlu "
+        f"sekitar {needed} sekaligus, yang masih bisa dimulai hanya {own + started} ({limit}, dihitung bersama "
+        f"program lain milik pengguna ini). Belum ada tahap yang dijalankan; hasil lama tidak berubah. Tutup "
+        f"program lain milik pengguna ini atau minta admin menaikkan batas itu (mis. `ulimit -u 4096`), lalu "
+        f"jalankan ulang."
+    )
+
+
+def _raise_soft_task_limit() -> int:
+    """Raise this process's soft RLIMIT_NPROC to its hard limit (its kernels inherit it); the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (hard, hard))
+            return hard
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def _idle_threads_started(wanted: int) -> int:
+    """Start up to ``wanted`` idle threads at once, then let them end; how many could be started."""
     release = threading.Event()
     started: list[threading.Thread] = []
+    # small stacks: an idle thread needs little, and a memory limit (ulimit -v) must not pass for this one
+    usual_stack = threading.stack_size(_IDLE_THREAD_STACK)
     try:
-        for _ in range(to_start):
+        for _ in range(wanted):
             thread = threading.Thread(target=release.wait, daemon=True)
             thread.start()
             started.append(thread)
     except RuntimeError:  # "can't start new thread": the limit was reached
         pass
     finally:
+        threading.stack_size(usual_stack)
         release.set()
         for thread in started:
             thread.join()
-    if len(started) >= to_start:
-        return
-    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
-    limit = f"batas `ulimit -u` pengguna ini {soft}" if soft != resource.RLIM_INFINITY else "batas pids.max cgroup"
-    raise KMCError(
-        f"Komputer tidak mengizinkan pengguna ini memulai cukup banyak proses dan thread untuk kmc run: perlu "
-        f"sekitar {needed} sekaligus, yang masih bisa dimulai hanya {_own_tasks() + len(started)} ({limit}, "
-        f"dihitung bersama program lain milik pengguna ini). Belum ada tahap yang dijalankan; hasil lama tidak "
-        f"berubah. Tutup program lain milik pengguna ini atau minta admin menaikkan batas itu (mis. "
-        f"`ulimit -u 4096`), lalu jalankan ulang."
-    )
+    return len(started)
 
 
 def _own_tasks() -> int:

@@ -9,6 +9,7 @@ leave no staging folder behind.
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import stat
@@ -283,11 +284,43 @@ def test_a_process_limit_too_tight_for_a_run_is_refused_before_any_stage_starts(
 
     subprocess.run(["chown", "-R", "65534:65534", str(user)], check=True)  # kmc checks it may write there
     before = published(user)
-    refused = kmc(user, prefix=as_nobody_under_a_process_limit(tasks_a_run_needs() - 4), UJI_PENANDA="baru")
+    too_few = tasks_a_run_needs() - 4
+    refused = kmc(user, prefix=as_nobody_under_a_process_limit(too_few), UJI_PENANDA="baru")
     assert refused.returncode == 1, refused.stderr
     assert "ulimit -u" in last_line(refused) and "Belum ada tahap yang dijalankan" in last_line(refused)
     assert "[1/2]" not in refused.stderr and "Traceback" not in refused.stderr
+    could = int(re.search(r"masih bisa dimulai hanya ([0-9]+)", last_line(refused)).group(1))
+    assert could <= too_few  # it once said one more than the limit (threads counted before they had ended)
     assert published(user) == before and leftovers(user) == []
     enough = kmc(user, prefix=as_nobody_under_a_process_limit(tasks_a_run_needs()), UJI_PENANDA="baru")
     assert enough.returncode == 0, enough.stderr
     assert (user / "data" / "processed" / "2024-03" / "tahap_2.txt").read_text() == "tahap 2 baru"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not (shutil.which("prlimit") and shutil.which("setpriv")),
+                    reason="running kmc as another user under a process limit needs root, prlimit and setpriv")
+def test_a_soft_process_limit_below_the_hard_one_is_raised_for_the_run_not_refused(user):
+    # `ulimit -Su 30` under a hard limit of thousands was refused with "ask the admin", though any user
+    # may raise a soft limit up to the hard one.
+    from kmc_analysis.preflight import tasks_a_run_needs
+
+    subprocess.run(["chown", "-R", "65534:65534", str(user)], check=True)
+    soft_then_hard = f"{tasks_a_run_needs() - 4}:{tasks_a_run_needs() + 50}"
+    passed = kmc(user, prefix=as_nobody_under_a_process_limit(soft_then_hard), UJI_PENANDA="baru")
+    assert passed.returncode == 0, passed.stderr
+
+
+def test_a_run_under_omp_num_threads_asks_room_for_pyarrows_larger_pool():
+    # With OMP_NUM_THREADS=16 the check asked for 34 tasks, the run took 46, and stage 1 blamed a valid
+    # CSV file ("tidak dapat dibaca (ArrowException)", exit 2) when pyarrow could not start its threads.
+    ask = ("import pyarrow; from kmc_analysis.preflight import tasks_a_run_needs; "
+           "print(tasks_a_run_needs(), pyarrow.cpu_count())")
+    plain_env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT")}
+
+    def needs(**env) -> list[int]:
+        asked = subprocess.run([sys.executable, "-c", ask], env={**plain_env, **env}, capture_output=True, text=True,
+                               check=True)
+        return [int(n) for n in asked.stdout.split()]
+
+    (plain, pool), (wide, _) = needs(), needs(OMP_NUM_THREADS="16")
+    assert wide - plain == 16 - pool
