@@ -13,16 +13,13 @@ import re
 import shutil
 from pathlib import Path
 
-from kmc_analysis.core.errors import INPUT_ERROR_NAMES, InputError, KMCError, UnexpectedError
+from kmc_analysis.core.errors import INPUT_ERROR_NAMES, NO_MORE_TASKS, InputError, KMCError, UnexpectedError
 from kmc_analysis.publishing import make_private
 from kmc_analysis.progress import Console
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _ERRNO = re.compile(r"^\[Errno (\d+)\]")
 _DISK_FULL, _NO_PERMISSION = (28, 122), (1, 13, 30)
-#: What a cell raises when the user may start no more processes or threads (``ulimit -u`` reached):
-#: fork failing with EAGAIN, or Python refusing a thread.
-_NO_MORE_TASKS = re.compile(r"can't start new thread|Resource temporarily unavailable|\[Errno 11\]")
 
 
 class StageInputError(InputError):
@@ -82,7 +79,7 @@ def stage_failure(stage: str, ename: str, evalue: str, kept: Path | None, detail
     if number in _DISK_FULL:
         return KMCError(f"Tahap {stage} berhenti: disk penuh saat menulis hasil. Hasil lama tidak berubah. "
                         f"Kosongkan ruang disk pada folder data olahan dan laporan, lalu jalankan ulang.")
-    if ename == "BlockingIOError" or _NO_MORE_TASKS.search(evalue or ""):
+    if ename == "BlockingIOError" or NO_MORE_TASKS.search(evalue or ""):
         return StageFailure(f"Tahap {stage} berhenti: komputer menolak membuat proses atau thread baru (batas jumlah "
                             f"proses pengguna ini, `ulimit -u`, sudah tercapai). Hasil lama tidak berubah. Tutup "
                             f"program lain milik pengguna ini atau minta admin menaikkan batas itu, lalu jalankan "

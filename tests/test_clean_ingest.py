@@ -182,3 +182,23 @@ def test_a_row_filled_only_in_its_last_column_is_kept_and_blank_rows_dropped(mon
     kept = ingest._non_empty_rows(frame)
     assert kept.tolist() == [True, True, True, False, False, False, True, True]
     assert kept.dtype == np.bool_
+
+
+def test_a_csv_whose_reading_threads_the_machine_refuses_is_not_blamed(tmp_path, monkeypatch):
+    # Under a tight `ulimit -u` pyarrow failed to launch its worker threads, and the valid CSV file was
+    # reported as unreadable with the advice to save it again (exit 2): the limit must be told instead.
+    import pyarrow.csv
+
+    from kmc_analysis.core.errors import stopped_by_task_limit
+
+    def refused(*args, **kwargs):
+        raise pyarrow.ArrowException("Unknown error: Failed to launch worker thread: Resource temporarily unavailable")
+
+    folder = tmp_path / "raw" / "opd" / "2024-03"
+    folder.mkdir(parents=True)
+    (folder / "dinsos.csv").write_text("NIK,Nama,Kelurahan,Kode Bantuan,Nominal\n"
+                                       "1872011504900001,Ani,Metro,KMC-001,1\n")
+    monkeypatch.setattr(pyarrow.csv, "read_csv", refused)
+    with pytest.raises(pyarrow.ArrowException) as raised:
+        read_submissions(folder, tmp_path / "raw", skip_unreadable=True)
+    assert stopped_by_task_limit(raised.value)

@@ -38,7 +38,7 @@ from kmc_analysis.clean.readers import (
     read_tables,
     sheet_table,
 )
-from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.errors import InputError, stopped_by_task_limit
 
 PROVENANCE = ["sumber_file", "sumber_sheet", "sumber_baris"]
 _SKIP_HINT = "atau jalankan dengan --skip-unreadable untuk melanjutkan tanpa berkas ini."
@@ -165,6 +165,8 @@ def _read_file(path: Path, relative: str, data: bytes, period: str,
         raise InputError(f"Berkas '{path.name}' terlalu besar untuk dibaca di komputer ini. Bagi isinya menjadi "
                          f"beberapa berkas yang lebih kecil, {_SKIP_HINT}") from problem
     except Exception as problem:  # one error path: whatever a reading library raises is this file's problem
+        if stopped_by_task_limit(problem):  # pyarrow could not start its threads: the machine's limit, not the file
+            raise
         raise InputError(
             f"Berkas '{path.name}' tidak dapat dibaca ({type(problem).__name__}). Buka berkas di Excel atau "
             f"LibreOffice lalu simpan lagi sebagai .xlsx, atau minta salinan baru dari OPD; {_SKIP_HINT}"

@@ -1,5 +1,7 @@
 """Exceptions the workbook raises for its users, with the exit status each one maps to."""
 
+import re
+
 
 class KMCError(Exception):
     """Base class: a problem the user can act on, explained in one or two plain sentences."""
@@ -51,3 +53,13 @@ class UnexpectedError(KMCError):
 
 #: Exception class names that mean "bad input" when they surface from a notebook kernel.
 INPUT_ERROR_NAMES = frozenset({"InputError", "ReferenceDataError", "BoundaryError"})
+
+
+#: What an error says when the user may start no more processes or threads (``ulimit -u`` reached):
+#: fork failing with EAGAIN, Python refusing a thread, pyarrow failing to launch a worker thread.
+NO_MORE_TASKS = re.compile(r"can't start new thread|Resource temporarily unavailable|\[Errno 11\]")
+
+
+def stopped_by_task_limit(error: BaseException) -> bool:
+    """Whether ``error`` comes from the machine refusing a new process or thread, not from the work."""
+    return isinstance(error, BlockingIOError) or bool(NO_MORE_TASKS.search(str(error)))
