@@ -242,8 +242,10 @@ def _width(header: str, kind: str | None, values: pd.Series) -> float:
 
 def _write_rows(sheet, formats: Formats, first_row: int, table: CellTable, reasons: pd.Series, codes: pd.Series,
                 widths: list[float], commented_rows: int) -> None:
-    """Write the table's rows, comments on the first ``commented_rows``; cells without a format take their
-    column's (text, unlocked), which is faster."""
+    """Write the table's rows, with comments on faulty cells of the first ``commented_rows``.
+
+    Cells without a format take their column's (text, unlocked), which is faster.
+    """
     first_cell = len(FIXED_HEADERS)
     wrap = formats.get(wrap=True)
     faulty = [formats.get(text=k in TEXT_COLUMNS, locked=False, faulty=True) for k in table.kinds]
