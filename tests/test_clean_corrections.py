@@ -1,6 +1,7 @@
 """Corrections an OPD sends back in its feedback workbook replace the rows they fix (CONTRACT 2.3)."""
 
 import dataclasses
+import shutil
 
 import pandas as pd
 import pytest
@@ -85,7 +86,7 @@ def test_changed_rows_replace_the_quarantined_rows_and_are_judged_again(month):
     assert quarantined.loc[5, "alasan"] == "nik_format"
     assert result.manifest["corrections"] == [{
         "path": "opd/2024-03/Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", "opd": "Dinas Pendidikan dan Kebudayaan",
-        "applied": 2, "unchanged": 1, "unknown_rows": 2,
+        "round": 1, "applied": 2, "unchanged": 1, "unknown_rows": 2,
         "unknown": [{"file": "disdik.xlsx", "sheet": "BNBA", "row": 2}, {"file": "lain.xlsx", "sheet": "BNBA", "row": 3}],
     }]
     feedback_input = [i for i in result.manifest["inputs"] if i["path"].endswith("_2024-03.xlsx")]
@@ -114,10 +115,32 @@ def test_a_correction_workbook_of_another_period_is_bad_input(month):
 
 def test_a_workbook_with_a_kmc_sheet_but_another_marker_is_an_ordinary_submission(month):
     tmp_path, folder = month
-    feedback_workbook(folder / "bukan_umpan_balik.xlsx", [], marker="lain")
+    write_xlsx(folder / "bukan_umpan_balik.xlsx", {"BNBA": SUBMISSION, "_kmc": [["penanda", "lain"]]},
+               hidden=("_kmc",))
     result = read_submissions(folder, tmp_path / "raw")
     assert result.corrections == []
-    assert "Perbaikan" in {s["sheet"] for s in result.skipped_sheets} or len(result.rows) == 4
+    assert len(result.rows) == 8
+
+
+@pytest.mark.parametrize("marker", [None, "lain"])
+def test_feedback_rows_sent_back_without_their_marker_are_refused_not_counted_twice(month, marker):
+    # Rows copied from the Perbaikan sheet into a new workbook (or the hidden _kmc sheet deleted) were
+    # read as a new submission: two persons counted twice, three rows taken for notes, nothing said.
+    tmp_path, folder = month
+    rows = [["disdik.xlsx", "BNBA", 3, "Nama kosong", "2", "1872011504900002", "Budi", "Metro", "KMC-001",
+             "750000", ""]]
+    if marker is None:
+        perbaikan = [["File", "Sheet", "Baris", "Alasan", "No", "NIK", "Nama Lengkap", "Kelurahan", "Kode Bantuan",
+                      "Nominal", "Catatan OPD"], *rows]
+        write_xlsx(folder / "salinan perbaikan.xlsx", {"Sheet1": perbaikan})
+        name, sheet = "salinan perbaikan.xlsx", "Sheet1"
+    else:
+        feedback_workbook(folder / "salinan perbaikan.xlsx", rows, marker=marker)
+        name, sheet = "salinan perbaikan.xlsx", "Perbaikan"
+    with pytest.raises(InputError, match=f"'{name}': sheet '{sheet}' berisi tabel dari berkas umpan balik KMC"):
+        read_submissions(folder, tmp_path / "raw")
+    skipped = read_submissions(folder, tmp_path / "raw", skip_unreadable=True)
+    assert len(skipped.rows) == 4 and skipped.rejected_files[0]["path"].endswith(name)
 
 
 def test_correction_rows_are_read_by_header_text_not_position(month):
@@ -126,7 +149,7 @@ def test_correction_rows_are_read_by_header_text_not_position(month):
                  ["disdik.xlsx", "BNBA", 3, "x", "Budi", "1872011504900002", "dibetulkan"]]
     write_xlsx(folder / "kembali.xlsx", {"Perbaikan": perbaikan,
                                          "_kmc": [["penanda", "kmc-umpan-balik"], ["versi", "1"],
-                                                  ["periode", "2024-03"], ["opd", "Disdik"]]})
+                                                  ["periode", "2024-03"], ["opd", "Dinas Pendidikan dan Kebudayaan"]]})
     result = stage_one(tmp_path)
     assert result.penerima.set_index("sumber_baris").loc[3, "nama"] == "Budi"
     assert result.manifest["corrections"][0]["applied"] == 1
@@ -168,3 +191,118 @@ def test_an_opd_with_more_rows_to_fix_than_a_sheet_holds_gets_them_all_and_its_f
     assert again.manifest["corrections"][0]["applied"] == 1
     assert again.manifest["counts"]["rows_accepted"] == 2
     assert 5 in again.penerima["sumber_baris"].tolist()
+
+
+def sent_back(book_path, folder, name=None, edit=None):
+    """The feedback workbook at ``book_path`` as a clerk returns it: ``edit(book)`` applied, saved into ``folder``."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(book_path)
+    if edit is not None:
+        edit(book)
+    target = folder / (name or book_path.name)
+    book.save(target)
+    return target
+
+
+def set_cell(sheet, sheet_of_row: str, line: int, header: str, value):
+    """Type ``value`` under ``header`` in the Perbaikan row pointing at (sheet_of_row, line)."""
+    headers = [c.value for c in sheet[TABLE_ROW]]
+    for row in sheet.iter_rows(min_row=TABLE_ROW + 1):
+        if row[1].value == sheet_of_row and row[2].value == line:
+            row[headers.index(header)].value = value
+            return
+    raise AssertionError(f"no row {sheet_of_row}!{line} on the sheet")
+
+
+TABLE_ROW = 4  # the Perbaikan table's header row, as Excel numbers it
+
+
+def test_an_untouched_workbook_changes_nothing_when_two_sheets_spell_a_header_in_other_cases(month):
+    # The Perbaikan sheet has a column for `Kelurahan` and one for `KELURAHAN`; reading back took the
+    # first for every row, so an untouched workbook "fixed" rows by blanking their cells, and a row whose
+    # name the clerk filled in was accepted with an empty kelurahan.
+    tmp_path, folder = month
+    susulan = [["No", "NIK", "NAMA LENGKAP", "KELURAHAN", "KODE BANTUAN", "Nominal", "Keterangan"],
+               ["1", "1872011504900005", "", "Metro", "KMC-001", "750000", ""]]
+    write_xlsx(folder / "disdik.xlsx", {"BNBA": SUBMISSION, "Susulan": susulan})
+    first = stage_one(tmp_path)
+    [written] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = shutil.copy(written, tmp_path / written.name)  # the copy the OPD received
+    sent_back(feedback, folder)
+    untouched = stage_one(tmp_path)
+    assert untouched.manifest["corrections"][0]["applied"] == 0
+    assert untouched.manifest["corrections"][0]["unchanged"] == 4
+    assert untouched.judged.quarantined.equals(first.judged.quarantined)
+
+    sent_back(feedback, folder,  # the same round, fixed this time
+              edit=lambda book: set_cell(book["Perbaikan"], "Susulan", 2, "NAMA LENGKAP", "Rina"))
+    fixed = stage_one(tmp_path)
+    assert fixed.manifest["corrections"][0]["applied"] == 1
+    row = fixed.penerima.set_index(["sumber_sheet", "sumber_baris"]).loc[("Susulan", 2)]
+    assert row["nama"] == "Rina" and row["kelurahan"] == "Metro"
+
+
+def test_a_second_round_saved_over_the_first_is_refused_and_both_rounds_apply_in_their_order(month):
+    # The second round's workbook has the first round's file name: saved over it, every first-round fix
+    # silently went back to quarantine; kept beside it under a name sorting first, the older round won.
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+
+    def round_one(book):  # fixes row 3's name; row 4's kelurahan changed but still unknown
+        set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso")
+        set_cell(book["Perbaikan"], "BNBA", 4, "Kelurahan", "Masih Salah")
+
+    sent_back(feedback, folder, name="Z putaran satu.xlsx", edit=round_one)
+    second = stage_one(tmp_path)
+    assert second.manifest["corrections"][0]["applied"] == 2
+    [feedback_two] = (second.folder / "umpan_balik").glob("*.xlsx")
+
+    def round_two(book):
+        set_cell(book["Perbaikan"], "BNBA", 4, "Kelurahan", "Metro")
+
+    sent_back(feedback_two, folder, name="A putaran dua.xlsx", edit=round_two)
+    both = stage_one(tmp_path)
+    assert [c["round"] for c in both.manifest["corrections"]] == [1, 2]
+    assert both.manifest["counts"]["rows_accepted"] == 3  # row 2, row 3 (round 1) and row 4 (round 2)
+    assert both.penerima.set_index("sumber_baris").loc[4, "kelurahan"] == "Metro"
+
+    (folder / "Z putaran satu.xlsx").unlink()  # as if the second round had been saved over the first
+    with pytest.raises(InputError, match="'A putaran dua.xlsx' .* putaran ke-2: dibuat setelah perbaikan putaran "
+                                         "ke-1 diterapkan"):
+        stage_one(tmp_path)
+
+
+def test_fixes_typed_into_a_copy_of_the_sheet_are_read_and_its_untouched_rows_undo_nothing(month):
+    # Excel's "Move or Copy" made `Perbaikan (2)`; the fixes typed there were ignored without a word.
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+
+    def copy_then_fix(book):
+        copy = book.copy_worksheet(book["Perbaikan"])
+        copy.title = "Perbaikan (2)"
+        set_cell(copy, "BNBA", 3, "Nama Lengkap", "Budi Santoso")
+
+    sent_back(feedback, folder, edit=copy_then_fix)
+    fixed = stage_one(tmp_path)
+    assert fixed.manifest["corrections"][0]["applied"] == 1
+    assert fixed.penerima.set_index("sumber_baris").loc[3, "nama"] == "Budi Santoso"
+
+
+def test_a_workbook_changes_only_rows_of_its_own_opd(month):
+    # A workbook whose File/Sheet/Baris were pointed at another OPD's row blanked that row.
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+
+    def other_opd(book):
+        book["_kmc"]["B4"] = "Dinas Sosial"
+        set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso")
+
+    sent_back(feedback, folder, edit=other_opd)
+    result = stage_one(tmp_path)
+    assert result.manifest["corrections"][0]["applied"] == 0
+    assert result.manifest["corrections"][0]["other_opd_rows"] == 3
+    assert result.judged.quarantined.equals(first.judged.quarantined)

@@ -116,7 +116,7 @@ def test_marker_sheet_is_hidden_with_the_agreed_keys(dinsos_book):
     marker = book[MARKER_SHEET]
     assert marker.sheet_state == "hidden"
     assert {r[0]: r[1] for r in marker.iter_rows(values_only=True)} == {
-        "penanda": "kmc-umpan-balik", "versi": "1", "periode": "2024-03", "opd": DINSOS}
+        "penanda": "kmc-umpan-balik", "versi": "1", "periode": "2024-03", "opd": DINSOS, "putaran": "1"}
     assert book[CORRECTIONS_SHEET].cell(TABLE_HEADER_ROW + 1, 1).value == "File"
 
 

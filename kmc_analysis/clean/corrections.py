@@ -12,13 +12,14 @@ judged again in its original place; the workbook itself adds no rows.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from kmc_analysis.clean.readers import UnreadableFile, workbook_grid
+from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.formatting import FORMULA_START
 
 MARKER_SHEET = "_kmc"
@@ -37,6 +38,7 @@ class CorrectionWorkbook:
     period: str
     targets: list[tuple[str, str, int | None]] = field(default_factory=list)   # (file, sheet, row)
     cells: list[list[tuple[str, str]]] = field(default_factory=list)           # (header text, cell text)
+    round: int = 1   # the marker's ``putaran``: 1 + the latest round of this OPD applied when it was written
 
 
 def marker_of(workbook: CalamineWorkbook) -> dict[str, str] | None:
@@ -67,7 +69,7 @@ def read_correction_workbook(workbook: CalamineWorkbook, marker: dict[str, str],
     if CORRECTION_SHEET not in workbook.sheet_names:
         raise UnreadableFile(f"berkas umpan balik tidak memiliki sheet '{CORRECTION_SHEET}'. Kirim ulang berkas "
                              f"umpan balik tanpa menghapus atau mengganti nama sheet-nya")
-    result = CorrectionWorkbook(path, marker.get("opd", ""), period)
+    result = CorrectionWorkbook(path, marker.get("opd", ""), period, round=_round_of(marker))
     for name in correction_sheets(workbook.sheet_names):
         grid = workbook_grid(workbook, name)
         header_index = next((i for i, row in enumerate(grid) if row and str(row[0]).strip().lower() == "file"), None)
@@ -86,14 +88,37 @@ def read_correction_workbook(workbook: CalamineWorkbook, marker: dict[str, str],
     return result
 
 
-def correction_sheets(sheet_names: list[str]) -> list[str]:
-    """The workbook's Perbaikan sheets in order: ``Perbaikan``, then ``Perbaikan 2``, ``Perbaikan 3``, ...
+def check_not_a_feedback_table(tables) -> None:
+    """Raise UnreadableFile for a sheet laid out as a feedback table in a file without the marker.
 
-    An OPD with more rows to fix than one Excel sheet holds gets continuation sheets.
+    Read as a submission, the rows of a feedback table (copied into a new workbook, or a
+    workbook whose ``_kmc`` sheet was deleted) would be counted a second time as new rows.
     """
-    numbered = {int(m.group(1)): name for name in sheet_names
-                if (m := re.fullmatch(rf"{re.escape(CORRECTION_SHEET)} ([0-9]+)", name)) and int(m.group(1)) >= 2}
-    return [CORRECTION_SHEET, *(numbered[n] for n in sorted(numbered))]
+    for table in tables:
+        if [str(h).strip().casefold() for h in table.header[:len(_FIXED)]] == list(_FIXED):
+            raise UnreadableFile(
+                f"sheet '{table.name}' berisi tabel dari berkas umpan balik KMC (kolom File, Sheet, Baris, Alasan), "
+                f"tetapi berkas ini tidak membawa sheet tersembunyi '{MARKER_SHEET}' penanda umpan balik, sehingga "
+                f"barisnya tidak dapat dibaca sebagai perbaikan dan akan terhitung dua kali. Minta OPD mengirim "
+                f"kembali berkas umpan balik asli yang sudah diperbaiki (tanpa menyalin barisnya ke berkas baru dan "
+                f"tanpa menghapus sheet-nya), lalu ganti berkas ini dengannya")
+
+
+def correction_sheets(sheet_names: list[str]) -> list[str]:
+    """The workbook's Perbaikan sheets: ``Perbaikan``, then the others whose name starts so, in workbook order.
+
+    An OPD with more rows to fix than one Excel sheet holds gets ``Perbaikan 2``, ...; a clerk may
+    also fix rows in a copy Excel names ``Perbaikan (2)``. A copy's unchanged rows change nothing.
+    """
+    return [CORRECTION_SHEET, *(name for name in sheet_names if name != CORRECTION_SHEET
+                                and name.strip().casefold().startswith(CORRECTION_SHEET.casefold()))]
+
+
+def _round_of(marker: dict[str, str]) -> int:
+    """The marker's ``putaran`` (1 when absent or not a whole number: workbooks written before rounds)."""
+    text = marker.get("putaran", "").strip()
+    number = pd.to_numeric(text, errors="coerce") if text else None
+    return int(number) if number is not None and pd.notna(number) and float(number).is_integer() and number >= 1 else 1
 
 
 def _unescape(text: str) -> str:
@@ -102,51 +127,103 @@ def _unescape(text: str) -> str:
 
 
 def apply_corrections(rows: pd.DataFrame, quarantined: pd.DataFrame, headers: dict[tuple[str, str], list],
-                      workbooks: list[CorrectionWorkbook]) -> tuple[pd.DataFrame, list[dict]]:
+                      workbooks: list[CorrectionWorkbook],
+                      quarantined_opd: pd.Series | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Replace the cells of quarantined rows that a returned workbook changed; report what was done.
 
     ``rows`` is the long table from ingest, ``quarantined`` the first judgement's quarantine
-    (provenance columns), ``headers`` each sheet's original header texts with the column
-    they were read into. Workbooks are applied in name order, so a later one wins for a
-    row both change. Returns the corrected table and the manifest's ``corrections``.
+    (provenance columns) and ``quarantined_opd`` the OPD each of its rows was sent to;
+    ``headers`` each sheet's original header texts with the column they were read into. A
+    workbook changes only rows of its own OPD (its marker's). Workbooks are applied by round,
+    then name: a cell counts as changed when it differs from what the clerk was shown (the row
+    after the earlier rounds), so a later round wins for a row both change, and an untouched row
+    of a copy or of a later round undoes nothing. Raises InputError when a workbook's round
+    follows one of its OPD that is no longer in the folder (its fixes would be lost unsaid).
+    Returns the corrected table and the manifest's ``corrections``.
     """
+    _check_rounds(workbooks)
     position = pd.Series(range(len(rows)), index=pd.MultiIndex.from_frame(
         rows[["sumber_file", "sumber_sheet", "sumber_baris"]].astype({"sumber_baris": "int64"})))
-    wanted = set(zip(quarantined["sumber_file"], quarantined["sumber_sheet"],
-                     quarantined["sumber_baris"].astype("int64")))
-    rows = rows.copy()
+    targets = zip(quarantined["sumber_file"], quarantined["sumber_sheet"], quarantined["sumber_baris"].astype("int64"))
+    owners = quarantined_opd.tolist() if quarantined_opd is not None else [None] * len(quarantined)
+    owner_of = dict(zip(targets, owners))
+    corrected, shown, shown_round = rows.copy(), rows, None
     report = []
-    for book in sorted(workbooks, key=lambda b: b.path):
-        applied = unchanged = 0
+    for book in sorted(workbooks, key=lambda b: (b.round, b.path)):
+        if book.round != shown_round:  # what this round's workbooks showed: the rows after the earlier rounds
+            shown, shown_round = corrected.copy(), book.round
+        applied = unchanged = other_opd = 0
         unknown = []
         for (file, sheet, line), cells in zip(book.targets, book.cells):
-            if line is None or (file, sheet, line) not in wanted:
+            target = (file, sheet, line)
+            if line is None or target not in owner_of:
                 unknown.append({"file": file, "sheet": sheet, "row": line})
                 continue
-            at = int(position.loc[(file, sheet, line)])
+            if book.opd and owner_of[target] is not None and owner_of[target] != book.opd:
+                other_opd += 1  # a row sent to another OPD: only that OPD's workbook may change it
+                continue
+            at = int(position.loc[target])
             mapped = _map_cells(cells, headers.get((file, sheet), []))
             changed = {column: text for column, text in mapped.items()
-                       if str(text).strip() != str(rows.at[at, column]).strip()}
+                       if str(text).strip() != str(shown.at[at, column]).strip()}
             if not changed:
                 unchanged += 1
                 continue
             for column, text in changed.items():
-                rows.at[at, column] = text
+                corrected.at[at, column] = text
             applied += 1
-        report.append({"path": book.path, "opd": book.opd, "applied": applied, "unchanged": unchanged,
-                       "unknown_rows": len(unknown), "unknown": unknown})
-    return rows, report
+        entry = {"path": book.path, "opd": book.opd, "round": book.round, "applied": applied,
+                 "unchanged": unchanged, "unknown_rows": len(unknown), "unknown": unknown}
+        if other_opd:
+            entry["other_opd_rows"] = other_opd
+        report.append(entry)
+    return corrected, report
+
+
+def _check_rounds(workbooks: list[CorrectionWorkbook]) -> None:
+    """Raise InputError when an OPD's workbook of round N is here without one of its rounds 1 to N-1."""
+    rounds: dict[str, set[int]] = {}
+    for book in workbooks:
+        rounds.setdefault(book.opd, set()).add(book.round)
+    for book in sorted(workbooks, key=lambda b: b.path):
+        missing = sorted(set(range(1, book.round)) - rounds[book.opd])
+        if missing:
+            raise InputError(
+                f"Berkas perbaikan '{Path(book.path).name}' ({book.opd}) adalah putaran ke-{book.round}: dibuat "
+                f"setelah perbaikan putaran ke-{', '.join(map(str, missing))} diterapkan, tetapi berkas perbaikan "
+                f"putaran itu dari OPD ini tidak ada lagi di folder, sehingga perbaikannya akan hilang. Kembalikan "
+                f"berkas itu ke folder dengan nama lain (mis. akhiran '_putaran1'), lalu jalankan ulang: simpan "
+                f"berkas perbaikan setiap putaran dengan nama berbeda."
+            )
 
 
 def _map_cells(cells: list[tuple[str, str]], header: list[tuple[str, str]]) -> dict[str, str]:
-    """Corrected cells by the long table's column names, matching header texts left to right."""
-    free = [(str(text).strip().casefold(), column) for text, column in header]
+    """Corrected cells by the long table's column names, matching header texts exactly, then ignoring case.
+
+    A Perbaikan sheet has a column per header text of every sheet it gathers rows from, so
+    ``KODE PROGRAM`` of one sheet and ``Kode Program`` of another stand side by side: a row's
+    cell is under its own sheet's exact text, and the other column (empty) must not take it.
+    """
+    free = [(str(text).strip(), column) for text, column in header]
     mapped: dict[str, str] = {}
+    left = []
     for text, value in cells:
-        key = text.strip().casefold()
-        for i, (original, column) in enumerate(free):
-            if original == key:
-                mapped[column] = value
-                free[i] = ("\0", column)   # used: a second column of the same text takes the next one
-                break
+        matched = _take(free, lambda original, key=text.strip(): original == key)
+        if matched is None:
+            left.append((text, value))
+        else:
+            mapped[matched] = value
+    for text, value in left:
+        matched = _take(free, lambda original, key=text.strip().casefold(): original.casefold() == key)
+        if matched is not None:
+            mapped[matched] = value
     return mapped
+
+
+def _take(free: list[tuple[str | None, str]], matches) -> str | None:
+    """The column of the first free header text that ``matches``, marked used (a repeated text takes the next)."""
+    for i, (original, column) in enumerate(free):
+        if original is not None and matches(original):
+            free[i] = (None, column)
+            return column
+    return None

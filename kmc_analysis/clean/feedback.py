@@ -91,6 +91,7 @@ class FeedbackMonth:
     to_check: pd.DataFrame | None = None
     deadline: dt.date | None = None
     recipient: str = DEFAULT_RECIPIENT
+    rounds_applied: dict = field(default_factory=dict)   # OPD -> the latest round of its corrections applied
 
     @classmethod
     def from_stage(cls, period: Period, ingest: IngestResult, judged: JudgedRows, reference: ReferenceData,
@@ -111,8 +112,11 @@ class FeedbackMonth:
             owner = judged.accepted[[*PROVENANCE, "opd"]]
             to_check = to_check.merge(owner, on=PROVENANCE, how="left")
             to_check["opd"] = to_check["opd"].fillna(UNKNOWN_OPD)
+        rounds: dict[str, int] = {}
+        for book in ingest.corrections:
+            rounds[book.opd] = max(rounds.get(book.opd, 0), book.round)
         return cls(period, judged.quarantined, judged.quarantined_opd, reference.wilayah, reference.program_bantuan,
-                   judged.duplicate_of, ingest.header_texts, rejected, to_check, deadline, recipient)
+                   judged.duplicate_of, ingest.header_texts, rejected, to_check, deadline, recipient, rounds)
 
     def opds(self) -> list[str]:
         """Every OPD that gets a workbook."""
@@ -207,7 +211,7 @@ def _build_workbook(month: FeedbackMonth, opd: str, path: Path) -> None:
         to_check_notes=notes,
         rejected=month.rejected[month.rejected["opd"].eq(opd)],
         deadline=month.deadline or default_deadline(month.period), recipient=month.recipient,
-        to_check_total=total_to_check, to_check_list=whole_list,
+        to_check_total=total_to_check, to_check_list=whole_list, round=month.rounds_applied.get(opd, 0) + 1,
     )
     book = new_workbook(path, f"Umpan balik KMC {month.period}")
     formats = Formats(book)

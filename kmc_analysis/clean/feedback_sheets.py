@@ -64,6 +64,7 @@ class OpdFeedback:
     recipient: str
     to_check_total: int = 0   # rows to check in all; above the rows shown, all are in ``to_check_list``
     to_check_list: str = ""   # the file beside the workbook listing every row to check ("" when all are shown)
+    round: int = 1            # 1 + the latest round of this OPD's corrections applied (the marker's ``putaran``)
 
 
 def write_instructions(sheet, formats: Formats, fb: OpdFeedback) -> None:
@@ -360,7 +361,7 @@ def _distinct_texts():
 
 def write_marker(sheet, fb: OpdFeedback) -> None:
     """The hidden `_kmc` sheet by which stage 1 recognises a returned workbook as corrections."""
-    values = {**MARKER, "periode": str(fb.period), "opd": fb.opd}
+    values = {**MARKER, "periode": str(fb.period), "opd": fb.opd, "putaran": str(fb.round)}
     for row, (key, value) in enumerate(values.items()):
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, cell_text(value))

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.clean.corrections import CorrectionWorkbook, marker_of, read_correction_workbook
+from kmc_analysis.clean.corrections import (
+    CorrectionWorkbook, check_not_a_feedback_table, marker_of, read_correction_workbook,
+)
 from kmc_analysis.clean.folder import SUBMISSION_SUFFIXES, list_folder
 from kmc_analysis.clean.headers import (  # noqa: F401  (re-exported: the names other modules use)
     COLUMN_SYNONYMS,
@@ -157,8 +159,11 @@ def _read_file(path: Path, relative: str, data: bytes, period: str,
             if marker is not None:
                 result.corrections.append(read_correction_workbook(workbook, marker, relative, period))
                 return None
-            return [sheet_table(workbook, name) for name in workbook.sheet_names]
-        return read_tables(path, data)[0]
+            tables = [sheet_table(workbook, name) for name in workbook.sheet_names]
+        else:
+            tables = read_tables(path, data)[0]
+        check_not_a_feedback_table(tables)
+        return tables
     except UnreadableFile as problem:
         raise InputError(f"Berkas '{path.name}': {problem}; {_SKIP_HINT}") from problem
     except MemoryError as problem:

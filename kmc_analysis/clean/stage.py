@@ -92,7 +92,8 @@ def clean_month(
     rows, corrections = ingest.rows, []
     if ingest.corrections:
         first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
-        rows, corrections = apply_corrections(rows, first.quarantined, ingest.headers, ingest.corrections)
+        rows, corrections = apply_corrections(rows, first.quarantined, ingest.headers, ingest.corrections,
+                                              first.quarantined_opd)
     # On a large month two helper processes work beside this one: one hashes the NIKs while the
     # rows are judged (a million take a second), one imports what the feedback workbooks need and
     # then writes most of them while this one writes the other outputs.
