@@ -126,10 +126,16 @@ def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
         if not isinstance(entry, dict):
             continue
         lost = int(entry.get("unknown_rows") or 0)
-        lines.append(f"{prefix}Berkas perbaikan {safe_file_name(entry.get('path', ''))}: "
+        other_opd = int(entry.get("other_opd_rows") or 0)
+        conflicting = int(entry.get("conflicting_rows") or 0)
+        lines.append(f"{prefix}Berkas perbaikan {safe_file_name(entry.get('path', ''))}"
+                     + (f" (putaran {int(entry['round'])})" if int(entry.get("round") or 1) > 1 else "") + ": "
                      f"{int(entry.get('applied') or 0)} baris diperbaiki, {int(entry.get('unchanged') or 0)} tidak "
                      f"berubah" + (f", {lost} baris tidak dikenali (kolom File, Sheet atau Baris diubah, atau baris "
-                                  f"itu sudah tidak dikarantina) dan tidak diterapkan" if lost else "") + ".")
+                                  f"itu sudah tidak dikarantina) dan tidak diterapkan" if lost else "")
+                     + (f", {other_opd} baris milik OPD lain tidak diterapkan" if other_opd else "")
+                     + (f", {conflicting} baris juga diubah berbeda oleh berkas perbaikan lain putaran yang sama "
+                        f"(isi berkas ini yang dipakai; periksa dengan OPD-nya)" if conflicting else "") + ".")
     skipped = manifest.get("skipped_rows") or []
     if skipped:
         kinds = Counter(row.get("kind", "") if isinstance(row, dict) else "" for row in skipped)

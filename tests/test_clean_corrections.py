@@ -2,6 +2,7 @@
 
 import dataclasses
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -306,3 +307,19 @@ def test_a_workbook_changes_only_rows_of_its_own_opd(month):
     assert result.manifest["corrections"][0]["applied"] == 0
     assert result.manifest["corrections"][0]["other_opd_rows"] == 3
     assert result.judged.quarantined.equals(first.judged.quarantined)
+
+
+def test_two_copies_of_one_round_that_fix_a_row_otherwise_are_counted_as_conflicting(month):
+    # Two copies that disagreed: the later name won and the other copy's fix was reported "unchanged".
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    sent_back(feedback, folder, name="a.xlsx",
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi"))
+    sent_back(feedback, folder, name="b.xlsx",
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso"))
+    result = stage_one(tmp_path)
+    by_path = {Path(c["path"]).name: c for c in result.manifest["corrections"]}
+    assert by_path["a.xlsx"]["applied"] == by_path["b.xlsx"]["applied"] == 1
+    assert "conflicting_rows" not in by_path["a.xlsx"] and by_path["b.xlsx"]["conflicting_rows"] == 1
+    assert result.penerima.set_index("sumber_baris").loc[3, "nama"] == "Budi Santoso"

@@ -70,3 +70,12 @@ def test_a_correction_row_that_could_not_be_matched_is_told_on_the_terminal():
                                                 "unchanged": 1, "unknown_rows": 2, "unknown": []}]})
     assert len(lines) == 1
     assert "3 baris diperbaiki" in lines[0] and "2 baris tidak dikenali" in lines[0]
+
+
+def test_rows_of_another_opd_and_rows_two_copies_fixed_otherwise_are_told_on_the_terminal():
+    # two copies of one round that disagreed: the later name won and nothing said so
+    lines = manifest_notices({"corrections": [{"path": "opd/2024-03/Dinas Sosial_2024-03 (1).xlsx", "round": 2,
+                                                "applied": 4, "unchanged": 1, "unknown_rows": 0, "unknown": [],
+                                                "other_opd_rows": 2, "conflicting_rows": 1}]})
+    assert "(putaran 2)" in lines[0] and "2 baris milik OPD lain tidak diterapkan" in lines[0]
+    assert "1 baris juga diubah berbeda oleh berkas perbaikan lain putaran yang sama" in lines[0]

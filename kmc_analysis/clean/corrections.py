@@ -137,8 +137,10 @@ def apply_corrections(rows: pd.DataFrame, quarantined: pd.DataFrame, headers: di
     workbook changes only rows of its own OPD (its marker's). Workbooks are applied by round,
     then name: a cell counts as changed when it differs from what the clerk was shown (the row
     after the earlier rounds), so a later round wins for a row both change, and an untouched row
-    of a copy or of a later round undoes nothing. Raises InputError when a workbook's round
-    follows one of its OPD that is no longer in the folder (its fixes would be lost unsaid).
+    of a copy or of a later round undoes nothing. Two workbooks of one round changing a row
+    otherwise: the later name wins, and its entry counts the row in ``conflicting_rows``.
+    Raises InputError when a workbook's round follows one of its OPD that is no longer in the
+    folder (its fixes would be lost unsaid).
     Returns the corrected table and the manifest's ``corrections``.
     """
     _check_rounds(workbooks)
@@ -148,11 +150,12 @@ def apply_corrections(rows: pd.DataFrame, quarantined: pd.DataFrame, headers: di
     owners = quarantined_opd.tolist() if quarantined_opd is not None else [None] * len(quarantined)
     owner_of = dict(zip(targets, owners))
     corrected, shown, shown_round = rows.copy(), rows, None
+    changed_in_round: dict[tuple, dict[str, str]] = {}
     report = []
     for book in sorted(workbooks, key=lambda b: (b.round, b.path)):
         if book.round != shown_round:  # what this round's workbooks showed: the rows after the earlier rounds
-            shown, shown_round = corrected.copy(), book.round
-        applied = unchanged = other_opd = 0
+            shown, shown_round, changed_in_round = corrected.copy(), book.round, {}
+        applied = unchanged = other_opd = conflicting = 0
         unknown = []
         for (file, sheet, line), cells in zip(book.targets, book.cells):
             target = (file, sheet, line)
@@ -169,6 +172,9 @@ def apply_corrections(rows: pd.DataFrame, quarantined: pd.DataFrame, headers: di
             if not changed:
                 unchanged += 1
                 continue
+            if changed_in_round.get(target, changed) != changed:
+                conflicting += 1  # another workbook of this round changed the row otherwise: this one, later, wins
+            changed_in_round[target] = changed
             for column, text in changed.items():
                 corrected.at[at, column] = text
             applied += 1
@@ -176,6 +182,8 @@ def apply_corrections(rows: pd.DataFrame, quarantined: pd.DataFrame, headers: di
                  "unchanged": unchanged, "unknown_rows": len(unknown), "unknown": unknown}
         if other_opd:
             entry["other_opd_rows"] = other_opd
+        if conflicting:
+            entry["conflicting_rows"] = conflicting
         report.append(entry)
     return corrected, report
 
