@@ -323,3 +323,66 @@ def test_two_copies_of_one_round_that_fix_a_row_otherwise_are_counted_as_conflic
     assert by_path["a.xlsx"]["applied"] == by_path["b.xlsx"]["applied"] == 1
     assert "conflicting_rows" not in by_path["a.xlsx"] and by_path["b.xlsx"]["conflicting_rows"] == 1
     assert result.penerima.set_index("sumber_baris").loc[3, "nama"] == "Budi Santoso"
+
+
+def test_a_row_a_correction_turned_into_a_duplicate_can_be_corrected_in_the_next_round(month):
+    # Fixing row 2's NIK made row 3 a duplikat; the next feedback sent row 3 back, and its fix was
+    # refused as "not recognised (File, Sheet or Baris changed, or no longer quarantined)", every round.
+    tmp_path, folder = month
+    write_xlsx(folder / "disdik.xlsx", {"BNBA": [
+        HEADER,
+        ["1", "1.87201E+15", "Joko", "Metro", "KMC-001", "750000", ""],          # row 2: nik_format
+        ["2", "1872011504900004", "Joko", "Metro", "KMC-001", "750000", ""],     # row 3: accepted
+    ]})
+    first = stage_one(tmp_path)
+    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    sent_back(feedback, folder, name="putaran1.xlsx",
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 2, "NIK", "1872011504900004"))
+    second = stage_one(tmp_path)
+    assert second.judged.quarantined.set_index("sumber_baris").loc[3, "alasan"] == "duplikat"
+    [feedback_two] = (second.folder / "umpan_balik").glob("*.xlsx")
+    sent_back(feedback_two, folder, name="putaran2.xlsx",  # row 3 was another person: the clerk gives its NIK
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "NIK", "1872011504900006"))
+    third = stage_one(tmp_path)
+    by_round = {c["round"]: c for c in third.manifest["corrections"]}
+    assert by_round[2]["applied"] == 1 and by_round[2]["unknown_rows"] == 0
+    assert third.manifest["counts"]["rows_accepted"] == 2
+
+
+def test_a_late_copy_of_an_earlier_round_is_not_undone_by_the_untouched_later_round(month):
+    # A second round-1 copy arrived after the round-2 workbook was written: the round-2 workbook's
+    # untouched cell (the text as submitted) put the row back into quarantine and counted as a fix.
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    [written] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = shutil.copy(written, tmp_path / "putaran1.xlsx")
+    sent_back(feedback, folder, name="putaran1 a.xlsx",
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso"))
+    second = stage_one(tmp_path)
+    [feedback_two] = (second.folder / "umpan_balik").glob("*.xlsx")
+    sent_back(feedback, folder, name="putaran1 b.xlsx",  # arrives late, from the first workbook
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 4, "Kelurahan", "Metro"))
+    sent_back(feedback_two, folder, name="putaran2.xlsx",
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 5, "NIK", "1872011504900005"))
+    result = stage_one(tmp_path)
+    late = {Path(c["path"]).name: c for c in result.manifest["corrections"]}["putaran2.xlsx"]
+    assert late["applied"] == 1 and late["conflicting_rows"] == 1
+    assert result.penerima.set_index("sumber_baris").loc[4, "kelurahan"] == "Metro"
+    assert result.manifest["counts"]["rows_accepted"] == 4
+
+
+@pytest.mark.parametrize("altered", ["", "0", "dua"])
+def test_a_round_altered_in_the_hidden_marker_is_refused_not_taken_for_round_one(month, altered):
+    # A blank, 0 or "dua" was read as round 1 and, sorting first, undid a round-2 fix.
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+
+    def alter(book):
+        marker = book["_kmc"]
+        row = next(r for r in marker.iter_rows() if r[0].value == "putaran")
+        row[1].value = altered
+
+    sent_back(feedback, folder, edit=alter)
+    with pytest.raises(InputError, match="menulis putaran"):
+        stage_one(tmp_path)

@@ -115,10 +115,16 @@ def correction_sheets(sheet_names: list[str]) -> list[str]:
 
 
 def _round_of(marker: dict[str, str]) -> int:
-    """The marker's ``putaran`` (1 when absent or not a whole number: workbooks written before rounds)."""
-    text = marker.get("putaran", "").strip()
+    """The marker's ``putaran`` (1 when absent: workbooks written before rounds); UnreadableFile if altered."""
+    if "putaran" not in marker:
+        return 1
+    text = marker["putaran"].strip()
     number = pd.to_numeric(text, errors="coerce") if text else None
-    return int(number) if number is not None and pd.notna(number) and float(number).is_integer() and number >= 1 else 1
+    if number is None or pd.isna(number) or not float(number).is_integer() or number < 1:
+        raise UnreadableFile(f"sheet tersembunyi '{MARKER_SHEET}' berkas umpan balik ini menulis putaran "
+                             f"'{text[:20]}', bukan angka 1 atau lebih (sheet itu tidak boleh diubah). Kirim ulang "
+                             f"berkas umpan balik asli yang sudah diperbaiki")
+    return int(number)
 
 
 def _unescape(text: str) -> str:
@@ -126,29 +132,33 @@ def _unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:2] and text[1:2] in FORMULA_START else text
 
 
-def apply_corrections(rows: pd.DataFrame, quarantined: pd.DataFrame, headers: dict[tuple[str, str], list],
-                      workbooks: list[CorrectionWorkbook],
-                      quarantined_opd: pd.Series | None = None) -> tuple[pd.DataFrame, list[dict]]:
-    """Replace the cells of quarantined rows that a returned workbook changed; report what was done.
+def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tuple[str, str], list],
+                      workbooks: list[CorrectionWorkbook]) -> tuple[pd.DataFrame, list[dict]]:
+    """Replace the cells of rows that a returned workbook changed; report what was done.
 
-    ``rows`` is the long table from ingest, ``quarantined`` the first judgement's quarantine
-    (provenance columns) and ``quarantined_opd`` the OPD each of its rows was sent to;
-    ``headers`` each sheet's original header texts with the column they were read into. A
-    workbook changes only rows of its own OPD (its marker's). Workbooks are applied by round,
-    then name: a cell counts as changed when it differs from what the clerk was shown (the row
-    after the earlier rounds), so a later round wins for a row both change, and an untouched row
-    of a copy or of a later round undoes nothing. Two workbooks of one round changing a row
-    otherwise: the later name wins, and its entry counts the row in ``conflicting_rows``.
-    Raises InputError when a workbook's round follows one of its OPD that is no longer in the
-    folder (its fixes would be lost unsaid).
+    ``rows`` is the long table from ingest; ``owners`` gives, for each row of it by provenance
+    (sumber_file, sumber_sheet, sumber_baris), the OPD whose workbook may change it (``opd``;
+    empty: any OPD, for rows whose OPD was not known) and whether the rows as submitted
+    quarantine it (``quarantined``); ``headers`` each sheet's original header texts with the
+    column they were read into. A round-1 workbook changes quarantined rows only; a later round
+    may also change an accepted one, as a correction can turn it into a ``duplikat`` that the
+    next feedback sends back. Workbooks are applied by round, then name: a cell counts as changed when it
+    differs from what the clerk was shown (the row after the earlier rounds), so a later round
+    wins for a row both change, and an untouched row of a copy or of a later round undoes
+    nothing. Two workbooks of one round changing a row otherwise: the later name wins. A later
+    round putting back a cell's submitted text that an earlier round changed (a copy of the
+    earlier round arrived after this workbook was written) does not undo that change. Both count
+    the row in ``conflicting_rows``. Raises InputError when a workbook's round follows one of its
+    OPD that is no longer in the folder (its fixes would be lost unsaid).
     Returns the corrected table and the manifest's ``corrections``.
     """
     _check_rounds(workbooks)
+    provenance = ["sumber_file", "sumber_sheet", "sumber_baris"]
     position = pd.Series(range(len(rows)), index=pd.MultiIndex.from_frame(
-        rows[["sumber_file", "sumber_sheet", "sumber_baris"]].astype({"sumber_baris": "int64"})))
-    targets = zip(quarantined["sumber_file"], quarantined["sumber_sheet"], quarantined["sumber_baris"].astype("int64"))
-    owners = quarantined_opd.tolist() if quarantined_opd is not None else [None] * len(quarantined)
-    owner_of = dict(zip(targets, owners))
+        rows[provenance].astype({"sumber_baris": "int64"})))
+    by_row = pd.MultiIndex.from_frame(owners[provenance].astype({"sumber_baris": "int64"}))
+    owner_of = pd.Series(owners["opd"].astype("str").fillna("").to_numpy(), index=by_row)
+    first_quarantined = set(by_row[owners["quarantined"].to_numpy(dtype=bool)])
     corrected, shown, shown_round = rows.copy(), rows, None
     changed_in_round: dict[tuple, dict[str, str]] = {}
     report = []
@@ -159,21 +169,25 @@ def apply_corrections(rows: pd.DataFrame, quarantined: pd.DataFrame, headers: di
         unknown = []
         for (file, sheet, line), cells in zip(book.targets, book.cells):
             target = (file, sheet, line)
-            if line is None or target not in owner_of:
+            if line is None or target not in position.index or (book.round == 1 and target not in first_quarantined):
                 unknown.append({"file": file, "sheet": sheet, "row": line})
                 continue
-            if book.opd and owner_of[target] is not None and owner_of[target] != book.opd:
+            owner = owner_of.get(target, "")
+            if book.opd and owner and owner != book.opd:
                 other_opd += 1  # a row sent to another OPD: only that OPD's workbook may change it
                 continue
             at = int(position.loc[target])
             mapped = _map_cells(cells, headers.get((file, sheet), []))
             changed = {column: text for column, text in mapped.items()
                        if str(text).strip() != str(shown.at[at, column]).strip()}
+            undoing = {column for column, text in changed.items()
+                       if str(text).strip() == str(rows.at[at, column]).strip()}
+            clashing = bool(undoing) or changed_in_round.get(target, changed) != changed
+            conflicting += clashing
+            changed = {column: text for column, text in changed.items() if column not in undoing}
             if not changed:
-                unchanged += 1
+                unchanged += not clashing
                 continue
-            if changed_in_round.get(target, changed) != changed:
-                conflicting += 1  # another workbook of this round changed the row otherwise: this one, later, wins
             changed_in_round[target] = changed
             for column, text in changed.items():
                 corrected.at[at, column] = text
@@ -196,12 +210,14 @@ def _check_rounds(workbooks: list[CorrectionWorkbook]) -> None:
     for book in sorted(workbooks, key=lambda b: b.path):
         missing = sorted(set(range(1, book.round)) - rounds[book.opd])
         if missing:
+            named = (f"ke-{missing[0]} sampai ke-{missing[-1]}" if len(missing) > 3
+                     else ", ".join(f"ke-{n}" for n in missing))
             raise InputError(
                 f"Berkas perbaikan '{Path(book.path).name}' ({book.opd}) adalah putaran ke-{book.round}: dibuat "
-                f"setelah perbaikan putaran ke-{', '.join(map(str, missing))} diterapkan, tetapi berkas perbaikan "
-                f"putaran itu dari OPD ini tidak ada lagi di folder, sehingga perbaikannya akan hilang. Kembalikan "
-                f"berkas itu ke folder dengan nama lain (mis. akhiran '_putaran1'), lalu jalankan ulang: simpan "
-                f"berkas perbaikan setiap putaran dengan nama berbeda."
+                f"setelah perbaikan putaran {named} diterapkan, tetapi berkas perbaikan putaran itu dari OPD ini "
+                f"tidak ada lagi di folder, sehingga perbaikannya akan hilang. Kembalikan berkas itu ke folder "
+                f"dengan nama lain (mis. akhiran '_putaran{missing[0]}'), lalu jalankan ulang: simpan berkas "
+                f"perbaikan setiap putaran dengan nama berbeda."
             )
 
 

@@ -24,7 +24,9 @@ from kmc_analysis.clean.memory import check_memory
 from kmc_analysis.clean.pseudonyms import PseudonymJob, PseudonymKey, load_key
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.review import flagged_rows
-from kmc_analysis.clean.rules import JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile
+from kmc_analysis.clean.rules import (
+    UNKNOWN_OPD, JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile,
+)
 from kmc_analysis.core.manifest import now_iso, software_versions
 from kmc_analysis.core.paths import RunPaths
 from kmc_analysis.core.periods import Period
@@ -92,8 +94,7 @@ def clean_month(
     rows, corrections = ingest.rows, []
     if ingest.corrections:
         first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
-        rows, corrections = apply_corrections(rows, first.quarantined, ingest.headers, ingest.corrections,
-                                              first.quarantined_opd)
+        rows, corrections = apply_corrections(rows, _correctable_by(first), ingest.headers, ingest.corrections)
     # On a large month two helper processes work beside this one: one hashes the NIKs while the
     # rows are judged (a million take a second), one imports what the feedback workbooks need and
     # then writes most of them while this one writes the other outputs.
@@ -157,6 +158,14 @@ def clean_month(
     }
     write_manifest(folder, manifest)
     return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest, tinjauan, to_check)
+
+
+def _correctable_by(judged: JudgedRows) -> pd.DataFrame:
+    """Who may correct each row: its provenance, its OPD ("" when none is known) and whether it is quarantined."""
+    quarantined = judged.quarantined[PROVENANCE].assign(opd=judged.quarantined_opd.to_numpy(), quarantined=True)
+    accepted = judged.accepted[[*PROVENANCE, "opd"]].assign(quarantined=False)
+    owners = pd.concat([accepted, quarantined], ignore_index=True)
+    return owners.assign(opd=owners["opd"].astype("str").mask(owners["opd"].eq(UNKNOWN_OPD), ""))
 
 
 def _penerima(accepted: pd.DataFrame, pseudonyms: PseudonymJob) -> pd.DataFrame:
