@@ -126,6 +126,7 @@ def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
         if not isinstance(entry, dict):
             continue
         lost = int(entry.get("unknown_rows") or 0)
+        replaced = sum(1 for row in entry.get("unknown") or [] if isinstance(row, dict) and row.get("replaced_by"))
         other_opd = int(entry.get("other_opd_rows") or 0)
         conflicting = int(entry.get("conflicting_rows") or 0)
         lines.append(f"{prefix}Berkas perbaikan {safe_file_name(entry.get('path', ''))}"
@@ -133,6 +134,8 @@ def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
                      f"{int(entry.get('applied') or 0)} baris diperbaiki, {int(entry.get('unchanged') or 0)} tidak "
                      f"berubah" + (f", {lost} baris tidak dikenali (kolom File, Sheet atau Baris diubah, atau baris "
                                   f"itu sudah tidak dikarantina) dan tidak diterapkan" if lost else "")
+                     + (f" ({replaced} di antaranya menunjuk berkas yang sudah digantikan revisinya: periksa "
+                        f"bahwa revisi itu sudah memuat perbaikannya)" if replaced else "")
                      + (f", {other_opd} baris milik OPD lain tidak diterapkan" if other_opd else "")
                      + (f", {conflicting} baris juga diubah berbeda oleh berkas perbaikan lain putaran yang sama "
                         f"(isi berkas ini yang dipakai; periksa dengan OPD-nya)" if conflicting else "") + ".")

@@ -386,3 +386,20 @@ def test_a_round_altered_in_the_hidden_marker_is_refused_not_taken_for_round_one
     sent_back(feedback, folder, edit=alter)
     with pytest.raises(InputError, match="menulis putaran"):
         stage_one(tmp_path)
+
+
+def test_rows_pointing_at_a_file_its_revisi_replaced_say_so(month):
+    # Fixes made obsolete by a `_revisi` file got the generic "File, Sheet or Baris changed" text.
+    from kmc_analysis.progress import manifest_notices
+
+    tmp_path, folder = month
+    first = stage_one(tmp_path)
+    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    sent_back(feedback, folder, name="perbaikan.xlsx",
+              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso"))
+    write_xlsx(folder / "disdik_revisi.xlsx", {"BNBA": SUBMISSION})
+    result = stage_one(tmp_path)
+    [entry] = result.manifest["corrections"]
+    assert entry["unknown_rows"] == 3 and {row["replaced_by"] for row in entry["unknown"]} == {"disdik_revisi.xlsx"}
+    [line] = [line for line in manifest_notices(result.manifest) if "perbaikan.xlsx" in line]
+    assert "3 di antaranya menunjuk berkas yang sudah digantikan revisinya" in line

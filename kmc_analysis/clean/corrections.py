@@ -133,14 +133,17 @@ def _unescape(text: str) -> str:
 
 
 def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tuple[str, str], list],
-                      workbooks: list[CorrectionWorkbook]) -> tuple[pd.DataFrame, list[dict]]:
+                      workbooks: list[CorrectionWorkbook],
+                      replaced: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Replace the cells of rows that a returned workbook changed; report what was done.
 
     ``rows`` is the long table from ingest; ``owners`` gives, for each row of it by provenance
     (sumber_file, sumber_sheet, sumber_baris), the OPD whose workbook may change it (``opd``;
     empty: any OPD, for rows whose OPD was not known) and whether the rows as submitted
     quarantine it (``quarantined``); ``headers`` each sheet's original header texts with the
-    column they were read into. A round-1 workbook changes quarantined rows only; a later round
+    column they were read into; ``replaced`` the file names a ``_revisi`` file replaced, with
+    the name of that file (rows pointing at them are unknown, and say why). A round-1 workbook
+    changes quarantined rows only; a later round
     may also change an accepted one, as a correction can turn it into a ``duplikat`` that the
     next feedback sends back. Workbooks are applied by round, then name: a cell counts as changed when it
     differs from what the clerk was shown (the row after the earlier rounds), so a later round
@@ -171,6 +174,8 @@ def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tu
             target = (file, sheet, line)
             if line is None or target not in position.index or (book.round == 1 and target not in first_quarantined):
                 unknown.append({"file": file, "sheet": sheet, "row": line})
+                if file in (replaced or {}):
+                    unknown[-1]["replaced_by"] = replaced[file]
                 continue
             owner = owner_of.get(target, "")
             if book.opd and owner and owner != book.opd:

@@ -94,7 +94,9 @@ def clean_month(
     rows, corrections = ingest.rows, []
     if ingest.corrections:
         first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
-        rows, corrections = apply_corrections(rows, _correctable_by(first), ingest.headers, ingest.corrections)
+        replaced = {Path(entry["path"]).name: Path(entry["replaced_by"]).name for entry in ingest.superseded_files}
+        rows, corrections = apply_corrections(rows, _correctable_by(first), ingest.headers, ingest.corrections,
+                                              replaced)
     # On a large month two helper processes work beside this one: one hashes the NIKs while the
     # rows are judged (a million take a second), one imports what the feedback workbooks need and
     # then writes most of them while this one writes the other outputs.
