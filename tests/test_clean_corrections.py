@@ -175,7 +175,7 @@ def test_an_opd_with_more_rows_to_fix_than_a_sheet_holds_gets_them_all_and_its_f
     tmp_path, folder = month
     first = stage_one(tmp_path)
     assert first.manifest["counts"]["rows_quarantined"] == 3
-    [sent] = (first.folder / "umpan_balik").glob("*.xlsx")
+    sent = feedback_of(first)
     book = load_workbook(sent)
     assert [n for n in book.sheetnames if n.startswith("Perbaikan")] == ["Perbaikan", "Perbaikan 2"]
     lines = {name: [row[2] for row in book[name].iter_rows(min_row=5, values_only=True)]
@@ -206,6 +206,17 @@ def sent_back(book_path, folder, name=None, edit=None):
     return target
 
 
+def feedback_of(result):
+    """The one feedback workbook stage 1 wrote for the month of ``result``."""
+    [book] = (result.folder / "umpan_balik").glob("*.xlsx")
+    return book
+
+
+def typing(sheet_of_row: str, line: int, header: str, value):
+    """A clerk's edit: ``value`` typed under ``header`` in the Perbaikan row of (sheet_of_row, line)."""
+    return lambda book: set_cell(book["Perbaikan"], sheet_of_row, line, header, value)
+
+
 def set_cell(sheet, sheet_of_row: str, line: int, header: str, value):
     """Type ``value`` under ``header`` in the Perbaikan row pointing at (sheet_of_row, line)."""
     headers = [c.value for c in sheet[TABLE_ROW]]
@@ -228,7 +239,7 @@ def test_an_untouched_workbook_changes_nothing_when_two_sheets_spell_a_header_in
                ["1", "1872011504900005", "", "Metro", "KMC-001", "750000", ""]]
     write_xlsx(folder / "disdik.xlsx", {"BNBA": SUBMISSION, "Susulan": susulan})
     first = stage_one(tmp_path)
-    [written] = (first.folder / "umpan_balik").glob("*.xlsx")
+    written = feedback_of(first)
     feedback = shutil.copy(written, tmp_path / written.name)  # the copy the OPD received
     sent_back(feedback, folder)
     untouched = stage_one(tmp_path)
@@ -237,7 +248,7 @@ def test_an_untouched_workbook_changes_nothing_when_two_sheets_spell_a_header_in
     assert untouched.judged.quarantined.equals(first.judged.quarantined)
 
     sent_back(feedback, folder,  # the same round, fixed this time
-              edit=lambda book: set_cell(book["Perbaikan"], "Susulan", 2, "NAMA LENGKAP", "Rina"))
+              edit=typing("Susulan", 2, "NAMA LENGKAP", "Rina"))
     fixed = stage_one(tmp_path)
     assert fixed.manifest["corrections"][0]["applied"] == 1
     row = fixed.penerima.set_index(["sumber_sheet", "sumber_baris"]).loc[("Susulan", 2)]
@@ -249,7 +260,7 @@ def test_a_second_round_saved_over_the_first_is_refused_and_both_rounds_apply_in
     # silently went back to quarantine; kept beside it under a name sorting first, the older round won.
     tmp_path, folder = month
     first = stage_one(tmp_path)
-    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = feedback_of(first)
 
     def round_one(book):  # fixes row 3's name; row 4's kelurahan changed but still unknown
         set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso")
@@ -258,7 +269,7 @@ def test_a_second_round_saved_over_the_first_is_refused_and_both_rounds_apply_in
     sent_back(feedback, folder, name="Z putaran satu.xlsx", edit=round_one)
     second = stage_one(tmp_path)
     assert second.manifest["corrections"][0]["applied"] == 2
-    [feedback_two] = (second.folder / "umpan_balik").glob("*.xlsx")
+    feedback_two = feedback_of(second)
 
     def round_two(book):
         set_cell(book["Perbaikan"], "BNBA", 4, "Kelurahan", "Metro")
@@ -279,7 +290,7 @@ def test_fixes_typed_into_a_copy_of_the_sheet_are_read_and_its_untouched_rows_un
     # Excel's "Move or Copy" made `Perbaikan (2)`; the fixes typed there were ignored without a word.
     tmp_path, folder = month
     first = stage_one(tmp_path)
-    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = feedback_of(first)
 
     def copy_then_fix(book):
         copy = book.copy_worksheet(book["Perbaikan"])
@@ -296,7 +307,7 @@ def test_a_workbook_changes_only_rows_of_its_own_opd(month):
     # A workbook whose File/Sheet/Baris were pointed at another OPD's row blanked that row.
     tmp_path, folder = month
     first = stage_one(tmp_path)
-    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = feedback_of(first)
 
     def other_opd(book):
         book["_kmc"]["B4"] = "Dinas Sosial"
@@ -313,11 +324,11 @@ def test_two_copies_of_one_round_that_fix_a_row_otherwise_are_counted_as_conflic
     # Two copies that disagreed: the later name won and the other copy's fix was reported "unchanged".
     tmp_path, folder = month
     first = stage_one(tmp_path)
-    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = feedback_of(first)
     sent_back(feedback, folder, name="a.xlsx",
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi"))
+              edit=typing("BNBA", 3, "Nama Lengkap", "Budi"))
     sent_back(feedback, folder, name="b.xlsx",
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso"))
+              edit=typing("BNBA", 3, "Nama Lengkap", "Budi Santoso"))
     result = stage_one(tmp_path)
     by_path = {Path(c["path"]).name: c for c in result.manifest["corrections"]}
     assert by_path["a.xlsx"]["applied"] == by_path["b.xlsx"]["applied"] == 1
@@ -335,14 +346,14 @@ def test_a_row_a_correction_turned_into_a_duplicate_can_be_corrected_in_the_next
         ["2", "1872011504900004", "Joko", "Metro", "KMC-001", "750000", ""],     # row 3: accepted
     ]})
     first = stage_one(tmp_path)
-    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = feedback_of(first)
     sent_back(feedback, folder, name="putaran1.xlsx",
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 2, "NIK", "1872011504900004"))
+              edit=typing("BNBA", 2, "NIK", "1872011504900004"))
     second = stage_one(tmp_path)
     assert second.judged.quarantined.set_index("sumber_baris").loc[3, "alasan"] == "duplikat"
-    [feedback_two] = (second.folder / "umpan_balik").glob("*.xlsx")
+    feedback_two = feedback_of(second)
     sent_back(feedback_two, folder, name="putaran2.xlsx",  # row 3 was another person: the clerk gives its NIK
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "NIK", "1872011504900006"))
+              edit=typing("BNBA", 3, "NIK", "1872011504900006"))
     third = stage_one(tmp_path)
     by_round = {c["round"]: c for c in third.manifest["corrections"]}
     assert by_round[2]["applied"] == 1 and by_round[2]["unknown_rows"] == 0
@@ -354,16 +365,16 @@ def test_a_late_copy_of_an_earlier_round_is_not_undone_by_the_untouched_later_ro
     # untouched cell (the text as submitted) put the row back into quarantine and counted as a fix.
     tmp_path, folder = month
     first = stage_one(tmp_path)
-    [written] = (first.folder / "umpan_balik").glob("*.xlsx")
+    written = feedback_of(first)
     feedback = shutil.copy(written, tmp_path / "putaran1.xlsx")
     sent_back(feedback, folder, name="putaran1 a.xlsx",
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso"))
+              edit=typing("BNBA", 3, "Nama Lengkap", "Budi Santoso"))
     second = stage_one(tmp_path)
-    [feedback_two] = (second.folder / "umpan_balik").glob("*.xlsx")
+    feedback_two = feedback_of(second)
     sent_back(feedback, folder, name="putaran1 b.xlsx",  # arrives late, from the first workbook
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 4, "Kelurahan", "Metro"))
+              edit=typing("BNBA", 4, "Kelurahan", "Metro"))
     sent_back(feedback_two, folder, name="putaran2.xlsx",
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 5, "NIK", "1872011504900005"))
+              edit=typing("BNBA", 5, "NIK", "1872011504900005"))
     result = stage_one(tmp_path)
     late = {Path(c["path"]).name: c for c in result.manifest["corrections"]}["putaran2.xlsx"]
     assert late["applied"] == 1 and late["conflicting_rows"] == 1
@@ -376,7 +387,7 @@ def test_a_round_altered_in_the_hidden_marker_is_refused_not_taken_for_round_one
     # A blank, 0 or "dua" was read as round 1 and, sorting first, undid a round-2 fix.
     tmp_path, folder = month
     first = stage_one(tmp_path)
-    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = feedback_of(first)
 
     def alter(book):
         marker = book["_kmc"]
@@ -394,9 +405,9 @@ def test_rows_pointing_at_a_file_its_revisi_replaced_say_so(month):
 
     tmp_path, folder = month
     first = stage_one(tmp_path)
-    [feedback] = (first.folder / "umpan_balik").glob("*.xlsx")
+    feedback = feedback_of(first)
     sent_back(feedback, folder, name="perbaikan.xlsx",
-              edit=lambda book: set_cell(book["Perbaikan"], "BNBA", 3, "Nama Lengkap", "Budi Santoso"))
+              edit=typing("BNBA", 3, "Nama Lengkap", "Budi Santoso"))
     write_xlsx(folder / "disdik_revisi.xlsx", {"BNBA": SUBMISSION})
     result = stage_one(tmp_path)
     [entry] = result.manifest["corrections"]

@@ -142,17 +142,18 @@ def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tu
     empty: any OPD, for rows whose OPD was not known) and whether the rows as submitted
     quarantine it (``quarantined``); ``headers`` each sheet's original header texts with the
     column they were read into; ``replaced`` the file names a ``_revisi`` file replaced, with
-    the name of that file (rows pointing at them are unknown, and say why). A round-1 workbook
-    changes quarantined rows only; a later round
-    may also change an accepted one, as a correction can turn it into a ``duplikat`` that the
-    next feedback sends back. Workbooks are applied by round, then name: a cell counts as changed when it
-    differs from what the clerk was shown (the row after the earlier rounds), so a later round
-    wins for a row both change, and an untouched row of a copy or of a later round undoes
-    nothing. Two workbooks of one round changing a row otherwise: the later name wins. A later
-    round putting back a cell's submitted text that an earlier round changed (a copy of the
-    earlier round arrived after this workbook was written) does not undo that change. Both count
-    the row in ``conflicting_rows``. Raises InputError when a workbook's round follows one of its
-    OPD that is no longer in the folder (its fixes would be lost unsaid).
+    the name of that file (rows pointing at them are unknown, and say why).
+
+    A round-1 workbook changes quarantined rows only; a later round may also change an accepted
+    one, as a correction can turn it into a ``duplikat`` that the next feedback sends back.
+    Workbooks are applied by round, then name: a cell counts as changed when it differs from
+    what the clerk was shown (the row after the earlier rounds), so a later round wins for a
+    row both change, and an untouched row of a copy or of a later round undoes nothing. Two
+    workbooks of one round changing a row otherwise: the later name wins. A later round putting
+    back a cell's submitted text that an earlier round changed (a copy of the earlier round
+    arrived after this workbook was written) does not undo that change. Both count the row in
+    ``conflicting_rows``. Raises InputError when a workbook's round follows one of its OPD that
+    is no longer in the folder (its fixes would be lost unsaid).
     Returns the corrected table and the manifest's ``corrections``.
     """
     _check_rounds(workbooks)
