@@ -128,7 +128,8 @@ def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
         lost = int(entry.get("unknown_rows") or 0)
         replaced = sum(1 for row in entry.get("unknown") or [] if isinstance(row, dict) and row.get("replaced_by"))
         other_opd = int(entry.get("other_opd_rows") or 0)
-        conflicting = int(entry.get("conflicting_rows") or 0)
+        kept_earlier = int(entry.get("kept_earlier_rows") or 0)
+        conflicting = int(entry.get("conflicting_rows") or 0) - kept_earlier
         lines.append(f"{prefix}Berkas perbaikan {safe_file_name(entry.get('path', ''))}"
                      + (f" (putaran {int(entry['round'])})" if int(entry.get("round") or 1) > 1 else "") + ": "
                      f"{int(entry.get('applied') or 0)} baris diperbaiki, {int(entry.get('unchanged') or 0)} tidak "
@@ -138,7 +139,10 @@ def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:
                         f"bahwa revisi itu sudah memuat perbaikannya)" if replaced else "")
                      + (f", {other_opd} baris milik OPD lain tidak diterapkan" if other_opd else "")
                      + (f", {conflicting} baris juga diubah berbeda oleh berkas perbaikan lain putaran yang sama "
-                        f"(isi berkas ini yang dipakai; periksa dengan OPD-nya)" if conflicting else "") + ".")
+                        f"(isi berkas ini yang dipakai; periksa dengan OPD-nya)" if conflicting > 0 else "")
+                     + (f", {kept_earlier} baris dikembalikan berkas ini ke isi semula padahal putaran sebelumnya "
+                        f"sudah memperbaikinya (perbaikan putaran sebelumnya yang dipakai; periksa dengan OPD-nya)"
+                        if kept_earlier else "") + ".")
     skipped = manifest.get("skipped_rows") or []
     if skipped:
         kinds = Counter(row.get("kind", "") if isinstance(row, dict) else "" for row in skipped)

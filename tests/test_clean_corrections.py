@@ -378,6 +378,7 @@ def test_a_late_copy_of_an_earlier_round_is_not_undone_by_the_untouched_later_ro
     result = stage_one(tmp_path)
     late = {Path(c["path"]).name: c for c in result.manifest["corrections"]}["putaran2.xlsx"]
     assert late["applied"] == 1 and late["conflicting_rows"] == 1
+    assert late["kept_earlier_rows"] == 1
     assert result.penerima.set_index("sumber_baris").loc[4, "kelurahan"] == "Metro"
     assert result.manifest["counts"]["rows_accepted"] == 4
 

@@ -79,3 +79,12 @@ def test_rows_of_another_opd_and_rows_two_copies_fixed_otherwise_are_told_on_the
                                                 "other_opd_rows": 2, "conflicting_rows": 1}]})
     assert "(putaran 2)" in lines[0] and "2 baris milik OPD lain tidak diterapkan" in lines[0]
     assert "1 baris juga diubah berbeda oleh berkas perbaikan lain putaran yang sama" in lines[0]
+
+
+def test_a_later_round_that_puts_a_fixed_cell_back_is_told_that_the_earlier_fix_was_kept():
+    # Such rows were told as "this workbook's content is used", the opposite of what happened.
+    lines = manifest_notices({"corrections": [{"path": "opd/2024-03/putaran2.xlsx", "round": 2, "applied": 1,
+                                                "unchanged": 0, "unknown_rows": 0, "unknown": [],
+                                                "conflicting_rows": 1, "kept_earlier_rows": 1}]})
+    assert "1 baris dikembalikan berkas ini ke isi semula" in lines[0]
+    assert "perbaikan putaran sebelumnya yang dipakai" in lines[0] and "isi berkas ini yang dipakai" not in lines[0]

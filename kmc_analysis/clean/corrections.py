@@ -152,8 +152,9 @@ def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tu
     workbooks of one round changing a row otherwise: the later name wins. A later round putting
     back a cell's submitted text that an earlier round changed (a copy of the earlier round
     arrived after this workbook was written) does not undo that change. Both count the row in
-    ``conflicting_rows``. Raises InputError when a workbook's round follows one of its OPD that
-    is no longer in the folder (its fixes would be lost unsaid).
+    ``conflicting_rows``, the second also in ``kept_earlier_rows``. Raises InputError when a
+    workbook's round follows one of its OPD that is no longer in the folder (its fixes would be
+    lost unsaid).
     Returns the corrected table and the manifest's ``corrections``.
     """
     _check_rounds(workbooks)
@@ -169,7 +170,7 @@ def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tu
     for book in sorted(workbooks, key=lambda b: (b.round, b.path)):
         if book.round != shown_round:  # what this round's workbooks showed: the rows after the earlier rounds
             shown, shown_round, changed_in_round = corrected.copy(), book.round, {}
-        applied = unchanged = other_opd = conflicting = 0
+        applied = unchanged = other_opd = conflicting = kept_earlier = 0
         unknown = []
         for (file, sheet, line), cells in zip(book.targets, book.cells):
             target = (file, sheet, line)
@@ -190,6 +191,7 @@ def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tu
                        if str(text).strip() == str(rows.at[at, column]).strip()}
             clashing = bool(undoing) or changed_in_round.get(target, changed) != changed
             conflicting += clashing
+            kept_earlier += bool(undoing)
             changed = {column: text for column, text in changed.items() if column not in undoing}
             if not changed:
                 unchanged += not clashing
@@ -204,6 +206,8 @@ def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tu
             entry["other_opd_rows"] = other_opd
         if conflicting:
             entry["conflicting_rows"] = conflicting
+        if kept_earlier:
+            entry["kept_earlier_rows"] = kept_earlier  # of them, rows where an earlier round's fix was kept
         report.append(entry)
     return corrected, report
 
