@@ -415,3 +415,15 @@ def test_rows_pointing_at_a_file_its_revisi_replaced_say_so(month):
     assert entry["unknown_rows"] == 3 and {row["replaced_by"] for row in entry["unknown"]} == {"disdik_revisi.xlsx"}
     [line] = [line for line in manifest_notices(result.manifest) if "perbaikan.xlsx" in line]
     assert "3 di antaranya menunjuk berkas yang sudah digantikan revisinya" in line
+
+
+def test_two_copies_of_one_round_that_fix_different_rows_are_no_conflict(month):
+    # A copy that left a row untouched was told as fixing it "otherwise" than the copy that fixed it.
+    tmp_path, folder = month
+    feedback = feedback_of(stage_one(tmp_path))
+    sent_back(feedback, folder, name="a.xlsx", edit=typing("BNBA", 3, "Nama Lengkap", "Budi Santoso"))
+    sent_back(feedback, folder, name="b.xlsx", edit=typing("BNBA", 4, "Kelurahan", "Metro"))
+    result = stage_one(tmp_path)
+    assert all("conflicting_rows" not in c for c in result.manifest["corrections"])
+    assert [c["unchanged"] for c in result.manifest["corrections"]] == [2, 2]
+    assert result.manifest["counts"]["rows_accepted"] == 3

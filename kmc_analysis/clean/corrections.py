@@ -189,14 +189,16 @@ def apply_corrections(rows: pd.DataFrame, owners: pd.DataFrame, headers: dict[tu
                        if str(text).strip() != str(shown.at[at, column]).strip()}
             undoing = {column for column, text in changed.items()
                        if str(text).strip() == str(rows.at[at, column]).strip()}
-            clashing = bool(undoing) or changed_in_round.get(target, changed) != changed
+            earlier = changed_in_round.get(target, {})  # what workbooks of this round before it changed
+            clashing = bool(undoing) or any(column in earlier and earlier[column] != text
+                                            for column, text in changed.items())
             conflicting += clashing
             kept_earlier += bool(undoing)
             changed = {column: text for column, text in changed.items() if column not in undoing}
             if not changed:
                 unchanged += not clashing
                 continue
-            changed_in_round[target] = changed
+            changed_in_round[target] = {**earlier, **changed}
             for column, text in changed.items():
                 corrected.at[at, column] = text
             applied += 1
