@@ -71,6 +71,41 @@ def test_small_kelurahan_is_not_recoverable_from_its_kecamatan_total():
     assert audit(frames, kota, record) == []
 
 
+def _room_left_by_the_marks(frames, record: Penyamaran, min_cell: int) -> dict[str, float]:
+    """An attacker's most rows for each ``<N`` kelurahan: its shown kecamatan's rows minus the shown
+    kelurahan, minus N for each other ``*`` one (zeros are shown, 1 to N - 1 are ``<N``) and 1 for each ``<N``."""
+    kec, kel = frames["rekap_kecamatan"], frames["rekap_kelurahan"]
+    kec_mask, kel_mask = record.mask(kec, "rekap_kecamatan"), record.mask(kel, "rekap_kelurahan")
+    most = {}
+    for k, total, hidden in zip(kec["kode_kecamatan"], kec["jumlah_penyaluran"], kec_mask["jumlah_penyaluran"]):
+        if hidden:
+            continue
+        members = kel.index[kel["kode_kecamatan"].eq(k)]
+        room = total - sum(kel.loc[m, "jumlah_penyaluran"] for m in members if not kel_mask.loc[m, "jumlah_penyaluran"])
+        marks = {kel.loc[m, "kode_kelurahan"]: kel_mask.loc[m, "penerima_unik"] for m in members
+                 if kel_mask.loc[m, "penerima_unik"]}
+        for code, mark in marks.items():
+            if mark == PRIMARY:
+                most[code] = room - sum(min_cell if other == SECONDARY else 1
+                                        for c, other in marks.items() if c != code)
+    return most
+
+
+def test_a_small_kelurahan_is_not_pinned_by_reading_the_marks_of_its_complement():
+    # Black-box attack 10: 1 and 5 persons in a kecamatan of 6 rows, its other kelurahan 0. Hiding the 5 alone
+    # gave both away: a `*` count is neither 0 (shown) nor 1-4 (`<5`), so the 5 is at least 5 and the 1 at most 1.
+    frames, kota = areas([("K1", "L1", 1, 1), ("K1", "L2", 5, 5), ("K1", "L3", 0, 0), ("K1", "L4", 0, 0),
+                          ("K2", "L5", 50, 50), ("K2", "L6", 60, 60), ("K3", "L7", 70, 70)])
+    hand = Penyamaran(5, {("kelurahan", "L1", THIS_MONTH): PRIMARY, ("kelurahan", "L2", THIS_MONTH): SECONDARY})
+    assert _room_left_by_the_marks(frames, hand, 5) == {"L1": 1}
+    assert ("rekap_kelurahan", "L1", "penerima_unik") in {(f.table, f.code, f.column)
+                                                          for f in audit(frames, kota, hand)}
+    record = suppress(frames, kota, NOMINAL, 5)
+    assert all(rows >= 4 for rows in _room_left_by_the_marks(frames, record, 5).values())
+    assert not {code for (_, code, _), why in record.hidden.items() if why == SECONDARY} & {"L3", "L4"}
+    assert audit(frames, kota, record) == []
+
+
 def test_audit_names_the_cell_when_secondary_suppression_is_off():
     frames, kota = areas([("K1", "L1", 2, 2), ("K1", "L2", 40, 40), ("K2", "L3", 50, 50), ("K2", "L4", 60, 60)])
     leaky = suppress(frames, kota, NOMINAL, 5, secondary=False)
@@ -213,7 +248,7 @@ def test_suppression_is_the_same_every_run():
     assert all(suppress(frames, kota, NOMINAL, 5).to_json() == first for _ in range(3))
 
 
-def test_protection_wants_zero_and_min_cell_inside_the_interval():
+def test_protection_wants_one_and_min_cell_minus_one_inside_the_interval():
     frames, kota = areas([("K1", "L1", 2, 2), ("K1", "L2", 40, 40), ("K2", "L3", 50, 50)])
     model = build_model(frames, kota, NOMINAL)
     fact = model.get("penerima_unik", "kelurahan", "L1")
@@ -222,4 +257,6 @@ def test_protection_wants_zero_and_min_cell_inside_the_interval():
     assert protection.failing_sides(model.compile(everything), fact) == ["lo", "hi"]  # shown: known exactly
     hidden = model.shown_for({("kelurahan", "L1", THIS_MONTH), ("kelurahan", "L2", THIS_MONTH)})
     lo, hi = model.compile(hidden).interval(fact)
-    assert lo <= 0 and (hi >= 5 or math.isinf(hi))
+    assert lo <= 0 and (hi >= 5 or math.isinf(hi))  # the totals alone
+    assert protection.system(hidden).interval(fact) == (1.0, 4.0)  # and the `<5` mark: all it says, no less
+    assert protection.failing_sides(protection.system(hidden), fact) == []

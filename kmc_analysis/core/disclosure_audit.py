@@ -1,12 +1,13 @@
 """Attack the published numbers: can a hidden small count be worked out or narrowed?
 
 For every cell published as ``<N`` the audit computes the tightest interval an attacker
-gets from the published numbers and the relations between them
-(:mod:`kmc_analysis.core.disclosure_model`), by linear programming (``scipy.optimize.linprog``
-with HiGHS), minimising and maximising the cell. The cell is protected when the interval
-reaches down to 0 and up to ``min_cell``: nothing published narrows it below what the
-``<N`` mark says. Two things cap that requirement, because the contract publishes them in
-full: city-level figures (a kelurahan cannot hold more persons of a program than the city
+gets from the published numbers, the marks (``<N`` is 1 to N - 1, ``*`` at least N) and the
+relations between them (:mod:`kmc_analysis.core.disclosure_model`), by linear programming
+(``scipy.optimize.linprog`` with HiGHS), minimising and maximising the cell. The cell is
+protected when the interval reaches down to 1 and up to ``min_cell - 1``: nothing published
+narrows it below what the ``<N`` mark says (0 to ``min_cell`` for a count no table shows, such
+as a hatched area of the kategori map: the hatching does not say the count is small). Two things cap that requirement, because the
+contract publishes them in full: city-level figures (a kelurahan cannot hold more persons of a program than the city
 has) and the units themselves (a count cannot exceed what hiding every cell below city level
 would still leave open). An unprotected cell is a :class:`Finding` naming its table, unit
 and column, never a value; :class:`DisclosureError` fails the run with them.
@@ -69,21 +70,39 @@ class Protection:
         self._widest: System | None = None
         self._caps: dict[int, tuple[float, float]] = {}
 
+    def system(self, shown: np.ndarray) -> System:
+        """The linear system when ``shown`` facts are published, with what the hidden ones' marks tell."""
+        return self.model.compile(shown, self.min_cell)
+
     def widest(self) -> System:
-        """The system with every cell below city level hidden (what the contract's full figures allow)."""
+        """The system with every cell below city level hidden (what the contract's full figures allow).
+
+        Zeros stay shown (a count, rate or value of 0): a unit of nobody is never hidden, so a
+        ``*`` would not hide it.
+        """
         if self._widest is None:
+            model = self.model
+            zero = (np.asarray(model.values, dtype=float) == 0) & ~np.asarray(model.signed, dtype=bool)
             below = np.array([u is not None and u != () and all(LEVELS.get(x[0], ("", True))[1] for x in u)
-                              for u in self.model.units], dtype=bool)
-            self._widest = self.model.compile(self.model.shown_for(set()) & ~below)
+                              for u in model.units], dtype=bool)
+            self._widest = self.system(model.shown_for(set()) & ~(below & ~zero))
         return self._widest
 
+    def target(self, fact: int) -> tuple[float, float]:
+        """What the cell's mark says: 1 to min_cell - 1 for a ``<N``; 0 to min_cell where no mark is shown
+        (a hatched map area hides whether it is small at all)."""
+        if self.model.has_mark(fact):
+            return 1.0, float(self.min_cell - 1)
+        return 0.0, float(self.min_cell)
+
     def need(self, fact: int, side: str) -> float:
-        """How far the interval must reach on ``side`` (``lo``: down to 0, ``hi``: up to min_cell)."""
+        """How far the interval must reach on ``side``: down to :meth:`target`'s low end, up to its high end."""
         if fact not in self._caps:
             lo, hi = self.widest().interval(fact)
             self._caps[fact] = (_whole(lo, False), _whole(hi, True))
         lo, hi = self._caps[fact]
-        return max(0.0, lo) if side == "lo" else min(float(self.min_cell), hi)
+        low, high = self.target(fact)
+        return max(low, lo) if side == "lo" else min(high, hi)
 
     def failing_sides(self, system: System, fact: int, check: tuple[str, ...] = ("lo", "hi")) -> list[str]:
         """The sides (``lo``, ``hi``) on which a hidden count is narrowed too far; [] when protected."""
@@ -91,9 +110,9 @@ class Protection:
             return ["lo", "hi"]
         lo, hi = system.interval(fact, "both" if len(check) == 2 else check[0])
         sides = []
-        if "lo" in check and _whole(lo, False) > 0 and _whole(lo, False) > self.need(fact, "lo"):
+        if "lo" in check and _whole(lo, False) > self.need(fact, "lo"):
             sides.append("lo")
-        if "hi" in check and _whole(hi, True) < self.min_cell and _whole(hi, True) < self.need(fact, "hi"):
+        if "hi" in check and _whole(hi, True) < self.need(fact, "hi"):
             sides.append("hi")
         return sides
 
@@ -121,18 +140,19 @@ class Protection:
         return out
 
     def _unproven(self, system: System, members: list[int], side: str) -> set[int]:
-        """The counts of one component no joint solution takes to 0 (``lo``) or to min_cell (``hi``).
+        """The counts of one component no joint solution takes to their :meth:`target` (``lo`` or ``hi`` end).
 
         Solved again with the counts still open while each round proves some more.
         """
         open_ = list(members)
+        target = {f: self.target(f) for f in members}
         while open_:
             if side == "lo":
                 point = system.witness(open_, "lo")
-                proven = [f for f in open_ if point.get(f, math.inf) <= EPSILON]
+                proven = [f for f in open_ if point.get(f, math.inf) <= target[f][0] + EPSILON]
             else:
-                point = system.witness(open_, "hi", {f: float(self.min_cell) for f in open_})
-                proven = [f for f in open_ if point.get(f, -math.inf) >= self.min_cell - EPSILON]
+                point = system.witness(open_, "hi", {f: target[f][1] for f in open_})
+                proven = [f for f in open_ if point.get(f, -math.inf) >= target[f][1] - EPSILON]
             if not proven:
                 break
             open_ = [f for f in open_ if f not in set(proven)]
@@ -155,8 +175,8 @@ def audit_model(model: Model, min_cell: int) -> list[Finding]:
     """Check every cell a publication shows as ``<N``; return the unprotected ones (``[]``: safe)."""
     if min_cell <= 1 or not model.marked_primary:
         return []
-    system = model.compile(model.shown_as_published())
     protection = Protection(model, min_cell)
+    system = protection.system(model.shown_as_published())
     findings = []
     for fact in protection.failing(system, sorted(model.marked_primary)):
         table, code, column = model.cells.get(fact, ("?", "?", model.keys[fact][0]))

@@ -17,16 +17,16 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from kmc_analysis.core.disclosure_model import INF, Model
+from kmc_analysis.core.disclosure_model import INF, Model, Relation
 
 
 class System:
     """The relations of a model with shown facts substituted: linear programs per component."""
 
-    def __init__(self, model: Model, shown: np.ndarray):
+    def __init__(self, model: Model, shown: np.ndarray, bounds: Sequence[Relation] = ()):
         self.model, self.shown = model, shown
         values = np.nan_to_num(np.asarray(model.values, dtype=float), nan=0.0)
-        relations = list(model.relations)
+        relations = [*model.relations, *bounds]
         for fact, builder in model.conditional:
             if shown[fact]:
                 relations.extend(builder(model.values[fact]))

@@ -2,8 +2,10 @@
 
 Every published number is a *fact*: a measure of a unit (``penerima_unik`` of kelurahan
 ``18.72.01.1001`` this month). Two tables showing the same measure of the same unit show
-one fact. A fact is either shown (a constant) or hidden (an unknown >= 0: the ``<N`` mark
-is public by design, so it is not used to narrow anything). Relations between facts come
+one fact. A fact is either shown (a constant) or hidden (an unknown >= 0). The marks are
+public rules and an attacker reads them: a person count shown as ``<N`` is 1 to N - 1, one
+shown as ``*`` is at least N (zeros are shown as they are); :meth:`Model.mark_bounds` adds
+that. Relations between facts come
 from how the figures are made (CONTRACT section 3 and :mod:`kmc_analysis.coverage.rekap`):
 
 - rows (``jumlah_penyaluran``) and Rupiah (``nilai_total``) add up: the city is the sum of
@@ -36,6 +38,7 @@ from kmc_analysis.core.disclosure import (
     CHANGE,
     DIFFERENCE,
     LAST_MONTH,
+    LEVELS,
     MEAN,
     RATE,
     RULES,
@@ -132,11 +135,42 @@ class Model:
             shown[i] = not math.isnan(v) and (u == () or i in self.displayed)
         return shown
 
-    def compile(self, shown: np.ndarray):
-        """The linear system over the unknown facts when ``shown`` facts are constants."""
+    def has_mark(self, fact: int) -> bool:
+        """Whether a hidden fact is shown as a mark (``<N`` or ``*``) in a table: this month's person counts below city level."""
+        key, owner, units = self.keys[fact], self.owner[fact], self.units[fact]
+        return (key[0] == U and key[3] == THIS_MONTH and bool(units) and owner is not None
+                and LEVELS.get(owner[0], ("", False))[1])
+
+    def mark_bounds(self, shown: np.ndarray, min_cell: int) -> list[Relation]:
+        """What the marks of hidden person counts tell: ``<N`` is 1 to N - 1, ``*`` at least N.
+
+        Zeros are shown and 1 to ``min_cell - 1`` persons are ``<N``, so an attacker reads a
+        ``*`` count of this month as ``min_cell`` or more. With true values (choosing what to
+        hide) each hidden count gets its own mark's range (none for a zero, which is never a
+        complement); from a publication (:attr:`marked_primary` set) a hidden count without
+        ``<N`` is a ``*``.
+        """
+        if min_cell <= 1:
+            return []
+        from_publication = bool(self.marked_primary)
+        bounds = []
+        for i, value in enumerate(self.values):
+            if shown[i] or not self.has_mark(i):
+                continue
+            if i in self.marked_primary or 1 <= value < min_cell:
+                bounds.append(Relation({i: 1.0}, 1.0, float(min_cell - 1)))
+            elif value >= min_cell or (from_publication and math.isnan(value)):
+                bounds.append(Relation({i: 1.0}, float(min_cell), INF))
+        return bounds
+
+    def compile(self, shown: np.ndarray, min_cell: int = 0):
+        """The linear system over the unknown facts when ``shown`` facts are constants.
+
+        With ``min_cell`` the marks of the hidden person counts bound them too (:meth:`mark_bounds`).
+        """
         from kmc_analysis.core.disclosure_lp import System
 
-        return System(self, shown)
+        return System(self, shown, self.mark_bounds(shown, min_cell))
 
 
 # --- building a model from tables -------------------------------------------------------------

@@ -98,13 +98,13 @@ def choose_hidden(model: Model, min_cell: int, forced: Iterable[Unit] = ()) -> d
     order = sorted(primary, key=lambda f: (-_LEVEL_ORDER.get(primary[f][0], 9), primary[f]))
     stuck: set[int] = set()
     while True:
-        system = model.compile(model.shown_for(set(hidden)))
+        system = protection.system(model.shown_for(set(hidden)))
         found = protection.failing(system, [f for f in order if f not in stuck])
         failing = [f for f in order if f in found]
         if not failing:
             return hidden
         for fact in failing:
-            system = model.compile(model.shown_for(set(hidden)))
+            system = protection.system(model.shown_for(set(hidden)))
             sides = protection.failing_sides(system, fact)
             if not sides:
                 continue
@@ -118,14 +118,16 @@ def choose_hidden(model: Model, min_cell: int, forced: Iterable[Unit] = ()) -> d
 def _best_complement(model: Model, protection: Protection, neighbours: _Neighbours, fact: int, unit: Unit,
                      hidden: set[Unit], sides: list[str]) -> Unit | None:
     """The smallest neighbouring unit whose hiding protects ``fact``, else the one helping most."""
-    options = [c for c in neighbours.candidates(unit, hidden) if _below_city(c) and c not in hidden]
+    # never a unit of nobody: zeros are shown, so a `*` reads as min_cell or more (Model.mark_bounds)
+    options = [c for c in neighbours.candidates(unit, hidden)
+               if _below_city(c) and c not in hidden and _size(model, c) != 0]
     if not options:
         return None
-    options.sort(key=lambda c: (_size(model, c) == 0, _size(model, c), _LEVEL_ORDER.get(c[0], 9), c))
-    before = protection.reach(model.compile(model.shown_for(hidden)), fact, sides)
+    options.sort(key=lambda c: (_size(model, c), _LEVEL_ORDER.get(c[0], 9), c))
+    before = protection.reach(protection.system(model.shown_for(hidden)), fact, sides)
     best, best_room = None, before
     for option in options[:CANDIDATES_TRIED]:
-        trial = model.compile(model.shown_for(hidden | {option}))
+        trial = protection.system(model.shown_for(hidden | {option}))
         if not protection.failing_sides(trial, fact):
             return option
         room = protection.reach(trial, fact, sides)
