@@ -136,7 +136,7 @@ class Model:
         return shown
 
     def has_mark(self, fact: int) -> bool:
-        """Whether a hidden fact is shown as a mark (``<N`` or ``*``) in a table: this month's person counts below city level."""
+        """Whether a hidden fact shows as a mark (``<N`` or ``*``): this month's person counts below city level."""
         key, owner, units = self.keys[fact], self.owner[fact], self.units[fact]
         return (key[0] == U and key[3] == THIS_MONTH and bool(units) and owner is not None
                 and LEVELS.get(owner[0], ("", False))[1])
