@@ -7,9 +7,10 @@ relations between them (:mod:`kmc_analysis.core.disclosure_model`), by linear pr
 protected when the interval reaches down to 1 and up to ``min_cell - 1``: nothing published
 narrows it below what the ``<N`` mark says (0 to ``min_cell`` for a count no table shows, such
 as a hatched area of the kategori map: the hatching does not say the count is small). Two
-things cap that requirement, because the contract publishes them in full: city-level figures (a kelurahan cannot hold more persons of a program than the city
-has) and the units themselves (a count cannot exceed what hiding every cell below city level
-would still leave open). An unprotected cell is a :class:`Finding` naming its table, unit
+things cap that requirement, because the contract publishes them in full: city-level
+figures (a kelurahan cannot hold more persons of a program than the city has) and the units
+themselves (a count cannot exceed what hiding every cell below city level would still leave
+open). An unprotected cell is a :class:`Finding` naming its table, unit
 and column, never a value; :class:`DisclosureError` fails the run with them.
 """
 
