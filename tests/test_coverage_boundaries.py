@@ -108,6 +108,26 @@ def test_gadm_namesakes_in_other_regencies_are_never_merged(metro_wilayah, real,
     assert "NAME_2=Lampung Timur" in b.notes[0] and "Sidomulyo" in b.notes[0]
 
 
+def test_a_province_file_with_three_features_called_metro_is_matched_by_code_not_set_aside(
+        metro_wilayah, real, tmp_path):
+    # Black-box attack 10: Metro's 22 kelurahan and 40 namesakes elsewhere (columns name and code only). Three
+    # features named like kelurahan Metro made the name column look like a column of cities, and every other
+    # feature was set aside as "not the city's": 21 kelurahan "had no polygon" (exit 2).
+    frame = real[["name", "code", "geometry"]]
+    copies = []
+    for i in range(40):
+        copy = frame.iloc[[i % 22]].copy()
+        copy["code"] = f"18.07.{i // 10 + 1:02d}.{2001 + i:04d}"
+        copy["geometry"] = copy.geometry.translate(xoff=0.5 + 0.05 * i, yoff=0.4)
+        copies.append(copy)
+    path = tmp_path / "batas_provinsi.geojson"
+    pd.concat([frame, *copies]).to_file(path, driver="GeoJSON")
+    b = boundaries.load_boundaries(path, metro_wilayah)
+    _check_complete(b, metro_wilayah, real)
+    assert b.record["fitur_di_luar_kota"] == 40 and b.record["fitur_dipakai"] == 22
+    assert "code=18.07" in b.notes[0]
+
+
 def test_gadm_bps_spellings_need_ejaan_lain(metro_wilayah, real, tmp_path):
     path = tmp_path / "gadm_metro.geojson"
     gadm_level4(real, namesakes=False).to_file(path, driver="GeoJSON")

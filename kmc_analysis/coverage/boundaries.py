@@ -254,7 +254,8 @@ def load_boundaries(path: str | Path, wilayah: pd.DataFrame) -> Boundaries:
     for name, frame in read.layers.items():
         source = path.name if len(read.layers) == 1 else f"{path.name}, layer {name}"
         texts = attribute_texts(frame)
-        foreign = foreign_features(texts, frame.index, levels["kelurahan"].prefixes, min_rows)
+        foreign = foreign_features(texts, frame.index, levels["kelurahan"].prefixes, min_rows,
+                                   levels["kelurahan"].names)
         kel = match_level(frame, texts, levels["kelurahan"], foreign)
         kec = match_level(frame, texts, levels["kecamatan"], foreign)
         attempts.append((source, frame, texts, kel, kec))
@@ -284,7 +285,7 @@ def match_features(frame: gpd.GeoDataFrame, wilayah: pd.DataFrame) -> pd.DataFra
     texts = attribute_texts(frame)
     levels = {name: area_level(wilayah, name) for name in LEVELS}
     foreign = foreign_features(texts, frame.index, levels["kelurahan"].prefixes,
-                               max(2, math.ceil(len(levels["kecamatan"].codes) / 2)))
+                               max(2, math.ceil(len(levels["kecamatan"].codes) / 2)), levels["kelurahan"].names)
     match = match_level(frame, texts, levels["kelurahan"], foreign)
     return pd.DataFrame({"kode_kelurahan": match.codes, "cara": match.schemes, "di_luar_kota": match.outside,
                          "kolom": ", ".join(match.columns)})

@@ -141,12 +141,16 @@ def _region_key(text: pd.Series) -> pd.Series:
 
 
 def foreign_features(
-    texts: dict[str, pd.Series], index: pd.Index, prefixes: set[str], min_rows: int
+    texts: dict[str, pd.Series], index: pd.Index, prefixes: set[str], min_rows: int,
+    place_names: dict[str, str] | None = None,
 ) -> pd.Series:
     """Why each feature (of ``index``) is not the city's, from its attributes ("" = nothing says so).
 
     A column counts only when at least ``min_rows`` features carry the city's own code or
     name in it: a stray number or a village that happens to be called Metro proves nothing.
+    Nor does a column of the areas' own names (``place_names``, name key -> code) that names
+    more features than the city's name does: kelurahan Metro and its namesakes elsewhere in
+    a province file are not a column of regions.
     """
     reasons = pd.Series("", index=index, dtype="string")
 
@@ -171,9 +175,12 @@ def foreign_features(
             own = short & (padded.isin({p[2:] for p in prefixes}) | padded.isin(prefixes))
             mark(column, own, short & ~own, text)
         key = _region_key(text)
+        places = int((_lookup(normalize_place_name(text), place_names) != "").sum()) if place_names else 0
         for city, province in names:
             for region in (city, province):
                 own = key == region.lower()
+                if places > int(own.sum()):
+                    continue
                 mark(column, own, (key != "") & ~own, text)
     return reasons
 
