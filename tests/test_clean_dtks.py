@@ -141,6 +141,21 @@ def test_a_row_with_more_cells_than_its_header_names_file_and_line(raw, wilayah)
         read(raw, wilayah)
 
 
+def test_an_extract_whose_niks_were_all_saved_as_1_87e15_stops_instead_of_finding_nobody_in_dtks(raw, wilayah):
+    # Black-box attack 10: every NIK of the export in scientific notation gave exit 0 and a published "0 % of
+    # recipients in DTKS", with every OPD asked to check all its recipients.
+    lost = [siks_ng_row(i, ("1.87201E+15", *p[1:])) for i, p in enumerate(PEOPLE, 1)]
+    write_text(raw / "dtks" / "DTKS_dibuka_di_excel.csv", SIKS_NG, lost)
+    with pytest.raises(InputError, match=r"DTKS_dibuka_di_excel\.csv: tidak satu pun dari 8 barisnya.*1,87E\+15.*Teks"):
+        read(raw, wilayah)
+
+
+def test_an_extract_with_its_header_only_stops_instead_of_finding_nobody_in_dtks(raw, wilayah):
+    write_text(raw / "dtks" / "DTKS_kosong.csv", SIKS_NG, [])
+    with pytest.raises(InputError, match=r"DTKS_kosong\.csv\) tidak memuat satu baris data pun.*hapus folder"):
+        read(raw, wilayah)
+
+
 def test_a_folder_without_extracts_says_what_to_do_and_lists_what_it_holds(raw, wilayah):
     (raw / "dtks").mkdir(parents=True)
     (raw / "dtks" / "catatan.pdf").write_bytes(b"%PDF")

@@ -40,6 +40,7 @@ from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.places import PlaceIndex, resolve_places
 from kmc_analysis.clean.pseudonyms import PseudonymKey, pseudonymize
 from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.formatting import format_number
 
 DTKS_SUFFIXES = (".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 20
@@ -160,6 +161,8 @@ def read_dtks(dtks_dir: Path, raw_dir: Path, key: PseudonymKey, wilayah: pd.Data
         nik = nz.clean_nik(cells["nik"])
         usable = nz.nik_date_is_valid(nik)
         relative = path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else path.name
+        if len(cells) and not usable.any():
+            raise _no_usable_nik(path, cells["nik"], len(cells))
         entries.append({"path": relative, "sha256": hashlib.sha256(data).hexdigest(),
                         "baris_dibaca": int(len(cells)), "baris_nik_valid": int(usable.sum())})
         if raw.skipped_sheets:
@@ -177,6 +180,12 @@ def read_dtks(dtks_dir: Path, raw_dir: Path, key: PseudonymKey, wilayah: pd.Data
             bansos_frames.append(pd.DataFrame({"kolom": column, "id_penerima": people.loc[marked, "id_penerima"]}))
         del nik, cells, kept
     persons = pd.concat(frames, ignore_index=True).drop_duplicates("id_penerima", keep="first")
+    if persons.empty:
+        raise InputError(
+            f"Ekstrak DTKS di {dtks_dir.name}/ ({', '.join(p.name for p in files)}) tidak memuat satu baris data pun "
+            f"di bawah judul kolomnya: ketepatan sasaran tidak dapat dinilai dari ekstrak kosong. Ekspor ulang DTKS "
+            f"dari SIKS-NG, atau hapus folder itu bila ketepatan sasaran tidak dinilai bulan ini."
+        )
     places = resolve_places(persons["_kelurahan"].astype("str"), persons["_kecamatan"].astype("str"), index)
     persons = persons.assign(kode_kecamatan=places["kode_kecamatan"].to_numpy(),
                              kode_kelurahan=places["kode_kelurahan"].to_numpy())
@@ -202,6 +211,20 @@ def _missing_nik(path: Path, where: str = "") -> InputError:
         f"Ekstrak DTKS {path.name}{where}: tidak ada kolom NOMOR NIK atau NIK dalam {HEADER_SEARCH_ROWS} baris "
         f"pertama. Ekspor ulang DTKS dari SIKS-NG lengkap dengan kolom NOMOR NIK (atau beri judul kolom NIK pada "
         f"kolom nomor induk kependudukan), lalu jalankan lagi."
+    )
+
+
+def _no_usable_nik(path: Path, nik: pd.Series, rows: int) -> InputError:
+    """No row of an extract has a usable NIK: judging targeting on it would call every recipient "not in DTKS"."""
+    text = nik.astype("str").fillna("")
+    lost = text.str.contains(r"^[0-9.,]+[eE]\+?[0-9]+$", regex=True).any()
+    why = (" Angka seperti 1,87E+15 berarti Excel menyimpan NIK sebagai angka dan digit terakhirnya hilang: buka "
+           "ekspor CSV dengan kolom NOMOR NIK sebagai Teks, atau ekspor ulang sebagai .xlsx." if lost else "")
+    return InputError(
+        f"Ekstrak DTKS {path.name}: tidak satu pun dari {format_number(rows)} barisnya punya NIK yang dapat dipakai (16 angka "
+        f"dengan tanggal lahir yang sah pada angka ke-7 sampai ke-12), sehingga ketepatan sasaran akan menyebut "
+        f"semua penerima tidak terdaftar di DTKS.{why} Perbaiki kolom NOMOR NIK lalu jalankan lagi, atau hapus "
+        f"berkas itu bila ketepatan sasaran tidak dinilai bulan ini."
     )
 
 
