@@ -146,7 +146,7 @@ def test_an_extract_whose_niks_were_all_saved_as_1_87e15_stops_instead_of_findin
     # recipients in DTKS", with every OPD asked to check all its recipients.
     lost = [siks_ng_row(i, ("1.87201E+15", *p[1:])) for i, p in enumerate(PEOPLE, 1)]
     write_text(raw / "dtks" / "DTKS_dibuka_di_excel.csv", SIKS_NG, lost)
-    with pytest.raises(InputError, match=r"DTKS_dibuka_di_excel\.csv: tidak satu pun dari 8 barisnya.*1,87E\+15.*Teks"):
+    with pytest.raises(InputError, match=r"DTKS_dibuka_di_excel\.csv: tidak satu pun dari 8 baris.*1,87E\+15.*Teks"):
         read(raw, wilayah)
 
 

@@ -221,9 +221,9 @@ def _no_usable_nik(path: Path, nik: pd.Series, rows: int) -> InputError:
     why = (" Angka seperti 1,87E+15 berarti Excel menyimpan NIK sebagai angka dan digit terakhirnya hilang: buka "
            "ekspor CSV dengan kolom NOMOR NIK sebagai Teks, atau ekspor ulang sebagai .xlsx." if lost else "")
     return InputError(
-        f"Ekstrak DTKS {path.name}: tidak satu pun dari {format_number(rows)} barisnya punya NIK yang dapat dipakai (16 angka "
-        f"dengan tanggal lahir yang sah pada angka ke-7 sampai ke-12), sehingga ketepatan sasaran akan menyebut "
-        f"semua penerima tidak terdaftar di DTKS.{why} Perbaiki kolom NOMOR NIK lalu jalankan lagi, atau hapus "
+        f"Ekstrak DTKS {path.name}: tidak satu pun dari {format_number(rows)} barisnya punya NIK yang dapat dipakai "
+        f"(16 angka dengan tanggal lahir yang sah pada angka ke-7 sampai ke-12), sehingga ketepatan sasaran akan "
+        f"menyebut semua penerima tidak terdaftar di DTKS.{why} Perbaiki kolom NOMOR NIK lalu jalankan lagi, atau hapus "
         f"berkas itu bila ketepatan sasaran tidak dinilai bulan ini."
     )
 
