@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kmc_analysis.clean.folder import list_folder
 from kmc_analysis.clean.pseudonyms import KEY_ENV, KEY_FILE_ENV, PseudonymKey, load_key
 from kmc_analysis.core.errors import InputError, KMCError
 from kmc_analysis.core.paths import RunPaths, run_paths
@@ -57,6 +58,14 @@ def check_inputs(period: str, raw_dir: Path, processed_dir: Path, reports_dir: P
             f"Folder berkas OPD untuk periode {paths.period} tidak dapat dibuka (izin ditolak): {paths.opd_dir}. "
             f"Ubah izinnya agar dapat dibaca pengguna yang menjalankan kmc (mis. chmod u+rx), lalu jalankan lagi."
         ) from None
+    listing = list_folder(paths.opd_dir)
+    if not listing.submissions and not listing.unreadable:
+        others = f" (ada {len(listing.ignored)} berkas lain yang bukan berkas OPD)" if listing.ignored else ""
+        raise InputError(
+            f"Folder berkas OPD untuk periode {paths.period} tidak berisi berkas OPD (.xlsx, .xlsm, .xls, .ods atau "
+            f".csv){others}: {paths.opd_dir}. Taruh berkas OPD bulan itu di folder tersebut, lalu jalankan lagi: "
+            f"tanpa berkas, laporan bulan itu akan menyebut nol penerima."
+        )
     reference = load_reference(paths.reference_dir)
     from kmc_analysis.coverage.boundaries import boundaries_for_run
 

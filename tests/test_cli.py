@@ -91,6 +91,20 @@ def test_unknown_period_folder_exits_2_and_lists_known_periods(tmp_path, capsys)
     assert not (tmp_path / "proc").exists()
 
 
+def test_a_period_folder_without_opd_files_exits_2_before_stage_1(tmp_path, capsys):
+    # Black-box attack 10: an empty month folder gave exit 0 and a published report of zero recipients, with
+    # the RPJMD indicators computed from KMC data judged on nothing.
+    raw = raw_dir_with(tmp_path, "comma_bom_utf8.csv", period="2024-02")
+    month = raw / "opd" / "2024-03"
+    month.mkdir()
+    (month / "surat_pengantar.pdf").write_bytes(b"%PDF-1.4")
+    assert run_kmc(tmp_path, raw) == 2
+    err = last_line(capsys)
+    assert "periode 2024-03 tidak berisi berkas OPD" in err and "1 berkas lain" in err and str(month) in err
+    assert "surat_pengantar" not in err
+    assert not (tmp_path / "proc" / "2024-03").exists()
+
+
 def test_min_cell_below_one_exits_2(tmp_path, capsys):
     raw = raw_dir_with(tmp_path, "comma_bom_utf8.csv")
     assert run_kmc(tmp_path, raw, "--min-cell", "0") == 2
