@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,15 @@ def test_files_written(built):
     assert result.xlsx == paths.reports / "laporan_kmc_2024-03.xlsx"
     for p in (result.html, result.xlsx, result.ringkasan):
         assert p.exists() and p.stat().st_size > 0
+
+
+def test_the_workbook_is_dated_the_periods_last_day_so_a_rerun_gives_the_same_bytes(built):
+    # Black-box attack 10: a rerun's workbook differed from the last one only in its save time (core.xml, zip dates).
+    _, result, _ = built
+    with zipfile.ZipFile(result.xlsx) as book:
+        core = book.read("docProps/core.xml").decode()
+        assert {entry.date_time for entry in book.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert "2024-03-31T00:00:00Z</dcterms:created>" in core and "2024-03-31T00:00:00Z</dcterms:modified>" in core
 
 
 def test_no_personal_data_anywhere(built):

@@ -11,6 +11,8 @@ and on the first sheet.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import math
 import re
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 
 from kmc_analysis.core.disclosure import HIDDEN_MARK
 from kmc_analysis.core.formatting import formula_safe, is_missing, slug
+from kmc_analysis.core.repeatable_xlsx import repeatable_xlsx
 from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.table_model import Table
 from kmc_analysis.report.targeting import TARGETING_TABLES
@@ -71,7 +74,7 @@ class _Sheets:
              "sangat-rendah": "C0392B", "sesuai-jalur": "5AAE61", "tidak-sesuai-jalur": "C0392B",
              "data-kurang": "BBBBBB"}
 
-    def __init__(self, periode: str, synthetic: str = ""):
+    def __init__(self, periode: str, synthetic: str = "", dated: dt.date = dt.date(2000, 1, 1)):
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
@@ -80,6 +83,7 @@ class _Sheets:
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
         self.periode = periode
         self.synthetic = synthetic
+        self.dated = dated
         self.wb = Workbook()
         self.wb.properties.title = f"Laporan Evaluasi KMC {periode}"
         self.wb.properties.creator = "Bappeda Kota Metro (kmc_analysis)"
@@ -227,14 +231,17 @@ class _Sheets:
         self.finish(ws, header, widths)
 
     def save(self, path: Path) -> Path:
-        """Write the workbook."""
-        self.wb.save(path)
+        """Write the workbook dated :attr:`dated` (the period's last day), so that a rerun gives the same bytes."""
+        buffer = io.BytesIO()
+        self.wb.save(buffer)
+        stamp = dt.datetime.combine(self.dated, dt.time())
+        path.write_bytes(repeatable_xlsx(buffer.getvalue(), stamp))
         return path
 
 
 def write_workbook(tables: dict[str, Table], summary: dict, context: dict, path: Path) -> Path:
     """Write the report workbook: Ringkasan, one formatted sheet per table, and Catatan."""
-    book = _Sheets(context["periode_teks"], context.get("synthetic", ""))
+    book = _Sheets(context["periode_teks"], context.get("synthetic", ""), context["period"].last_day())
     s = summary
     ws = book.sheet("Ringkasan", f"Ringkasan Evaluasi Kartu Metro Ceria (KMC) – {context['periode_teks']}")
     if book.synthetic:

@@ -6,15 +6,14 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 import shutil
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.core.repeatable_xlsx import repeatable_xlsx
 from kmc_analysis.core.store import SYNTHETIC_MARKER
 from kmc_analysis.synth.cells import Cells
 from kmc_analysis.synth.layout import Layout
@@ -134,7 +133,7 @@ def write_xlsx(path: Path, f: File, plan: Plan, world: World, cells: Cells, layo
         _extras_up_to(ws, by_line, current, layout.end[sid] + 1, sheet, formats, styled, bold)
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(_repeatable_zip(buffer.getvalue(), stamp))
+    path.write_bytes(repeatable_xlsx(buffer.getvalue(), stamp))
 
 
 def _extras_up_to(ws, by_line: dict, current: int, number: int, sheet, formats, styled, bold) -> int:
@@ -171,22 +170,6 @@ def _write_lists(ws, world: World, opd: str, styled, bold) -> None:
     ws.append([styled(h, bold) if h else None for h in _DAFTAR_HEADERS])
     for i in range(max(len(items) for items in lists)):
         ws.append([items[i] if i < len(items) else None for items in lists])
-
-
-def _repeatable_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """Rewrite an xlsx zip with fixed entry dates and document timestamps (byte-identical reruns)."""
-    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            payload = source.read(entry.filename)
-            if entry.filename == "docProps/core.xml":
-                payload = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + when, payload)
-            info = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, payload)
-    return out.getvalue()
 
 
 def write_csv(path: Path, f: File, sheet_id: int, plan: Plan, cells: Cells, layout: Layout) -> None:
