@@ -44,6 +44,8 @@ def check_inputs(period: str, raw_dir: Path, processed_dir: Path, reports_dir: P
     if min_cell < 1:
         raise InputError(f"--min-cell harus 1 atau lebih (tertulis {min_cell}): jumlah orang 1 sampai N-1 "
                          f"di bawah tingkat kota ditampilkan sebagai <N. Pakai misalnya --min-cell 5.")
+    for option, folder in (("--processed-dir", processed_dir), ("--reports-dir", reports_dir)):
+        _check_output_folder(option, Path(folder))
     if not paths.opd_dir.is_dir():
         known = sorted(p.name for p in (paths.raw_dir / "opd").glob("????-??") if p.is_dir())
         raise InputError(
@@ -71,6 +73,19 @@ def check_inputs(period: str, raw_dir: Path, processed_dir: Path, reports_dir: P
 
     boundaries_for_run(paths.reference_dir, str(Path(boundaries).resolve()) if boundaries else "", reference.wilayah)
     return paths, reference
+
+
+def _check_output_folder(option: str, folder: Path) -> None:
+    """InputError when an output folder, or a folder above it, is a file: it could never be made."""
+    for place in (folder, *folder.absolute().parents):
+        if place.exists():
+            if place.is_dir():
+                return
+            what = "adalah" if place == folder else f"berada di bawah {place}, yang"
+            raise InputError(
+                f"{option} {folder} {what} sebuah berkas, bukan folder: hasil tidak dapat ditulis di sana. Pilih "
+                f"folder lain untuk {option} (atau pindahkan berkas itu), lalu jalankan lagi."
+            )
 
 
 def load_run_key(console: Console) -> PseudonymKey:

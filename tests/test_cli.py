@@ -105,6 +105,20 @@ def test_a_period_folder_without_opd_files_exits_2_before_stage_1(tmp_path, caps
     assert not (tmp_path / "proc" / "2024-03").exists()
 
 
+@pytest.mark.parametrize("below", [False, True])
+def test_a_reports_dir_that_is_a_file_exits_2_naming_the_option_and_the_file(tmp_path, capsys, below):
+    # Black-box attack 10: exit 1 with "galat sistem berkas EEXIST" naming the folder above it.
+    raw = raw_dir_with(tmp_path, "comma_bom_utf8.csv")
+    (tmp_path / "laporan.txt").write_text("bukan folder")
+    reports = tmp_path / "laporan.txt" / "bulanan" if below else tmp_path / "laporan.txt"
+    assert main(["run", "--period", "2024-03", "--raw-dir", str(raw), "--processed-dir", str(tmp_path / "proc"),
+                 "--reports-dir", str(reports), "--quiet"]) == 2
+    err = last_line(capsys)
+    assert f"--reports-dir {reports}" in err and "sebuah berkas, bukan folder" in err and "EEXIST" not in err
+    assert (f"di bawah {tmp_path / 'laporan.txt'}" in err) is below
+    assert not (tmp_path / "proc" / "2024-03").exists()
+
+
 def test_min_cell_below_one_exits_2(tmp_path, capsys):
     raw = raw_dir_with(tmp_path, "comma_bom_utf8.csv")
     assert run_kmc(tmp_path, raw, "--min-cell", "0") == 2
