@@ -45,9 +45,16 @@ class Staging:
         """Make both staging folders, owner-only (0700) whatever the umask: they will hold personal data."""
         name = f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         staging = cls(name, Path(processed_dir) / name, Path(reports_dir) / name)
-        for root in staging.roots:
-            root.mkdir(mode=0o700)
-            root.chmod(0o700)
+        made = []
+        try:
+            for root in staging.roots:
+                root.mkdir(mode=0o700)
+                made.append(root)
+                root.chmod(0o700)
+        except OSError:
+            for root in made:  # the reports dir refused its folder: leave no empty one in the processed dir
+                _remove_tree(root)
+            raise
         return staging
 
     @property

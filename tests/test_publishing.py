@@ -195,6 +195,23 @@ def test_staging_folders_left_by_killed_runs_are_removed_by_the_next_run(tmp_pat
     assert any("3 folder sementara" in line for line in said)
 
 
+def test_a_reports_dir_refusing_its_staging_folder_leaves_none_in_the_processed_dir(tmp_path, monkeypatch):
+    # Black-box attack 10: a reports dir that refused the run (chattr +i) left an empty staging folder behind.
+    processed, reports = tmp_path / "p", tmp_path / "r"
+    processed.mkdir(), reports.mkdir()
+    real_mkdir = Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if self.parent == reports:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)  # root ignores chmod: simulate what a user meets
+    with pytest.raises(PermissionError):
+        Staging.create(processed, reports)
+    assert list(processed.iterdir()) == [] and list(reports.iterdir()) == []
+
+
 def test_a_half_written_journal_of_a_killed_run_is_removed_by_the_next_run(tmp_path):
     # SIGKILL while the journal was being replaced left ".kmc-publish.json.<pid>.tmp" for good
     processed, reports = tmp_path / "p", tmp_path / "r"
