@@ -355,6 +355,11 @@ def test_unreadable_and_unsupported_files(metro_wilayah, tmp_path):
     broken.write_text("{ not json")
     with pytest.raises(BoundaryError, match="tidak dapat dibuka"):
         boundaries.load_boundaries(broken, metro_wilayah)
+    zero = tmp_path / "kosong.geojson"
+    zero.write_bytes(b"")
+    with pytest.raises(BoundaryError, match=r"kosong\.geojson' tidak dapat dibuka \(berkasnya kosong, 0 byte") as error:
+        boundaries.load_boundaries(zero, metro_wilayah)
+    assert "not recognized" not in str(error.value)  # GDAL's English stays out of the sentence
     with pytest.raises(BoundaryError, match="tidak dikenal"):
         boundaries.load_boundaries(tmp_path / "batas.kml", metro_wilayah)
     empty_zip = tmp_path / "batas.zip"
@@ -473,6 +478,7 @@ def test_run_stops_before_stage_1_on_a_corrupt_boundary_file(tmp_path):
     from kmc_analysis.preflight import check_inputs
 
     (tmp_path / "raw" / "opd" / "2024-03").mkdir(parents=True)
+    (tmp_path / "raw" / "opd" / "2024-03" / "dinsos.csv").write_text("NIK,Nama\n")
     (tmp_path / "raw" / "reference").mkdir()
     (tmp_path / "raw" / "reference" / "batas_kelurahan.geojson").write_text('{"type": "FeatureCollection", "feat')
     with pytest.raises(InputError, match=r"batas_kelurahan\.geojson.*tidak dapat dibuka"):

@@ -119,11 +119,23 @@ def read_boundary_file(path: str | Path) -> BoundaryLayers:
 
 
 def _unreadable(path: Path, exc: Exception) -> BoundaryError:
-    reason = " ".join(str(exc).split())[:160]
+    """The file GDAL could not open, said in Indonesian (GDAL's own sentence is English)."""
+    text = str(exc)
+    try:
+        empty = path.is_file() and path.stat().st_size == 0
+    except OSError:
+        empty = False
+    if empty:
+        reason = "berkasnya kosong, 0 byte"
+    elif "not recognized as being in a supported file format" in text or "not recognised" in text:
+        reason = "formatnya tidak dikenali atau isinya rusak"
+    elif "No such file" in text:
+        reason = "berkas itu tidak ada"
+    else:
+        reason = f"isinya tidak dapat dibaca: {type(exc).__name__}"
     return BoundaryError(
         f"Berkas batas '{path}' tidak dapat dibuka ({reason}). Periksa bahwa berkas itu utuh dan "
-        f"berformat GeoPackage, GeoJSON atau Shapefile, atau tunjuk berkas lain dengan --boundaries "
-        f"(boundary file cannot be read)."
+        f"berformat GeoPackage, GeoJSON atau Shapefile, atau tunjuk berkas lain dengan --boundaries."
     )
 
 
