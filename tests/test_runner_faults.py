@@ -64,6 +64,7 @@ def published_once(tmp_path_factory):
     root = tmp_path_factory.mktemp("pengguna")
     stand_in_notebooks(root / "notebooks")
     (root / "data" / "raw" / "opd" / "2024-03").mkdir(parents=True)
+    (root / "data" / "raw" / "opd" / "2024-03" / "dinsos.csv").write_text("NIK,Nama\n")  # a month with a file
     first = kmc(root, UJI_PENANDA="lama")
     assert first.returncode == 0, first.stderr
     return root
