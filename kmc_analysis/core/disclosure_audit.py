@@ -10,8 +10,8 @@ as a hatched area of the kategori map: the hatching does not say the count is sm
 things cap that requirement, because the contract publishes them in full: city-level
 figures (a kelurahan cannot hold more persons of a program than the city has) and the units
 themselves (a count cannot exceed what hiding every cell below city level would still leave
-open). An unprotected cell is a :class:`Finding` naming its table, unit
-and column, never a value; :class:`DisclosureError` fails the run with them.
+open). An unprotected cell is a :class:`Finding` naming its table, unit and column, never a
+value; :class:`DisclosureError` fails the run with them.
 """
 
 from __future__ import annotations
@@ -90,8 +90,11 @@ class Protection:
         return self._widest
 
     def target(self, fact: int) -> tuple[float, float]:
-        """What the cell's mark says: 1 to min_cell - 1 for a ``<N``; 0 to min_cell where no mark is shown
-        (a hatched map area hides whether it is small at all)."""
+        """The interval a hidden count's mark leaves open: what protection must keep open.
+
+        1 to ``min_cell - 1`` for a count shown ``<N``; 0 to ``min_cell`` for one no table
+        shows (a hatched map area does not even say whether it is small).
+        """
         if self.model.has_mark(fact):
             return 1.0, float(self.min_cell - 1)
         return 0.0, float(self.min_cell)

@@ -5,8 +5,8 @@ Every published number is a *fact*: a measure of a unit (``penerima_unik`` of ke
 one fact. A fact is either shown (a constant) or hidden (an unknown >= 0). The marks are
 public rules and an attacker reads them: a person count shown as ``<N`` is 1 to N - 1, one
 shown as ``*`` is at least N (zeros are shown as they are); :meth:`Model.mark_bounds` adds
-that. Relations between facts come
-from how the figures are made (CONTRACT section 3 and :mod:`kmc_analysis.coverage.rekap`):
+that. Relations between facts come from how the figures are made (CONTRACT section 3 and
+:mod:`kmc_analysis.coverage.rekap`):
 
 - rows (``jumlah_penyaluran``) and Rupiah (``nilai_total``) add up: the city is the sum of
   its kecamatan; a kecamatan is the sum of its kelurahan plus the rows that give only a
