@@ -327,10 +327,10 @@ def _hierarchy(model: Model, frames: Mapping[str, pd.DataFrame], knowledge: Mapp
     if cat is not None:
         codes = unit_codes(cat, RULES["rekap_kategori_kelurahan"]).tolist()
         by_kel: dict[str, list[str]] = {}
-        for code, l in zip(codes, cat["kode_kelurahan"].astype(str)):
-            by_kel.setdefault(l, []).append(code)
-        for l, children in by_kel.items():
-            _whole_and_parts(model, ("kelurahan", l, THIS_MONTH),
+        for code, kelurahan in zip(codes, cat["kode_kelurahan"].astype(str)):
+            by_kel.setdefault(kelurahan, []).append(code)
+        for kelurahan, children in by_kel.items():
+            _whole_and_parts(model, ("kelurahan", kelurahan, THIS_MONTH),
                              [("kategori_kelurahan", c, THIS_MONTH) for c in children], None, (U, J, V))
     _overlap(model, frames, knowledge)
 
