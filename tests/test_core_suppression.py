@@ -241,6 +241,31 @@ def test_last_months_hidden_kecamatan_stay_hidden_in_the_change_table():
     assert audit(frames, kota, record) == []
 
 
+def test_last_months_small_kecamatan_is_not_pinned_by_reading_the_marks_of_the_change_table():
+    # As the attack on this month's marks, for last month's figures in the change table: 2 and 5 persons last
+    # month beside a shown 70 under a published city value. Hiding the 5 alone leaves 700 Rupiah for both,
+    # and a `*` reads as at least 5 persons of at least 100 each: the 2 would be at most 2.
+    frames, kota = areas([("K1", "L1", 50, 50), ("K2", "L2", 60, 60), ("K3", "L3", 70, 70)])
+    change = frames["rekap_kecamatan"][["kode_kecamatan", "penerima_unik", "nilai_total"]].copy()
+    change["kecamatan"] = change["kode_kecamatan"]
+    change["penerima_unik_bulan_lalu"] = [2, 5, 70]
+    change["nilai_total_bulan_lalu"] = change["penerima_unik_bulan_lalu"] * 100
+    change["selisih"] = change["penerima_unik"] - change["penerima_unik_bulan_lalu"]
+    change["perubahan_persen"] = (change["selisih"] * 100 / change["penerima_unik_bulan_lalu"]).round(2)
+    change["selisih_nilai"] = change["nilai_total"] - change["nilai_total_bulan_lalu"]
+    frames["perubahan_kecamatan"] = change
+    kota[LAST_MONTH] = {"penerima_unik": 77, "nilai_total": 7_700}
+    knowledge = {**NOMINAL, "nominal_min_lalu": 100, "nominal_max_lalu": 500}
+    record = suppress(frames, kota, knowledge, 5)
+    mask = record.mask(change, "perubahan_kecamatan")
+    marks = mask["penerima_unik_bulan_lalu"].tolist()
+    assert marks[0] == PRIMARY
+    room = 7_700 - sum(v for v, m in zip(change["nilai_total_bulan_lalu"], mask["nilai_total_bulan_lalu"]) if not m)
+    others = sum(5 * 100 if m == SECONDARY else 100 for m in marks[1:] if m)
+    assert (room - others) // 100 >= 4  # the most persons of 100 Rupiah the 2 could be: all its `<5` allows
+    assert audit(frames, kota, record, knowledge) == []
+
+
 def test_suppression_is_the_same_every_run():
     frames, kota = areas([("K1", "L1", 2, 2), ("K1", "L2", 40, 40), ("K1", "L5", 41, 41), ("K2", "L3", 3, 3),
                           ("K2", "L4", 60, 60)])

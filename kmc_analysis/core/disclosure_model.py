@@ -136,16 +136,18 @@ class Model:
         return shown
 
     def has_mark(self, fact: int) -> bool:
-        """Whether a hidden fact shows as a mark (``<N`` or ``*``): this month's person counts below city level."""
+        """Whether a hidden fact shows as a mark (``<N`` or ``*``): a published person count below city level.
+
+        Last month's too: the change table shows them with the same marks.
+        """
         key, owner, units = self.keys[fact], self.owner[fact], self.units[fact]
-        return (key[0] == U and key[3] == THIS_MONTH and bool(units) and owner is not None
-                and LEVELS.get(owner[0], ("", False))[1])
+        return key[0] == U and bool(units) and owner is not None and LEVELS.get(owner[0], ("", False))[1]
 
     def mark_bounds(self, shown: np.ndarray, min_cell: int) -> list[Relation]:
         """What the marks of hidden person counts tell: ``<N`` is 1 to N - 1, ``*`` at least N.
 
         Zeros are shown and 1 to ``min_cell - 1`` persons are ``<N``, so an attacker reads a
-        ``*`` count of this month as ``min_cell`` or more. With true values (choosing what to
+        ``*`` count as ``min_cell`` or more. With true values (choosing what to
         hide) each hidden count gets its own mark's range (none for a zero, which is never a
         complement); from a publication (:attr:`marked_primary` set) a hidden count without
         ``<N`` is a ``*``.
