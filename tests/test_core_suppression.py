@@ -192,6 +192,23 @@ def test_two_hidden_rows_of_persons_by_number_of_programs_are_solved_exactly():
     assert audit(frames, kota, record, knowledge) == []
 
 
+def test_small_rows_of_persons_by_number_of_programs_are_never_left_to_a_subtraction_from_the_total():
+    # Black-box attack 11: 440 persons with 1 program, 1 with 2, 1 with 3. The city's persons and rows with the
+    # rows' marks pin the two small rows however much is hidden, so the audit asked nothing more and the 440 stayed
+    # shown: 442 - 440 = 2 persons in two `<5` rows of at least 1 each. The largest row is hidden beside them.
+    tt = pd.DataFrame({"jumlah_bantuan": [1, 2, 3], "penerima": [440, 1, 1]})
+    tt["nilai_total"] = tt["penerima"] * tt["jumlah_bantuan"] * 200
+    tt["persen_penerima"] = (tt["penerima"] * 100 / 442).round(2)
+    tt["nilai_rata_rata_per_penerima"] = tt["jumlah_bantuan"] * 200
+    kota = {THIS_MONTH: {"penerima_unik": 442, "jumlah_penyaluran": 445, "nilai_total": 89_000}}
+    knowledge = {**NOMINAL, "nominal_min": 200, "nominal_max": 200}
+    frames = {"rekap_tumpang_tindih": tt}
+    record = suppress(frames, kota, knowledge, 5)
+    assert hidden_codes(record, "jumlah_bantuan", PRIMARY) == {"2", "3"}
+    assert hidden_codes(record, "jumlah_bantuan", SECONDARY) == {"1"}
+    assert audit(frames, kota, record, knowledge) == []
+
+
 def _kategori(counts: dict[str, int]) -> pd.DataFrame:
     frame = pd.DataFrame({"kategori": list(counts), "kode_kecamatan": "K1", "kode_kelurahan": "L1",
                           "penduduk": 10_000, "penerima_unik": list(counts.values())})

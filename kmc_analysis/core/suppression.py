@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from kmc_analysis.core.disclosure import LEVELS, PRIMARY, SECONDARY, Penyamaran, Unit
+from kmc_analysis.core.disclosure import LEVELS, PRIMARY, SECONDARY, THIS_MONTH, Penyamaran, Unit
 from kmc_analysis.core.disclosure_audit import Protection
 from kmc_analysis.core.disclosure_model import U, Model, build_model
 
@@ -91,7 +91,7 @@ def choose_hidden(model: Model, min_cell: int, forced: Iterable[Unit] = ()) -> d
         return {}
     primary = primary_units(model, min_cell)
     hidden: dict[Unit, str] = {u: PRIMARY for u in primary.values()}
-    for unit in forced:
+    for unit in [*forced, *_largest_row_beside_small_ones(model, hidden)]:
         hidden.setdefault(unit, SECONDARY)
     protection = Protection(model, min_cell)
     neighbours = _Neighbours(model)
@@ -113,6 +113,22 @@ def choose_hidden(model: Model, min_cell: int, forced: Iterable[Unit] = ()) -> d
                 stuck.add(fact)
             else:
                 hidden[pick] = SECONDARY
+
+
+def _largest_row_beside_small_ones(model: Model, hidden: Mapping[Unit, str]) -> list[Unit]:
+    """The largest shown row of persons by number of programs, when another row is small.
+
+    Those rows partition the city's persons, which are published: with the largest row shown,
+    a subtraction gives the small rows' sum. The audit may not ask for more, because the city's
+    persons and rows with the rows' marks can pin small rows however much is hidden, so the
+    complement is chosen here: subtraction alone must never be enough.
+    """
+    rows = [(model.values[i], owner) for i, (key, owner) in enumerate(zip(model.keys, model.owner))
+            if key[0] == U and key[1] == "jumlah_bantuan" and key[3] == THIS_MONTH and owner is not None]
+    if not any(hidden.get(owner) == PRIMARY for _, owner in rows):
+        return []
+    shown = [(value, owner) for value, owner in rows if owner not in hidden and value > 0]
+    return [max(shown)[1]] if shown else []
 
 
 def _best_complement(model: Model, protection: Protection, neighbours: _Neighbours, fact: int, unit: Unit,
