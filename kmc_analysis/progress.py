@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import Callable, Iterator, TextIO
 
+from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.personal_data import names_a_person
 from kmc_analysis.core.store import MANIFEST
 
@@ -108,6 +109,18 @@ def _entry_text(entry) -> str:
         sheet = entry.get("sheet") or ""
         return safe_file_name(path) + (f", sheet '{safe_file_name(sheet)}'" if sheet else "")
     return safe_file_name(entry)
+
+
+def dtks_notice(summary: dict | None) -> str | None:
+    """One line when rows of the DTKS extract had no usable NIK (they count for nobody), else None."""
+    if not summary:
+        return None
+    read, usable = int(summary.get("baris_dibaca") or 0), int(summary.get("baris_nik_valid") or 0)
+    if usable >= read:
+        return None
+    return (f"Ekstrak DTKS: {format_number(read - usable)} dari {format_number(read)} baris tanpa NIK yang dapat "
+            f"dipakai (bukan 16 angka, atau tanggal lahirnya tidak sah) dan tidak dihitung. Bila banyak, periksa "
+            f"ekspornya (NIK tertulis seperti 1,87E+15?) sebelum memakai angka ketepatan sasaran.")
 
 
 def manifest_notices(manifest: dict, prefix: str = "") -> list[str]:

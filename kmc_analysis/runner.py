@@ -31,11 +31,20 @@ from kmc_analysis.core.manifest import now_iso
 from kmc_analysis.core.paths import RunPaths, run_paths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import ReferenceData
-from kmc_analysis.core.store import FAILED_RUNS, INDEX, NOTEBOOKS, PUBLISH_JOURNAL, has_manifest, read_manifest, record_stages
+from kmc_analysis.core.store import (
+    FAILED_RUNS,
+    INDEX,
+    NOTEBOOKS,
+    PUBLISH_JOURNAL,
+    has_manifest,
+    read_dtks_summary,
+    read_manifest,
+    record_stages,
+)
 from kmc_analysis.execution import execute_stage
 from kmc_analysis.locking import lock_run_folders
 from kmc_analysis.preflight import EarlierMonths, check_inputs, check_room_for_tasks, earlier_months, load_run_key
-from kmc_analysis.progress import Console, manifest_notices, seconds_text, stage_line
+from kmc_analysis.progress import Console, dtks_notice, manifest_notices, seconds_text, stage_line
 from kmc_analysis.publishing import Move, Staging, describe_os_error, fix_for, make_private, publish, recover
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -208,6 +217,9 @@ class _Run:
                 self._after_cleaning(read_manifest(staged.processed), notebook.stem)
         if has_manifest(staged.processed):
             record_stages(staged.processed, stages, now_iso())
+        notice = dtks_notice(read_dtks_summary(staged.processed))
+        if notice:
+            self.console.say(notice)
 
     def _after_cleaning(self, manifest: dict, stage: str) -> None:
         """Tell what stage 1 left out, and make sure the kernel used the runner's key."""

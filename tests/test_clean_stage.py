@@ -8,10 +8,12 @@ back into the month's folder.
 import json
 
 import pandas as pd
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from kmc_analysis.clean.stage import PERLU_VERIFIKASI_DTKS, clean_month, rows_to_check
 from kmc_analysis.core import store
+from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
 
@@ -77,6 +79,14 @@ def test_a_full_round_trip_with_the_opd_accepts_the_corrected_rows(tmp_path, ref
     [applied] = second.manifest["corrections"]
     assert applied["path"].endswith("umpan_balik_disdikbud_dikoreksi.xlsx")
     assert applied["applied"] == 2 and applied["unchanged"] == 1
+
+
+def test_a_month_whose_files_hold_no_data_row_stops_instead_of_publishing_nobody(tmp_path, reference):
+    # Black-box attack 11: one OPD file with its header only gave exit 0 and an all-zero report.
+    write_submission(tmp_path / "raw" / "opd" / str(MARET), [HEADER, ["JUMLAH", "", "", "", "", "", "0"]])
+    with pytest.raises(InputError, match=r"periode 2024-03 \(1 berkas dibaca, .*tidak memuat satu baris data pun"):
+        run_stage_one(tmp_path, reference)
+    assert not (tmp_path / "processed" / str(MARET)).exists()
 
 
 def test_review_flags_are_written_to_tinjauan_and_sent_to_the_opd_to_check(tmp_path, reference):

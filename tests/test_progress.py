@@ -3,7 +3,7 @@
 import io
 import time
 
-from kmc_analysis.progress import Console, manifest_notices, safe_file_name, stage_line
+from kmc_analysis.progress import Console, dtks_notice, manifest_notices, safe_file_name, stage_line
 
 
 def test_stage_line_names_the_notebook_and_its_duration_in_indonesian():
@@ -88,3 +88,11 @@ def test_a_later_round_that_puts_a_fixed_cell_back_is_told_that_the_earlier_fix_
                                                 "conflicting_rows": 1, "kept_earlier_rows": 1}]})
     assert "1 baris dikembalikan berkas ini ke isi semula" in lines[0]
     assert "perbaikan putaran sebelumnya yang dipakai" in lines[0] and "isi berkas ini yang dipakai" not in lines[0]
+
+
+def test_dtks_rows_without_a_usable_nik_are_told_on_the_terminal():
+    # Black-box attack 11: an extract with 3 usable rows of 301 published "0,79 % in DTKS" without a word.
+    line = dtks_notice({"baris_dibaca": 301, "baris_nik_valid": 3})
+    assert line.startswith("Ekstrak DTKS: 298 dari 301 baris tanpa NIK yang dapat dipakai") and "1,87E+15" in line
+    assert dtks_notice({"baris_dibaca": 1_200, "baris_nik_valid": 1_200}) is None and dtks_notice(None) is None
+    assert "1.200 baris" in dtks_notice({"baris_dibaca": 1_200, "baris_nik_valid": 0})

@@ -27,6 +27,7 @@ from kmc_analysis.clean.review import flagged_rows
 from kmc_analysis.clean.rules import (
     UNKNOWN_OPD, JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile,
 )
+from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.manifest import now_iso, software_versions
 from kmc_analysis.core.paths import RunPaths
 from kmc_analysis.core.periods import Period
@@ -72,6 +73,16 @@ class CleaningResult:
     to_check: pd.DataFrame | None = None  # the rows sent to each OPD's Perlu Dicek sheet
 
 
+def _refuse_a_month_without_rows(opd_dir: Path, period: Period, ingest: IngestResult) -> None:
+    """InputError: no file of the run's month holds a data row, and a report of nobody would look true."""
+    rejected = f", {len(ingest.rejected_files)} berkas ditolak" if ingest.rejected_files else ""
+    raise InputError(
+        f"Berkas OPD periode {period} ({len(ingest.inputs)} berkas dibaca{rejected}, di {opd_dir}) tidak memuat "
+        f"satu baris data pun: hanya judul kolom, baris jumlah atau catatan. Periksa bahwa OPD mengirim berkas "
+        f"yang berisi data bulan itu, lalu jalankan lagi: tanpa baris, laporan bulan itu akan menyebut nol penerima."
+    )
+
+
 def clean_month(
     paths: RunPaths,
     reference: ReferenceData,
@@ -91,6 +102,8 @@ def clean_month(
     check_memory(paths.opd_dir_for(period))
     ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable,
                               period=str(period))
+    if ingest.rows.empty and period == paths.period:
+        _refuse_a_month_without_rows(paths.opd_dir_for(period), period, ingest)
     rows, corrections = ingest.rows, []
     if ingest.corrections:
         first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
