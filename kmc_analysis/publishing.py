@@ -129,7 +129,7 @@ def _roll_back_or_explain(moves: list[Move], journal: Path, failure: BaseExcepti
             f"perbaiki penyebabnya, lalu jalankan kmc run lagi; run berikutnya mengembalikannya lebih dulu."
         ) from None
     if isinstance(failure, OSError):
-        folder = Path(failure.filename).parent if failure.filename else journal.parent
+        folder = _failing_folder(failure, journal.parent)
         raise PublishError(
             f"Hasil tidak dapat diterbitkan: {describe_os_error(failure)} di {folder}. Hasil lama dikembalikan "
             f"utuh, tidak ada yang berubah. {fix_for(failure, folder)}"
@@ -240,12 +240,28 @@ def describe_os_error(problem: BaseException) -> str:
     return f"kesalahan {type(problem).__name__}"
 
 
+def _failing_folder(problem: OSError, default: Path) -> Path:
+    """The folder to name for a failed move: the folder itself when it refused (EPERM), else the one holding it.
+
+    A folder that may not be moved although its parent is writable (``chattr +i``, a sticky
+    directory) fails with EPERM; a parent that may not be written fails with EACCES.
+    """
+    if not problem.filename:
+        return default
+    path = Path(problem.filename)
+    return path if problem.errno == errno.EPERM and path.is_dir() else path.parent
+
+
 def fix_for(problem: OSError, folder: Path) -> str:
     """The fix to suggest for a file-system error in ``folder``."""
     if problem.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"Kosongkan ruang disk di {folder}, lalu jalankan ulang."
-    if problem.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"Pastikan folder {folder} dapat ditulis oleh pengguna ini (misalnya chmod u+w {folder}), lalu jalankan ulang."
+    if problem.errno == errno.EPERM:
+        return (f"Pastikan folder {folder} boleh ditulis dan dipindah oleh pengguna ini (periksa chmod u+w dan "
+                f"atribut kuncinya: lsattr -d {folder}; chattr -i bila ada i), lalu jalankan ulang.")
+    if problem.errno in (errno.EACCES, errno.EROFS):
+        return (f"Pastikan folder {folder} dapat ditulis oleh pengguna ini (misalnya chmod u+w {folder}), "
+                f"lalu jalankan ulang.")
     return "Periksa folder itu, lalu jalankan ulang."
 
 

@@ -99,6 +99,24 @@ def test_a_rename_failing_at_any_point_restores_the_previous_outputs(site, monke
     assert only_published(snapshot(processed, reports)) == only_published(before)
 
 
+def test_a_published_folder_that_may_not_be_moved_is_named_itself_not_the_folder_above(site, monkeypatch):
+    # Black-box attack 11: reports/2024-03 made immutable (chattr +i) was told as "chmod u+w reports",
+    # a folder already writable.
+    processed, reports, staging, moves = site
+    real_rename = os.rename
+
+    def rename(source, target):
+        if Path(source) == reports / PERIOD:
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM), str(source))
+        return real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(PublishError) as raised:
+        publish(moves, list(staging.roots), processed / PUBLISH_JOURNAL)
+    message = str(raised.value)
+    assert f"izin menulis ditolak di {reports / PERIOD}." in message and f"lsattr -d {reports / PERIOD}" in message
+
+
 def test_a_journal_that_cannot_be_written_changes_nothing_and_says_the_disk_is_full(site, monkeypatch):
     processed, reports, staging, moves = site
     before = snapshot(processed, reports)
