@@ -239,17 +239,23 @@ def test_city_level_program_counts_cap_what_a_kategori_cell_needs():
     assert audit(frames, kota, record) == []
 
 
-def test_last_months_hidden_kecamatan_stay_hidden_in_the_change_table():
+def with_change_table(last_month: list[int]):
+    """Kecamatan of 50, 60 and 70 persons and their change table from ``last_month``'s persons (100 Rupiah each)."""
     frames, kota = areas([("K1", "L1", 50, 50), ("K2", "L2", 60, 60), ("K3", "L3", 70, 70)])
     change = frames["rekap_kecamatan"][["kode_kecamatan", "penerima_unik", "nilai_total"]].copy()
     change["kecamatan"] = change["kode_kecamatan"]
-    change["penerima_unik_bulan_lalu"] = [2, 40, 70]
+    change["penerima_unik_bulan_lalu"] = last_month
     change["nilai_total_bulan_lalu"] = change["penerima_unik_bulan_lalu"] * 100
     change["selisih"] = change["penerima_unik"] - change["penerima_unik_bulan_lalu"]
     change["perubahan_persen"] = (change["selisih"] * 100 / change["penerima_unik_bulan_lalu"]).round(2)
     change["selisih_nilai"] = change["nilai_total"] - change["nilai_total_bulan_lalu"]
     frames["perubahan_kecamatan"] = change
-    kota[LAST_MONTH] = {"penerima_unik": 112, "nilai_total": 11_200}
+    kota[LAST_MONTH] = {"penerima_unik": sum(last_month), "nilai_total": sum(last_month) * 100}
+    return frames, kota, change
+
+
+def test_last_months_hidden_kecamatan_stay_hidden_in_the_change_table():
+    frames, kota, change = with_change_table([2, 40, 70])
     record = suppress(frames, kota, NOMINAL, 5, forced=[("kecamatan", "K3", LAST_MONTH)])
     mask = record.mask(change, "perubahan_kecamatan")
     assert mask.loc[0, "penerima_unik_bulan_lalu"] == PRIMARY  # 2 persons last month
@@ -262,16 +268,7 @@ def test_last_months_small_kecamatan_is_not_pinned_by_reading_the_marks_of_the_c
     # As the attack on this month's marks, for last month's figures in the change table: 2 and 5 persons last
     # month beside a shown 70 under a published city value. Hiding the 5 alone leaves 700 Rupiah for both,
     # and a `*` reads as at least 5 persons of at least 100 each: the 2 would be at most 2.
-    frames, kota = areas([("K1", "L1", 50, 50), ("K2", "L2", 60, 60), ("K3", "L3", 70, 70)])
-    change = frames["rekap_kecamatan"][["kode_kecamatan", "penerima_unik", "nilai_total"]].copy()
-    change["kecamatan"] = change["kode_kecamatan"]
-    change["penerima_unik_bulan_lalu"] = [2, 5, 70]
-    change["nilai_total_bulan_lalu"] = change["penerima_unik_bulan_lalu"] * 100
-    change["selisih"] = change["penerima_unik"] - change["penerima_unik_bulan_lalu"]
-    change["perubahan_persen"] = (change["selisih"] * 100 / change["penerima_unik_bulan_lalu"]).round(2)
-    change["selisih_nilai"] = change["nilai_total"] - change["nilai_total_bulan_lalu"]
-    frames["perubahan_kecamatan"] = change
-    kota[LAST_MONTH] = {"penerima_unik": 77, "nilai_total": 7_700}
+    frames, kota, change = with_change_table([2, 5, 70])
     knowledge = {**NOMINAL, "nominal_min_lalu": 100, "nominal_max_lalu": 500}
     record = suppress(frames, kota, knowledge, 5)
     mask = record.mask(change, "perubahan_kecamatan")
