@@ -191,7 +191,8 @@ class _Run:
         try:
             with self.console.heartbeat(f"Tahap 1 bulan {month}", self.options.heartbeat_seconds):
                 result = clean_month(month_paths, self.reference, parameters=parameters,
-                                     skip_unreadable=self.options.skip_unreadable, key=self.key)
+                                     skip_unreadable=self.options.skip_unreadable, key=self.key,
+                                     allow_no_rows=True)
         except InputError as problem:
             raise InputError(f"Bulan {month} ({why}), {self.paths.opd_dir_for(month)}: {problem}") from None
         self.console.say(f"Bulan {month} ({why}): tahap 1 selesai dalam {seconds_text(time.perf_counter() - started)}")

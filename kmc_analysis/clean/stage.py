@@ -90,11 +90,14 @@ def clean_month(
     parameters: dict | None = None,
     skip_unreadable: bool = False,
     key: PseudonymKey | None = None,
+    allow_no_rows: bool = False,
 ) -> CleaningResult:
     """Run stage 1 for ``period`` (default: the run's period) and write its outputs.
 
     Writes the accepted rows, the quarantine, the per-OPD feedback workbooks, rekap_opd
     and the manifest (see :mod:`kmc_analysis.core.store`) to ``paths.processed_for(period)``.
+    A run's own month without a single data row is refused (InputError); ``allow_no_rows``
+    cleans it anyway (an earlier month read only for the year's running totals).
     """
     period = period or paths.period
     started = now_iso()
@@ -102,7 +105,7 @@ def clean_month(
     check_memory(paths.opd_dir_for(period))
     ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable,
                               period=str(period))
-    if ingest.rows.empty and period == paths.period:
+    if ingest.rows.empty and not allow_no_rows:
         _refuse_a_month_without_rows(paths.opd_dir_for(period), period, ingest)
     rows, corrections = ingest.rows, []
     if ingest.corrections:
