@@ -111,6 +111,38 @@ def test_overlap_lists_empty_levels_and_top_limit():
     assert rekap_tumpang_tindih(empty).empty and kombinasi_program(empty).empty
 
 
+def test_combinations_and_overlap_match_a_count_by_python_sets_beyond_64_programs_and_at_ties():
+    # 130 programs need three 64-bit words per person; few persons and programs make ties at the cut.
+    generator = np.random.default_rng(11)
+    codes = [f"B{number:03d}" for number in range(130)]
+    persons = generator.integers(0, 400, size=3_000)
+    programs = np.where(generator.random(3_000) < 0.8, generator.integers(0, 4, size=3_000) * 43,
+                        generator.integers(0, 130, size=3_000))
+    rows = pd.DataFrame({
+        "id_penerima": [f"orang{person}" for person in persons], "kode_bantuan": [codes[p] for p in programs],
+        "kode_kecamatan": K1, "kode_kelurahan": L1, "nominal": generator.integers(1, 10**9, size=3_000),
+    })
+    held: dict[str, set[str]] = {}
+    value: dict[str, int] = {}
+    for person, code, nominal in zip(rows["id_penerima"], rows["kode_bantuan"], rows["nominal"]):
+        held.setdefault(person, set()).add(code)
+        value[person] = value.get(person, 0) + int(nominal)
+    combos: dict[str, int] = {}
+    for programs_held in held.values():
+        if len(programs_held) >= 2:
+            text = " + ".join(sorted(programs_held))
+            combos[text] = combos.get(text, 0) + 1
+    expected = sorted(combos.items(), key=lambda item: (-item[1], item[0]))[:15]
+    got = kombinasi_program(rows)
+    assert list(zip(got["kombinasi"], got["penerima"])) == expected
+    assert got["jumlah_bantuan"].tolist() == [text.count(" + ") + 1 for text, _ in expected]
+    assert sum(1 for _, count in combos.items() if count >= expected[-1][1]) > 15, "the cut falls inside a tie"
+    overlap = rekap_tumpang_tindih(rows)
+    for size, persons_with, total in zip(overlap["jumlah_bantuan"], overlap["penerima"], overlap["nilai_total"]):
+        people = [person for person, programs_held in held.items() if len(programs_held) == size]
+        assert persons_with == len(people) and total == sum(value[person] for person in people)
+
+
 def test_rekap_kategori_kelurahan(penerima, catalogue, small_wilayah, population):
     rekap = rekap_kategori_kelurahan(penerima, catalogue, small_wilayah, population)
     assert list(rekap.columns) == REKAP_KATEGORI_KELURAHAN.column_names

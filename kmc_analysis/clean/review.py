@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.clean.normalize import factorize_niks, nik_date_parts, nik_numbers
+from kmc_analysis.core.counting import distinct_per_group
 from kmc_analysis.core.formatting import format_number, format_rupiah
 from kmc_analysis.core.periods import Period
 
@@ -98,8 +99,7 @@ def _programs_per_person(person: np.ndarray, program: np.ndarray, persons: int, 
     """For each row, how many distinct programs its person is in (``person``/``program``: factorized codes)."""
     if not len(person):
         return np.array([], dtype="int64")
-    pairs = pd.unique(person.astype("int64") * programs + program)
-    return np.bincount(pairs // programs, minlength=persons)[person]
+    return distinct_per_group(person, program, persons)[person]
 
 
 def _by_distinct(values: np.ndarray, render) -> np.ndarray:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.core.counting import distinct_per_group, sum_per_group
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.store import (
     KOMBINASI_PROGRAM,
@@ -44,9 +45,11 @@ COMBINATION_SEPARATOR = " + "
 
 #: The columns of the accepted rows this stage reads: never names or masked NIKs.
 PENERIMA_USED = ["id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan", "nominal"]
-# Integer codes of id_penerima and kode_bantuan (kode_bantuan's in sorted order), added once
-# by _penerima: counting distinct integers is many times faster than distinct 64-char strings.
+# Integer codes of id_penerima and kode_bantuan, added once by _penerima, which also makes the
+# kode columns categorical (sorted categories: a kode_bantuan's code is its place among them):
+# counting distinct integers per code is many times faster than grouping a million texts.
 _PERSON, _PROGRAM = "_orang", "_program"
+_KEYS = ("kode_bantuan", "kode_kecamatan", "kode_kelurahan")
 
 
 # --- Inputs -------------------------------------------------------------------------------
@@ -58,18 +61,29 @@ def read_penerima(folder: str | Path) -> pd.DataFrame:
 
 
 def _penerima(penerima: pd.DataFrame) -> pd.DataFrame:
+    if {_PERSON, _PROGRAM} <= set(penerima.columns):  # normalised already (build_coverage does it once)
+        return penerima
     missing = [c for c in PENERIMA_USED if c not in penerima.columns]
     if missing:
         raise StageError(f"{PENERIMA.name} tidak memuat kolom {', '.join(missing)} (stage 1 output is incomplete).")
-    if {_PERSON, _PROGRAM} <= set(penerima.columns):  # normalised already (build_coverage does it once)
-        return penerima
     rows = penerima[PENERIMA_USED].copy()
-    for column in ("id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan"):
-        rows[column] = rows[column].astype("string").fillna("")
     rows["nominal"] = rows["nominal"].astype("int64")
-    rows[_PERSON] = pd.factorize(rows["id_penerima"])[0].astype("int64")
-    rows[_PROGRAM] = pd.factorize(rows["kode_bantuan"], sort=True)[0].astype("int64")
+    rows[_PERSON] = pd.factorize(rows.pop("id_penerima").astype("string").fillna(""))[0].astype("int64")
+    for column in _KEYS:
+        rows[column] = rows[column].astype("string").fillna("").astype("category")
+    rows[_PROGRAM] = _codes(rows, "kode_bantuan")
     return rows
+
+
+def _codes(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """The integer code of each row's ``column`` (a kode column of normalised rows); -1 where it is ""."""
+    codes = rows[column].cat.codes.to_numpy(dtype="int64")
+    return np.where(rows[column].cat.categories[codes] == "", -1, codes) if len(codes) else codes
+
+
+def _labels(rows: pd.DataFrame, column: str) -> pd.Series:
+    """The kode of each code of :func:`_codes`, in code order."""
+    return pd.Series(rows[column].cat.categories, dtype="string", name=column)
 
 
 def population_table(penduduk: pd.DataFrame | pd.Series | None) -> pd.DataFrame:
@@ -106,29 +120,16 @@ def _check_known(codes: pd.Series, known: pd.Series, what: str) -> None:
 # --- Area rekap ---------------------------------------------------------------------------
 
 
-def _distinct_per_group(grouped, codes: pd.Series) -> pd.Series:
-    """``grouped[column].nunique()`` for a column of integer codes, counted on distinct pairs of codes.
-
-    pandas' nunique sorts every row's (group, value); hashing the pairs once and counting them
-    per group is several times faster on a million rows, and gives the same numbers.
-    """
-    group = grouped.ngroup().to_numpy()
-    values = codes.to_numpy(dtype="int64")
-    width = int(values.max(initial=0)) + 1
-    kept = group >= 0
-    pairs = pd.unique(group[kept].astype("int64") * width + values[kept])
-    counts = np.bincount(pairs // width, minlength=grouped.ngroups)
-    return pd.Series(counts, index=grouped.size().index)
-
-
-def _aggregate(rows: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
-    grouped = rows.groupby(key, sort=True)
+def _aggregate(rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Persons, rows, value and programs per kode of ``key`` (rows without one left out; zeros included)."""
+    group, labels = _codes(rows, key), _labels(rows, key)
     return pd.DataFrame({
-        "penerima_unik": _distinct_per_group(grouped, rows[_PERSON]),
-        "jumlah_penyaluran": grouped.size(),
-        "nilai_total": grouped["nominal"].sum(),
-        "program_aktif": _distinct_per_group(grouped, rows[_PROGRAM]),
-    }).reset_index()
+        key: labels,
+        "penerima_unik": distinct_per_group(group, rows[_PERSON], len(labels)),
+        "jumlah_penyaluran": np.bincount(group[group >= 0], minlength=len(labels)),
+        "nilai_total": sum_per_group(group, rows["nominal"], len(labels)),
+        "program_aktif": distinct_per_group(group, rows[_PROGRAM], len(labels)),
+    })
 
 
 def per_1000(count: pd.Series, population: pd.Series) -> pd.Series:
@@ -158,7 +159,7 @@ def rekap_kelurahan(penerima: pd.DataFrame, wilayah: pd.DataFrame, penduduk=None
     rows = _penerima(penerima)
     base = _wilayah(wilayah)
     _check_known(rows["kode_kelurahan"], base["kode_kelurahan"], "kode_kelurahan")
-    counts = _aggregate(rows[rows["kode_kelurahan"] != ""], "kode_kelurahan")
+    counts = _aggregate(rows, "kode_kelurahan")
     frame = base.merge(population_table(penduduk), on="kode_kelurahan", how="left")
     frame = frame.merge(counts, on="kode_kelurahan", how="left")
     return _finish(frame, REKAP_KELURAHAN.column_names)
@@ -193,17 +194,24 @@ def rekap_kategori_kelurahan(
     """Distinct beneficiaries per kategori of bantuan and kelurahan (every pair, zeros included)."""
     rows = _penerima(penerima)
     catalogue = program_bantuan[["kode_bantuan", "kategori"]].astype("string").fillna("")
-    # kategori per _PROGRAM number (the sorted distinct kode_bantuan), then per row by indexing.
-    programs = pd.Series(np.sort(rows["kode_bantuan"].unique().astype(str)), dtype="string")
-    kategori_of_program = programs.map(dict(zip(catalogue["kode_bantuan"], catalogue["kategori"]))).fillna("")
-    rows = rows[rows["kode_kelurahan"] != ""]
-    rows = rows.assign(kategori=kategori_of_program.to_numpy()[rows[_PROGRAM].to_numpy()])
-    grouped = rows.groupby(["kategori", "kode_kelurahan"], sort=True)
+    # kategori per program code, then a code per (kategori, kelurahan) pair: code x kelurahan count + kelurahan.
+    kategori_of_program = _labels(rows, "kode_bantuan").map(dict(zip(catalogue["kode_bantuan"],
+                                                                       catalogue["kategori"]))).fillna("")
+    kategori_code, kategori_names = pd.factorize(kategori_of_program)
+    kelurahan, kelurahan_labels = _codes(rows, "kode_kelurahan"), _labels(rows, "kode_kelurahan")
+    paid_in = kelurahan >= 0
+    pair = np.where(paid_in, kategori_code[rows[_PROGRAM].to_numpy()] * len(kelurahan_labels) + kelurahan, -1)
+    pairs = len(kategori_names) * len(kelurahan_labels)
     counts = pd.DataFrame({
-        "penerima_unik": _distinct_per_group(grouped, rows[_PERSON]),
-        "nilai_total": grouped["nominal"].sum(),
-    }).reset_index()
-    names = set(catalogue["kategori"]) | set(rows["kategori"].unique())
+        "kategori": pd.array(np.repeat(np.asarray(kategori_names, dtype=object), len(kelurahan_labels)),
+                             dtype="string"),
+        "kode_kelurahan": pd.array(np.tile(kelurahan_labels.to_numpy(dtype=object), len(kategori_names)),
+                                   dtype="string"),
+        "penerima_unik": distinct_per_group(pair, rows[_PERSON], pairs),
+        "nilai_total": sum_per_group(pair, rows["nominal"], pairs),
+    })
+    used = np.unique(kategori_code[rows[_PROGRAM].to_numpy()[paid_in]])
+    names = set(catalogue["kategori"]) | {kategori_names[code] for code in used}
     kategori = pd.DataFrame({"kategori": sorted(names)}, dtype="string")
     areas = _wilayah(wilayah).merge(population_table(penduduk), on="kode_kelurahan", how="left")
     frame = kategori.merge(areas, how="cross").merge(counts, on=["kategori", "kode_kelurahan"], how="left")
@@ -228,11 +236,12 @@ def rekap_program(penerima: pd.DataFrame, program_bantuan: pd.DataFrame) -> pd.D
     for column in ("target_penerima", "anggaran"):
         base[column] = pd.to_numeric(program_bantuan[column], errors="coerce").astype("Int64")
     _check_known(rows["kode_bantuan"], base["kode_bantuan"], "kode_bantuan")
-    grouped = rows.groupby("kode_bantuan", sort=True)
+    programs = _labels(rows, "kode_bantuan")
     counts = pd.DataFrame({
-        "penerima_unik": _distinct_per_group(grouped, rows[_PERSON]),
-        "nilai_total": grouped["nominal"].sum(),
-    }).reset_index()
+        "kode_bantuan": programs,
+        "penerima_unik": distinct_per_group(rows[_PROGRAM], rows[_PERSON], len(programs)),
+        "nilai_total": sum_per_group(rows[_PROGRAM], rows["nominal"], len(programs)),
+    })
     frame = base.merge(counts, on="kode_bantuan", how="left").sort_values("kode_bantuan", ignore_index=True)
     for column in ("penerima_unik", "nilai_total"):
         frame[column] = frame[column].fillna(0).astype("int64")
@@ -244,12 +253,26 @@ def rekap_program(penerima: pd.DataFrame, program_bantuan: pd.DataFrame) -> pd.D
 # --- Overlap --------------------------------------------------------------------------------
 
 
+def _person_programs(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct (person, program) pair of normalised rows, ordered by person then program.
+
+    Returns the two code arrays; sorting one integer key per row is many times faster than
+    dropping duplicate pairs of columns.
+    """
+    width = int(rows[_PROGRAM].max()) + 1 if len(rows) else 1
+    key = np.sort(rows[_PERSON].to_numpy(dtype="int64") * width + rows[_PROGRAM].to_numpy(dtype="int64"))
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    return key // width, key % width
+
+
 def _per_person(penerima: pd.DataFrame) -> pd.DataFrame:
+    """Per person code (0, 1, ...): how many distinct programs, and the total value received."""
     rows = _penerima(penerima)
-    grouped = rows.groupby(_PERSON, sort=True)
+    person = rows[_PERSON].to_numpy(dtype="int64")
+    persons = int(person.max()) + 1 if len(person) else 0
     return pd.DataFrame({
-        "jumlah_bantuan": _distinct_per_group(grouped, rows[_PROGRAM]),
-        "nilai_total": grouped["nominal"].sum(),
+        "jumlah_bantuan": np.bincount(_person_programs(rows)[0], minlength=persons).astype("int64"),
+        "nilai_total": sum_per_group(person, rows["nominal"].to_numpy(), persons),
     })
 
 
@@ -276,29 +299,34 @@ def kombinasi_program(penerima: pd.DataFrame, top: int = 15) -> pd.DataFrame:
     """The ``top`` most common combinations of two or more programs held by one person.
 
     ``kombinasi`` joins the person's sorted kode_bantuan with " + "; ties are broken by
-    the combination text so the order is stable. Combinations are compared as rows of
-    integer program codes (vectorised); only the distinct combinations become text.
+    the combination text so the order is stable. Each person's programs are one bit mask
+    (a row of 64-bit words, vectorised); only the combinations that can reach the top
+    become text.
     """
     rows = _penerima(penerima)
-    codes = np.sort(rows["kode_bantuan"].unique().astype(str))  # _PROGRAM numbers these in this order
-    pairs = rows[[_PERSON, _PROGRAM]].drop_duplicates().sort_values([_PERSON, _PROGRAM])
-    sizes = pairs.groupby(_PERSON, sort=False)[_PROGRAM].transform("size")
-    pairs = pairs[sizes.to_numpy() >= 2]
-    if pairs.empty:
+    codes = _labels(rows, "kode_bantuan").to_numpy(dtype=str)
+    person, program = _person_programs(rows)
+    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if len(person) else np.array([], dtype="int64")
+    held = np.diff(np.r_[starts, len(person)])
+    several = held >= 2
+    if not several.any():
         return pd.DataFrame({"kombinasi": pd.Series(dtype="string"), "jumlah_bantuan": pd.Series(dtype="int64"),
                              "penerima": pd.Series(dtype="int64")})
-    person = pd.factorize(pairs[_PERSON])[0]
-    position = pairs.groupby(_PERSON, sort=False).cumcount().to_numpy()
-    wide = np.full((person.max() + 1, position.max() + 1), -1, dtype="int64")
-    wide[person, position] = pairs[_PROGRAM].to_numpy()
-    combos, counts = np.unique(wide, axis=0, return_counts=True)
-    labels = np.append(codes, "")  # -1 (no further program) indexes the trailing ""
-    parts = pd.DataFrame(labels[combos]).astype("string")
-    text = parts[0].str.cat([parts[c] for c in parts.columns[1:]], sep=COMBINATION_SEPARATOR)
-    text = text.str.replace(r"( \+ )+$", "", regex=True)
+    # A person's programs are distinct, so adding their bits is the same as or-ing them.
+    words = np.zeros((len(starts), (len(codes) + 63) // 64), dtype="uint64")
+    for word in range(words.shape[1]):
+        bits = np.where(program // 64 == word, np.left_shift(np.uint64(1), (program % 64).astype("uint64")),
+                        np.uint64(0))
+        words[:, word] = np.add.reduceat(bits, starts)
+    masks, counts = np.unique(words[several], axis=0, return_counts=True)
+    # Only combinations counted at least as often as the top-th can be listed: the rest never become text.
+    enough = counts >= np.sort(counts)[::-1][min(top, len(counts)) - 1]
+    masks, counts = masks[enough], counts[enough]
+    index = np.arange(len(codes))
+    held_bits = ((masks[:, index // 64] >> (index % 64).astype("uint64")) & np.uint64(1)).astype(bool)
     counted = pd.DataFrame({
-        "kombinasi": text.astype("string"),
-        "jumlah_bantuan": (combos >= 0).sum(axis=1).astype("int64"),
+        "kombinasi": pd.array([COMBINATION_SEPARATOR.join(codes[bits]) for bits in held_bits], dtype="string"),
+        "jumlah_bantuan": held_bits.sum(axis=1).astype("int64"),
         "penerima": counts.astype("int64"),
     })
     counted = counted.sort_values(["penerima", "kombinasi"], ascending=[False, True], ignore_index=True)
