@@ -37,6 +37,7 @@ def year(period: Period, paid: dict[str, dict[int, list[str]]]) -> YearToDate:
             for code, opd in zip(CATALOGUE["kode_bantuan"], CATALOGUE["opd"])
             for month, persons in paid.get(code, {}).items() if month <= period.month for person in persons]
     penerima = pd.DataFrame(rows, columns=["bulan", "id_penerima", "kode_bantuan", "opd", "nominal"])
+    penerima.insert(1, "orang", pd.factorize(penerima.pop("id_penerima"))[0])  # a code per person, as load_year_to_date
     months = tuple(period.months_to_date())
     rekap = pd.DataFrame([(str(m), opd, 1, 1, 0) for m in months for opd in sorted(set(CATALOGUE["opd"]))],
                          columns=["bulan", "opd", "baris_dibaca", "baris_diterima", "baris_karantina"])

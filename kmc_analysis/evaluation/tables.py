@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kmc_analysis.core.counting import distinct_per_group, sum_per_group
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import (
     METRIK_KMC,
@@ -89,12 +90,13 @@ def kmc_indicator_values(ytd: YearToDate, opds: Iterable[str], penduduk_kota: fl
     if not ytd.months:
         return dict.fromkeys(METRIK_KMC, math.nan)
     opds = set(opds)
-    penerima_unik = ytd.penerima["id_penerima"].nunique()
+    person = ytd.penerima["orang"]
+    penerima_unik = person[person >= 0].nunique()  # -1: no pseudonym
     kelengkapan = len(opds & ytd.submitting_opds()) * 100 / len(opds) if opds else math.nan
     per_1000 = penerima_unik * 1000 / penduduk_kota if penduduk_kota and penduduk_kota > 0 else math.nan
     return {
         "penerima_unik": float(penerima_unik),
-        "jenis_bantuan_tersalur": float(ytd.penerima["kode_bantuan"].nunique()),
+        "jenis_bantuan_tersalur": float(len(ytd.row_programs[1])),
         "kelengkapan_opd_persen": round_scalar(kelengkapan),
         "persen_baris_valid": _valid_share(ytd.counts),
         "penerima_per_1000": round_scalar(per_1000),
@@ -218,8 +220,10 @@ def program_table(program_bantuan: pd.DataFrame, ytd: YearToDate) -> pd.DataFram
     table = program_bantuan[["kode_bantuan", "nama_bantuan", "opd", "kategori", "target_penerima",
                              "anggaran"]].reset_index(drop=True)
     table["satuan"] = normalise_satuan(program_bantuan.get("satuan", pd.Series("", index=program_bantuan.index)))
-    done = ytd.penerima.groupby("kode_bantuan").agg(penerima_unik=("id_penerima", "nunique"),
-                                                    nilai_total=("nominal", "sum"))
+    program, programs = ytd.row_programs
+    done = pd.DataFrame({"penerima_unik": distinct_per_group(program, ytd.penerima["orang"], len(programs)),
+                         "nilai_total": sum_per_group(program, ytd.penerima["nominal"], len(programs))},
+                        index=programs)
     table = table.merge(done, left_on="kode_bantuan", right_index=True, how="left")
     reported = table["opd"].isin(ytd.submitting_opds())
     for column in ("penerima_unik", "nilai_total"):
@@ -248,11 +252,12 @@ def program_table(program_bantuan: pd.DataFrame, ytd: YearToDate) -> pd.DataFram
 
 def _persons_in_windows(table: pd.DataFrame, windows: pd.DataFrame, ytd: YearToDate) -> pd.Series:
     """Distinct persons of each program from its window's first month to the period (<NA>: OPD sent nothing then)."""
-    month = ytd.month_numbers(ytd.penerima["bulan"])
+    program, programs = ytd.row_programs
     out = pd.Series(pd.NA, index=table.index, dtype="Int64")
     for start in sorted(set(windows["bulan_awal"])):
         mine = (windows["bulan_awal"] == start).to_numpy()
-        paid = ytd.penerima.loc[month >= start].groupby("kode_bantuan")["id_penerima"].nunique()
+        in_window = np.where(ytd.row_months >= start, program, -1)
+        paid = pd.Series(distinct_per_group(in_window, ytd.penerima["orang"], len(programs)), index=programs)
         counts = table.loc[mine, "kode_bantuan"].map(paid).fillna(0).astype("Int64")
         out[mine] = counts.where(table.loc[mine, "opd"].isin(ytd.submitting_opds(start)), pd.NA)
     return out
@@ -291,14 +296,17 @@ def opd_scorecard(program: pd.DataFrame, ytd: YearToDate) -> pd.DataFrame:
 def monthly_trend(ytd: YearToDate) -> pd.DataFrame:
     """The tren_bulanan table: one row per processed month (months without data are absent)."""
     months = pd.Index([str(month) for month in ytd.months], name="bulan")
-    grouped = ytd.penerima.groupby("bulan")
+    number = np.array([month.month for month in ytd.months], dtype="int64")
+    month, person = ytd.row_months, ytd.penerima["orang"].to_numpy()
+    first = np.full(int(person.max(initial=-1)) + 1, 13, dtype="int64")
+    known = person >= 0
+    np.minimum.at(first, person[known], month[known])  # the month each person was first paid
     trend = pd.DataFrame({
-        "penerima_unik": grouped["id_penerima"].nunique(),
-        "jumlah_penyaluran": grouped.size(),
-        "nilai_total": grouped["nominal"].sum(),
-    }).reindex(months).fillna(0).astype("int64")
-    first_seen = ytd.penerima.groupby("id_penerima")["bulan"].min().value_counts()
-    trend["penerima_unik_kumulatif"] = first_seen.reindex(months, fill_value=0).cumsum().astype("int64")
+        "penerima_unik": distinct_per_group(month, person, 13)[number],
+        "jumlah_penyaluran": np.bincount(month, minlength=13)[number],
+        "nilai_total": sum_per_group(month, ytd.penerima["nominal"], 13)[number],
+        "penerima_unik_kumulatif": np.cumsum(np.bincount(first, minlength=14)[:13])[number],
+    }, index=months).astype("int64")
     counts = ytd.counts.set_index("bulan").reindex(months)
     read = counts["rows_read"].astype("float64")
     trend["persen_baris_valid"] = round_half_up((counts["rows_accepted"].astype("float64") * 100 / read)

@@ -3,7 +3,8 @@
 Stage 3 evaluates the year to date: :func:`load_year_to_date` gathers, per processed month,
 the accepted rows (only bulan, id_penerima, kode_bantuan, opd, nominal: no name or NIK),
 the per-OPD row counts and the rows read / accepted / quarantined, and lists the months
-that have no processed data.
+that have no processed data. The pseudonyms are replaced by integer person codes at once:
+the year's tables only count persons, and a million 64-character texts cost time and memory.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ _COUNT_KEYS = ["rows_read", "rows_accepted", "rows_quarantined"]
 class YearToDate:
     """Stage 1 outputs of every processed month of the period's year, January to the period.
 
-    ``penerima`` holds only bulan, id_penerima, kode_bantuan, opd, nominal (no name or NIK
-    is ever read here); ``rekap_opd`` bulan, opd, baris_dibaca, baris_diterima,
-    baris_karantina; ``counts`` bulan, rows_read, rows_accepted, rows_quarantined.
+    ``penerima`` holds only bulan, orang, kode_bantuan, opd, nominal (no name or NIK is ever
+    read here; ``orang`` is an integer code per id_penerima, the same in every month);
+    ``rekap_opd`` bulan, opd, baris_dibaca, baris_diterima, baris_karantina; ``counts``
+    bulan, rows_read, rows_accepted, rows_quarantined.
     """
 
     period: Period
@@ -62,9 +64,20 @@ class YearToDate:
         return pd.Series(looked_up[codes], index=bulan.index)
 
     @functools.cached_property
+    def row_months(self) -> np.ndarray:
+        """The month (1-12) of every accepted row."""
+        return self.month_numbers(self.penerima["bulan"]).to_numpy()
+
+    @functools.cached_property
+    def row_programs(self) -> tuple[np.ndarray, pd.Index]:
+        """Every accepted row's program as a code, and the kode_bantuan of each code."""
+        codes, programs = pd.factorize(self.penerima["kode_bantuan"])
+        return codes, pd.Index(programs, name="kode_bantuan")
+
+    @functools.cached_property
     def _opds_by_month(self) -> pd.DataFrame:
         """The distinct (month number, OPD) pairs of the accepted rows."""
-        pairs = pd.DataFrame({"month": self.month_numbers(self.penerima["bulan"]), "opd": self.penerima["opd"]})
+        pairs = pd.DataFrame({"month": self.row_months, "opd": self.penerima["opd"]})
         return pairs.dropna().drop_duplicates()
 
     def submitting_opds(self, first_month: int = 1) -> set[str]:
@@ -112,9 +125,11 @@ def load_year_to_date(paths: RunPaths) -> YearToDate:
             f"jalankan tahap 1 (01_clean_opd_data) untuk periode ini dulu."
         )
     penerima_all = pd.concat(penerima, ignore_index=True)  # never empty: the period itself is there
+    penerima_all["orang"] = pd.factorize(penerima_all.pop("id_penerima"))[0].astype("int64")
     rekap_all = (pd.concat(rekap, ignore_index=True) if rekap else
                  pd.DataFrame({"bulan": pd.Series(dtype="str"), "opd": pd.Series(dtype="str"),
                                **{c: pd.Series(dtype="int64") for c in _REKAP_USED[1:]}}))
     counts_all = pd.DataFrame(counts, columns=["bulan", *_COUNT_KEYS]).astype({k: "Int64" for k in _COUNT_KEYS})
-    return YearToDate(paths.period, tuple(present), tuple(absent),
-                      penerima_all[["bulan", *_PENERIMA_USED]], rekap_all[["bulan", *_REKAP_USED]], counts_all)
+    penerima_all = penerima_all[["bulan", "orang", *_PENERIMA_USED[1:]]]
+    return YearToDate(paths.period, tuple(present), tuple(absent), penerima_all, rekap_all[["bulan", *_REKAP_USED]],
+                      counts_all)
