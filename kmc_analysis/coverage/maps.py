@@ -316,12 +316,15 @@ def save_png(fig: Figure, path: str | Path) -> Path:
 
 
 def preview_png(path: str | Path, width: int = 900) -> bytes:
-    """A smaller copy of a map PNG for embedding in a notebook (the print file stays full size)."""
+    """A smaller copy of a map PNG for embedding in a notebook (the print file stays full size).
+
+    Not ``optimize``-d: trying every compression setting took a third of the time for 2 % fewer bytes.
+    """
     with PILImage.open(path) as image:
         image = image.convert("RGB")
         image.thumbnail((width, width * 2), PILImage.Resampling.LANCZOS)
         buffer = io.BytesIO()
-        image.quantize(colors=128).save(buffer, format="PNG", optimize=True)
+        image.quantize(colors=128).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
