@@ -82,6 +82,25 @@ def test_parquet_round_trip_with_columns(tmp_path):
         store.read_table(tmp_path, store.PENERIMA, columns=["kode_desa"])
 
 
+def as_pairs(frame: pd.DataFrame) -> set[tuple]:
+    return set(map(tuple, frame.fillna("(kosong)").to_numpy()))
+
+
+def test_distinct_rows_are_read_in_arrow_as_pandas_would_drop_duplicates(tmp_path):
+    files, opds = ["a.csv", "a.csv", "b.xlsx", "a.csv", "b.xlsx"], ["Dinas Sosial", "Dinsos", "Dinkes", "Dinsos", None]
+    penerima = pd.DataFrame({column: ["x"] * 5 for column in store.PENERIMA.column_names})
+    penerima = penerima.assign(sumber_file=files, opd=opds, nominal=np.int64(5), sumber_baris=np.int64(2),
+                               tanggal_salur=pd.Series(["2024-03-01"] * 5, dtype="datetime64[s]"))
+    store.write_table(tmp_path, store.PENERIMA, penerima)
+    distinct = store.read_distinct(tmp_path, store.PENERIMA, ["sumber_file", "opd"])
+    expected = penerima[["sumber_file", "opd"]].drop_duplicates()
+    assert len(distinct) == len(expected) == 4 and as_pairs(distinct) == as_pairs(expected)
+    assert list(distinct.columns) == ["sumber_file", "opd"] and distinct["opd"].dtype == "str"
+    assert store.read_distinct(tmp_path / "elsewhere", store.PENERIMA, ["opd"]) is None
+    with pytest.raises(StageError, match="tidak memuat kolom kode_desa"):
+        store.read_distinct(tmp_path, store.PENERIMA, ["kode_desa"])
+
+
 def test_missing_tables_columns_and_bad_numbers_are_named(tmp_path):
     with pytest.raises(InputError, match="tahap 1"):
         store.read_table(tmp_path, store.PENERIMA)

@@ -325,6 +325,26 @@ def read_table(folder: Path, table: TableFile, columns: Sequence[str] | None = N
     return frame
 
 
+def read_distinct(folder: Path, table: TableFile, columns: Sequence[str]) -> pd.DataFrame | None:
+    """The distinct rows of ``columns`` of a text-column ``table`` (in no set order); None when it is absent.
+
+    A parquet table is read dictionary-encoded and grouped in Arrow: a million rows naming a
+    few files and OPDs take milliseconds, where dropping duplicate texts in pandas takes half a second.
+    """
+    path = Path(folder) / table.name
+    if path.suffix != ".parquet":
+        rows = read_table(folder, table, columns=columns, missing_ok=True)
+        return None if rows is None else rows.drop_duplicates(ignore_index=True)
+    if not path.is_file():
+        return None
+    import pyarrow.parquet as pq
+
+    wanted = list(columns)
+    _check_columns(path, table, wanted, pq.read_schema(path).names)
+    distinct = pq.read_table(path, columns=wanted, read_dictionary=wanted).group_by(wanted).aggregate([])
+    return distinct.to_pandas().astype(dict.fromkeys(wanted, "str"))[wanted]
+
+
 def _check_columns(path: Path, table: TableFile, wanted: list[str] | None, present) -> None:
     missing = [column for column in wanted or [] if column not in set(present)]
     if missing:

@@ -42,6 +42,7 @@ from kmc_analysis.core.store import (
     has_city_summary,
     has_manifest,
     read_city_summary,
+    read_distinct,
     read_dtks_summary,
     read_manifest,
     read_suppression,
@@ -101,13 +102,14 @@ def _read_quarantine(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _file_opd(folder: Path) -> dict[str, str]:
-    """Each source file's OPD, from the accepted rows (only ``sumber_file`` and ``opd`` are read)."""
-    pairs = read_table(folder, PENERIMA, columns=["sumber_file", "opd"], missing_ok=True)
+    """Each source file's OPD, from the accepted rows (only ``sumber_file`` and ``opd`` are read).
+
+    A file whose rows name several OPDs gets the first of them in alphabetical order.
+    """
+    pairs = read_distinct(folder, PENERIMA, ["sumber_file", "opd"])
     if pairs is None:
         return {}
-    pairs = pairs.drop_duplicates()
-    return (pairs.astype(str).groupby("sumber_file")["opd"]
-            .agg(lambda s: s.mode().iloc[0] if len(s) else "").to_dict())
+    return pairs.groupby("sumber_file")["opd"].min().to_dict()
 
 
 def _review(folder: Path) -> pd.DataFrame | None:
