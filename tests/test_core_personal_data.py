@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kmc_analysis.core.personal_data import names_a_person, scan_for_personal_data
+from kmc_analysis.core.personal_data import PseudonymPrefixes, names_a_person, scan_for_personal_data
 
 NIK = "1872015708900001"
 NAME = "Siti O'Rahmawati"
@@ -42,6 +42,14 @@ def test_scan_finds_leaks_in_every_format(tmp_path):
     assert "c.ipynb: pseudonim" in joined.replace("notebooks/", "")
     assert "d.csv: 1 angka 16 digit" in joined
     assert NIK not in joined and PSEUDO not in joined  # findings do not repeat what they found
+
+
+def test_a_pseudonym_is_found_whether_given_whole_padded_upper_case_or_already_cut(tmp_path):
+    (tmp_path / "catatan.md").write_text(f"lihat {PSEUDO[:20]}")
+    for given in ([PSEUDO], [f"  {PSEUDO.upper()} "], PseudonymPrefixes.of([PSEUDO])):
+        assert scan_for_personal_data(tmp_path, pseudonyms=given) == ["catatan.md: pseudonim a3f1…"]
+    assert PseudonymPrefixes.of([f" {PSEUDO.upper()}", "a3f1", None]) == {PSEUDO[:16]}  # too short: never matched
+    assert scan_for_personal_data(tmp_path, pseudonyms=PseudonymPrefixes.of(["b" * 64])) == []
 
 
 def test_a_formula_of_digits_typed_as_a_name_does_not_stop_a_clean_report(tmp_path):

@@ -156,6 +156,21 @@ def _phrases(text: str) -> set[str]:
     return found
 
 
+class PseudonymPrefixes(frozenset):
+    """Pseudonyms cut to what the scan compares: their first 16 characters, in lower case.
+
+    A month's million pseudonyms, cut once where they are read (in Arrow), are not cut again
+    one by one in Python by :func:`scan_for_personal_data`.
+    """
+
+    @classmethod
+    def of(cls, pseudonyms: Iterable[str]) -> PseudonymPrefixes:
+        """Cut ``pseudonyms`` (those of at least 16 characters, surrounding spaces ignored)."""
+        if isinstance(pseudonyms, cls):
+            return pseudonyms
+        return cls(cut[:16].lower() for cut in map(str.strip, map(str, pseudonyms)) if len(cut) >= 16)
+
+
 def _masked(value: str) -> str:
     """Show an identifier in a finding without repeating it in full."""
     return value[:4] + "…" if len(value) > 6 else "…"
@@ -173,7 +188,8 @@ def scan_for_personal_data(
 
     Args:
         niks, names, pseudonyms: the month's input (never printed: a finding shows at most
-            the first characters of a NIK or pseudonym and the first letter of a name).
+            the first characters of a NIK or pseudonym and the first letter of a name);
+            pseudonyms may be given already cut (:class:`PseudonymPrefixes`).
         paths: folders of this run (raw, processed, reports, the working directory) that no
             published file may mention; any path under /home, /tmp, ... or C:\\Users is
             reported too.
@@ -188,7 +204,7 @@ def scan_for_personal_data(
     root = Path(reports_dir)
     niks = {str(n).strip() for n in niks if len(str(n).strip()) == 16}
     names = name_keys(names, public_words)
-    prefixes = {str(p).strip().lower()[:16] for p in pseudonyms if len(str(p).strip()) >= 16}
+    prefixes = PseudonymPrefixes.of(pseudonyms)
     folders = sorted({str(Path(p)) for p in paths if str(p) and len(str(Path(p))) > 1}, key=len, reverse=True)
     findings = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):

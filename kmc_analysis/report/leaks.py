@@ -16,7 +16,7 @@ from typing import Any
 
 from kmc_analysis.clean.ingest import HEADER_LOOKUP, header_key
 from kmc_analysis.core.errors import KMCError
-from kmc_analysis.core.personal_data import scan_for_personal_data
+from kmc_analysis.core.personal_data import PseudonymPrefixes, scan_for_personal_data
 from kmc_analysis.core.store import KARANTINA, PENERIMA, read_table
 from kmc_analysis.evaluation.capaian import PREDIKAT_LABELS
 
@@ -25,7 +25,7 @@ class PersonalDataError(KMCError):
     """A published file holds personal data or a server path (exit 1); the run publishes nothing."""
 
 
-def month_personal_data(folder: str | Path) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def month_personal_data(folder: str | Path) -> tuple[frozenset[str], frozenset[str], PseudonymPrefixes]:
     """The NIKs, names and pseudonym prefixes of one processed month (accepted and quarantined rows).
 
     A pseudonym is kept as its first 16 characters in lower case, all the scan compares (a
@@ -40,16 +40,16 @@ def month_personal_data(folder: str | Path) -> tuple[frozenset[str], frozenset[s
 
 
 @lru_cache(maxsize=2)
-def _read_personal_data(folder: Path, versions: tuple) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _read_personal_data(folder: Path, versions: tuple) -> tuple[frozenset[str], frozenset[str], PseudonymPrefixes]:
     """Read them (``versions``, the files' modification times, only keys the cache)."""
     niks: set[str] = set()
     names: set[str] = set()
-    pseudonyms: set[str] = set()
+    pseudonyms = PseudonymPrefixes()
     accepted = read_table(folder, PENERIMA, columns=["id_penerima", "nama"], missing_ok=True)
     if accepted is not None:
-        # Distinct values first, in Arrow: a month repeats names, and iterating a million cells costs a second.
-        ids = accepted["id_penerima"].dropna().astype("string").str.strip().str.lower()
-        pseudonyms |= set(ids[ids.str.len() >= 16].str.slice(0, 16).unique().tolist())
+        # Cut and made distinct in Arrow: iterating a million cells in Python costs a second.
+        ids = accepted["id_penerima"].dropna().astype("string").str.strip()
+        pseudonyms = PseudonymPrefixes(ids[ids.str.len() >= 16].str.slice(0, 16).str.lower().unique().tolist())
         names |= set(accepted["nama"].dropna().astype("string").unique().tolist())
     quarantined = read_table(folder, KARANTINA, missing_ok=True)
     if quarantined is not None:
@@ -62,7 +62,7 @@ def _read_personal_data(folder: Path, versions: tuple) -> tuple[frozenset[str], 
             niks |= set(digits[digits.str.fullmatch(r"\d{16}")].tolist())
             if HEADER_LOOKUP.get(header_key(column)) == "nama":
                 names |= set(cells[cells != ""].unique().tolist())
-    return frozenset(niks), frozenset(names - {""}), frozenset(pseudonyms)
+    return frozenset(niks), frozenset(names - {""}), pseudonyms
 
 
 def public_vocabulary(reference: Any) -> list[str]:
