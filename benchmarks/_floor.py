@@ -19,6 +19,7 @@ import pyarrow.csv
 from python_calamine import CalamineWorkbook
 
 from kmc_analysis.clean.headers import HEADER_LOOKUP, header_key
+from kmc_analysis.execution import SLOW_OPTIONAL_IMPORT
 
 OUTPUT = Path(__file__).parent / "output"
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
@@ -49,11 +50,12 @@ def time_empty_notebooks_fresh(count: int = 1) -> float:
     """Seconds a new Python process needs to import papermill and execute ``count`` empty notebooks.
 
     The like-for-like floor of a ``kmc run`` process, which also starts Python and imports
-    papermill (with nbformat and jsonschema) before its first stage.
+    papermill (with nbformat and jsonschema) before its first stage, as ``kmc run`` does: without
+    jsonschema's slow optional IRI checker (``kmc_analysis.execution.import_papermill``).
     """
     with tempfile.TemporaryDirectory() as scratch:
         notebook = empty_notebook(Path(scratch))
-        script = ("import sys, papermill\n"
+        script = (f"import sys\nsys.modules.setdefault({SLOW_OPTIONAL_IMPORT!r}, None)\nimport papermill\n"
                   f"for number in range({count}):\n"
                   f"    papermill.execute_notebook({str(notebook)!r}, f'{scratch}/out{{number}}.ipynb', "
                   f"parameters={{'period': 'x'}}, kernel_name='python3', progress_bar=False, "

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from kmc_analysis.core.errors import INPUT_ERROR_NAMES, NO_MORE_TASKS, InputError, KMCError, UnexpectedError
@@ -34,9 +35,28 @@ class StageFailure(UnexpectedError):
         self.details = details
 
 
+#: jsonschema's optional IRI format checker: jupyterlab's dependencies install it, and importing it
+#: builds some 35 Earley parsers (1.6-2.1 s of every run on a 2-core machine; jsonschema issue 1428).
+#: No notebook schema uses that format, so papermill is imported without it.
+SLOW_OPTIONAL_IMPORT = "rfc3987_syntax"
+
+
+def import_papermill():
+    """papermill, imported without :data:`SLOW_OPTIONAL_IMPORT` when jsonschema is not loaded yet.
+
+    Marking a module absent in ``sys.modules`` makes its import fail, and jsonschema then
+    registers every format checker but the IRI one.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault(SLOW_OPTIONAL_IMPORT, None)
+    import papermill
+
+    return papermill
+
+
 def execute_stage(notebook: Path, output: Path, parameters: dict, console: Console, failed_dir: Path) -> None:
     """Run ``notebook`` into ``output``; on failure keep a copy in ``failed_dir`` and raise a KMCError."""
-    import papermill
+    papermill = import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     if not os.environ.get("KMC_DEBUG"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import subprocess
+import sys
 
 import papermill
 import pytest
@@ -38,3 +40,20 @@ def test_a_stage_stopped_by_the_process_limit_says_so_and_what_to_do(tmp_path, e
 
     message = str(stage_failure("01_clean_opd_data", ename, evalue, tmp_path / "01.ipynb"))
     assert "ulimit -u" in message and "jalankan ulang" in message and "tak terduga" not in message
+
+
+def test_papermill_is_imported_without_the_iri_checker_that_takes_seconds_and_still_validates_notebooks():
+    # jsonschema imported rfc3987_syntax (35 Earley parsers, 1.6-2.1 s) at the start of every `kmc run`
+    script = ("import sys, time\n"
+              "from kmc_analysis.execution import import_papermill\n"
+              "import_papermill()\n"
+              "import nbformat\n"
+              "assert sys.modules.get('rfc3987_syntax') is None, 'the slow checker was imported'\n"
+              "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')]))\n"
+              "broken = nbformat.v4.new_notebook(); broken.cells = [{'cell_type': 'kode'}]\n"
+              "try:\n"
+              "    nbformat.validate(broken)\n"
+              "except nbformat.ValidationError:\n"
+              "    print('validated')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "validated", done.stderr[-500:]
