@@ -341,7 +341,9 @@ def read_distinct(folder: Path, table: TableFile, columns: Sequence[str]) -> pd.
 
     wanted = list(columns)
     _check_columns(path, table, wanted, pq.read_schema(path).names)
-    distinct = pq.read_table(path, columns=wanted, read_dictionary=wanted).group_by(wanted).aggregate([])
+    # each row group (a million rows) has a dictionary of its own: one for all before grouping
+    distinct = pq.read_table(path, columns=wanted, read_dictionary=wanted).unify_dictionaries()
+    distinct = distinct.group_by(wanted).aggregate([])
     return distinct.to_pandas().astype(dict.fromkeys(wanted, "str"))[wanted]
 
 
