@@ -1,9 +1,8 @@
 """Coverage aggregates: rekap by kecamatan, kelurahan, program and kategori; overlap; change.
 
-Pure functions on DataFrames. ``penerima`` is the stage 1 hand-off (``store.PENERIMA``,
-CONTRACT section 3): one row per accepted row with id_penerima, kode_bantuan,
-kode_kecamatan, kode_kelurahan ("" when only the kecamatan was given) and nominal.
-Only those columns are read: names and masked NIKs never enter this module.
+Pure functions on DataFrames of the month's accepted rows (:mod:`kmc_analysis.coverage.rows`:
+only id_penerima, the kode columns and nominal; names and masked NIKs never enter here);
+persons by number of programs and their combinations are in :mod:`kmc_analysis.coverage.overlap`.
 
 Definitions: ``penerima_unik`` counts distinct id_penerima; ``jumlah_penyaluran`` counts
 accepted rows; ``nilai_total`` sums nominal (integer Rupiah); ``program_aktif`` counts
@@ -39,52 +38,8 @@ from kmc_analysis.core.store import (
     write_city_summary,
     write_table,
 )
-
-#: The combinations separator of the kombinasi_program table.
-COMBINATION_SEPARATOR = " + "
-
-#: The columns of the accepted rows this stage reads: never names or masked NIKs.
-PENERIMA_USED = ["id_penerima", "kode_bantuan", "kode_kecamatan", "kode_kelurahan", "nominal"]
-# Integer codes of id_penerima and kode_bantuan, added once by _penerima, which also makes the
-# kode columns categorical (sorted categories: a kode_bantuan's code is its place among them):
-# counting distinct integers per code is many times faster than grouping a million texts.
-_PERSON, _PROGRAM = "_orang", "_program"
-_KEYS = ("kode_bantuan", "kode_kecamatan", "kode_kelurahan")
-
-
-# --- Inputs -------------------------------------------------------------------------------
-
-
-def read_penerima(folder: str | Path) -> pd.DataFrame:
-    """Read the columns of a month's accepted rows this module needs (never names or NIKs)."""
-    return read_table(Path(folder), PENERIMA, columns=PENERIMA_USED)
-
-
-def _penerima(penerima: pd.DataFrame) -> pd.DataFrame:
-    if {_PERSON, _PROGRAM} <= set(penerima.columns):  # normalised already (build_coverage does it once)
-        return penerima
-    missing = [c for c in PENERIMA_USED if c not in penerima.columns]
-    if missing:
-        raise StageError(f"{PENERIMA.name} tidak memuat kolom {', '.join(missing)} (stage 1 output is incomplete).")
-    rows = penerima[PENERIMA_USED].copy()
-    rows["nominal"] = rows["nominal"].astype("int64")
-    rows[_PERSON] = pd.factorize(rows.pop("id_penerima").astype("string").fillna(""))[0].astype("int64")
-    for column in _KEYS:
-        rows[column] = rows[column].astype("string").fillna("").astype("category")
-    rows[_PROGRAM] = _codes(rows, "kode_bantuan")
-    return rows
-
-
-def _codes(rows: pd.DataFrame, column: str) -> np.ndarray:
-    """The integer code of each row's ``column`` (a kode column of normalised rows); -1 where it is ""."""
-    codes = rows[column].cat.codes.to_numpy(dtype="int64")
-    return np.where(rows[column].cat.categories[codes] == "", -1, codes) if len(codes) else codes
-
-
-def _labels(rows: pd.DataFrame, column: str) -> pd.Series:
-    """The kode of each code of :func:`_codes`, in code order."""
-    return pd.Series(rows[column].cat.categories, dtype="string", name=column)
-
+from kmc_analysis.coverage.overlap import kombinasi_program, per_person, rekap_tumpang_tindih
+from kmc_analysis.coverage.rows import PERSON, PROGRAM, codes, labels, normalised, read_penerima
 
 def population_table(penduduk: pd.DataFrame | pd.Series | None) -> pd.DataFrame:
     """Normalise one year's population to a frame of kode_kelurahan and penduduk (Int64).
@@ -122,13 +77,13 @@ def _check_known(codes: pd.Series, known: pd.Series, what: str) -> None:
 
 def _aggregate(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     """Persons, rows, value and programs per kode of ``key`` (rows without one left out; zeros included)."""
-    group, labels = _codes(rows, key), _labels(rows, key)
+    group, kode = codes(rows, key), labels(rows, key)
     return pd.DataFrame({
-        key: labels,
-        "penerima_unik": distinct_per_group(group, rows[_PERSON], len(labels)),
-        "jumlah_penyaluran": np.bincount(group[group >= 0], minlength=len(labels)),
-        "nilai_total": sum_per_group(group, rows["nominal"], len(labels)),
-        "program_aktif": distinct_per_group(group, rows[_PROGRAM], len(labels)),
+        key: kode,
+        "penerima_unik": distinct_per_group(group, rows[PERSON], len(kode)),
+        "jumlah_penyaluran": np.bincount(group[group >= 0], minlength=len(kode)),
+        "nilai_total": sum_per_group(group, rows["nominal"], len(kode)),
+        "program_aktif": distinct_per_group(group, rows[PROGRAM], len(kode)),
     })
 
 
@@ -156,7 +111,7 @@ def rekap_kelurahan(penerima: pd.DataFrame, wilayah: pd.DataFrame, penduduk=None
 
     Rows with only a kecamatan are left out here (they count in rekap_kecamatan).
     """
-    rows = _penerima(penerima)
+    rows = normalised(penerima)
     base = _wilayah(wilayah)
     _check_known(rows["kode_kelurahan"], base["kode_kelurahan"], "kode_kelurahan")
     counts = _aggregate(rows, "kode_kelurahan")
@@ -179,7 +134,7 @@ def rekap_kecamatan(penerima: pd.DataFrame, wilayah: pd.DataFrame, penduduk=None
     Counts every accepted row, those with only a kecamatan included; a kecamatan's
     population is the sum of its kelurahan.
     """
-    rows = _penerima(penerima)
+    rows = normalised(penerima)
     base = _wilayah(wilayah)[["kode_kecamatan", "kecamatan"]].drop_duplicates("kode_kecamatan")
     base = base.sort_values("kode_kecamatan", ignore_index=True)
     _check_known(rows["kode_kecamatan"], base["kode_kecamatan"], "kode_kecamatan")
@@ -192,25 +147,25 @@ def rekap_kategori_kelurahan(
     penerima: pd.DataFrame, program_bantuan: pd.DataFrame, wilayah: pd.DataFrame, penduduk=None
 ) -> pd.DataFrame:
     """Distinct beneficiaries per kategori of bantuan and kelurahan (every pair, zeros included)."""
-    rows = _penerima(penerima)
+    rows = normalised(penerima)
     catalogue = program_bantuan[["kode_bantuan", "kategori"]].astype("string").fillna("")
     # kategori per program code, then a code per (kategori, kelurahan) pair: code x kelurahan count + kelurahan.
-    kategori_of_program = _labels(rows, "kode_bantuan").map(dict(zip(catalogue["kode_bantuan"],
+    kategori_of_program = labels(rows, "kode_bantuan").map(dict(zip(catalogue["kode_bantuan"],
                                                                        catalogue["kategori"]))).fillna("")
     kategori_code, kategori_names = pd.factorize(kategori_of_program)
-    kelurahan, kelurahan_labels = _codes(rows, "kode_kelurahan"), _labels(rows, "kode_kelurahan")
+    kelurahan, kelurahan_labels = codes(rows, "kode_kelurahan"), labels(rows, "kode_kelurahan")
     paid_in = kelurahan >= 0
-    pair = np.where(paid_in, kategori_code[rows[_PROGRAM].to_numpy()] * len(kelurahan_labels) + kelurahan, -1)
+    pair = np.where(paid_in, kategori_code[rows[PROGRAM].to_numpy()] * len(kelurahan_labels) + kelurahan, -1)
     pairs = len(kategori_names) * len(kelurahan_labels)
     counts = pd.DataFrame({
         "kategori": pd.array(np.repeat(np.asarray(kategori_names, dtype=object), len(kelurahan_labels)),
                              dtype="string"),
         "kode_kelurahan": pd.array(np.tile(kelurahan_labels.to_numpy(dtype=object), len(kategori_names)),
                                    dtype="string"),
-        "penerima_unik": distinct_per_group(pair, rows[_PERSON], pairs),
+        "penerima_unik": distinct_per_group(pair, rows[PERSON], pairs),
         "nilai_total": sum_per_group(pair, rows["nominal"], pairs),
     })
-    used = np.unique(kategori_code[rows[_PROGRAM].to_numpy()[paid_in]])
+    used = np.unique(kategori_code[rows[PROGRAM].to_numpy()[paid_in]])
     names = set(catalogue["kategori"]) | {kategori_names[code] for code in used}
     kategori = pd.DataFrame({"kategori": sorted(names)}, dtype="string")
     areas = _wilayah(wilayah).merge(population_table(penduduk), on="kode_kelurahan", how="left")
@@ -231,16 +186,16 @@ def rekap_program(penerima: pd.DataFrame, program_bantuan: pd.DataFrame) -> pd.D
     ``capaian_penerima_persen`` = penerima_unik / target_penerima x 100, 2 decimals,
     empty where the target is missing or zero.
     """
-    rows = _penerima(penerima)
+    rows = normalised(penerima)
     base = program_bantuan[["kode_bantuan", "nama_bantuan", "opd", "kategori"]].astype("string")
     for column in ("target_penerima", "anggaran"):
         base[column] = pd.to_numeric(program_bantuan[column], errors="coerce").astype("Int64")
     _check_known(rows["kode_bantuan"], base["kode_bantuan"], "kode_bantuan")
-    programs = _labels(rows, "kode_bantuan")
+    programs = labels(rows, "kode_bantuan")
     counts = pd.DataFrame({
         "kode_bantuan": programs,
-        "penerima_unik": distinct_per_group(rows[_PROGRAM], rows[_PERSON], len(programs)),
-        "nilai_total": sum_per_group(rows[_PROGRAM], rows["nominal"], len(programs)),
+        "penerima_unik": distinct_per_group(rows[PROGRAM], rows[PERSON], len(programs)),
+        "nilai_total": sum_per_group(rows[PROGRAM], rows["nominal"], len(programs)),
     })
     frame = base.merge(counts, on="kode_bantuan", how="left").sort_values("kode_bantuan", ignore_index=True)
     for column in ("penerima_unik", "nilai_total"):
@@ -248,89 +203,6 @@ def rekap_program(penerima: pd.DataFrame, program_bantuan: pd.DataFrame) -> pd.D
     target = frame["target_penerima"].astype("float64")
     frame["capaian_penerima_persen"] = (frame["penerima_unik"] * 100.0 / target.where(target > 0)).round(2)
     return frame[REKAP_PROGRAM.column_names]
-
-
-# --- Overlap --------------------------------------------------------------------------------
-
-
-def _person_programs(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each distinct (person, program) pair of normalised rows, ordered by person then program.
-
-    Returns the two code arrays; sorting one integer key per row is many times faster than
-    dropping duplicate pairs of columns.
-    """
-    width = int(rows[_PROGRAM].max()) + 1 if len(rows) else 1
-    key = np.sort(rows[_PERSON].to_numpy(dtype="int64") * width + rows[_PROGRAM].to_numpy(dtype="int64"))
-    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
-    return key // width, key % width
-
-
-def _per_person(penerima: pd.DataFrame) -> pd.DataFrame:
-    """Per person code (0, 1, ...): how many distinct programs, and the total value received."""
-    rows = _penerima(penerima)
-    person = rows[_PERSON].to_numpy(dtype="int64")
-    persons = int(person.max()) + 1 if len(person) else 0
-    return pd.DataFrame({
-        "jumlah_bantuan": np.bincount(_person_programs(rows)[0], minlength=persons).astype("int64"),
-        "nilai_total": sum_per_group(person, rows["nominal"].to_numpy(), persons),
-    })
-
-
-def rekap_tumpang_tindih(penerima: pd.DataFrame) -> pd.DataFrame:
-    """Persons by how many kinds of bantuan they received (1, 2, 3, ...), with value per person.
-
-    Every count from 1 to the maximum is listed, zeros included. ``nilai_rata_rata_per_penerima``
-    is the mean total value per person of that row, in whole Rupiah.
-    """
-    people = _per_person(penerima)
-    top = int(people["jumlah_bantuan"].max()) if len(people) else 0
-    grouped = people.groupby("jumlah_bantuan")
-    frame = pd.DataFrame({"jumlah_bantuan": np.arange(1, top + 1, dtype="int64")})
-    frame["penerima"] = frame["jumlah_bantuan"].map(grouped.size()).fillna(0).astype("int64")
-    frame["nilai_total"] = frame["jumlah_bantuan"].map(grouped["nilai_total"].sum()).fillna(0).astype("int64")
-    total = frame["penerima"].sum()
-    frame["persen_penerima"] = (frame["penerima"] * 100.0 / total).round(2) if total else np.nan
-    mean = frame["nilai_total"] / frame["penerima"].where(frame["penerima"] > 0)
-    frame["nilai_rata_rata_per_penerima"] = np.floor(mean + 0.5).astype("Int64")
-    return frame[REKAP_TUMPANG_TINDIH.column_names]
-
-
-def kombinasi_program(penerima: pd.DataFrame, top: int = 15) -> pd.DataFrame:
-    """The ``top`` most common combinations of two or more programs held by one person.
-
-    ``kombinasi`` joins the person's sorted kode_bantuan with " + "; ties are broken by
-    the combination text so the order is stable. Each person's programs are one bit mask
-    (a row of 64-bit words, vectorised); only the combinations that can reach the top
-    become text.
-    """
-    rows = _penerima(penerima)
-    codes = _labels(rows, "kode_bantuan").to_numpy(dtype=str)
-    person, program = _person_programs(rows)
-    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if len(person) else np.array([], dtype="int64")
-    held = np.diff(np.r_[starts, len(person)])
-    several = held >= 2
-    if not several.any():
-        return pd.DataFrame({"kombinasi": pd.Series(dtype="string"), "jumlah_bantuan": pd.Series(dtype="int64"),
-                             "penerima": pd.Series(dtype="int64")})
-    # A person's programs are distinct, so adding their bits is the same as or-ing them.
-    words = np.zeros((len(starts), (len(codes) + 63) // 64), dtype="uint64")
-    for word in range(words.shape[1]):
-        bits = np.where(program // 64 == word, np.left_shift(np.uint64(1), (program % 64).astype("uint64")),
-                        np.uint64(0))
-        words[:, word] = np.add.reduceat(bits, starts)
-    masks, counts = np.unique(words[several], axis=0, return_counts=True)
-    # Only combinations counted at least as often as the top-th can be listed: the rest never become text.
-    enough = counts >= np.sort(counts)[::-1][min(top, len(counts)) - 1]
-    masks, counts = masks[enough], counts[enough]
-    index = np.arange(len(codes))
-    held_bits = ((masks[:, index // 64] >> (index % 64).astype("uint64")) & np.uint64(1)).astype(bool)
-    counted = pd.DataFrame({
-        "kombinasi": pd.array([COMBINATION_SEPARATOR.join(codes[bits]) for bits in held_bits], dtype="string"),
-        "jumlah_bantuan": held_bits.sum(axis=1).astype("int64"),
-        "penerima": counts.astype("int64"),
-    })
-    counted = counted.sort_values(["penerima", "kombinasi"], ascending=[False, True], ignore_index=True)
-    return counted.head(top)[KOMBINASI_PROGRAM.column_names].reset_index(drop=True)
 
 
 def city_summary(penerima: pd.DataFrame, rekap_kec: pd.DataFrame) -> dict[str, float | int | None]:
@@ -341,12 +213,12 @@ def city_summary(penerima: pd.DataFrame, rekap_kec: pd.DataFrame) -> dict[str, f
     ``penerima_per_1000`` is rounded to 2 decimals like every area's; the population is
     unknown (None) when any kecamatan's is.
     """
-    rows = _penerima(penerima)
-    people = _per_person(penerima)
+    rows = normalised(penerima)
+    people = per_person(penerima)
     population = rekap_kec["penduduk"]
     known = bool(population.notna().all()) and len(population) > 0
     total_population = int(population.sum()) if known else None
-    unique = int(rows[_PERSON].nunique())
+    unique = int(rows[PERSON].nunique())
     return {
         "penerima_unik": unique,
         "jumlah_penyaluran": int(len(rows)),
@@ -444,7 +316,7 @@ def build_coverage(
     bulan_lalu: pd.DataFrame | None = None,
 ) -> Coverage:
     """Compute every coverage table of a period; ``bulan_lalu`` is last month's rekap_kecamatan."""
-    penerima = _penerima(penerima)
+    penerima = normalised(penerima)
     kecamatan = rekap_kecamatan(penerima, wilayah, penduduk)
     return Coverage(
         kecamatan=kecamatan,
