@@ -274,6 +274,50 @@ def as_name_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
+#: How the top row of the overlap table reads when it joins every larger number of programs.
+OR_MORE = " atau lebih"
+
+
+def top_coded_overlap(overlap: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The persons-by-number-of-programs table as published: the small top rows joined into ``k atau lebih``.
+
+    ``overlap`` is stage 2's rekap_tumpang_tindih (one row per number of programs, 1 to the
+    most any person holds). From the first row above 1 that holds fewer than ``min_cell``
+    persons (0 included), every row is joined into one, labelled ``"k atau lebih"``, with
+    its persons, share and value summed and its mean value per person recomputed. A small
+    count of persons with many programs is otherwise pinned by the city's published persons
+    and rows (each person's rows are his programs), however the rows are hidden; a joined
+    row leaves the number of programs unknown. ``jumlah_bantuan`` becomes text ("1", "2",
+    "4 atau lebih"). With ``min_cell`` 1 or less (no protection) only the text changes.
+    """
+    table = overlap.reset_index(drop=True)
+    if not pd.api.types.is_integer_dtype(table["jumlah_bantuan"]):
+        return table  # published already
+    sizes = table["jumlah_bantuan"].astype("int64")
+    small = (sizes >= 2) & (table["penerima"] < min_cell)
+    if min_cell <= 1 or not small.any():
+        return table.assign(jumlah_bantuan=sizes.astype(str).astype("str"))
+    first = int(small.to_numpy().argmax())
+    kept, joined = table.iloc[:first], table.iloc[first:]
+    persons, value = int(joined["penerima"].sum()), int(joined["nilai_total"].sum())
+    total = int(table["penerima"].sum())
+    top = {column: pd.NA for column in table.columns}
+    top.update({
+        "jumlah_bantuan": f"{int(sizes.iloc[first])}{OR_MORE}", "penerima": persons, "nilai_total": value,
+        "persen_penerima": float(np.round(persons * 100.0 / total, 2)) if total else np.nan,
+        "nilai_rata_rata_per_penerima": int(np.floor(value / persons + 0.5)) if persons else pd.NA,
+    })
+    out = pd.concat([kept.assign(jumlah_bantuan=sizes.iloc[:first].astype(str)), pd.DataFrame([top])],
+                    ignore_index=True)
+    return out.astype(dict(table.dtypes.items()) | {"jumlah_bantuan": "str"})[list(table.columns)]
+
+
+def overlap_size(code: str) -> tuple[int, bool]:
+    """The number of programs of an overlap row's code, and whether it means that many or more."""
+    text = str(code)
+    return int(float(text.removesuffix(OR_MORE))), text.endswith(OR_MORE)
+
+
 #: A unit of suppression: (level, code, month); ``code`` joins a multi-column unit with "|".
 Unit = tuple[str, str, str]
 

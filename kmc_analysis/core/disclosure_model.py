@@ -46,6 +46,7 @@ from kmc_analysis.core.disclosure import (
     THIS_MONTH,
     TableRule,
     Unit,
+    overlap_size,
     unit_codes,
 )
 
@@ -269,10 +270,10 @@ def _unit_relations(model: Model, knowledge: Mapping) -> None:
         p = model.get("program_aktif", level, code, month)
         n_lo, n_hi = (low, high) if month == THIS_MONTH else (low_prev, high_prev)
         if level == "jumlah_bantuan":
-            s = float(code)
+            s, or_more = overlap_size(code)
             if u is not None and v is not None and n_lo is not None:
                 model.relate({v: 1.0, u: -s * n_lo}, 0.0)
-                model.relate({v: 1.0, u: -s * n_hi}, hi=0.0)
+                model.relate({v: 1.0, u: -(catalogue if or_more else s) * n_hi}, hi=0.0)
             continue
         if u is not None and j is not None:
             model.relate({j: 1.0, u: -1.0}, 0.0)
@@ -339,13 +340,20 @@ def _hierarchy(model: Model, frames: Mapping[str, pd.DataFrame], knowledge: Mapp
 
 def _overlap(model: Model, frames: Mapping[str, pd.DataFrame], knowledge: Mapping) -> None:
     """Persons by number of programs partition the city; combinations lie within them, in order."""
-    sizes = sorted({code for (_, lvl, code, _) in model.keys if lvl == "jumlah_bantuan"}, key=float)
-    parts = [("jumlah_bantuan", s, THIS_MONTH) for s in sizes]
+    sizes = sorted({code for (_, lvl, code, _) in model.keys if lvl == "jumlah_bantuan"}, key=overlap_size)
+    parts = [("jumlah_bantuan", size, THIS_MONTH) for size in sizes]
     _whole_and_parts(model, ("kota", "", THIS_MONTH), parts, None, (U, V), exact_persons=True)
-    rows = {model.get(U, *p): float(p[1]) for p in parts}
+    # Each person's rows are his programs (a second row of one program is quarantined): the city's
+    # rows are the persons times their number of programs, at least k each in a "k atau lebih" row.
+    rows = {model.get(U, *p): overlap_size(p[1]) for p in parts}
     kota_rows = model.get(J, "kota", "", THIS_MONTH)
     if sizes and kota_rows is not None and None not in rows:
-        model.relate({kota_rows: 1.0, **{i: -s for i, s in rows.items()}}, 0.0, 0.0)
+        most = float(knowledge.get("program_katalog") or max(s for s, _ in rows.values()))
+        model.relate({kota_rows: 1.0, **{i: -s for i, (s, _) in rows.items()}}, 0.0,
+                     INF if any(or_more for _, or_more in rows.values()) else 0.0)
+        if any(or_more for _, or_more in rows.values()):
+            model.relate({kota_rows: 1.0, **{i: -(most if or_more else s) for i, (s, or_more) in rows.items()}},
+                         hi=0.0)
     combos = frames.get("kombinasi_program")
     if combos is None or not len(combos):
         return
@@ -354,10 +362,14 @@ def _overlap(model: Model, frames: Mapping[str, pd.DataFrame], knowledge: Mappin
     for a, b in zip(facts, facts[1:]):  # the table is sorted by persons, largest first
         model.relate({a: 1.0, b: -1.0}, 0.0)
     complete = bool(knowledge.get("kombinasi_lengkap"))
-    for s in sorted(set(combos["jumlah_bantuan"].astype(str))):
-        members = [f for f, size in zip(facts, combos["jumlah_bantuan"].astype(str)) if size == s]
-        whole = model.get(U, "jumlah_bantuan", str(int(float(s))), THIS_MONTH)
-        coefs: dict[int | None, float] = {whole: 1.0, **{m: -1.0 for m in members}}
+    held = combos["jumlah_bantuan"].astype(int).tolist()
+    for size in sizes:
+        s, or_more = overlap_size(size)
+        members = [f for f, n in zip(facts, held) if n == s or (or_more and n > s)]
+        if not members:
+            continue
+        coefs: dict[int | None, float] = {model.get(U, "jumlah_bantuan", size, THIS_MONTH): 1.0,
+                                          **{m: -1.0 for m in members}}
         model.relate(coefs, 0.0, 0.0 if complete else INF)
     for fact, code in zip(facts, codes):
         for program in code.split("+"):

@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from kmc_analysis.core.disclosure import LAST_MONTH, RULES, SHOWN, THIS_MONTH, Penyamaran, apply_mask
+from kmc_analysis.core.disclosure import (
+    LAST_MONTH,
+    OR_MORE,
+    RULES,
+    SHOWN,
+    THIS_MONTH,
+    Penyamaran,
+    apply_mask,
+    top_coded_overlap,
+)
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import (
@@ -90,15 +99,18 @@ def suppress_coverage(
     frames = {
         "rekap_kecamatan": result.kecamatan, "rekap_kelurahan": result.kelurahan,
         "rekap_kategori_kelurahan": result.kategori[[c for c in _KATEGORI_USED if c in result.kategori.columns]],
-        "perubahan_kecamatan": result.perubahan, "rekap_tumpang_tindih": result.tumpang_tindih,
+        "perubahan_kecamatan": result.perubahan,
+        "rekap_tumpang_tindih": top_coded_overlap(result.tumpang_tindih, min_cell),
         "kombinasi_program": result.kombinasi, "rekap_program": result.program,
     }
     kota_now = {k: result.ringkasan.get(k) for k in ("penerima_unik", "jumlah_penyaluran", "nilai_total", "penduduk")}
     kota_before, knowledge_before, forced = _previous(previous_folder)
     low, high = _nominal_range(nominal)
-    sizes = result.tumpang_tindih["jumlah_bantuan"]
+    sizes = frames["rekap_tumpang_tindih"]["jumlah_bantuan"]
+    # the most programs a person holds is published unless the top rows are joined ("k atau lebih")
+    most = None if sizes.str.endswith(OR_MORE).any() else (int(sizes.astype(int).max()) if len(sizes) else 1)
     knowledge = {"nominal_min": low, "nominal_max": high, "program_katalog": int(program_katalog),
-                 "jumlah_bantuan_maks": int(sizes.max()) if len(sizes) else 1,
+                 "jumlah_bantuan_maks": most,
                  "kombinasi_lengkap": bool(len(result.kombinasi) < KOMBINASI_TOP), **knowledge_before}
     if result.perubahan is None:
         forced = []
@@ -167,7 +179,12 @@ def hidden_rates(rekap: pd.DataFrame, kind: str, min_cell: int, penyamaran: Peny
 
 
 def publish_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None = None) -> pd.DataFrame:
-    """The table as display text: small person counts as ``<min_cell``, what gives them away as ``*``."""
+    """The table as display text: small person counts as ``<min_cell``, what gives them away as ``*``.
+
+    The overlap table is shown as published, its small top rows joined (``top_coded_overlap``).
+    """
+    if KINDS.get(kind) == "rekap_tumpang_tindih":
+        frame = top_coded_overlap(frame, min_cell)
     return apply_mask(frame, suppression(frame, kind, min_cell, penyamaran), min_cell)
 
 

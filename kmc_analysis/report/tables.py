@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.disclosure import HIDDEN_MARK, RULES, Penyamaran, primary_mark, unit_codes
+from kmc_analysis.core.disclosure import HIDDEN_MARK, RULES, Penyamaran, primary_mark, top_coded_overlap, unit_codes
 from kmc_analysis.core.periods import PERIOD_PATTERN, Period
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report.narrative import headline_figures
@@ -174,6 +174,7 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
     tables: dict[str, Table] = {}
     tt = t["rekap_tumpang_tindih"]
     if tt is not None and "penerima" in tt:
+        tt = top_coded_overlap(tt, penyamaran.min_cell)  # as stage 2 decided what to hide
         total = column_total(tt, "penerima")
         names = ["jumlah_bantuan", "penerima", "persen_penerima", "nilai_total", "nilai_rata_rata_per_penerima"]
         mask, units = _masked(tt, "rekap_tumpang_tindih", penyamaran)
