@@ -18,13 +18,14 @@ from kmc_analysis.core.disclosure import (
     THIS_MONTH,
     overlap_size,
     primary_mark,
+    published_combinations,
     top_coded_overlap,
 )
 from kmc_analysis.core.disclosure_audit import audit_model
 from kmc_analysis.core.disclosure_model import build_model
 from kmc_analysis.core.suppression import suppress
 from kmc_analysis.coverage.display import publish_table
-from kmc_analysis.coverage.rekap import rekap_tumpang_tindih
+from kmc_analysis.coverage.overlap import kombinasi_program, rekap_tumpang_tindih
 
 CATALOGUE = 84
 
@@ -40,44 +41,48 @@ def persons_with(programs: dict[int, int], nominal: int = 100_000) -> pd.DataFra
     return frame.assign(kode_kecamatan="K1", kode_kelurahan="L1", nominal=np.int64(nominal))
 
 
-def whole_number_counts(published: pd.DataFrame, persons: int, rows: int, min_cell: int) -> dict[str, set[int]]:
-    """What an attacker can tell of each ``<N`` row from the table as published and the city's persons and rows.
+def whole_number_counts(published: pd.DataFrame, persons: int, rows: int, min_cell: int,
+                        most: int = CATALOGUE, combinations: pd.DataFrame | None = None) -> dict[str, set[int]]:
+    """What an attacker can tell of each hidden row from the table as published and the city's persons and rows.
 
-    Written apart from the disclosure model: every whole number of persons 1..N-1 for each
-    ``<N`` row (and any count for a hidden ``*`` row), each person holding at least the
-    row's number of programs (exactly, unless ``atau lebih``) and at most the catalogue,
-    kept when the persons and the rows of the city can both be met.
+    Written apart from the disclosure model, in whole numbers: a ``<N`` row holds 1..N-1
+    persons, a ``*`` row at least N; each person holds the row's number of programs (from
+    it up to ``most``, the programs paid this month, in an ``atau lebih`` row); the city's
+    rows minus its persons is the sum of (programs - 1) over everyone. ``combinations``
+    (the published Kombinasi table) adds what its rows tell: each is a group of persons
+    of its own, of at least 1 (``<N``) or its shown count, inside the row of its size.
     """
     mark = primary_mark(min_cell)
+
+    def number(text) -> int:
+        return int(str(text).replace(".", ""))
+
     known_persons = known_extra = 0
     unknown = []
     for label, shown in zip(published["jumlah_bantuan"], published["penerima"]):
         held, or_more = overlap_size(label)
-        if shown == mark:
-            unknown.append((label, held, or_more, range(1, min_cell)))
-        elif shown == "*":
-            unknown.append((label, held, or_more, range(min_cell, persons + 1)))
+        if shown in (mark, "*"):
+            floor = 1 if shown == mark else min_cell
+            if combinations is not None:  # distinct combinations of this size are distinct persons
+                inside = [c for size, c in zip(combinations["jumlah_bantuan"], combinations["penerima"])
+                          if int(size) == held or (or_more and int(size) > held)]
+                floor = max(floor, sum(1 if c in (mark, "*") else number(c) for c in inside))
+            top = min_cell - 1 if shown == mark else persons
+            unknown.append((label, held, or_more, range(floor, top + 1)))
         else:
-            known_persons += int(str(shown).replace(".", ""))
-            known_extra += (held - 1) * int(str(shown).replace(".", ""))
-    possible: dict[str, set[int]] = {label: set() for label, *_ in unknown}
+            known_persons += number(shown)
+            known_extra += (held - 1) * number(shown)
+    left, extra = persons - known_persons, rows - persons - known_extra
 
-    def search(index: int, left_persons: int, extra_low: int, extra_high: int, chosen: list[int]) -> None:
-        if index == len(unknown):
-            if left_persons == 0 and extra_low <= rows - persons - known_extra <= extra_high:
-                for (label, *_), count in zip(unknown, chosen):
-                    possible[label].add(count)
-            return
-        label, held, or_more, counts = unknown[index]
-        for count in counts:
-            if count > left_persons:
-                break
-            top = (CATALOGUE if or_more else held) - 1
-            search(index + 1, left_persons - count, extra_low + (held - 1) * count, extra_high + top * count,
-                   [*chosen, count])
+    def feasible(fixed: dict[str, int]) -> bool:
+        reachable = {(0, 0, 0)}  # persons, least and most sum of (programs - 1)
+        for label, held, or_more, counts in unknown:
+            step = [fixed[label]] if label in fixed else counts
+            reachable = {(p + c, low + (held - 1) * c, high + ((most if or_more else held) - 1) * c)
+                         for p, low, high in reachable for c in step if p + c <= left}
+        return any(p == left and low <= extra <= high for p, low, high in reachable)
 
-    search(0, persons - known_persons, 0, 0, [])
-    return possible
+    return {label: {c for c in counts if feasible({label: c})} for label, _, _, counts in unknown}
 
 
 def test_a_few_persons_with_many_programs_are_not_pinned_by_the_citys_persons_and_rows():
@@ -126,3 +131,58 @@ def test_rows_are_joined_from_the_first_small_one_zeros_included_and_left_alone_
     assert top_coded_overlap(exact, 21)["jumlah_bantuan"].tolist() == ["1", f"2{OR_MORE}"]  # row 1 is never joined
     everyone_small = top_coded_overlap(rekap_tumpang_tindih(persons_with({1: 3, 2: 1})), 5)
     assert everyone_small["jumlah_bantuan"].tolist() == ["1", f"2{OR_MORE}"]
+
+
+def persons_holding(combinations: list[tuple[int, ...]], first: int = 0) -> pd.DataFrame:
+    """Accepted rows of one person per tuple of program numbers (B000, B001, ...), persons numbered from ``first``."""
+    rows = [(f"orang{first + n}", f"B{program:03d}") for n, held in enumerate(combinations) for program in held]
+    return pd.DataFrame(rows, columns=["id_penerima", "kode_bantuan"]).assign(
+        kode_kecamatan="K1", kode_kelurahan="L1", nominal=np.int64(100_000))
+
+
+def publish(rows: pd.DataFrame, min_cell: int, paid: int):
+    """The overlap and combinations tables as stage 2 and the report publish them, with the city's persons and rows."""
+    overlap, combinations = top_coded_overlap(rekap_tumpang_tindih(rows), min_cell), kombinasi_program(rows)
+    frames = {"rekap_tumpang_tindih": overlap, "kombinasi_program": published_combinations(combinations, min_cell)}
+    persons = rows["id_penerima"].nunique()
+    kota = {THIS_MONTH: {"penerima_unik": persons, "jumlah_penyaluran": len(rows), "nilai_total": len(rows) * 100_000}}
+    knowledge = {"nominal_min": 100_000, "nominal_max": 100_000, "program_katalog": CATALOGUE,
+                 "program_tersalur": paid, "kombinasi_lengkap": False}
+    record = suppress(frames, kota, knowledge, min_cell)
+    shown = {kind: publish_table(frame, kind, min_cell, record)
+             for kind, frame in (("tumpang_tindih", overlap), ("kombinasi", combinations))}
+    return shown, persons, len(rows)
+
+
+def test_rare_combinations_are_left_out_so_they_cannot_count_the_persons_of_the_joined_row():
+    # Black-box attack 13: 100, 20 and 8 persons with 1-3 programs, three with four programs each a combination of
+    # its own and one with five. "4 atau lebih" was <5 while the Kombinasi table listed those four combinations,
+    # each <5 and so at least one person: exactly 4. Combinations held by fewer than min_cell are not published.
+    rows = pd.concat([persons_with({1: 100, 2: 20, 3: 8}),
+                      persons_holding([(0, 1, 2, 10), (0, 1, 2, 11), (0, 1, 2, 12), (0, 1, 2, 13, 14)], first=500)])
+    combinations = kombinasi_program(rows)
+    overlap, persons, city_rows = top_coded_overlap(rekap_tumpang_tindih(rows), 5), 132, len(rows)
+    marked = combinations.assign(penerima=[str(c) if c >= 5 else "<5" for c in combinations["penerima"]])
+    as_before = overlap.assign(penerima=["*", "20", "8", "<5"])
+    assert whole_number_counts(as_before, persons, city_rows, 5, 15, marked)[f"4{OR_MORE}"] == {4}
+
+    shown, persons, city_rows = publish(rows, 5, paid=15)
+    assert shown["kombinasi"]["penerima"].tolist() == ["20", "8"]  # B000 + B001 and B000 + B001 + B002
+    assert shown["tumpang_tindih"]["penerima"].iloc[-1] == "<5"
+    attacker = whole_number_counts(shown["tumpang_tindih"], persons, city_rows, 5, 15, shown["kombinasi"])
+    assert attacker[f"4{OR_MORE}"] == {1, 2, 3, 4}
+
+
+def test_the_programs_paid_this_month_cap_the_programs_of_a_person_in_the_joined_row():
+    # Black-box attack 13 at --min-cell 3: 30, 12, 6 and 3 persons with 1-4 programs and two with the same six, the
+    # only six programs paid. "5 atau lebih" (<3) holds persons of 5 or 6 programs, not up to the catalogue's 84:
+    # the city's rows left 10 = 4 or 5 per person for it, so exactly 2. The audit now caps at the programs paid.
+    rows = pd.concat([persons_with({1: 30, 2: 12, 3: 6, 4: 3}), persons_holding([tuple(range(6))] * 2, first=500)])
+    overlap, persons, city_rows = top_coded_overlap(rekap_tumpang_tindih(rows), 3), 53, len(rows)
+    assert overlap["jumlah_bantuan"].tolist()[-1] == f"5{OR_MORE}"
+    as_before = overlap.assign(penerima=["*", "12", "6", "3", "<3"])
+    assert whole_number_counts(as_before, persons, city_rows, 3, most=6)[f"5{OR_MORE}"] == {2}
+
+    shown, persons, city_rows = publish(rows, 3, paid=6)
+    attacker = whole_number_counts(shown["tumpang_tindih"], persons, city_rows, 3, 6, shown["kombinasi"])
+    assert attacker[f"5{OR_MORE}"] == {1, 2}

@@ -312,6 +312,21 @@ def top_coded_overlap(overlap: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     return out.astype(dict(table.dtypes.items()) | {"jumlah_bantuan": "str"})[list(table.columns)]
 
 
+def published_combinations(kombinasi: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The combinations of programs as published: only those held by at least ``min_cell`` persons.
+
+    Each listed combination is a group of persons of its own, with its exact number of
+    programs: a row shown ``<N`` tells at least one person holds that many, and a few such
+    rows pinned the small ``k atau lebih`` row of :func:`top_coded_overlap` (four distinct
+    combinations of 4 or more programs under a ``<5`` row: exactly 4 persons). A rare
+    combination is no "most common" one, so it is left out rather than marked.
+    """
+    table = kombinasi.reset_index(drop=True)
+    if min_cell <= 1 or "penerima" not in table:
+        return table
+    return table.loc[pd.to_numeric(table["penerima"], errors="coerce") >= min_cell].reset_index(drop=True)
+
+
 def overlap_size(code: str) -> tuple[int, bool]:
     """The number of programs of an overlap row's code, and whether it means that many or more."""
     text = str(code)

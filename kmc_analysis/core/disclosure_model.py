@@ -260,11 +260,13 @@ def _ratio_bounds(num: int, den: int, scale: float, h: float):
 
 def _unit_relations(model: Model, knowledge: Mapping) -> None:
     """Persons, rows and value of one unit bound each other (and program counts bound rows)."""
-    most = float(knowledge.get("jumlah_bantuan_maks") or knowledge.get("program_katalog") or 1)
+    most = float(knowledge.get("jumlah_bantuan_maks") or knowledge.get("program_tersalur")
+                 or knowledge.get("program_katalog") or 1)
     low, high = knowledge.get("nominal_min"), knowledge.get("nominal_max")
     low_prev, high_prev = knowledge.get("nominal_min_lalu"), knowledge.get("nominal_max_lalu")
     units = {(lvl, code, month) for (_, lvl, code, month) in model.keys if lvl != "kota"}
     catalogue = float(knowledge.get("program_katalog") or most)
+    paid = float(knowledge.get("program_tersalur") or catalogue)  # no one holds more programs than were paid
     for level, code, month in units:
         u, j, v = (model.get(m, level, code, month) for m in (U, J, V))
         p = model.get("program_aktif", level, code, month)
@@ -273,7 +275,7 @@ def _unit_relations(model: Model, knowledge: Mapping) -> None:
             s, or_more = overlap_size(code)
             if u is not None and v is not None and n_lo is not None:
                 model.relate({v: 1.0, u: -s * n_lo}, 0.0)
-                model.relate({v: 1.0, u: -(catalogue if or_more else s) * n_hi}, hi=0.0)
+                model.relate({v: 1.0, u: -(paid if or_more else s) * n_hi}, hi=0.0)
             continue
         if u is not None and j is not None:
             model.relate({j: 1.0, u: -1.0}, 0.0)
@@ -348,7 +350,8 @@ def _overlap(model: Model, frames: Mapping[str, pd.DataFrame], knowledge: Mappin
     rows = {model.get(U, *p): overlap_size(p[1]) for p in parts}
     kota_rows = model.get(J, "kota", "", THIS_MONTH)
     if sizes and kota_rows is not None and None not in rows:
-        most = float(knowledge.get("program_katalog") or max(s for s, _ in rows.values()))
+        most = float(knowledge.get("program_tersalur") or knowledge.get("program_katalog")
+                     or max(s for s, _ in rows.values()))
         model.relate({kota_rows: 1.0, **{i: -s for i, (s, _) in rows.items()}}, 0.0,
                      INF if any(or_more for _, or_more in rows.values()) else 0.0)
         if any(or_more for _, or_more in rows.values()):

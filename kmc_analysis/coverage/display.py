@@ -24,6 +24,7 @@ from kmc_analysis.core.disclosure import (
     THIS_MONTH,
     Penyamaran,
     apply_mask,
+    published_combinations,
     top_coded_overlap,
 )
 from kmc_analysis.core.formatting import format_number
@@ -101,7 +102,7 @@ def suppress_coverage(
         "rekap_kategori_kelurahan": result.kategori[[c for c in _KATEGORI_USED if c in result.kategori.columns]],
         "perubahan_kecamatan": result.perubahan,
         "rekap_tumpang_tindih": top_coded_overlap(result.tumpang_tindih, min_cell),
-        "kombinasi_program": result.kombinasi, "rekap_program": result.program,
+        "kombinasi_program": published_combinations(result.kombinasi, min_cell), "rekap_program": result.program,
     }
     kota_now = {k: result.ringkasan.get(k) for k in ("penerima_unik", "jumlah_penyaluran", "nilai_total", "penduduk")}
     kota_before, knowledge_before, forced = _previous(previous_folder)
@@ -111,7 +112,10 @@ def suppress_coverage(
     most = None if sizes.str.endswith(OR_MORE).any() else (int(sizes.astype(int).max()) if len(sizes) else 1)
     knowledge = {"nominal_min": low, "nominal_max": high, "program_katalog": int(program_katalog),
                  "jumlah_bantuan_maks": most,
-                 "kombinasi_lengkap": bool(len(result.kombinasi) < KOMBINASI_TOP), **knowledge_before}
+                 # every combination is listed (none beyond the top, none held by fewer than min_cell persons)
+                 "kombinasi_lengkap": bool(len(frames["kombinasi_program"]) == len(result.kombinasi) < KOMBINASI_TOP),
+                 # a person holds at most every program paid this month (the program table is published in full)
+                 "program_tersalur": int((result.program["penerima_unik"] > 0).sum()), **knowledge_before}
     if result.perubahan is None:
         forced = []
     return suppress(frames, {THIS_MONTH: kota_now, LAST_MONTH: kota_before}, knowledge, min_cell, forced,
@@ -181,10 +185,13 @@ def hidden_rates(rekap: pd.DataFrame, kind: str, min_cell: int, penyamaran: Peny
 def publish_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None = None) -> pd.DataFrame:
     """The table as display text: small person counts as ``<min_cell``, what gives them away as ``*``.
 
-    The overlap table is shown as published, its small top rows joined (``top_coded_overlap``).
+    The overlap tables are shown as published: small top rows joined (``top_coded_overlap``), rare
+    combinations left out (``published_combinations``).
     """
     if KINDS.get(kind) == "rekap_tumpang_tindih":
         frame = top_coded_overlap(frame, min_cell)
+    elif KINDS.get(kind) == "kombinasi_program":
+        frame = published_combinations(frame, min_cell)
     return apply_mask(frame, suppression(frame, kind, min_cell, penyamaran), min_cell)
 
 

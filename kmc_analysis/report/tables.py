@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.disclosure import HIDDEN_MARK, RULES, Penyamaran, primary_mark, top_coded_overlap, unit_codes
+from kmc_analysis.core.disclosure import (
+    HIDDEN_MARK,
+    OR_MORE,
+    RULES,
+    Penyamaran,
+    primary_mark,
+    published_combinations,
+    top_coded_overlap,
+    unit_codes,
+)
 from kmc_analysis.core.periods import PERIOD_PATTERN, Period
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current, with_predikat
 from kmc_analysis.report.narrative import headline_figures
@@ -184,10 +193,16 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
                                    "nilai_total": column_total(tt, "nilai_total") if "nilai_total" in tt else None},
                            total_label="Jumlah")
         table.sheet = "Tumpang Tindih"
+        joined = tt["jumlah_bantuan"].astype(str).str.endswith(OR_MORE)
+        if joined.any():
+            table.notes.append(f"Baris \"{tt.loc[joined, 'jumlah_bantuan'].iloc[0]}\" menggabungkan jumlah jenis "
+                               f"bantuan yang penerimanya sedikit, agar jumlah kecil tidak dapat dihitung dari total "
+                               f"kota.")
         tables[table.key] = table
     kp = t["kombinasi_program"]
     if kp is not None and "penerima" in kp:
-        kp = kp.sort_values("penerima", ascending=False, kind="stable").head(15).reset_index(drop=True)
+        kp = kp.sort_values("penerima", ascending=False, kind="stable").head(15)
+        kp = published_combinations(kp, penyamaran.min_cell)  # as stage 2 decided what to hide
         mask, units = _masked(kp, "kombinasi_program", penyamaran)
         catalogue = t["rekap_program"] if t["rekap_program"] is not None else t["evaluasi_program"]
         if catalogue is not None and "kombinasi" in kp:
@@ -197,6 +212,9 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
         table = make_table("kombinasi_program", "Kombinasi jenis bantuan yang paling sering diterima bersamaan", kp,
                            ["kombinasi", "jumlah_bantuan", "penerima"], mask, penyamaran.min_cell, units=units)
         table.sheet = "Kombinasi Program"
+        if penyamaran.min_cell > 1:
+            table.notes.append(f"Hanya kombinasi yang diterima sedikitnya {penyamaran.min_cell} orang yang "
+                               f"dicantumkan; kombinasi yang lebih jarang tidak diterbitkan.")
         tables[table.key] = table
     return tables
 
