@@ -52,6 +52,18 @@ def test_a_pseudonym_is_found_whether_given_whole_padded_upper_case_or_already_c
     assert scan_for_personal_data(tmp_path, pseudonyms=PseudonymPrefixes.of(["b" * 64])) == []
 
 
+def test_a_nik_or_pseudonym_written_in_groups_in_a_program_or_opd_name_is_found(tmp_path):
+    # Black-box attack 13: a catalogue program "Bantuan 1872 0101 0190 0000" (and dots, dashes) or "Beasiswa B893
+    # 4300 65D1 3B7C" was published with exit 0: the scan looked for 16 digits or hex characters in a row only.
+    for number, separator in enumerate([" ", ".", "-", "_", "&nbsp;"]):
+        written = separator.join(NIK[i:i + 4] for i in range(0, 16, 4))  # 1872 0157 0890 0001
+        (tmp_path / f"program{number}.html").write_text(f"<td>Bantuan {written}</td>")
+    (tmp_path / "opd.html").write_text("<td>Beasiswa " + " ".join(PSEUDO[i:i + 4].upper() for i in range(0, 16, 4))
+                                       + "</td><td>Rp1.500.000</td><td>2024-03-31 2024-04-01</td>")
+    findings = scan_for_personal_data(tmp_path, [NIK], [], [PSEUDO])
+    assert sorted(findings) == sorted([*(f"program{n}.html: NIK 1872…" for n in range(5)), "opd.html: pseudonim a3f1…"])
+
+
 def test_a_formula_of_digits_typed_as_a_name_does_not_stop_a_clean_report(tmp_path):
     # A quarantined row's Nama cell "=1+1" became the "name" "1 1", found in any row of numbers.
     (tmp_path / "laporan.html").write_text("<p>Santunan Kematian 1 1 penerima</p>")

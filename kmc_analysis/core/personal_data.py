@@ -24,8 +24,11 @@ from pathlib import Path
 from kmc_analysis.core.periods import NAMA_BULAN
 
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
-_DIGIT_RUN = re.compile(r"\d{16,}")
-_HEX_RUN = re.compile(r"[0-9a-f]{16,}")
+#: Sixteen or more digits (or hex characters) in a row, perhaps written in groups: ``1872 0101 0190 0000``,
+#: ``1872.0101.0190.0000``, ``B893-4300-65D1-3B7C`` (a NIK or pseudonym typed into a name is still found).
+_SEPARATOR = r"[ ._\-/\u00a0]"
+_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}?\d){{15,}}")
+_HEX_RUN = re.compile(rf"[0-9a-f](?:{_SEPARATOR}?[0-9a-f]){{15,}}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{120,}")
 _XLSX_FRACTION = re.compile(r"<v>-?\d{1,15}\.\d+(?:[eE][-+]?\d+)?</v>")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -171,6 +174,12 @@ class PseudonymPrefixes(frozenset):
         return cls(cut[:16].lower() for cut in map(str.strip, map(str, pseudonyms)) if len(cut) >= 16)
 
 
+def _windows(runs: Iterable[str]) -> set[str]:
+    """Every 16 characters in a row of each run, its group separators removed."""
+    joined = [re.sub(_SEPARATOR, "", run) for run in runs]
+    return {run[i:i + 16] for run in joined for i in range(len(run) - 15)}
+
+
 def _masked(value: str) -> str:
     """Show an identifier in a finding without repeating it in full."""
     return value[:4] + "…" if len(value) > 6 else "…"
@@ -215,13 +224,13 @@ def scan_for_personal_data(
         # fast and stops short names from matching random base64 letters.
         text = _BASE64_RUN.sub(" ", text)
         rel = path.relative_to(root)
-        digit_windows = {run[i:i + 16] for run in _DIGIT_RUN.findall(text) for i in range(len(run) - 15)}
+        digit_windows = _windows(_DIGIT_RUN.findall(text))
         for nik in sorted(niks & digit_windows):
             findings.append(f"{rel}: NIK {_masked(nik)}")
         for key in sorted(set(names) & _phrases(text)):
             findings.append(f"{rel}: nama {names[key][:1]}…")
         lower = text.lower()
-        hex_windows = {run[i:i + 16] for run in _HEX_RUN.findall(lower) for i in range(len(run) - 15)}
+        hex_windows = _windows(_HEX_RUN.findall(lower))
         for prefix in sorted(prefixes & hex_windows):
             findings.append(f"{rel}: pseudonim {_masked(prefix)}")
         if any(folder in text for folder in folders) or _SERVER_PATH.search(text):
