@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
+import papermill
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
@@ -168,3 +170,24 @@ def test_published_folder_passes_the_leak_check_and_fails_with_a_planted_name(sy
     with pytest.raises(PersonalDataError) as failure:
         check_published(planted, paths.processed)
     assert "catatan.html: nama" in str(failure.value) and secrets["names"][3] not in str(failure.value)
+
+
+@pytest.mark.slow
+def test_a_nik_in_a_program_name_stops_stage_4_as_personal_data_not_as_an_unexpected_error(tmp_path):
+    # Black-box attack 13: a catalogue program named "Bantuan 1872015708900001" stopped the report notebook on its
+    # own 16-digit assertion ("kesalahan tak terduga (AssertionError)"), before the personal-data check that says so.
+    paths, _ = _month(tmp_path, synthetic=False, with_map=False)
+    rekap = paths.processed / "rekap_program.csv"
+    lines = rekap.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[1] = "Bantuan 1872015708900001"
+    rekap.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "04_report.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        papermill.execute_notebook(str(notebook), str(tmp_path / "04.ipynb"), kernel_name="python3",
+                                   progress_bar=False, cwd=str(notebook.parent),
+                                   parameters={"period": "2024-03", "raw_dir": str(paths.raw_dir),
+                                               "processed_dir": str(paths.processed_dir),
+                                               "reports_dir": str(paths.reports_dir), "staging_dir": ""})
+    assert failure.value.ename == "PersonalDataError"
+    assert "1872015708900001" not in failure.value.evalue and "angka 16 digit" in failure.value.evalue
