@@ -38,6 +38,10 @@ def verify_period(period: str, raw_dir: Path, processed_dir: Path, reports_dir: 
     except (OSError, ValueError):
         return [f"{paths.processed / MANIFEST} tidak dapat dibaca sebagai JSON: jalankan ulang kmc run "
                 f"--period {paths.period}."]
+    if not manifest.get("stages") and not paths.reports.is_dir():
+        raise InputError(f"Periode {paths.period} baru dibersihkan (tahap 1) sebagai bulan sebelumnya untuk angka "
+                         f"tahun berjalan; tahap 2-4 dan laporannya belum dijalankan. Jalankan kmc run --period "
+                         f"{paths.period} lebih dulu, lalu periksa lagi.")
     return [*_input_differences(paths, manifest), *_count_differences(paths, manifest),
             *_missing_outputs(paths), *_privacy_differences(paths)]
 

@@ -142,3 +142,19 @@ def test_a_month_with_a_dtks_folder_needs_its_targeting_table(month):
     (processed / str(PERIOD) / KETEPATAN_SASARAN.name).write_text("x\n")
     make_private(processed / str(PERIOD))
     assert verify(month) == []
+
+
+def test_a_month_only_cleaned_for_the_years_totals_is_told_to_be_run_first(month, capsys):
+    # Black-box attack 13: a month cleaned by a later month's run (stage 1 only, for the running totals) gave exit 1
+    # and six "tidak ada" lines; it is no broken month, just one never run on its own.
+    raw, processed, reports = month
+    for path in sorted((reports / str(PERIOD)).iterdir()):
+        path.unlink()
+    (reports / str(PERIOD)).rmdir()
+    manifest = json.loads((processed / str(PERIOD) / MANIFEST).read_text())
+    (processed / str(PERIOD) / MANIFEST).write_text(json.dumps({**manifest, "stages": []}))
+    assert main(["verify", "--period", "2024-03", "--raw-dir", str(raw), "--processed-dir", str(processed),
+                 "--reports-dir", str(reports)]) == 2
+    assert "baru dibersihkan (tahap 1)" in capsys.readouterr().err
+    (processed / str(PERIOD) / MANIFEST).write_text(json.dumps({**manifest, "stages": [{"name": "01", "seconds": 1}]}))
+    assert any("Folder laporan" in line for line in verify(month)), "a run month without its report is still named"
