@@ -296,7 +296,7 @@ def top_coded_overlap(overlap: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     sizes = table["jumlah_bantuan"].astype("int64")
     small = (sizes >= 2) & (table["penerima"] < min_cell)
     if min_cell <= 1 or not small.any():
-        return table.assign(jumlah_bantuan=sizes.astype(str).astype("str"))
+        return table.assign(jumlah_bantuan=sizes.astype("str"))
     first = int(small.to_numpy().argmax())
     kept, joined = table.iloc[:first], table.iloc[first:]
     persons, value = int(joined["penerima"].sum()), int(joined["nilai_total"].sum())
