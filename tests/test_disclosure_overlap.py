@@ -8,6 +8,8 @@ the rows are hidden; joined, the number of programs of the top row is unknown.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -50,7 +52,9 @@ def whole_number_counts(published: pd.DataFrame, persons: int, rows: int, min_ce
     it up to ``most``, the programs paid this month, in an ``atau lebih`` row); the city's
     rows minus its persons is the sum of (programs - 1) over everyone. ``combinations``
     (the published Kombinasi table) adds what its rows tell: each is a group of persons
-    of its own, of at least 1 (``<N``) or its shown count, inside the row of its size.
+    of its own, of at least 1 (``<N``) or its shown count, inside the row of its size; and,
+    as only combinations of N or more persons are listed, each of the other combinations
+    of ``most`` programs of a row's size holds at most N-1.
     """
     mark = primary_mark(min_cell)
 
@@ -68,6 +72,10 @@ def whole_number_counts(published: pd.DataFrame, persons: int, rows: int, min_ce
                           if int(size) == held or (or_more and int(size) > held)]
                 floor = max(floor, sum(1 if c in (mark, "*") else number(c) for c in inside))
             top = min_cell - 1 if shown == mark else persons
+            if combinations is not None and not or_more and held >= 2:
+                listed = [number(c) for size, c in zip(combinations["jumlah_bantuan"], combinations["penerima"])
+                          if int(size) == held and c not in (mark, "*")]
+                top = min(top, sum(listed) + (math.comb(most, held) - len(listed)) * (min_cell - 1))
             unknown.append((label, held, or_more, range(floor, top + 1)))
         else:
             known_persons += number(shown)
@@ -143,13 +151,14 @@ def persons_holding(combinations: list[tuple[int, ...]], first: int = 0) -> pd.D
 def publish(rows: pd.DataFrame, min_cell: int, paid: int):
     """The overlap and combinations tables as stage 2 and the report publish them, with the city's persons and rows."""
     overlap, combinations = top_coded_overlap(rekap_tumpang_tindih(rows), min_cell), kombinasi_program(rows)
-    frames = {"rekap_tumpang_tindih": overlap, "kombinasi_program": published_combinations(combinations, min_cell)}
+    frames = {"rekap_tumpang_tindih": overlap,
+              "kombinasi_program": published_combinations(combinations, min_cell, overlap)}
     persons = rows["id_penerima"].nunique()
     kota = {THIS_MONTH: {"penerima_unik": persons, "jumlah_penyaluran": len(rows), "nilai_total": len(rows) * 100_000}}
     knowledge = {"nominal_min": 100_000, "nominal_max": 100_000, "program_katalog": CATALOGUE,
                  "program_tersalur": paid, "kombinasi_lengkap": False}
     record = suppress(frames, kota, knowledge, min_cell)
-    shown = {kind: publish_table(frame, kind, min_cell, record)
+    shown = {kind: publish_table(frame, kind, min_cell, record, overlap=rekap_tumpang_tindih(rows))
              for kind, frame in (("tumpang_tindih", overlap), ("kombinasi", combinations))}
     return shown, persons, len(rows)
 
@@ -167,7 +176,7 @@ def test_rare_combinations_are_left_out_so_they_cannot_count_the_persons_of_the_
     assert whole_number_counts(as_before, persons, city_rows, 5, 15, marked)[f"4{OR_MORE}"] == {4}
 
     shown, persons, city_rows = publish(rows, 5, paid=15)
-    assert shown["kombinasi"]["penerima"].tolist() == ["20", "8"]  # B000 + B001 and B000 + B001 + B002
+    assert shown["kombinasi"].empty, "beside a small row no combination is published (next test)"
     assert shown["tumpang_tindih"]["penerima"].iloc[-1] == "<5"
     attacker = whole_number_counts(shown["tumpang_tindih"], persons, city_rows, 5, 15, shown["kombinasi"])
     assert attacker[f"4{OR_MORE}"] == {1, 2, 3, 4}
@@ -186,3 +195,22 @@ def test_the_programs_paid_this_month_cap_the_programs_of_a_person_in_the_joined
     shown, persons, city_rows = publish(rows, 3, paid=6)
     attacker = whole_number_counts(shown["tumpang_tindih"], persons, city_rows, 3, 6, shown["kombinasi"])
     assert attacker[f"5{OR_MORE}"] == {1, 2}
+
+
+def test_no_combination_is_published_beside_a_small_row_as_the_listed_ones_bound_it():
+    # Black-box recheck 14: 50 persons with one program, 6, 4 and 4 on the three pairs of the only three programs
+    # paid, 4 with all three. Only the pair of 6 was listed, and the rule said each unlisted one held at most 4:
+    # persons with 2 programs were at most 6 + 2 x 4 = 14, and the city's rows (R - P = 22) left "3 atau lebih"
+    # (<5) exactly 4. Beside a small row the combinations table is not published at all.
+    held = [(0, 1)] * 6 + [(0, 2)] * 4 + [(1, 2)] * 4 + [(0, 1, 2)] * 4
+    rows = pd.concat([persons_with({1: 50}), persons_holding(held, first=500)])
+    overlap, persons, city_rows = top_coded_overlap(rekap_tumpang_tindih(rows), 5), 68, len(rows)
+    as_before = overlap.assign(penerima=["*", "*", "<5"])
+    listed = published_combinations(kombinasi_program(rows), 5)
+    assert listed["penerima"].tolist() == [6]
+    assert whole_number_counts(as_before, persons, city_rows, 5, 3, listed.astype({"penerima": str}))[
+        f"3{OR_MORE}"] == {4}
+
+    shown, persons, city_rows = publish(rows, 5, paid=3)
+    assert shown["kombinasi"].empty and shown["tumpang_tindih"]["penerima"].tolist() == ["*", "*", "<5"]
+    assert whole_number_counts(shown["tumpang_tindih"], persons, city_rows, 5, 3)[f"3{OR_MORE}"] == {1, 2, 3, 4}

@@ -312,18 +312,23 @@ def top_coded_overlap(overlap: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     return out.astype(dict(table.dtypes.items()) | {"jumlah_bantuan": "str"})[list(table.columns)]
 
 
-def published_combinations(kombinasi: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """The combinations of programs as published: only those held by at least ``min_cell`` persons.
+def published_combinations(kombinasi: pd.DataFrame, min_cell: int, overlap: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The combinations of programs as published: those held by at least ``min_cell`` persons, or none.
 
     Each listed combination is a group of persons of its own, with its exact number of
-    programs: a row shown ``<N`` tells at least one person holds that many, and a few such
+    programs. A row shown ``<N`` tells at least one person holds that many, and a few such
     rows pinned the small ``k atau lebih`` row of :func:`top_coded_overlap` (four distinct
-    combinations of 4 or more programs under a ``<5`` row: exactly 4 persons). A rare
-    combination is no "most common" one, so it is left out rather than marked.
+    combinations of 4 or more programs under a ``<5`` row: exactly 4 persons), so a rare
+    combination is left out. Even then the listed ones bound the number of persons with 2, 3,
+    ... programs from below, and with the city's persons and rows that bounds a small joined
+    row from above; so when ``overlap`` (the table as published) has a row of 1 to N-1
+    persons, no combination is published at all.
     """
     table = kombinasi.reset_index(drop=True)
     if min_cell <= 1 or "penerima" not in table:
         return table
+    if overlap is not None and small_count_mask(overlap["penerima"], min_cell).any():
+        return table.iloc[0:0]
     return table.loc[pd.to_numeric(table["penerima"], errors="coerce") >= min_cell].reset_index(drop=True)
 
 

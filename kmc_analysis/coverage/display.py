@@ -101,9 +101,9 @@ def suppress_coverage(
         "rekap_kecamatan": result.kecamatan, "rekap_kelurahan": result.kelurahan,
         "rekap_kategori_kelurahan": result.kategori[[c for c in _KATEGORI_USED if c in result.kategori.columns]],
         "perubahan_kecamatan": result.perubahan,
-        "rekap_tumpang_tindih": top_coded_overlap(result.tumpang_tindih, min_cell),
-        "kombinasi_program": published_combinations(result.kombinasi, min_cell), "rekap_program": result.program,
+        "rekap_tumpang_tindih": top_coded_overlap(result.tumpang_tindih, min_cell), "rekap_program": result.program,
     }
+    frames["kombinasi_program"] = published_combinations(result.kombinasi, min_cell, frames["rekap_tumpang_tindih"])
     kota_now = {k: result.ringkasan.get(k) for k in ("penerima_unik", "jumlah_penyaluran", "nilai_total", "penduduk")}
     kota_before, knowledge_before, forced = _previous(previous_folder)
     low, high = _nominal_range(nominal)
@@ -182,22 +182,26 @@ def hidden_rates(rekap: pd.DataFrame, kind: str, min_cell: int, penyamaran: Peny
     return suppression(rekap, kind, min_cell, penyamaran)["penerima_per_1000"].ne(SHOWN)
 
 
-def publish_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None = None) -> pd.DataFrame:
+def publish_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None = None,
+                  overlap: pd.DataFrame | None = None) -> pd.DataFrame:
     """The table as display text: small person counts as ``<min_cell``, what gives them away as ``*``.
 
     The overlap tables are shown as published: small top rows joined (``top_coded_overlap``), rare
-    combinations left out (``published_combinations``).
+    combinations left out and, beside a small row of ``overlap`` (stage 2's persons by number of
+    programs), none shown (``published_combinations``).
     """
     if KINDS.get(kind) == "rekap_tumpang_tindih":
         frame = top_coded_overlap(frame, min_cell)
     elif KINDS.get(kind) == "kombinasi_program":
-        frame = published_combinations(frame, min_cell)
+        frame = published_combinations(frame, min_cell,
+                                       top_coded_overlap(overlap, min_cell) if overlap is not None else None)
     return apply_mask(frame, suppression(frame, kind, min_cell, penyamaran), min_cell)
 
 
-def styled_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None = None):
+def styled_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None = None,
+                 overlap: pd.DataFrame | None = None):
     """The published table as a pandas Styler for notebooks: no index, text HTML-escaped (``<5``)."""
-    return publish_table(frame, kind, min_cell, penyamaran).style.hide(axis="index").format(escape="html")
+    return publish_table(frame, kind, min_cell, penyamaran, overlap).style.hide(axis="index").format(escape="html")
 
 
 def _shown(rekap: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from kmc_analysis.core.disclosure import (
     Penyamaran,
     primary_mark,
     published_combinations,
+    small_count_mask,
     top_coded_overlap,
     unit_codes,
 )
@@ -202,7 +203,9 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
     kp = t["kombinasi_program"]
     if kp is not None and "penerima" in kp:
         kp = kp.sort_values("penerima", ascending=False, kind="stable").head(15)
-        kp = published_combinations(kp, penyamaran.min_cell)  # as stage 2 decided what to hide
+        overlap = top_coded_overlap(tt, penyamaran.min_cell) if tt is not None and "penerima" in tt else None
+        withheld = overlap is not None and bool(small_count_mask(overlap["penerima"], penyamaran.min_cell).any())
+        kp = published_combinations(kp, penyamaran.min_cell, overlap)  # as stage 2 decided what to hide
         mask, units = _masked(kp, "kombinasi_program", penyamaran)
         catalogue = t["rekap_program"] if t["rekap_program"] is not None else t["evaluasi_program"]
         if catalogue is not None and "kombinasi" in kp:
@@ -212,7 +215,11 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
         table = make_table("kombinasi_program", "Kombinasi jenis bantuan yang paling sering diterima bersamaan", kp,
                            ["kombinasi", "jumlah_bantuan", "penerima"], mask, penyamaran.min_cell, units=units)
         table.sheet = "Kombinasi Program"
-        if penyamaran.min_cell > 1:
+        if withheld:
+            table.notes.append(f"Kombinasi tidak diterbitkan bulan ini: sebagian kelompok penerima beberapa jenis "
+                               f"bantuan kurang dari {penyamaran.min_cell} orang, dan kombinasi yang tercantum akan "
+                               f"membantu menghitungnya.")
+        elif penyamaran.min_cell > 1:
             table.notes.append(f"Hanya kombinasi yang diterima sedikitnya {penyamaran.min_cell} orang yang "
                                f"dicantumkan; kombinasi yang lebih jarang tidak diterbitkan.")
         tables[table.key] = table
