@@ -14,7 +14,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from kmc_analysis.core.errors import INPUT_ERROR_NAMES, NO_MORE_TASKS, InputError, KMCError, UnexpectedError
+from kmc_analysis.core.errors import (
+    INPUT_ERROR_NAMES,
+    NO_MORE_TASKS,
+    REFUSAL_ERROR_NAMES,
+    InputError,
+    KMCError,
+    UnexpectedError,
+)
 from kmc_analysis.publishing import make_private
 from kmc_analysis.progress import Console
 
@@ -94,6 +101,8 @@ def stage_failure(stage: str, ename: str, evalue: str, kept: Path | None, detail
     """The error to report for a cell that raised ``ename``: its own message only for the project's InputErrors."""
     if ename in INPUT_ERROR_NAMES:
         return StageInputError(f"Tahap {stage}: {evalue}")
+    if ename in REFUSAL_ERROR_NAMES:
+        return KMCError(f"Tahap {stage}: {evalue}")
     errno_match = _ERRNO.match(evalue or "")
     number = int(errno_match.group(1)) if errno_match else None
     if number in _DISK_FULL:

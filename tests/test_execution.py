@@ -57,3 +57,18 @@ def test_papermill_is_imported_without_the_iri_checker_that_takes_seconds_and_st
               "    print('validated')\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "validated", done.stderr[-500:]
+
+
+@pytest.mark.parametrize("ename, evalue", [
+    ("PersonalDataError", "Berkas laporan memuat data pribadi atau path folder server, laporan tidak diterbitkan: "
+                          "laporan_kmc_2024-03.html: 1 angka 16 digit."),
+    ("DisclosureError", "Audit penyamaran menemukan sel yang dapat dihitung: rekap_kelurahan 18.72.01.1001."),
+])
+def test_a_stage_refusing_to_publish_says_why_in_its_own_words_with_exit_1(tmp_path, ename, evalue):
+    # Black-box recheck 14: a 16-digit number in a program name stopped stage 4 with "kesalahan tak terduga
+    # (PersonalDataError) ... Laporkan kesalahan ini": the refusal's own sentence (file and kind, never the value)
+    # is what the operator needs.
+    from kmc_analysis.execution import stage_failure
+
+    error = stage_failure("04_report", ename, evalue, tmp_path / "04.ipynb")
+    assert str(error) == f"Tahap 04_report: {evalue}" and error.exit_code == 1

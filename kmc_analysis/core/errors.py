@@ -53,6 +53,9 @@ class UnexpectedError(KMCError):
 
 #: Exception class names that mean "bad input" when they surface from a notebook kernel.
 INPUT_ERROR_NAMES = frozenset({"InputError", "ReferenceDataError", "BoundaryError"})
+#: Errors a stage raises to refuse publishing (exit 1) whose text is written never to hold a value:
+#: the leak check names the file and the kind of data, the disclosure audit the table, unit and column.
+REFUSAL_ERROR_NAMES = frozenset({"PersonalDataError", "DisclosureError"})
 
 
 #: What an error says when the user may start no more processes or threads (``ulimit -u`` reached):
