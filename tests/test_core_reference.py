@@ -315,6 +315,19 @@ def test_duplicate_code_names_both_rows(tmp_path):
     assert "program_bantuan.csv: kolom 'kode_bantuan' baris 3 dan 7 berisi 'KMC-002'" in message
 
 
+def test_a_nik_pasted_into_a_reference_table_is_told_by_its_length_never_its_digits(tmp_path):
+    # Black-box recheck 14: a NIK in program_bantuan.csv's anggaran column was echoed on the terminal
+    # ("kolom 'anggaran' baris 2 berisi '1872010101900000'").
+    def edit(header, rows):
+        rows[0][header.index("anggaran")] = "1872010101900000"
+        rows[1][header.index("anggaran")] = "1872 0101 0190 0001"
+        return header, rows
+
+    message = load_error(override(tmp_path, "program_bantuan.csv", edit))
+    assert "kolom 'anggaran' baris 2 dan 3 berisi '<angka 16 digit>'" in message
+    assert "1872010101900000" not in message and "0190" not in message
+
+
 def test_unknown_kelurahan_in_penduduk(tmp_path):
     def edit(header, rows):
         rows[9][0] = "18.72.09.1001"

@@ -11,6 +11,7 @@ unique codes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -378,6 +379,10 @@ def _describe(failures: pd.DataFrame, frame: pd.DataFrame, table: str, label: st
     return sentences
 
 
+#: Fifteen digits or more (a NIK or KK has 16), perhaps in groups: shown by its length only.
+_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){14,}")
+
+
 def _rows_phrase(rows: list[tuple[int, str]]) -> str:
     """Say which rows hold which values, e.g. "baris 3 dan 5 berisi 'x', baris 7 kosong".
 
@@ -386,13 +391,15 @@ def _rows_phrase(rows: list[tuple[int, str]]) -> str:
     """
     by_value: dict[str, list[int]] = {}
     for index, value in rows:
-        by_value.setdefault(value, []).append(index + 2)
+        # a long number may be a NIK pasted into the wrong table: its length is told, never its digits
+        shown = _LONG_NUMBER.sub(lambda run: f"<angka {sum(c.isdigit() for c in run.group())} digit>", value)
+        by_value.setdefault(shown, []).append(index + 2)
     parts = []
-    for value, numbers in by_value.items():
+    for shown, numbers in by_value.items():
         listed = ", ".join(map(str, numbers[:-1])) + f" dan {numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
-        if value == "":
+        if shown == "":
             parts.append(f"baris {listed} kosong")
         else:
-            shown = value if len(value) <= 40 else value[:37] + "..."
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
             parts.append(f"baris {listed} berisi '{shown}'")
     return ", ".join(parts)
