@@ -64,6 +64,25 @@ def test_a_nik_or_pseudonym_written_in_groups_in_a_program_or_opd_name_is_found(
     assert sorted(findings) == sorted([*(f"program{n}.html: NIK 1872…" for n in range(5)), "opd.html: pseudonim a3f1…"])
 
 
+def test_an_accepted_niks_digits_in_any_grouping_are_found_by_their_pseudonym(tmp_path):
+    # Black-box recheck 14: an accepted recipient's NIK (kept only as its pseudonym) written with commas, slashes,
+    # non-breaking spaces, soft hyphens or zero-width spaces in a program name was published with exit 0.
+    import hmac
+
+    def pseudonym_of(number: str) -> str:
+        return hmac.new(b"kunci-uji-0123456789", number.encode(), "sha256").hexdigest()
+
+    for number, separator in enumerate([",", "/", "\u00a0", "\u00ad", "\u200b", ", ", "."]):
+        written = separator.join(NIK[i:i + 4] for i in range(0, 16, 4))
+        (tmp_path / f"program{number}.html").write_text(f"<td>Bantuan {written}</td>", encoding="utf-8")
+    (tmp_path / "opd.html").write_text("<td>Dinas " + "\u200b".join(PSEUDO[i:i + 4] for i in range(0, 24, 4))
+                                       + "</td>", encoding="utf-8")
+    (tmp_path / "tabel.html").write_text("<td>1872</td><td>0157</td><td>0890</td><td>0001</td><td>Rp1.500.000 2024 "
+                                         "2025 2026 2027</td>", encoding="utf-8")  # cells and years: no NIK
+    findings = scan_for_personal_data(tmp_path, [], [], [pseudonym_of(NIK), PSEUDO], pseudonym_of=pseudonym_of)
+    assert sorted(findings) == sorted([*(f"program{n}.html: NIK 1872…" for n in range(7)), "opd.html: pseudonim a3f1…"])
+
+
 def test_a_formula_of_digits_typed_as_a_name_does_not_stop_a_clean_report(tmp_path):
     # A quarantined row's Nama cell "=1+1" became the "name" "1 1", found in any row of numbers.
     (tmp_path / "laporan.html").write_text("<p>Santunan Kematian 1 1 penerima</p>")

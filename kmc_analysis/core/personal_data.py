@@ -18,17 +18,19 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from kmc_analysis.core.periods import NAMA_BULAN
 
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 #: Sixteen or more digits (or hex characters) in a row, perhaps written in groups: ``1872 0101 0190 0000``,
-#: ``1872.0101.0190.0000``, ``B893-4300-65D1-3B7C`` (a NIK or pseudonym typed into a name is still found).
-_SEPARATOR = r"[ ._\-/\u00a0]"
-_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}?\d){{15,}}")
-_HEX_RUN = re.compile(rf"[0-9a-f](?:{_SEPARATOR}?[0-9a-f]){{15,}}")
+#: ``1872.0101.0190.0000``, ``1872,0101``, ``B893-4300-65D1-3B7C``, or split by invisible characters (soft
+#: hyphen, zero-width space). Up to two characters that are no letter, digit or tag bracket join two groups;
+#: the windows are only compared with the month's own identifiers, so a joined table row is never a finding.
+_SEPARATOR = r"(?:[^\w<>]|_){0,2}"
+_DIGIT_RUN = re.compile(rf"\d(?:{_SEPARATOR}\d){{15,}}")
+_HEX_RUN = re.compile(rf"[0-9a-f](?:{_SEPARATOR}[0-9a-f]){{15,}}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{120,}")
 _XLSX_FRACTION = re.compile(r"<v>-?\d{1,15}\.\d+(?:[eE][-+]?\d+)?</v>")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -176,7 +178,7 @@ class PseudonymPrefixes(frozenset):
 
 def _windows(runs: Iterable[str]) -> set[str]:
     """Every 16 characters in a row of each run, its group separators removed."""
-    joined = [re.sub(_SEPARATOR, "", run) for run in runs]
+    joined = [re.sub(r"[^\w]|_", "", run) for run in runs]
     return {run[i:i + 16] for run in joined for i in range(len(run) - 15)}
 
 
@@ -192,6 +194,7 @@ def scan_for_personal_data(
     pseudonyms: Iterable[str] = (),
     paths: Iterable[str | Path] = (),
     public_words: Iterable[str] = (),
+    pseudonym_of: Callable[[str], str] | None = None,
 ) -> list[str]:
     """Search every file under ``reports_dir`` for personal data and server paths; list findings.
 
@@ -199,6 +202,9 @@ def scan_for_personal_data(
         niks, names, pseudonyms: the month's input (never printed: a finding shows at most
             the first characters of a NIK or pseudonym and the first letter of a name);
             pseudonyms may be given already cut (:class:`PseudonymPrefixes`).
+        pseudonym_of: the run's pseudonym of a 16-digit number (its key's HMAC): an accepted
+            row's NIK is kept only as its pseudonym, so a number in a published file whose
+            pseudonym is the month's is that NIK.
         paths: folders of this run (raw, processed, reports, the working directory) that no
             published file may mention; any path under /home, /tmp, ... or C:\\Users is
             reported too.
@@ -225,7 +231,9 @@ def scan_for_personal_data(
         text = _BASE64_RUN.sub(" ", text)
         rel = path.relative_to(root)
         digit_windows = _windows(_DIGIT_RUN.findall(text))
-        for nik in sorted(niks & digit_windows):
+        known = niks | ({window for window in digit_windows if pseudonym_of(window)[:16] in prefixes}
+                        if pseudonym_of is not None and prefixes else set())
+        for nik in sorted(known & digit_windows):
             findings.append(f"{rel}: NIK {_masked(nik)}")
         for key in sorted(set(names) & _phrases(text)):
             findings.append(f"{rel}: nama {names[key][:1]}…")

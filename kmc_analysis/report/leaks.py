@@ -9,12 +9,15 @@ naming the file and the kind of data found.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hmac
+import os
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from kmc_analysis.clean.ingest import HEADER_LOOKUP, header_key
+from kmc_analysis.clean.pseudonyms import KEY_ENV, key_file_path, load_key
 from kmc_analysis.core.errors import KMCError
 from kmc_analysis.core.personal_data import PseudonymPrefixes, scan_for_personal_data
 from kmc_analysis.core.store import KARANTINA, PENERIMA, read_table
@@ -65,6 +68,17 @@ def _read_personal_data(folder: Path, versions: tuple) -> tuple[frozenset[str], 
     return frozenset(niks), frozenset(names - {""}), pseudonyms
 
 
+def _pseudonym_of() -> Callable[[str], str] | None:
+    """The run's pseudonym of a NIK (HMAC-SHA256 under its key), when the key can be read; never makes one."""
+    if os.environ.get(KEY_ENV) is None and not key_file_path().is_file():
+        return None
+    try:
+        secret = load_key().secret
+    except KMCError:
+        return None
+    return lambda nik: hmac.new(secret, nik.encode("utf-8"), "sha256").hexdigest()
+
+
 def public_vocabulary(reference: Any) -> list[str]:
     """Names published on purpose: places (and their other spellings), programs, offices, kategori, predikat."""
     words: list[str] = list(PREDIKAT_LABELS)
@@ -96,9 +110,10 @@ def check_published(reports: str | Path, processed: str | Path, reference: Any =
     home = Path.home()
     findings = scan_for_personal_data(reports, month_niks | set(niks), month_names | set(names), pseudonyms,
                                       paths=[*folders, Path.cwd(), home] if str(home) != "/" else [*folders],
-                                      public_words=public_vocabulary(reference))
+                                      public_words=public_vocabulary(reference), pseudonym_of=_pseudonym_of())
     if findings:
         shown = "; ".join(findings[:5]) + (f"; dan {len(findings) - 5} temuan lain" if len(findings) > 5 else "")
         raise PersonalDataError(f"Berkas laporan memuat data pribadi atau path folder server, laporan tidak "
-                                f"diterbitkan: {shown}. Periksa nama berkas dan sheet dari OPD, lalu jalankan ulang.")
+                                f"diterbitkan: {shown}. Periksa nama berkas dan sheet dari OPD serta teks data "
+                                f"referensi (nama program, OPD, kategori), lalu jalankan ulang.")
 
