@@ -83,6 +83,16 @@ def test_an_accepted_niks_digits_in_any_grouping_are_found_by_their_pseudonym(tm
     assert sorted(findings) == sorted([*(f"program{n}.html: NIK 1872…" for n in range(7)), "opd.html: pseudonim a3f1…"])
 
 
+def test_a_placeholder_nik_of_the_quarantine_is_not_found_in_sixteen_zeros_of_a_table(tmp_path):
+    # Joining digit groups for the month's NIKs must not stop a run because a quarantined row held the
+    # placeholder 0000000000000000 and a map's data or a table row shows sixteen zeros side by side.
+    (tmp_path / "peta.html").write_text("<script>var n = [" + ", ".join(["0"] * 20) + "];</script>")
+    assert scan_for_personal_data(tmp_path, ["0000000000000000", "1111111111111111"]) == []
+    (tmp_path / "catatan.html").write_text("<p>0000000000000000</p>")
+    findings = scan_for_personal_data(tmp_path, ["0000000000000000"])
+    assert "catatan.html: NIK 0000…" in findings and not [f for f in findings if f.startswith("peta.html")]
+
+
 def test_a_formula_of_digits_typed_as_a_name_does_not_stop_a_clean_report(tmp_path):
     # A quarantined row's Nama cell "=1+1" became the "name" "1 1", found in any row of numbers.
     (tmp_path / "laporan.html").write_text("<p>Santunan Kematian 1 1 penerima</p>")

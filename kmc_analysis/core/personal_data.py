@@ -230,10 +230,15 @@ def scan_for_personal_data(
         # fast and stops short names from matching random base64 letters.
         text = _BASE64_RUN.sub(" ", text)
         rel = path.relative_to(root)
+        plain_windows = _windows(re.findall(r"\d{16,}", text))
         digit_windows = _windows(_DIGIT_RUN.findall(text))
-        known = niks | ({window for window in digit_windows if pseudonym_of(window)[:16] in prefixes}
-                        if pseudonym_of is not None and prefixes else set())
-        for nik in sorted(known & digit_windows):
+        # Windows joined across separators (table rows, arrays of a map) are compared with a quarantined
+        # NIK only if it has five different digits: 0000000000000000, a placeholder OPDs type, would match
+        # sixteen zeros of any table.
+        known = (niks & plain_windows) | {nik for nik in niks & digit_windows if len(set(nik)) >= 5}
+        if pseudonym_of is not None and prefixes:
+            known |= {window for window in digit_windows if pseudonym_of(window)[:16] in prefixes}
+        for nik in sorted(known):
             findings.append(f"{rel}: NIK {_masked(nik)}")
         for key in sorted(set(names) & _phrases(text)):
             findings.append(f"{rel}: nama {names[key][:1]}…")
