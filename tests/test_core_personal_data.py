@@ -72,6 +72,9 @@ def test_an_accepted_niks_digits_in_any_grouping_are_found_by_their_pseudonym(tm
     def pseudonym_of(number: str) -> str:
         return hmac.new(b"kunci-uji-0123456789", number.encode(), "sha256").hexdigest()
 
+    def pseudonyms_of(numbers: list[str]) -> list[str]:
+        return [pseudonym_of(number) for number in numbers]
+
     for number, separator in enumerate([",", "/", "\u00a0", "\u00ad", "\u200b", ", ", "."]):
         written = separator.join(NIK[i:i + 4] for i in range(0, 16, 4))
         (tmp_path / f"program{number}.html").write_text(f"<td>Bantuan {written}</td>", encoding="utf-8")
@@ -79,7 +82,7 @@ def test_an_accepted_niks_digits_in_any_grouping_are_found_by_their_pseudonym(tm
                                        + "</td>", encoding="utf-8")
     (tmp_path / "tabel.html").write_text("<td>1872</td><td>0157</td><td>0890</td><td>0001</td><td>Rp1.500.000 2024 "
                                          "2025 2026 2027</td>", encoding="utf-8")  # cells and years: no NIK
-    findings = scan_for_personal_data(tmp_path, [], [], [pseudonym_of(NIK), PSEUDO], pseudonym_of=pseudonym_of)
+    findings = scan_for_personal_data(tmp_path, [], [], [pseudonym_of(NIK), PSEUDO], pseudonyms_of=pseudonyms_of)
     assert sorted(findings) == sorted([*(f"program{n}.html: NIK 1872…" for n in range(7)), "opd.html: pseudonim a3f1…"])
 
 

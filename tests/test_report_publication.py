@@ -8,11 +8,13 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import papermill
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
+from kmc_analysis.clean.pseudonyms import load_key, pseudonymize
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.personal_data import png_text, scan_for_personal_data
@@ -191,3 +193,19 @@ def test_a_nik_in_a_program_name_stops_stage_4_as_personal_data_not_as_an_unexpe
                                                "reports_dir": str(paths.reports_dir), "staging_dir": ""})
     assert failure.value.ename == "PersonalDataError"
     assert "1872015708900001" not in failure.value.evalue and "angka 16 digit" in failure.value.evalue
+
+
+def test_an_accepted_niks_digits_in_groups_stop_publishing_through_its_pseudonym_under_the_runs_key(tmp_path):
+    # Black-box recheck 14: an accepted recipient's NIK, stored only as its pseudonym, written with commas in a program
+    # name was published. The scan computes stage 1's pseudonym of each 16-digit run with the run's key.
+    paths, secrets = _month(tmp_path, synthetic=False, with_map=False)
+    nik = secrets["niks"][0]
+    penerima = pd.read_parquet(paths.processed / "penerima.parquet")
+    penerima["id_penerima"] = pseudonymize(pd.Series([nik] * len(penerima), dtype="str"), load_key()).tolist()
+    penerima.to_parquet(paths.processed / "penerima.parquet", index=False)
+    report = tmp_path / "laporan"
+    report.mkdir()
+    (report / "laporan.html").write_text("<td>Bantuan " + ", ".join(nik[i:i + 4] for i in range(0, 16, 4)) + "</td>")
+    with pytest.raises(PersonalDataError) as failure:
+        check_published(report, paths.processed)
+    assert "laporan.html: NIK" in str(failure.value) and nik not in str(failure.value)

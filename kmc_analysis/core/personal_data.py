@@ -194,7 +194,7 @@ def scan_for_personal_data(
     pseudonyms: Iterable[str] = (),
     paths: Iterable[str | Path] = (),
     public_words: Iterable[str] = (),
-    pseudonym_of: Callable[[str], str] | None = None,
+    pseudonyms_of: Callable[[list[str]], list[str]] | None = None,
 ) -> list[str]:
     """Search every file under ``reports_dir`` for personal data and server paths; list findings.
 
@@ -202,9 +202,9 @@ def scan_for_personal_data(
         niks, names, pseudonyms: the month's input (never printed: a finding shows at most
             the first characters of a NIK or pseudonym and the first letter of a name);
             pseudonyms may be given already cut (:class:`PseudonymPrefixes`).
-        pseudonym_of: the run's pseudonym of a 16-digit number (its key's HMAC): an accepted
-            row's NIK is kept only as its pseudonym, so a number in a published file whose
-            pseudonym is the month's is that NIK.
+        pseudonyms_of: the run's pseudonyms of a list of 16-digit numbers (its key's HMAC): an
+            accepted row's NIK is kept only as its pseudonym, so a number in a published file
+            whose pseudonym is the month's is that NIK.
         paths: folders of this run (raw, processed, reports, the working directory) that no
             published file may mention; any path under /home, /tmp, ... or C:\\Users is
             reported too.
@@ -236,8 +236,9 @@ def scan_for_personal_data(
         # NIK only if it has five different digits: 0000000000000000, a placeholder OPDs type, would match
         # sixteen zeros of any table.
         known = (niks & plain_windows) | {nik for nik in niks & digit_windows if len(set(nik)) >= 5}
-        if pseudonym_of is not None and prefixes:
-            known |= {window for window in digit_windows if pseudonym_of(window)[:16] in prefixes}
+        if pseudonyms_of is not None and prefixes and digit_windows:
+            numbers = sorted(digit_windows)
+            known |= {n for n, p in zip(numbers, pseudonyms_of(numbers)) if p[:16] in prefixes}
         for nik in sorted(known):
             findings.append(f"{rel}: NIK {_masked(nik)}")
         for key in sorted(set(names) & _phrases(text)):

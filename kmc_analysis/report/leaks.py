@@ -9,15 +9,16 @@ naming the file and the kind of data found.
 
 from __future__ import annotations
 
-import hmac
 import os
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from kmc_analysis.clean.ingest import HEADER_LOOKUP, header_key
-from kmc_analysis.clean.pseudonyms import KEY_ENV, key_file_path, load_key
+from kmc_analysis.clean.pseudonyms import KEY_ENV, key_file_path, load_key, pseudonymize
 from kmc_analysis.core.errors import KMCError
 from kmc_analysis.core.personal_data import PseudonymPrefixes, scan_for_personal_data
 from kmc_analysis.core.store import KARANTINA, PENERIMA, read_table
@@ -68,15 +69,15 @@ def _read_personal_data(folder: Path, versions: tuple) -> tuple[frozenset[str], 
     return frozenset(niks), frozenset(names - {""}), pseudonyms
 
 
-def _pseudonym_of() -> Callable[[str], str] | None:
-    """The run's pseudonym of a NIK (HMAC-SHA256 under its key), when the key can be read; never makes one."""
+def _pseudonyms_of() -> Callable[[list[str]], list[str]] | None:
+    """The run's pseudonyms of a list of NIKs (stage 1's own function), when the key can be read; never makes one."""
     if os.environ.get(KEY_ENV) is None and not key_file_path().is_file():
         return None
     try:
-        secret = load_key().secret
+        key = load_key()
     except KMCError:
         return None
-    return lambda nik: hmac.new(secret, nik.encode("utf-8"), "sha256").hexdigest()
+    return lambda niks: pseudonymize(pd.Series(niks, dtype="str"), key).tolist()
 
 
 def public_vocabulary(reference: Any) -> list[str]:
@@ -110,7 +111,7 @@ def check_published(reports: str | Path, processed: str | Path, reference: Any =
     home = Path.home()
     findings = scan_for_personal_data(reports, month_niks | set(niks), month_names | set(names), pseudonyms,
                                       paths=[*folders, Path.cwd(), home] if str(home) != "/" else [*folders],
-                                      public_words=public_vocabulary(reference), pseudonym_of=_pseudonym_of())
+                                      public_words=public_vocabulary(reference), pseudonyms_of=_pseudonyms_of())
     if findings:
         shown = "; ".join(findings[:5]) + (f"; dan {len(findings) - 5} temuan lain" if len(findings) > 5 else "")
         raise PersonalDataError(f"Berkas laporan memuat data pribadi atau path folder server, laporan tidak "
