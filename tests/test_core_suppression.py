@@ -176,15 +176,20 @@ def test_value_shown_with_a_single_nominal_gives_hidden_rows_away():
     assert [f.code for f in audit_model(model, 5)] == ["L1"]  # rows = value / 100, persons <= rows
 
 
+def overlap_month(persons: list[int]):
+    """Persons with 1, 2, 3, ... programs, every row Rp200: the overlap table, the city and what is known."""
+    tt = pd.DataFrame({"jumlah_bantuan": range(1, len(persons) + 1), "penerima": persons})
+    tt["nilai_total"] = tt["penerima"] * tt["jumlah_bantuan"] * 200
+    tt["persen_penerima"] = (tt["penerima"] * 100 / sum(persons)).round(2)
+    tt["nilai_rata_rata_per_penerima"] = tt["jumlah_bantuan"] * 200
+    rows = int((tt["penerima"] * tt["jumlah_bantuan"]).sum())
+    kota = {THIS_MONTH: {"penerima_unik": sum(persons), "jumlah_penyaluran": rows, "nilai_total": rows * 200}}
+    return {"rekap_tumpang_tindih": tt}, kota, {**NOMINAL, "nominal_min": 200, "nominal_max": 200}
+
+
 def test_two_hidden_rows_of_persons_by_number_of_programs_are_solved_exactly():
     # persons add up to the city and persons x programs to its rows: two unknowns, two equations.
-    tt = pd.DataFrame({"jumlah_bantuan": [1, 2, 3], "penerima": [100, 3, 2]})
-    tt["nilai_total"] = tt["penerima"] * tt["jumlah_bantuan"] * 200
-    tt["persen_penerima"] = (tt["penerima"] * 100 / 105).round(2)
-    tt["nilai_rata_rata_per_penerima"] = tt["jumlah_bantuan"] * 200
-    kota = {THIS_MONTH: {"penerima_unik": 105, "jumlah_penyaluran": 112, "nilai_total": 22_400}}
-    knowledge = {**NOMINAL, "nominal_min": 200, "nominal_max": 200}
-    frames = {"rekap_tumpang_tindih": tt}
+    frames, kota, knowledge = overlap_month([100, 3, 2])
     leaky = suppress(frames, kota, knowledge, 5, secondary=False)
     assert {f.code for f in audit(frames, kota, leaky, knowledge)} == {"2", "3"}
     record = suppress(frames, kota, knowledge, 5)
@@ -196,13 +201,7 @@ def test_small_rows_of_persons_by_number_of_programs_are_never_left_to_a_subtrac
     # Black-box attack 11: 440 persons with 1 program, 1 with 2, 1 with 3. The city's persons and rows with the
     # rows' marks pin the two small rows however much is hidden, so the audit asked nothing more and the 440 stayed
     # shown: 442 - 440 = 2 persons in two `<5` rows of at least 1 each. The largest row is hidden beside them.
-    tt = pd.DataFrame({"jumlah_bantuan": [1, 2, 3], "penerima": [440, 1, 1]})
-    tt["nilai_total"] = tt["penerima"] * tt["jumlah_bantuan"] * 200
-    tt["persen_penerima"] = (tt["penerima"] * 100 / 442).round(2)
-    tt["nilai_rata_rata_per_penerima"] = tt["jumlah_bantuan"] * 200
-    kota = {THIS_MONTH: {"penerima_unik": 442, "jumlah_penyaluran": 445, "nilai_total": 89_000}}
-    knowledge = {**NOMINAL, "nominal_min": 200, "nominal_max": 200}
-    frames = {"rekap_tumpang_tindih": tt}
+    frames, kota, knowledge = overlap_month([440, 1, 1])
     record = suppress(frames, kota, knowledge, 5)
     assert hidden_codes(record, "jumlah_bantuan", PRIMARY) == {"2", "3"}
     assert hidden_codes(record, "jumlah_bantuan", SECONDARY) == {"1"}

@@ -13,18 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.disclosure import (
-    OR_MORE,
-    PRIMARY,
-    SECONDARY,
-    THIS_MONTH,
-    overlap_size,
-    primary_mark,
-    published_combinations,
-    top_coded_overlap,
-)
+from kmc_analysis.core.disclosure import PRIMARY, SECONDARY, THIS_MONTH, primary_mark
 from kmc_analysis.core.disclosure_audit import audit_model
 from kmc_analysis.core.disclosure_model import build_model
+from kmc_analysis.core.overlap_publication import OR_MORE, overlap_size, published_combinations, top_coded_overlap
 from kmc_analysis.core.suppression import suppress
 from kmc_analysis.coverage.display import publish_table
 from kmc_analysis.coverage.overlap import kombinasi_program, rekap_tumpang_tindih

@@ -46,9 +46,9 @@ from kmc_analysis.core.disclosure import (
     THIS_MONTH,
     TableRule,
     Unit,
-    overlap_size,
     unit_codes,
 )
+from kmc_analysis.core.overlap_publication import overlap_size
 
 #: A fact: (measure, level, code, month).
 FactKey = tuple[str, str, str, str]
@@ -350,11 +350,11 @@ def _overlap(model: Model, frames: Mapping[str, pd.DataFrame], knowledge: Mappin
     rows = {model.get(U, *p): overlap_size(p[1]) for p in parts}
     kota_rows = model.get(J, "kota", "", THIS_MONTH)
     if sizes and kota_rows is not None and None not in rows:
-        most = float(knowledge.get("program_tersalur") or knowledge.get("program_katalog")
-                     or max(s for s, _ in rows.values()))
-        model.relate({kota_rows: 1.0, **{i: -s for i, (s, _) in rows.items()}}, 0.0,
-                     INF if any(or_more for _, or_more in rows.values()) else 0.0)
-        if any(or_more for _, or_more in rows.values()):
+        joined = any(or_more for _, or_more in rows.values())
+        model.relate({kota_rows: 1.0, **{i: -s for i, (s, _) in rows.items()}}, 0.0, INF if joined else 0.0)
+        if joined:
+            most = float(knowledge.get("program_tersalur") or knowledge.get("program_katalog")
+                         or max(s for s, _ in rows.values()))
             model.relate({kota_rows: 1.0, **{i: -(most if or_more else s) for i, (s, or_more) in rows.items()}},
                          hi=0.0)
     combos = frames.get("kombinasi_program")

@@ -16,17 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kmc_analysis.core.disclosure import (
-    LAST_MONTH,
-    OR_MORE,
-    RULES,
-    SHOWN,
-    THIS_MONTH,
-    Penyamaran,
-    apply_mask,
-    published_combinations,
-    top_coded_overlap,
-)
+from kmc_analysis.core.disclosure import LAST_MONTH, RULES, SHOWN, THIS_MONTH, Penyamaran, apply_mask
+from kmc_analysis.core.overlap_publication import OR_MORE, published_combinations, top_coded_overlap
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import (

@@ -16,16 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmc_analysis.core.disclosure import (
-    HIDDEN_MARK,
+from kmc_analysis.core.disclosure import HIDDEN_MARK, RULES, Penyamaran, primary_mark, unit_codes
+from kmc_analysis.core.overlap_publication import (
     OR_MORE,
-    RULES,
-    Penyamaran,
-    primary_mark,
+    combinations_withheld,
     published_combinations,
-    small_count_mask,
     top_coded_overlap,
-    unit_codes,
 )
 from kmc_analysis.core.periods import PERIOD_PATTERN, Period
 from kmc_analysis.report.inputs import ProcessedData, column_total, rpjmd_current, with_predikat
@@ -183,8 +179,9 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
     """Beneficiaries by number of kinds of bantuan received, and the most common combinations."""
     tables: dict[str, Table] = {}
     tt = t["rekap_tumpang_tindih"]
-    if tt is not None and "penerima" in tt:
-        tt = top_coded_overlap(tt, penyamaran.min_cell)  # as stage 2 decided what to hide
+    # as stage 2 decided what to hide: small top rows joined
+    tt = top_coded_overlap(tt, penyamaran.min_cell) if tt is not None and "penerima" in tt else None
+    if tt is not None:
         total = column_total(tt, "penerima")
         names = ["jumlah_bantuan", "penerima", "persen_penerima", "nilai_total", "nilai_rata_rata_per_penerima"]
         mask, units = _masked(tt, "rekap_tumpang_tindih", penyamaran)
@@ -203,9 +200,8 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
     kp = t["kombinasi_program"]
     if kp is not None and "penerima" in kp:
         kp = kp.sort_values("penerima", ascending=False, kind="stable").head(15)
-        overlap = top_coded_overlap(tt, penyamaran.min_cell) if tt is not None and "penerima" in tt else None
-        withheld = overlap is not None and bool(small_count_mask(overlap["penerima"], penyamaran.min_cell).any())
-        kp = published_combinations(kp, penyamaran.min_cell, overlap)  # as stage 2 decided what to hide
+        withheld = combinations_withheld(tt, penyamaran.min_cell)
+        kp = published_combinations(kp, penyamaran.min_cell, tt)  # as stage 2 decided what to hide
         mask, units = _masked(kp, "kombinasi_program", penyamaran)
         catalogue = t["rekap_program"] if t["rekap_program"] is not None else t["evaluasi_program"]
         if catalogue is not None and "kombinasi" in kp:
