@@ -139,3 +139,16 @@ def test_skipped_summary_counts_rows_per_file_sheet_and_kind():
 @pytest.mark.parametrize(("rows", "text"), [([5], "5"), ([3, 4, 5, 9], "3-5, 9"), ([], "")])
 def test_row_ranges(rows, text):
     assert row_ranges(rows) == text
+
+
+def test_a_nik_cell_is_told_by_its_first_digit_as_the_full_pattern_tells_it():
+    # Most cells start with the digit itself and skip the regular expression: the shortcut must
+    # flag exactly the cells the pattern flags.
+    from kmc_analysis.clean.layout import _STARTS_WITH_DIGIT, _holds_nik
+
+    cells = pd.Series(["1872011504900001", " '1872011504900001", "\u00a0\u20191872", "'", "", "NIP. 19800101",
+                       "Mengetahui,", "\u0661\u0668\u0667\u0662", "\uff11872", "x1872", "9", " \t7", "###"],
+                      dtype="str", index=range(40, 53))
+    expected = cells.str.contains(_STARTS_WITH_DIGIT, regex=True).to_numpy(dtype=bool)
+    assert _holds_nik(cells).tolist() == expected.tolist()
+    assert _holds_nik(cells.iloc[2:9]).tolist() == expected[2:9].tolist()

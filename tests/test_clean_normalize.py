@@ -129,6 +129,20 @@ def test_mask_nik_of_sixteen_digits_takes_the_same_shortcut_result_as_the_genera
 
 
 @pytest.mark.parametrize("niks", [
+    ["1872011001010001", "3171234567890123", "0000000000000000"],   # 16 ASCII digits: the bytes are starred
+    ["1872011001010001", "ABCDEFGHIJKLMNOP"],                       # 16 letters: the general rule
+    ["1872011001010001", "18720110010100\u00e9"],                    # 16 bytes, 15 characters: the general rule
+])
+def test_mask_nik_of_a_slice_of_a_column_stars_only_its_own_rows(niks):
+    # A slice of an Arrow-backed column shares its buffers: the stars go on a copy of its own bytes only.
+    column = pd.Series(["9999999999999999", *niks, "8888888888888888"], dtype="str")
+    inner = column.iloc[1:-1]
+    general = inner.str.slice(0, 4) + "*" * 10 + inner.str.slice(-2)
+    pd.testing.assert_series_equal(nz.mask_nik(inner), general)
+    assert column.iloc[0] == "9999999999999999" and column.iloc[1:-1].tolist() == niks
+
+
+@pytest.mark.parametrize("niks", [
     ["1872011001010001", "3171234567890123", "1872011001010001", "0872011001010001"],   # every NIK 16 digits
     ["1872011001010001", "+872011001010001", "0872011001010001", "", "1872011001010001"],  # a sign, an empty cell
     ["187201100101000١", "1872011001010001"],                                              # an Arabic-Indic digit

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from kmc_analysis.clean import hmac_digests, pseudonyms
-from kmc_analysis.clean.pseudonyms import KEY_ENV, PseudonymJob, PseudonymKey, load_key, pseudonymize
+from kmc_analysis.clean.pseudonyms import (
+    KEY_ENV,
+    PseudonymJob,
+    PseudonymKey,
+    are_pseudonyms,
+    load_key,
+    pseudonymize,
+)
 from kmc_analysis.core.errors import InputError
 
 
@@ -230,3 +237,25 @@ def test_a_key_of_bytes_that_are_no_utf8_text_is_refused_naming_the_variable(mon
     monkeypatch.setenv(KEY_ENV, "kunci-biner-\udcff\udcfe-" + "q" * 30)
     with pytest.raises(InputError, match=KEY_ENV):
         load_key()
+
+
+@pytest.mark.parametrize(("ids", "expected"), [
+    ([], True),
+    (["0123456789abcdef" * 4, "f" * 64], True),
+    (["0123456789abcdef" * 4, "F" * 64], False),                 # upper case is no pseudonym of ours
+    (["0123456789abcdef" * 4, "1872011504900001"], False),       # a NIK
+    (["0123456789abcdef" * 4, "a" * 63], False),
+    (["0123456789abcdef" * 4, "a" * 63 + "g"], False),
+    (["0123456789abcdef" * 4, "a" * 62 + "\u00e9"], False),      # 64 bytes, 63 characters
+    (["0123456789abcdef" * 4, None], False),
+])
+def test_are_pseudonyms_accepts_64_lower_case_hex_digits_only(ids, expected):
+    column = pd.Series(ids, dtype="str")
+    assert are_pseudonyms(column) is expected
+    assert are_pseudonyms(column) == bool(column.notna().all() and column.str.fullmatch(r"[0-9a-f]{64}").all())
+
+
+def test_are_pseudonyms_reads_only_the_rows_of_a_slice():
+    column = pd.Series(["NIK 1872011504900001", "a" * 64, "b" * 64, "not hex"], dtype="str")
+    assert are_pseudonyms(column.iloc[1:3])
+    assert not are_pseudonyms(column.iloc[0:3])

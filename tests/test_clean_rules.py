@@ -211,3 +211,21 @@ def test_a_carriage_return_in_a_quarantined_cell_is_written_as_a_line_feed(wilay
 def test_accepted_amount_just_below_one_miliar_is_exact(wilayah, programs):
     judged = judge_rows(long_table({"nominal": "Rp 999.999.999,00"}), wilayah, programs)
     assert judged.accepted["nominal"].tolist() == [999_999_999]
+
+
+def test_duplicates_in_a_catalogue_too_large_for_one_key_are_the_same(wilayah, programs, monkeypatch):
+    # Up to 900 programs a NIK and its program are one int64; beyond, NIKs are numbered first.
+    # Both ways must flag the same rows and name the same first accepted row.
+    from kmc_analysis.clean import rules
+
+    rng = random.Random(5)
+    rows = long_table(*({"nik": f"18720115049{rng.randrange(3):05d}", "kode_bantuan": rng.choice(
+        ["KMC-001", "KMC-002", "KMC-003", "KMC-999"]), "row": n} for n in range(2, 80)))
+    rows.loc[rows.index[::7], "nik"] = "1.87201E+15"
+    direct = judge_rows(rows, wilayah, programs)
+    monkeypatch.setattr(rules, "_PROGRAMS_IN_ONE_KEY", 0)
+    numbered = judge_rows(rows, wilayah, programs)
+    assert direct.quarantined["alasan"].str.contains("duplikat").sum() > 10
+    pd.testing.assert_frame_equal(direct.quarantined, numbered.quarantined)
+    pd.testing.assert_frame_equal(direct.accepted, numbered.accepted)
+    pd.testing.assert_frame_equal(direct.duplicate_of, numbered.duplicate_of)

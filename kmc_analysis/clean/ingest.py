@@ -11,6 +11,7 @@ non-empty row below a header is a data row and goes to ``rules``, however odd it
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,29 +96,48 @@ def read_submissions(opd_dir: Path, raw_dir: Path, skip_unreadable: bool = False
                 f"Berkas '{path.name}' tidak dapat dibuka: tautannya rusak atau menunjuk ke dirinya sendiri. "
                 f"Ganti dengan berkas aslinya, {_SKIP_HINT}", skip_unreadable)
     frames = []
-    for path in listing.submissions:
-        relative = _relative(path, raw_dir)
-        entry = {"path": relative, "sha256": "", "rows_read": 0}
-        try:
-            data = _read_bytes(path)
-            entry["sha256"] = hashlib.sha256(data).hexdigest()
-            tables = _read_file(path, relative, data, period, result)
-            if tables is None:
-                entry["corrections"] = True
-                result.inputs.append(entry)
+    # hashlib lets go of the GIL on a large input: a file's checksum is computed while it is parsed
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        for path in listing.submissions:
+            relative = _relative(path, raw_dir)
+            entry = {"path": relative, "sha256": "", "rows_read": 0}
+            checksum = None
+            try:
+                data = _read_bytes(path)
+                checksum = _checksum_beside(hashing, data)
+                tables = _read_file(path, relative, data, period, result)
+                entry["sha256"] = checksum.result()
+                if tables is None:
+                    entry["corrections"] = True
+                    result.inputs.append(entry)
+                    continue
+                file_frames = _tables_of_file(path, relative, tables, result, skip_unreadable)
+            except InputError as problem:
+                _reject(result, relative, "", str(problem), skip_unreadable)
+                if checksum is not None:  # read but not usable: its bytes are an input; unreadable: only rejected_files
+                    entry["sha256"] = checksum.result()
+                    entry["rejected"] = True
+                    result.inputs.append(entry)
                 continue
-            file_frames = _tables_of_file(path, relative, tables, result, skip_unreadable)
-        except InputError as problem:
-            _reject(result, relative, "", str(problem), skip_unreadable)
-            if entry["sha256"]:  # read but not usable: its bytes are an input; unreadable: only rejected_files
-                entry["rejected"] = True
-                result.inputs.append(entry)
-            continue
-        entry["rows_read"] = int(sum(len(t) for t in file_frames))
-        result.inputs.append(entry)
-        frames.extend(file_frames)
+            entry["rows_read"] = int(sum(len(t) for t in file_frames))
+            result.inputs.append(entry)
+            frames.extend(file_frames)
     result.rows = _concat(frames)
     return result
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _checksum_beside(hashing: ThreadPoolExecutor, data: bytes) -> Future:
+    """The SHA-256 of ``data`` being computed on ``hashing``'s thread; computed here if no thread can start."""
+    try:
+        return hashing.submit(_sha256, data)
+    except RuntimeError:  # no thread left to this user: the checksum is the same computed here
+        done: Future = Future()
+        done.set_result(_sha256(data))
+        return done
 
 
 def _relative(path: Path, raw_dir: Path) -> str:

@@ -9,7 +9,10 @@ manifest's ``skipped_rows``, never counted in ``rows_read`` and never sent back 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from kmc_analysis.clean.normalize import arrow_text
 
 #: Kinds of skipped rows, and how notebook 01 and the report name them.
 SKIPPED_KINDS = {
@@ -36,8 +39,7 @@ def non_data_rows(frame: pd.DataFrame) -> pd.Series:
     kind: dict[object, str] = {}
     if frame.empty:
         return pd.Series(kind, dtype="str")
-    holds_nik = _column(frame, "nik").str.contains(_STARTS_WITH_DIGIT, regex=True).fillna(False)
-    holds_nik = holds_nik.to_numpy(dtype=bool)
+    holds_nik = _holds_nik(_column(frame, "nik"))
 
     first = frame.index[0]
     if _is_column_number_row(frame.loc[first]):
@@ -59,6 +61,22 @@ def non_data_rows(frame: pd.DataFrame) -> pd.Series:
             amount = _column(frame.loc[tail], "nominal").str.contains(_HAS_DIGIT, regex=True).fillna(False)
             kind.update(dict.fromkeys(tail[~amount.to_numpy(dtype=bool)], "catatan"))
     return pd.Series(kind, dtype="str").sort_index()
+
+
+def _holds_nik(nik: pd.Series) -> np.ndarray:
+    """Flag NIK cells that start with a digit, after spaces and an apostrophe (see :func:`non_data_rows`).
+
+    Most cells of a month start with the digit itself: those are told by their first
+    character, and only the others go through the regular expression.
+    """
+    import pyarrow.compute as pc
+
+    first_is_digit = pc.ascii_is_decimal(pc.utf8_slice_codeunits(arrow_text(nik), 0, 1))
+    holds = first_is_digit.to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(~holds)
+    if len(others):
+        holds[others] = nik.iloc[others].str.contains(_STARTS_WITH_DIGIT, regex=True).to_numpy(dtype=bool)
+    return holds
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -142,11 +142,8 @@ def nik_numbers(nik: pd.Series) -> np.ndarray | None:
 
     if not len(nik):
         return np.array([], dtype=np.int64)
-    array = arrow_text(nik.astype(STRING).fillna(""))
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
-    if not (np.diff(offsets) == 16).all() or not pc.all(pc.ascii_is_decimal(array)).as_py():
-        return None
-    return pc.cast(array, pa.int64()).to_numpy()
+    found = _sixteen_ascii_digits(nik)
+    return None if found is None else pc.cast(found[0], pa.int64()).to_numpy()
 
 
 def factorize_niks(nik: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -191,13 +188,28 @@ def nik_number_date_is_valid(numbers: np.ndarray) -> np.ndarray:
 
 def mask_nik(nik: pd.Series) -> pd.Series:
     """Keep the first 4 and last 2 digits of a NIK and replace the rest with ``*``."""
-    if len(nik) and nik.str.len().eq(16).all():  # every accepted NIK: one pass instead of two slices and a join
+    found = _sixteen_ascii_digits(nik) if len(nik) else None
+    if found is not None:  # every accepted NIK: the stars are written into a copy of its bytes
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        masked = pc.utf8_replace_slice(pa.array(nik, type=pa.large_string()), start=4, stop=14, replacement="*" * 10)
+        array, offsets = found
+        digits = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, 16).copy()
+        digits[:, 4:14] = ord("*")
+        offsets = np.arange(0, 16 * (len(digits) + 1), 16, dtype=np.int64)
+        masked = pa.LargeStringArray.from_buffers(len(digits), pa.py_buffer(offsets), pa.py_buffer(digits))
         return pd.Series(pd.array(masked, dtype=STRING), index=nik.index)
     return nik.str.slice(0, 4) + "*" * 10 + nik.str.slice(-2)
+
+
+def _sixteen_ascii_digits(nik: pd.Series):
+    """The NIKs as one Arrow ``large_string`` array and its offsets when every one is 16 ASCII digits, else None."""
+    import pyarrow.compute as pc
+
+    array = arrow_text(nik.astype(STRING).fillna(""))
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    if not (np.diff(offsets) == 16).all() or not pc.all(pc.ascii_is_decimal(array)).as_py():
+        return None
+    return array, offsets
 
 
 # --- Money -----------------------------------------------------------------------------

@@ -151,6 +151,20 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
     Each column is factorised once; the rules run once per distinct combination of
     cells, and the answers are spread back over the rows by code.
     """
+    combination, answers = place_combinations(kelurahan, kecamatan, index, kode_kelurahan, sheet)
+    return pd.DataFrame({column: answers[column].array.take(combination) for column in answers.columns},
+                        index=kelurahan.index)
+
+
+def place_combinations(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex,
+                       kode_kelurahan: pd.Series | None = None,
+                       sheet: pd.Series | pd.DataFrame | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+    """:func:`resolve_places` before it is spread over the rows: each row's combination, and one answer per combination.
+
+    Returns the combination code of each row and a frame indexed by that code with
+    ``kode_kelurahan``, ``kode_kecamatan`` and ``wilayah_dikenal``; a caller that keeps
+    only some rows takes the few columns it needs for those rows alone.
+    """
     if kode_kelurahan is not None and not any_text(kode_kelurahan):
         kode_kelurahan = None  # most months give no codes: nothing to factorise, nor a sheet to read them by
     reads_bps = _sheets_reading_bps(kode_kelurahan, sheet, index) if kode_kelurahan is not None else None
@@ -176,11 +190,9 @@ def resolve_places(kelurahan: pd.Series, kecamatan: pd.Series, index: PlaceIndex
             answers[words] = _resolve(*words[:3], index, prefer_bps=words[3] == "bps")
         resolved.append(answers[words])
     kel_codes, kec_codes, known = zip(*resolved) if resolved else ((), (), ())
-    return pd.DataFrame({
-        "kode_kelurahan": pd.array(list(kel_codes), dtype="str").take(combination),
-        "kode_kecamatan": pd.array(list(kec_codes), dtype="str").take(combination),
-        "wilayah_dikenal": np.asarray(known, dtype=bool)[combination],
-    }, index=kelurahan.index)
+    return combination, pd.DataFrame({"kode_kelurahan": pd.Series(list(kel_codes), dtype="str"),
+                                      "kode_kecamatan": pd.Series(list(kec_codes), dtype="str"),
+                                      "wilayah_dikenal": np.asarray(known, dtype=bool)})
 
 
 def _sheets_reading_bps(kode_kelurahan: pd.Series, sheet: pd.Series | pd.DataFrame | None,

@@ -14,12 +14,14 @@ import pandas as pd
 
 from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.ingest import PROVENANCE
-from kmc_analysis.clean.places import PlaceIndex, resolve_places
+from kmc_analysis.clean.places import PlaceIndex, place_combinations
 from kmc_analysis.clean.reasons import REASONS
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.store import PENERIMA, REKAP_OPD
 
 UNKNOWN_OPD = "OPD tidak diketahui"
+#: Up to this many catalogue programs a row's NIK (below 10**16) and program fit one int64 key, unfactorised.
+_PROGRAMS_IN_ONE_KEY = 900
 #: From this amount one row's nominal is not a payment but a NIK or account number typed in it.
 NOMINAL_LIMIT = 1_000_000_000
 
@@ -66,10 +68,11 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     date_ok[sixteen] = nz.nik_number_date_is_valid(numbers)
     nama = nz.clean_text(rows["nama"])
     has_codes = "kode_kelurahan" in rows.columns
-    places = resolve_places(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah),
-                            rows["kode_kelurahan"] if has_codes else None,
-                            sheet=rows[["sumber_file", "sumber_sheet"]] if has_codes else None)
-    kode = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
+    place, places = place_combinations(rows["kelurahan"], rows["kecamatan"], PlaceIndex.from_wilayah(wilayah),
+                                       rows["kode_kelurahan"] if has_codes else None,
+                                       sheet=rows[["sumber_file", "sumber_sheet"]] if has_codes else None)
+    program = _match_programs(rows["kode_bantuan"], rows["nama_bantuan"], programs)
+    kode = _catalogue_column(programs["kode_bantuan"], program, rows.index)
     nominal = valid_nominal(nz.parse_rupiah(rows["nominal"]))
 
     flags = pd.DataFrame({
@@ -77,13 +80,14 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
         "nik_format": nik.ne("") & ~has_sixteen,
         "nik_tanggal": sixteen & ~date_ok,
         "nama_kosong": nama.eq(""),
-        "wilayah_tidak_dikenal": ~places["wilayah_dikenal"],
+        "wilayah_tidak_dikenal": ~places["wilayah_dikenal"].to_numpy()[place],
         "program_tidak_dikenal": kode.isna(),
         "nominal_tidak_valid": nominal.isna().to_numpy(),
     })
-    flags["duplikat"], first_accepted = _duplicates(nik, kode, ~flags.any(axis=1), sixteen, numbers)
+    flags["duplikat"], first_accepted = _duplicates(program, len(programs), ~flags.any(axis=1).to_numpy(), sixteen,
+                                                    numbers)
     alasan = _join_reasons(flags)
-    opd = _attribute_opd(rows["sumber_file"], kode, programs)
+    opd = _attribute_opd(rows["sumber_file"], program, programs)
 
     quarantined_mask = alasan.ne("")
     # taken by position, once for every column (a boolean mask is read again for each)
@@ -93,8 +97,8 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
         return frame if len(kept) == len(frame) else frame.take(kept)
 
     needed = ["tanggal_salur", "sumber_file", "sumber_sheet", "sumber_baris"]  # not every cell: a million rows
-    accepted = _accepted_table(*(accepted_rows(part) for part in (rows[needed], nik, nama, places, kode, nominal, opd)),
-                               wilayah)
+    accepted = _accepted_table(*(accepted_rows(part) for part in (rows[needed], nik, nama, kode, nominal, opd)),
+                               _place_names(places, wilayah), place[kept])
     quarantined = _quarantine_table(rows[quarantined_mask], alasan[quarantined_mask])
     in_quarantine = quarantined_mask.to_numpy()
     duplicate_of = _duplicate_sources(rows, first_accepted[in_quarantine], flags["duplikat"].to_numpy()[in_quarantine])
@@ -133,50 +137,65 @@ def in_contract_order(rows: pd.DataFrame) -> bool:
     return bool((new_file | (sheet_step > 0) | ((sheet_step == 0) & (row_step > 0))).all())
 
 
-def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) -> pd.Series:
-    """The catalogue code of each row: by code (ignoring case), else by name (ignoring case and spacing).
+def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) -> np.ndarray:
+    """Each row's program as its position in the catalogue (-1: none).
 
-    Keys are made and looked up once per distinct cell text, then spread over the rows.
+    Matched by code (ignoring case), else by name (ignoring case and spacing). Keys are made and looked up once per distinct cell text, then spread over the rows.
     """
-    by_code = dict(zip(nz.program_code_key(programs["kode_bantuan"]), programs["kode_bantuan"]))
-    by_name = dict(zip(nz.program_name_key(programs["nama_bantuan"]), programs["kode_bantuan"]))
+    position = np.arange(len(programs))
+    by_code = dict(zip(nz.program_code_key(programs["kode_bantuan"]), position))
+    by_name = dict(zip(nz.program_name_key(programs["nama_bantuan"]), position))
 
-    def looked_up(cells: pd.Series, key, table: dict) -> pd.Series:
+    def looked_up(cells: pd.Series, key, table: dict) -> np.ndarray:
         texts, distinct = pd.factorize(cells.astype("str").fillna(""), sort=False)
-        found = key(pd.Series(distinct, dtype="str")).map(table)
-        return pd.Series(pd.array(found.to_numpy(dtype=object), dtype="str").take(texts), index=cells.index)
+        found = key(pd.Series(distinct, dtype="str")).map(table).fillna(-1).to_numpy(dtype="int64")
+        return found[texts]
 
     from_name = looked_up(names, nz.program_name_key, by_name)
     if not nz.any_text(codes):  # a month that names its programs without codes
         return from_name
-    return looked_up(codes, nz.program_code_key, by_code).fillna(from_name)
+    from_code = looked_up(codes, nz.program_code_key, by_code)
+    return np.where(from_code >= 0, from_code, from_name)
 
 
-def _duplicates(nik: pd.Series, kode: pd.Series, clean: pd.Series, sixteen: np.ndarray,
+def _catalogue_column(values: pd.Series, position: np.ndarray, index: pd.Index) -> pd.Series:
+    """A catalogue column's text for each row's program position (missing where it is -1)."""
+    return pd.Series(pd.array(values.astype("str").to_numpy(dtype=object), dtype="str").take(position, allow_fill=True),
+                     index=index)
+
+
+def _duplicates(program: np.ndarray, programs: int, clean: np.ndarray, sixteen: np.ndarray,
                 numbers: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Flag rows whose NIK and program were already accepted earlier in contract order.
 
     Among rows that break no other rule the first occurrence is accepted and later ones
     are duplicates. A row that breaks another rule is also flagged when an accepted row
     with the same NIK and program comes before it. Also returns, per row, the position
-    of the first accepted row with its NIK and program (``len(nik)`` when there is none).
-    ``sixteen`` flags the NIKs of 16 digits: no other NIK is ever accepted, so no other can
-    repeat an accepted row; ``numbers`` are those NIKs as numbers (told apart faster than texts).
+    of the first accepted row with its NIK and program (the number of rows when there is
+    none). ``program`` is each row's catalogue position (-1: none) among ``programs``;
+    ``sixteen`` flags the NIKs of 16 digits: no other NIK is ever accepted, so no other
+    can repeat an accepted row; ``numbers`` are those NIKs as numbers (told apart faster
+    than texts, and with the program in one number, hashed once).
     """
-    person = np.full(len(nik), -1, dtype=np.int64)
-    person[sixteen] = pd.factorize(numbers, sort=False)[0]
-    person[~sixteen] = np.arange(int(sixteen.sum()), len(nik))  # each its own: never equal to an accepted NIK
-    program = pd.factorize(kode.fillna(""), sort=False)[0]
-    key = pd.factorize(person * (int(program.max(initial=0)) + 1) + program, sort=False)[0]
-    comparable = sixteen & kode.notna().to_numpy()
-    candidates = comparable & clean.to_numpy()
+    width = programs + 1
+    if width <= _PROGRAMS_IN_ONE_KEY:
+        person = np.zeros(len(program), dtype=np.int64)
+        person[sixteen] = numbers
+    else:
+        person = np.full(len(program), -1, dtype=np.int64)
+        person[sixteen] = pd.factorize(numbers, sort=False)[0]
+    pair = person * width + program + 1
+    pair[~sixteen] = -1 - np.arange(int((~sixteen).sum()))  # each its own: never equal to an accepted NIK's
+    key = pd.factorize(pair, sort=False)[0]
+    comparable = sixteen & (program >= 0)
+    candidates = comparable & clean
     first_accepted = np.full(int(key.max()) + 1 if len(key) else 0, len(key), dtype="int64")
     positions = np.flatnonzero(candidates)
     first = ~pd.Series(key[positions]).duplicated().to_numpy()  # each key's first candidate, in row order
     first_accepted[key[positions[first]]] = positions[first]
     first_of_row = first_accepted[key]
     earlier = first_of_row < np.arange(len(key))
-    return pd.Series(comparable & earlier, index=nik.index), first_of_row
+    return pd.Series(comparable & earlier), first_of_row
 
 
 def _duplicate_sources(rows: pd.DataFrame, first_accepted: np.ndarray, duplicate: np.ndarray) -> pd.DataFrame:
@@ -210,10 +229,13 @@ def _join_reasons(flags: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.array(joined.cast(pa.large_string()), dtype="str"), index=flags.index)
 
 
-def _attribute_opd(files: pd.Series, kode: pd.Series, programs: pd.DataFrame) -> pd.Series:
-    """The OPD a row belongs to: its program's OPD, else the OPD most rows of its file name."""
-    opd = nz.map_distinct(kode, dict(zip(programs["kode_bantuan"], programs["opd"])))
-    known = opd.notna().to_numpy()
+def _attribute_opd(files: pd.Series, program: np.ndarray, programs: pd.DataFrame) -> pd.Series:
+    """The OPD a row belongs to: its program's OPD, else the OPD most rows of its file name.
+
+    ``program`` is each row's catalogue position (-1: none).
+    """
+    opd = _catalogue_column(programs["opd"], program, files.index)
+    known = program >= 0
     if known.any() and not known.all():  # rows whose program is unknown take their file's OPD
         file_codes, file_names = pd.factorize(files, sort=False)
         opd_codes, opd_names = pd.factorize(opd, sort=False)
@@ -231,19 +253,33 @@ def _attribute_opd(files: pd.Series, kode: pd.Series, programs: pd.DataFrame) ->
     return opd.fillna(UNKNOWN_OPD).astype("str")
 
 
-def _accepted_table(rows, nik, nama, places, kode, nominal, opd, wilayah) -> pd.DataFrame:
+def _place_names(places: pd.DataFrame, wilayah: pd.DataFrame) -> pd.DataFrame:
+    """The place combinations' codes with the official kecamatan and kelurahan names ("" where none is known)."""
     kecamatan_names = wilayah.drop_duplicates("kode_kecamatan").set_index("kode_kecamatan")["kecamatan"]
     kelurahan_names = wilayah.set_index("kode_kelurahan")["kelurahan"]
+    return pd.DataFrame({
+        "kode_kecamatan": places["kode_kecamatan"],
+        "kecamatan": places["kode_kecamatan"].map(kecamatan_names).astype("str").fillna(""),
+        "kode_kelurahan": places["kode_kelurahan"],
+        "kelurahan": places["kode_kelurahan"].map(kelurahan_names).astype("str").fillna(""),
+    })
+
+
+def _accepted_table(rows, nik, nama, kode, nominal, opd, places: pd.DataFrame, place: np.ndarray) -> pd.DataFrame:
+    """The accepted rows' columns; ``places`` names each place combination, ``place`` is each row's."""
+    def of_place(column: str) -> pd.Series:
+        return pd.Series(places[column].array.take(place), index=nik.index)
+
     return pd.DataFrame({
         "nik": nik,
         "nik_tersamar": nz.mask_nik(nik),
         "nama": nama,
         "kode_bantuan": kode,
         "opd": opd,
-        "kode_kecamatan": places["kode_kecamatan"],
-        "kecamatan": nz.map_distinct(places["kode_kecamatan"], kecamatan_names).fillna(""),
-        "kode_kelurahan": places["kode_kelurahan"],
-        "kelurahan": nz.map_distinct(places["kode_kelurahan"], kelurahan_names).fillna(""),
+        "kode_kecamatan": of_place("kode_kecamatan"),
+        "kecamatan": of_place("kecamatan"),
+        "kode_kelurahan": of_place("kode_kelurahan"),
+        "kelurahan": of_place("kelurahan"),
         "nominal": nominal,
         "tanggal_salur": nz.parse_date(rows["tanggal_salur"]),
         "sumber_file": rows["sumber_file"],
