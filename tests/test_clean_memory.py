@@ -3,7 +3,7 @@
 import pytest
 
 from kmc_analysis.clean import memory
-from kmc_analysis.clean.memory import check_memory, memory_needed
+from kmc_analysis.clean.memory import check_memory, memory_needed, submission_bytes
 from kmc_analysis.clean.stage import clean_month
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.paths import run_paths
@@ -40,6 +40,14 @@ def test_a_month_that_fits_in_memory_passes(tmp_path):
 def test_a_workbook_is_expected_to_need_more_memory_than_the_same_bytes_of_csv(tmp_path):
     folder = month_folder(tmp_path, {"a.csv": b"x" * 1000, "b.xlsx": b"x" * 1000})
     assert memory_needed([folder / "b.xlsx"]) > memory_needed([folder / "a.csv"]) > memory_needed([])
+
+
+def test_submission_bytes_count_the_month_files_only(tmp_path):
+    # Stage 1 decides from these bytes, before reading, whether to start its feedback helper early.
+    folder = month_folder(tmp_path, {"a.csv": b"x" * 1000, "b.xlsx": b"y" * 500, "catatan.txt": b"z" * 10_000})
+    (folder / "arsip").mkdir()
+    assert submission_bytes(folder) == 1500
+    assert submission_bytes(tmp_path / "tidak_ada") == 0
 
 
 def test_stage_one_says_the_month_will_not_fit_before_it_reads_or_writes_anything(tmp_path, monkeypatch):

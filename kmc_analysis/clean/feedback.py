@@ -52,9 +52,9 @@ CALLER_SECONDS_PER_MONTH_ROW = 0.7e-6
 #: Seconds a feedback helper needs before it writes (a new Python importing pandas and xlsxwriter),
 #: when it was not started ahead of the work; and the least work worth handing to it.
 HELPER_START_SECONDS = 0.5
-#: From this many rows read, stage 1 starts the feedback helper before it judges the rows, so the
-#: helper's imports are done by the time the workbooks' rows are known.
-HELPER_AHEAD_FROM_MONTH_ROWS = 100_000
+#: From this many bytes of submissions (about 100,000 rows of CSV or 150,000 of xlsx), stage 1 starts
+#: the feedback helper before it reads them, so the helper's imports are done beside the reading.
+HELPER_AHEAD_FROM_BYTES = 12 * 2**20
 #: At most this many rows to check are shown on an OPD's "Perlu Dicek" sheet (xlsx is written cell by
 #: cell, and a clerk reads a sheet, not a database); all of them are listed in a CSV file beside it.
 TO_CHECK_SHEET_ROWS = 1_000

@@ -52,6 +52,23 @@ def memory_available() -> int:
     return available
 
 
+def _submission_files(opd_dir: Path) -> list[Path]:
+    return [p for p in opd_dir.iterdir() if p.suffix.lower() in SUBMISSION_SUFFIXES and p.is_file()]
+
+
+def submission_bytes(opd_dir: Path) -> int:
+    """How many bytes the month's submission files in ``opd_dir`` hold (0 for a folder that is not there)."""
+    if not opd_dir.is_dir():
+        return 0
+    total = 0
+    for path in _submission_files(opd_dir):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # the reader names a file it cannot open
+    return total
+
+
 def _gigabytes(count: int) -> str:
     return f"{format_number(count / 2**30, 1)} GB"
 
@@ -64,7 +81,7 @@ def check_memory(opd_dir: Path, available: int | None = None) -> None:
     """
     if not opd_dir.is_dir():
         return
-    files = [p for p in opd_dir.iterdir() if p.suffix.lower() in SUBMISSION_SUFFIXES and p.is_file()]
+    files = _submission_files(opd_dir)
     need = memory_needed(files)
     available = memory_available() if available is None else available
     if need <= available:

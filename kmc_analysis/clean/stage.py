@@ -13,14 +13,14 @@ from kmc_analysis.clean.corrections import apply_corrections
 from kmc_analysis.clean.dtks import read_dtks, rows_needing_dtks_check
 from kmc_analysis.clean.feedback import (
     CALLER_SECONDS_PER_MONTH_ROW,
-    HELPER_AHEAD_FROM_MONTH_ROWS,
+    HELPER_AHEAD_FROM_BYTES,
     FeedbackHelper,
     FeedbackJob,
     FeedbackMonth,
 )
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
-from kmc_analysis.clean.memory import check_memory
+from kmc_analysis.clean.memory import check_memory, submission_bytes
 from kmc_analysis.clean.pseudonyms import PseudonymJob, PseudonymKey, load_key
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.review import flagged_rows
@@ -102,58 +102,60 @@ def clean_month(
     period = period or paths.period
     started = now_iso()
     key = key or load_key()
-    check_memory(paths.opd_dir_for(period))
-    ingest = read_submissions(paths.opd_dir_for(period), paths.raw_dir, skip_unreadable=skip_unreadable,
-                              period=str(period))
-    if ingest.rows.empty and not allow_no_rows:
-        _refuse_a_month_without_rows(paths.opd_dir_for(period), period, ingest)
-    rows, corrections = ingest.rows, []
-    if ingest.corrections:
-        first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
-        replaced = {Path(entry["path"]).name: Path(entry["replaced_by"]).name for entry in ingest.superseded_files}
-        rows, corrections = apply_corrections(rows, _correctable_by(first), ingest.headers, ingest.corrections,
-                                              replaced)
-    # On a large month two helper processes work beside this one: one hashes the NIKs while the
-    # rows are judged (a million take a second), one imports what the feedback workbooks need and
-    # then writes most of them while this one writes the other outputs.
-    with (PseudonymJob(rows["nik"], key) as pseudonyms,
-          FeedbackHelper(start=len(rows) >= HELPER_AHEAD_FROM_MONTH_ROWS) as feedback_helper):
-        judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
-        # Every cell of the month as text is the largest table of the stage: once judged, only the
-        # accepted and quarantined rows are needed, so it is let go (bounded memory on large months).
-        del rows
-        ingest.rows = ingest.rows.iloc[0:0]
-        folder = paths.processed_for(period)
-        folder.mkdir(parents=True, exist_ok=True)
-        # The workbooks are handed over as soon as their rows are known. Meanwhile a thread
-        # pseudonymises and writes penerima.parquet (pyarrow writes without the GIL, on the core
-        # the hashing helper has freed); only the DTKS check needs the pseudonyms first.
-        with ThreadPoolExecutor(max_workers=1) as background:
-            penerima, written = None, None
-            if paths.dtks_dir.is_dir():
-                penerima = _penerima(judged.accepted, pseudonyms)
-            elif judged.rows_read <= PENERIMA_BESIDE_REVIEW_UP_TO_ROWS:
-                # its own shallow copy: pandas may reorganise a frame's blocks while reading it
-                written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False), pseudonyms)
-            tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
-            not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
-            to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
-            still_to_do = CALLER_SECONDS_PER_MONTH_ROW + (PENERIMA_SECONDS_PER_ROW if written is None else 0.0)
-            feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
-                                   folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper,
-                                   caller_busy=still_to_do * judged.rows_read)
-            # the small outputs first: penerima.parquet may still be being written
-            rekap_opd = opd_summary(judged, reference.program_bantuan)
-            reconcile(judged, rekap_opd)
-            write_table(folder, KARANTINA, judged.quarantined)
-            write_table(folder, REKAP_OPD, rekap_opd)
-            write_table(folder, TINJAUAN, tinjauan)
-            if written is not None:
-                penerima = written.result()
-            else:
-                penerima = penerima if penerima is not None else _penerima(judged.accepted, pseudonyms)
-                write_table(folder, PENERIMA, penerima)
-        feedback.finish()
+    opd_dir = paths.opd_dir_for(period)
+    check_memory(opd_dir)
+    # On a large month two helper processes work beside this one: one imports what the feedback
+    # workbooks need while the files are read (reading is mostly one core's work) and later writes
+    # most of them while this one writes the other outputs; one hashes the NIKs while the rows are
+    # judged (a million take a second).
+    with FeedbackHelper(start=submission_bytes(opd_dir) >= HELPER_AHEAD_FROM_BYTES) as feedback_helper:
+        ingest = read_submissions(opd_dir, paths.raw_dir, skip_unreadable=skip_unreadable,
+                                  period=str(period))
+        if ingest.rows.empty and not allow_no_rows:
+            _refuse_a_month_without_rows(opd_dir, period, ingest)
+        rows, corrections = ingest.rows, []
+        if ingest.corrections:
+            first = judge_rows(rows, reference.wilayah, reference.program_bantuan)
+            replaced = {Path(entry["path"]).name: Path(entry["replaced_by"]).name for entry in ingest.superseded_files}
+            rows, corrections = apply_corrections(rows, _correctable_by(first), ingest.headers, ingest.corrections,
+                                                  replaced)
+        with PseudonymJob(rows["nik"], key) as pseudonyms:
+            judged = judge_rows(rows, reference.wilayah, reference.program_bantuan)
+            # Every cell of the month as text is the largest table of the stage: once judged, only the
+            # accepted and quarantined rows are needed, so it is let go (bounded memory on large months).
+            del rows
+            ingest.rows = ingest.rows.iloc[0:0]
+            folder = paths.processed_for(period)
+            folder.mkdir(parents=True, exist_ok=True)
+            # The workbooks are handed over as soon as their rows are known. Meanwhile a thread
+            # pseudonymises and writes penerima.parquet (pyarrow writes without the GIL, on the core
+            # the hashing helper has freed); only the DTKS check needs the pseudonyms first.
+            with ThreadPoolExecutor(max_workers=1) as background:
+                penerima, written = None, None
+                if paths.dtks_dir.is_dir():
+                    penerima = _penerima(judged.accepted, pseudonyms)
+                elif judged.rows_read <= PENERIMA_BESIDE_REVIEW_UP_TO_ROWS:
+                    # its own shallow copy: pandas may reorganise a frame's blocks while reading it
+                    written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False), pseudonyms)
+                tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
+                not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
+                to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
+                still_to_do = CALLER_SECONDS_PER_MONTH_ROW + (PENERIMA_SECONDS_PER_ROW if written is None else 0.0)
+                feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
+                                       folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper,
+                                       caller_busy=still_to_do * judged.rows_read)
+                # the small outputs first: penerima.parquet may still be being written
+                rekap_opd = opd_summary(judged, reference.program_bantuan)
+                reconcile(judged, rekap_opd)
+                write_table(folder, KARANTINA, judged.quarantined)
+                write_table(folder, REKAP_OPD, rekap_opd)
+                write_table(folder, TINJAUAN, tinjauan)
+                if written is not None:
+                    penerima = written.result()
+                else:
+                    penerima = penerima if penerima is not None else _penerima(judged.accepted, pseudonyms)
+                    write_table(folder, PENERIMA, penerima)
+            feedback.finish()
     manifest = {
         "period": str(period),
         "parameters": dict(parameters or {}),
