@@ -11,8 +11,6 @@ from openpyxl import Workbook, load_workbook
 
 from kmc_analysis.clean import feedback, feedback_sheets
 from kmc_analysis.clean.feedback import (
-    FeedbackHelper,
-    FeedbackJob,
     FeedbackMonth,
     default_deadline,
     explain_reasons,
@@ -376,90 +374,6 @@ def test_a_failure_while_writing_names_the_opd_never_a_cell_value(tmp_path, monk
     assert DINSOS in str(raised.value) or "Dinas Pendidikan" in str(raised.value)
     assert "Budi" not in str(raised.value) and "1872" not in str(raised.value)
     assert raised.value.__suppress_context__
-
-
-def test_large_months_share_the_writing_with_a_helper_process_same_result(tmp_path, monkeypatch):
-    write_feedback(small_month(), tmp_path / "inline")
-    monkeypatch.setattr(feedback, "HELPER_START_SECONDS", 0.0)
-    job = FeedbackJob(small_month(), tmp_path / "background")
-    assert job._helper is not None and job._mine.opds(), "the work was not shared"
-    assert job._handover.stat().st_mode & 0o777 == 0o600, "the rows handed over (names, NIKs) are readable by others"
-    written = job.finish()
-    assert [p.name for p in written] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx", f"{DINSOS}_2024-03.xlsx"]
-    for path in written:
-        inline = load_workbook(tmp_path / "inline" / path.name)
-        for name in inline.sheetnames:
-            assert list(load_workbook(path)[name].values) == list(inline[name].values)
-    assert not list(tmp_path.glob(".*.pickle"))
-
-
-def test_a_large_month_leaves_every_workbook_to_a_helper_started_ahead(tmp_path):
-    with FeedbackHelper() as helper:
-        job = FeedbackJob(small_month(), tmp_path / "background", month_rows=1_000_000, helper=helper)
-        assert job._helper is helper and not job._mine.opds()
-        assert [p.name for p in job.finish()] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx",
-                                                  f"{DINSOS}_2024-03.xlsx"]
-    assert not FeedbackJob(small_month(), tmp_path / "inline", month_rows=100)._helper
-
-
-def test_a_helper_started_ahead_ends_without_writing_when_no_opd_gets_a_workbook(tmp_path):
-    clean = small_month()
-    nothing = small_month(rows=clean.quarantined.iloc[0:0], opd=clean.opd.iloc[0:0])
-    with FeedbackHelper() as helper:
-        process = helper._process
-        job = FeedbackJob(nothing, tmp_path / "umpan_balik", month_rows=1_000_000, helper=helper)
-        assert job._helper is None and not helper.started
-        assert job.finish() == []
-    assert process.returncode == 0
-
-
-def test_a_helper_that_fails_leaves_its_workbooks_to_the_caller_and_no_handover(tmp_path, monkeypatch):
-    write_feedback(small_month(), tmp_path / "inline")
-    monkeypatch.setattr(feedback, "HELPER_START_SECONDS", 0.0)
-    job = FeedbackJob(small_month(), tmp_path / "background", month_rows=1_000_000)
-    assert job._helper is not None
-    job._handover.write_bytes(b"not a pickle")  # what the helper reads is damaged: it fails
-    written = job.finish()
-    assert [p.name for p in written] == sorted(p.name for p in (tmp_path / "inline").iterdir())
-    for path in written:
-        assert list(load_workbook(path)[CORRECTIONS_SHEET].values) == list(
-            load_workbook(tmp_path / "inline" / path.name)[CORRECTIONS_SHEET].values)
-    assert not list(tmp_path.glob(".*.pickle"))
-
-
-@pytest.mark.parametrize("failure", ["cannot_start", "dies_waiting"])
-def test_a_helper_that_cannot_start_or_dies_waiting_leaves_the_caller_all_workbooks(tmp_path, monkeypatch, failure):
-    if failure == "cannot_start":
-        monkeypatch.setattr(feedback.sys, "executable", "/nonexistent/python")
-    with FeedbackHelper() as helper:
-        if failure == "dies_waiting":
-            helper._process.kill()
-            helper._process.wait()
-        job = FeedbackJob(small_month(), tmp_path / "umpan_balik", month_rows=1_000_000, helper=helper)
-        assert job._helper is None and len(job._mine.opds()) == 2
-        assert [p.name for p in job.finish()] == ["Dinas Pendidikan dan Kebudayaan_2024-03.xlsx",
-                                                  f"{DINSOS}_2024-03.xlsx"]
-    assert not list(tmp_path.glob(".*.pickle"))
-
-
-def test_a_stage_that_fails_ends_the_helper_started_ahead():
-    with pytest.raises(RuntimeError):
-        with FeedbackHelper() as helper:
-            process = helper._process
-            raise RuntimeError("judging failed")
-    assert process.poll() is not None
-
-
-def test_the_helper_takes_the_longest_workbooks_until_both_sides_are_as_busy():
-    seconds = pd.Series({"A": 2.1, "B": 1.0, "C": 0.9, "D": 0.6, "E": 0.4, "F": 0.2, "G": 0.04})
-    helper = feedback._helper_share(seconds, caller_busy=1.0, helper_busy=0.0)
-    assert "A" in helper and "B" not in helper
-    helper_load = seconds[list(helper)].sum()
-    caller_load = 1.0 + seconds.sum() - helper_load
-    assert abs(helper_load - caller_load) <= seconds.max() / 2
-    assert feedback._helper_share(seconds, caller_busy=0.0, helper_busy=feedback.HELPER_START_SECONDS) != set()
-    assert feedback._helper_share(seconds * 0.01, caller_busy=0.0, helper_busy=0.5) == set(), \
-        "a helper was started for less work than its start costs"
 
 
 def test_the_time_a_workbook_takes_grows_with_its_rows_and_caps_with_its_sheets():

@@ -3,8 +3,8 @@
 One workbook ``umpan_balik/<OPD>_YYYY-MM.xlsx`` per OPD that has quarantined rows, a file
 stage 1 could not read, or accepted rows to check. :class:`FeedbackMonth` gathers what
 they are made of (:meth:`FeedbackMonth.from_stage` from stage 1's results);
-:func:`write_feedback` writes them; :class:`FeedbackJob` does the same with a helper
-process taking the largest OPDs of a big month. The sheets are in
+:func:`write_feedback` writes them (:mod:`~kmc_analysis.clean.feedback_sharing` shares a large
+month's between this process and a helper). The sheets are in
 :mod:`~kmc_analysis.clean.feedback_sheets`, the table of rows in
 :mod:`~kmc_analysis.clean.feedback_table`.
 """
@@ -12,11 +12,7 @@ process taking the largest OPDs of a big month. The sheets are in
 from __future__ import annotations
 
 import datetime as dt
-import os
-import pickle
-import subprocess
-import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -35,8 +31,8 @@ from kmc_analysis.core.csv_text import write_csv
 from kmc_analysis.core.formatting import formula_safe_frame
 from kmc_analysis.core.store import PERLU_DICEK_SUFFIX, feedback_file_names
 
-__all__ = ["FeedbackHelper", "FeedbackJob", "FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview",
-           "write_feedback"]
+__all__ = ["FeedbackMonth", "default_deadline", "explain_reasons", "feedback_overview", "write_feedback",
+           "write_one"]
 
 #: Seconds one OPD's workbook takes to write (least squares over the 53 workbooks of four months of
 #: 300 to 1,000,000 rows, on the benchmark machine): a fixed part, each row to fix (the first thousand
@@ -45,16 +41,6 @@ SECONDS_PER_WORKBOOK = 0.035
 SECONDS_PER_ROW_TO_FIX = (3.1e-4, 1.5e-4)  # rows up to COMMENTED_ROWS, rows below
 SECONDS_PER_ROW_ON_SHEET = 9e-5
 SECONDS_PER_ROW_TO_CHECK = 1.7e-6
-#: Seconds per row read that stage 1 spends on its other outputs after starting the feedback job
-#: (karantina.csv, tinjauan.csv, rekap_opd.csv; penerima.parquet is written beside the review): the
-#: caller's head start, unless the caller says how busy it is.
-CALLER_SECONDS_PER_MONTH_ROW = 0.7e-6
-#: Seconds a feedback helper needs before it writes (a new Python importing pandas and xlsxwriter),
-#: when it was not started ahead of the work; and the least work worth handing to it.
-HELPER_START_SECONDS = 0.5
-#: From this many bytes of submissions (about 100,000 rows of CSV or 150,000 of xlsx), stage 1 starts
-#: the feedback helper before it reads them, so the helper's imports are done beside the reading.
-HELPER_AHEAD_FROM_BYTES = 12 * 2**20
 #: At most this many rows to check are shown on an OPD's "Perlu Dicek" sheet (xlsx is written cell by
 #: cell, and a clerk reads a sheet, not a database); all of them are listed in a CSV file beside it.
 TO_CHECK_SHEET_ROWS = 1_000
@@ -137,16 +123,6 @@ class FeedbackMonth:
                    + SECONDS_PER_ROW_TO_CHECK * to_check)
         return seconds.sort_values(ascending=False, kind="stable")
 
-    def only(self, opds: set[str]) -> FeedbackMonth:
-        """The same month restricted to ``opds``."""
-        mine = self.opd.isin(opds).to_numpy()
-        return replace(
-            self, quarantined=self.quarantined[mine], opd=self.opd[mine],
-            duplicate_of=None if self.duplicate_of is None else self.duplicate_of[mine],
-            rejected=self.rejected[self.rejected["opd"].isin(opds)],
-            to_check=None if self.to_check is None else self.to_check[self.to_check["opd"].isin(opds)],
-        )
-
 
 def _opd_per_file(judged: JudgedRows, files: set[str]) -> dict[str, str]:
     """The OPD most rows read from each of ``files`` belong to (accepted and quarantined)."""
@@ -174,12 +150,12 @@ def write_feedback(month: FeedbackMonth, out_dir: Path, names: dict[str, str] | 
     written = []
     for opd in month.opds():
         path = out_dir / names[opd]
-        _write_one(month, opd, path)
+        write_one(month, opd, path)
         written.append(path)
     return sorted(written)
 
 
-def _write_one(month: FeedbackMonth, opd: str, path: Path) -> None:
+def write_one(month: FeedbackMonth, opd: str, path: Path) -> None:
     """Write one OPD's workbook; an unexpected failure names the OPD, never a cell value."""
     try:
         _build_workbook(month, opd, path)
@@ -255,154 +231,3 @@ def feedback_overview(month: FeedbackMonth) -> pd.DataFrame:
     table["berkas_ditolak"] = table["opd"].map(month.rejected["opd"].value_counts()).fillna(0).astype("int64")
     table["baris_perlu_dicek"] = table["opd"].map(to_check).fillna(0).astype("int64")
     return table
-
-
-class FeedbackHelper:
-    """A helper process that writes feedback workbooks, possibly started before their rows are known.
-
-    A plain subprocess (``python -m kmc_analysis.clean.feedback``): a multiprocessing pool
-    would hold up a Jupyter kernel's shutdown by seconds. Started, it imports what writing
-    needs (half a second), then waits on its standard input for the path of a handover
-    file (a pickle of the month's share and where to write it); a closed input ends it
-    without writing. A helper that cannot start (no process left to this user) or fails
-    leaves its work to the caller. Use it as a context manager, so a stage that fails ends
-    it too.
-    """
-
-    def __init__(self, start: bool = True):
-        self._process: subprocess.Popen | None = None
-        self._working = False
-        if start:
-            try:
-                self._process = subprocess.Popen([sys.executable, "-m", "kmc_analysis.clean.feedback"],
-                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                 stderr=subprocess.PIPE, text=True)
-            except OSError:
-                self._process = None
-
-    def __enter__(self) -> FeedbackHelper:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    @property
-    def started(self) -> bool:
-        """Whether a helper process runs (waiting for work, or writing)."""
-        return self._process is not None
-
-    def hand_over(self, handover: Path) -> bool:
-        """Give the helper its work (a pickle written by :class:`FeedbackJob`); False if it is gone."""
-        try:
-            self._process.stdin.write(f"{handover}\n")
-            self._process.stdin.flush()
-        except OSError:  # it died waiting
-            self.stop()
-            return False
-        self._working = True
-        return True
-
-    def paths_written(self) -> list[Path] | None:
-        """Wait for the helper and return the paths it wrote; None when it failed (its last words are dropped)."""
-        out, _ = self._process.communicate()
-        failed = self._process.returncode != 0
-        self._process = None
-        return None if failed else [Path(line) for line in out.splitlines() if line]
-
-    def stop(self) -> None:
-        """End the helper: one waiting for work ends when its input closes, one writing is killed."""
-        if self._process is None:
-            return
-        if self._working:
-            self._process.kill()
-        try:
-            self._process.communicate()  # closes its input
-        except OSError:
-            self._process.wait()
-        self._process = None
-
-
-class FeedbackJob:
-    """Feedback workbooks being written: a helper process takes the largest OPDs, the caller the rest.
-
-    Writing xlsx is slow in Python, so the work is shared between two processes while stage
-    1 goes on with its other outputs. Each OPD goes, longest first, to the side that will be
-    free sooner (:meth:`FeedbackMonth.seconds_per_opd`): the caller still has ``caller_busy``
-    seconds of other outputs to write (by default ``month_rows`` rows' worth,
-    :data:`CALLER_SECONDS_PER_MONTH_ROW`), a helper not started ahead (``helper``) first
-    has to start (:data:`HELPER_START_SECONDS`). A helper is not worth less work than its
-    start: a small month's workbooks are written by the caller alone, in :meth:`finish`.
-    If the helper cannot start or fails, the caller writes its share too: the workbooks are
-    the same either way, and a fault in the rows is then reported naming its OPD.
-    """
-
-    def __init__(self, month: FeedbackMonth, out_dir: Path, month_rows: int = 0, helper: FeedbackHelper | None = None,
-                 caller_busy: float | None = None):
-        self._out_dir = out_dir
-        self._names = feedback_file_names(month.opds(), month.period)
-        seconds = month.seconds_per_opd()
-        ahead = helper is not None and helper.started
-        if caller_busy is None:
-            caller_busy = CALLER_SECONDS_PER_MONTH_ROW * month_rows
-        helper_opds = _helper_share(seconds, caller_busy, 0.0 if ahead else HELPER_START_SECONDS)
-        self._helper: FeedbackHelper | None = None
-        self._theirs = month.only(helper_opds)
-        self._handover = out_dir.parent / f".{out_dir.name}_{os.getpid()}.pickle"
-        if helper_opds:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            # the rows sent back hold names and NIKs: readable by the operator alone, like the folder
-            with os.fdopen(os.open(self._handover, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-                pickle.dump((self._theirs, self._names, out_dir), handle)
-            candidate = helper if ahead else FeedbackHelper()
-            if candidate.started and candidate.hand_over(self._handover):
-                self._helper = candidate
-        if ahead and self._helper is None:
-            helper.stop()
-        self._mine = month.only(set(seconds.index) - (helper_opds if self._helper is not None else set()))
-
-    def finish(self) -> list[Path]:
-        """Write the caller's share, wait for the helper, and return every path written (sorted)."""
-        try:
-            written = write_feedback(self._mine, self._out_dir, self._names)
-            if self._helper is not None:
-                theirs = self._helper.paths_written()
-                written += theirs if theirs is not None else write_feedback(self._theirs, self._out_dir, self._names)
-        finally:
-            if self._helper is not None:
-                self._helper.stop()  # still writing only when this side failed
-            self._handover.unlink(missing_ok=True)
-        return sorted(written)
-
-
-def _helper_share(seconds: pd.Series, caller_busy: float, helper_busy: float) -> set[str]:
-    """The OPDs the helper writes: longest first, each to the side that will be free sooner.
-
-    ``seconds`` per OPD, longest first; ``caller_busy`` and ``helper_busy`` the seconds
-    each side needs before it can start (the helper's: starting, unless it was started
-    ahead). Nothing when the helper's share would take less time than its start.
-    """
-    helper_load, caller_load, mine = helper_busy, caller_busy, set()
-    for opd, cost in seconds.items():
-        if helper_load <= caller_load:
-            helper_load += cost
-            mine.add(opd)
-        else:
-            caller_load += cost
-    if not mine or helper_load - helper_busy < helper_busy:
-        return set()
-    return mine
-
-
-def _helper_main() -> None:
-    """The helper process of FeedbackHelper: wait for a handover file, write its OPDs, print the paths written."""
-    handover = sys.stdin.readline().strip()
-    if not handover:  # stopped without work
-        return
-    with open(handover, "rb") as handle:
-        month, names, out_dir = pickle.load(handle)
-    for path in write_feedback(month, out_dir, names):
-        print(path)
-
-
-if __name__ == "__main__":
-    _helper_main()

@@ -11,12 +11,12 @@ import pandas as pd
 from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.corrections import apply_corrections
 from kmc_analysis.clean.dtks import read_dtks, rows_needing_dtks_check
-from kmc_analysis.clean.feedback import (
+from kmc_analysis.clean.feedback import FeedbackMonth
+from kmc_analysis.clean.feedback_sharing import (
     CALLER_SECONDS_PER_MONTH_ROW,
     HELPER_AHEAD_FROM_BYTES,
     FeedbackHelper,
     FeedbackJob,
-    FeedbackMonth,
 )
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
