@@ -206,3 +206,65 @@ def test_no_combination_is_published_beside_a_small_row_as_the_listed_ones_bound
     shown, persons, city_rows = publish(rows, 5, paid=3)
     assert shown["kombinasi"].empty and shown["tumpang_tindih"]["penerima"].tolist() == ["*", "*", "<5"]
     assert whole_number_counts(shown["tumpang_tindih"], persons, city_rows, 5, 3)[f"3{OR_MORE}"] == {1, 2, 3, 4}
+
+
+def withheld_month():
+    """The recheck-14 month above: beside its small "3 atau lebih" row no combination is published."""
+    held = [(0, 1)] * 6 + [(0, 2)] * 4 + [(1, 2)] * 4 + [(0, 1, 2)] * 4
+    rows = pd.concat([persons_with({1: 50}), persons_holding(held, first=500)])
+    overlap, combinations = rekap_tumpang_tindih(rows), kombinasi_program(rows)
+    published = top_coded_overlap(overlap, 5)
+    frames = {"rekap_tumpang_tindih": published,
+              "kombinasi_program": published_combinations(combinations, 5, published)}
+    kota = {THIS_MONTH: {"penerima_unik": 68, "jumlah_penyaluran": len(rows), "nilai_total": len(rows) * 100_000}}
+    knowledge = {"nominal_min": 100_000, "nominal_max": 100_000, "program_katalog": CATALOGUE,
+                 "program_tersalur": 3, "kombinasi_lengkap": False}
+    return rows, overlap, combinations, suppress(frames, kota, knowledge, 5)
+
+
+def test_a_withheld_combinations_table_says_so_in_the_workbook_and_the_html():
+    # Black-box recheck 15: the HTML said why no combination was published, the workbook had no sheet for it
+    # at all, and the HTML read "Tidak ada." (there are none) before the note.
+    from jinja2 import Environment
+
+    from kmc_analysis.report.html import _environment
+    from kmc_analysis.report.tables import _overlap_tables
+    from kmc_analysis.report.table_model import WITHHELD_TEXT
+    from kmc_analysis.report.xlsx import _Sheets
+
+    _, overlap, combinations, record = withheld_month()
+    tables = _overlap_tables({"rekap_tumpang_tindih": overlap, "kombinasi_program": combinations,
+                              "rekap_program": None, "evaluasi_program": None}, record)
+    table = tables["kombinasi_program"]
+    assert table.withheld and not table.rows and "tidak diterbitkan" in table.notes[0]
+
+    book = _Sheets("Maret 2024")
+    book.table(table)
+    texts = [cell.value for row in book.wb["Kombinasi Program"].iter_rows() for cell in row if cell.value]
+    assert WITHHELD_TEXT in texts and table.notes[0] in texts
+
+    macros = _environment().get_template("_macros.html.j2").module
+    html = Environment().from_string("{{ m.table(t) }}").render(m=macros, t=table)
+    assert WITHHELD_TEXT in html and table.notes[0] in html and "Tidak ada." not in html
+
+
+def test_the_stage_2_notebook_shows_why_no_combination_is_listed_and_no_share_that_gives_a_row_away():
+    # Black-box recheck 15: notebook 02 showed the withheld table as a bare header, and its summary's share of
+    # persons with several programs (total minus row 1) gave the hidden row 1 away.
+    from types import SimpleNamespace
+
+    from kmc_analysis.core.periods import Period
+    from kmc_analysis.coverage.display import styled_table, summary_markdown
+
+    rows, overlap, combinations, record = withheld_month()
+    caption = styled_table(combinations, "kombinasi", 5, record, overlap=overlap).caption
+    assert caption and "tidak diterbitkan" in caption
+    kota = {"penerima_unik": 68, "jumlah_penyaluran": len(rows), "nilai_total": len(rows) * 100_000,
+            "program_aktif": 3, "penerima_per_1000": None, "nilai_rata_rata_per_penerima": None}
+    empty = pd.DataFrame(columns=["penerima_per_1000", "kode_kecamatan", "kode_kelurahan", "kecamatan",
+                                  "kelurahan", "penerima_unik"])
+    result = SimpleNamespace(ringkasan=kota, tumpang_tindih=overlap, kecamatan=empty, kelurahan=empty, perubahan=None)
+    text = summary_markdown(result, 5, Period(2024, 3), "", record)
+    assert "lebih dari satu jenis bantuan" not in text
+    shown_all = summary_markdown(result, 1, Period(2024, 3), "", None)
+    assert "26,5% penerima menerima lebih dari satu jenis bantuan" in shown_all

@@ -76,6 +76,17 @@ def combinations_withheld(overlap: pd.DataFrame | None, min_cell: int) -> bool:
     return overlap is not None and bool(small_count_mask(overlap["penerima"], min_cell).any())
 
 
+def combinations_note(overlap: pd.DataFrame | None, min_cell: int) -> str | None:
+    """The sentence under the published combinations table: why none is listed, or which are (None: all are)."""
+    if combinations_withheld(overlap, min_cell):
+        return (f"Kombinasi tidak diterbitkan untuk periode ini: sebagian kelompok penerima beberapa jenis bantuan "
+                f"kurang dari {min_cell} orang, dan kombinasi yang tercantum akan membantu menghitungnya.")
+    if min_cell > 1:
+        return (f"Hanya kombinasi yang diterima sedikitnya {min_cell} orang yang dicantumkan; kombinasi yang lebih "
+                f"jarang tidak diterbitkan.")
+    return None
+
+
 def overlap_size(code: str) -> tuple[int, bool]:
     """The number of programs of an overlap row's code, and whether it means that many or more."""
     text = str(code)

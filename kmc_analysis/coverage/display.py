@@ -17,7 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from kmc_analysis.core.disclosure import LAST_MONTH, RULES, SHOWN, THIS_MONTH, Penyamaran, apply_mask
-from kmc_analysis.core.overlap_publication import OR_MORE, published_combinations, top_coded_overlap
+from kmc_analysis.core.overlap_publication import (
+    OR_MORE,
+    combinations_note,
+    published_combinations,
+    top_coded_overlap,
+)
 from kmc_analysis.core.formatting import format_number
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.store import (
@@ -191,8 +196,16 @@ def publish_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Pen
 
 def styled_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None = None,
                  overlap: pd.DataFrame | None = None):
-    """The published table as a pandas Styler for notebooks: no index, text HTML-escaped (``<5``)."""
-    return publish_table(frame, kind, min_cell, penyamaran, overlap).style.hide(axis="index").format(escape="html")
+    """The published table as a pandas Styler for notebooks: no index, text HTML-escaped (``<5``).
+
+    The combinations table carries the report's note on what it lists (or why nothing) as its caption.
+    """
+    styler = publish_table(frame, kind, min_cell, penyamaran, overlap).style.hide(axis="index").format(escape="html")
+    if KINDS.get(kind) == "kombinasi_program":
+        note = combinations_note(top_coded_overlap(overlap, min_cell) if overlap is not None else None, min_cell)
+        if note:
+            styler = styler.set_caption(note)
+    return styler
 
 
 def _shown(rekap: pd.DataFrame, kind: str, min_cell: int, penyamaran: Penyamaran | None) -> pd.DataFrame:
@@ -274,7 +287,10 @@ def summary_markdown(result: Coverage, min_cell: int, period: Period, population
         lines.append(f"- Nilai bantuan per penerima: rata-rata {_rupiah(kota['nilai_rata_rata_per_penerima'])}, "
                      f"median {_rupiah(kota['nilai_median_per_penerima'])}.")
     overlap = result.tumpang_tindih
-    if kota["penerima_unik"]:
+    published = top_coded_overlap(overlap, min_cell)
+    all_shown = suppression(published, "tumpang_tindih", min_cell, penyamaran)["penerima"].eq(SHOWN).all()
+    if kota["penerima_unik"] and all_shown:
+        # only when every row of the table is shown: the share would otherwise give a hidden row away
         several = int(overlap.loc[overlap["jumlah_bantuan"] >= 2, "penerima"].sum())
         lines.append(f"- {format_number(several * 100 / kota['penerima_unik'], 1)}% penerima menerima lebih dari satu "
                      f"jenis bantuan.")

@@ -144,6 +144,10 @@ class Row:
     unit: str = ""
 
 
+#: What stands in place of a table withheld for the period (its notes say why).
+WITHHELD_TEXT = "Tidak diterbitkan untuk periode ini."
+
+
 @dataclass
 class Table:
     """A table ready for HTML and Excel: columns, rows and notes below it."""
@@ -156,6 +160,12 @@ class Table:
     number: int = 0
     sheet: str = ""
     wide: bool = False
+    withheld: bool = False  # no rows because none may be published this period (its notes say why)
+
+    @property
+    def empty_text(self) -> str:
+        """What stands where a table without rows would be."""
+        return WITHHELD_TEXT if self.withheld else "Tidak ada."
 
     @property
     def short(self) -> bool:

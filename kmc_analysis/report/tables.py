@@ -19,6 +19,7 @@ import pandas as pd
 from kmc_analysis.core.disclosure import HIDDEN_MARK, RULES, Penyamaran, primary_mark, unit_codes
 from kmc_analysis.core.overlap_publication import (
     OR_MORE,
+    combinations_note,
     combinations_withheld,
     published_combinations,
     top_coded_overlap,
@@ -211,13 +212,10 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
         table = make_table("kombinasi_program", "Kombinasi jenis bantuan yang paling sering diterima bersamaan", kp,
                            ["kombinasi", "jumlah_bantuan", "penerima"], mask, penyamaran.min_cell, units=units)
         table.sheet = "Kombinasi Program"
-        if withheld:
-            table.notes.append(f"Kombinasi tidak diterbitkan bulan ini: sebagian kelompok penerima beberapa jenis "
-                               f"bantuan kurang dari {penyamaran.min_cell} orang, dan kombinasi yang tercantum akan "
-                               f"membantu menghitungnya.")
-        elif penyamaran.min_cell > 1:
-            table.notes.append(f"Hanya kombinasi yang diterima sedikitnya {penyamaran.min_cell} orang yang "
-                               f"dicantumkan; kombinasi yang lebih jarang tidak diterbitkan.")
+        table.withheld = withheld
+        note = combinations_note(tt, penyamaran.min_cell)
+        if note:
+            table.notes.append(note)
         tables[table.key] = table
     return tables
 

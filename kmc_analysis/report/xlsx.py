@@ -222,6 +222,9 @@ class _Sheets:
                 c.style = self.cell_style(**look)
             if lines > 1:
                 ws.row_dimensions[r].height = self.LINE * lines + 2
+        if not rows:  # a table withheld this period: its sheet says so, and why (the notes)
+            r += 1
+            ws.cell(row=r, column=1, value=table.empty_text).font = self.font(bold=True)
         if len(rows) > AUTOFILTER_ROWS:
             from openpyxl.utils import get_column_letter
 
@@ -281,7 +284,7 @@ def write_workbook(tables: dict[str, Table], summary: dict, context: dict, path:
     book.finish(ws, 4, widths)
 
     for key in XLSX_ORDER:
-        if key in tables and tables[key].columns and tables[key].rows:
+        if key in tables and tables[key].columns and (tables[key].rows or tables[key].withheld):
             book.table(tables[key])
 
     ws = book.sheet("Catatan", f"Catatan Metodologi – {context['periode_teks']}")
