@@ -144,3 +144,43 @@ def test_a_helper_is_used_only_when_its_share_is_worth_its_start():
     assert feedback_sharing._helper_share(seconds, caller_busy=0.0, helper_busy=start) != set()
     assert feedback_sharing._helper_share(seconds * 0.01, caller_busy=0.0, helper_busy=0.5) == set(), \
         "a helper was started for less work than its start costs"
+
+
+def test_a_stage_that_fails_after_handing_over_leaves_no_names_behind_and_no_helper(tmp_path, monkeypatch):
+    # The handover holds the rows sent back to the OPDs (names, NIKs): a stage stopped between the handover
+    # and the end of the workbooks (here: karantina.csv cannot be written) removes it and ends the helper.
+    import psutil
+
+    from kmc_analysis.clean import stage
+    from kmc_analysis.core.paths import run_paths
+    from kmc_analysis.core.reference import load_reference
+    from kmc_analysis.core.store import KARANTINA
+    from tests.test_clean_stage import MARET, write_submission
+
+    write_submission(tmp_path / "raw" / "opd" / "2024-03")
+    monkeypatch.setattr(stage, "HELPER_AHEAD_FROM_BYTES", 0)  # the helper starts ahead, as on a large month
+    monkeypatch.setattr(feedback_sharing, "HELPER_START_SECONDS", 0.0)
+    handed_over = []
+    real_init = FeedbackJob.__init__
+
+    def spy(job, *args, **kwargs):
+        real_init(job, *args, **kwargs)
+        handed_over.append(job._helper is not None)
+
+    monkeypatch.setattr(FeedbackJob, "__init__", spy)
+    real_write = stage.write_table
+
+    def full_disk(folder, table, frame):
+        if table is KARANTINA:
+            raise OSError(28, "No space left on device")
+        return real_write(folder, table, frame)
+
+    monkeypatch.setattr(stage, "write_table", full_disk)
+    paths = run_paths(MARET, tmp_path / "raw", tmp_path / "processed", tmp_path / "reports")
+    with pytest.raises(OSError):
+        stage.clean_month(paths, load_reference(None))
+    assert handed_over == [True], "the test did not reach the handover"
+    assert not list((tmp_path / "processed").rglob("*.pickle")) and not list((tmp_path / "processed").rglob("*.claims"))
+    helpers = [p for p in psutil.Process().children(recursive=True)
+               if "feedback_sharing" in " ".join(p.cmdline())]
+    assert not helpers

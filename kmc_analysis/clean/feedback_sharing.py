@@ -149,11 +149,16 @@ class FeedbackJob:
                     theirs = write_unclaimed(self._month, self._out_dir, self._names, left)
                 written += theirs
         finally:
-            if self._helper is not None:
-                self._helper.stop()  # still writing only when this side failed
-            self._handover.unlink(missing_ok=True)
-            shutil.rmtree(self._claims, ignore_errors=True)
+            self.abandon()
         return sorted(written)
+
+    def abandon(self) -> None:
+        """Stop the helper if it still writes and remove the handover (names and NIKs) and the claims."""
+        if self._helper is not None:
+            self._helper.stop()  # still writing only when this side failed
+            self._helper = None
+        self._handover.unlink(missing_ok=True)
+        shutil.rmtree(self._claims, ignore_errors=True)
 
 
 def write_unclaimed(month: FeedbackMonth, out_dir: Path, names: dict[str, str], order: list[str],

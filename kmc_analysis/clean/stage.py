@@ -144,17 +144,21 @@ def clean_month(
                 feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
                                        folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper,
                                        caller_busy=still_to_do * judged.rows_read)
-                # the small outputs first: penerima.parquet may still be being written
-                rekap_opd = opd_summary(judged, reference.program_bantuan)
-                reconcile(judged, rekap_opd)
-                write_table(folder, KARANTINA, judged.quarantined)
-                write_table(folder, REKAP_OPD, rekap_opd)
-                write_table(folder, TINJAUAN, tinjauan)
-                if written is not None:
-                    penerima = written.result()
-                else:
-                    penerima = penerima if penerima is not None else _penerima(judged.accepted, pseudonyms)
-                    write_table(folder, PENERIMA, penerima)
+                try:
+                    # the small outputs first: penerima.parquet may still be being written
+                    rekap_opd = opd_summary(judged, reference.program_bantuan)
+                    reconcile(judged, rekap_opd)
+                    write_table(folder, KARANTINA, judged.quarantined)
+                    write_table(folder, REKAP_OPD, rekap_opd)
+                    write_table(folder, TINJAUAN, tinjauan)
+                    if written is not None:
+                        penerima = written.result()
+                    else:
+                        penerima = penerima if penerima is not None else _penerima(judged.accepted, pseudonyms)
+                        write_table(folder, PENERIMA, penerima)
+                except BaseException:
+                    feedback.abandon()  # no handover of names and NIKs is left behind a failed stage
+                    raise
             feedback.finish()
     manifest = {
         "period": str(period),
