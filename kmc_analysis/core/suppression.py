@@ -6,9 +6,11 @@ while a primary cell can still be narrowed, the units sharing a relation with it
 or through cells already hidden) are tried smallest first, and the first whose hiding
 protects it is hidden (else the one that helps most). Every relation of the model counts:
 totals of kelurahan within kecamatan within the city, kategori within kelurahan, rates with
-their population, persons by number of programs, last month's figures. The outcome is a
-:class:`~kmc_analysis.core.disclosure.Penyamaran`; the same audit then checks the tables as
-published.
+their population, persons by number of programs, last month's figures. The rows of persons by
+number of programs are then checked in whole numbers as well
+(:mod:`kmc_analysis.core.overlap_integers`), and more of them hidden while a small one is
+narrowed. The outcome is a :class:`~kmc_analysis.core.disclosure.Penyamaran`; the same audits
+then check the tables as published.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from kmc_analysis.core.disclosure import LEVELS, PRIMARY, SECONDARY, THIS_MONTH, Penyamaran, Unit
+from kmc_analysis.core.disclosure import LEVELS, PRIMARY, RULES, SECONDARY, THIS_MONTH, Penyamaran, Unit
 from kmc_analysis.core.disclosure_audit import Protection
 from kmc_analysis.core.disclosure_model import U, Model, build_model
+from kmc_analysis.core.overlap_integers import OverlapRow, narrowed_rows
 
 #: How many candidate complements are tried for one cell before taking the most helpful one.
 CANDIDATES_TRIED = 12
@@ -171,6 +174,44 @@ def suppress(
     model = build_model(frames, kota, knowledge, constant_tables=constant_tables)
     if secondary:
         hidden = choose_hidden(model, min_cell, forced)
+        _hide_while_whole_numbers_narrow(frames.get("rekap_tumpang_tindih"), kota, knowledge, min_cell, hidden)
     else:
         hidden = {u: PRIMARY for u in primary_units(model, min_cell).values()} if min_cell > 1 else {}
     return Penyamaran(int(min_cell), hidden, dict(knowledge))
+
+
+def overlap_rows(overlap, hidden: Mapping[Unit, str]) -> list[OverlapRow]:
+    """The overlap table's rows as published under ``hidden``: counts of shown rows, marks of hidden ones."""
+    level = RULES["rekap_tumpang_tindih"].level
+    rows = []
+    for label, persons in zip(overlap["jumlah_bantuan"].astype(str), overlap["penerima"]):
+        state = hidden.get((level, label, THIS_MONTH))
+        rows.append(OverlapRow(label, None if state else int(persons), small=state == PRIMARY))
+    return rows
+
+
+def _hide_while_whole_numbers_narrow(overlap, kota: Mapping, knowledge: Mapping, min_cell: int,
+                                     hidden: dict[Unit, str]) -> None:
+    """Hide shown rows of persons by number of programs while whole numbers narrow a small one.
+
+    The smallest row whose hiding ends the narrowing is taken, else the smallest; with every
+    row hidden only the city's own figures are left, which the check accepts.
+    """
+    city = kota.get(THIS_MONTH, {})
+    persons, city_rows = city.get("penerima_unik"), city.get("jumlah_penyaluran")
+    if overlap is None or not len(overlap) or persons is None or city_rows is None or min_cell <= 1:
+        return
+    most = int(knowledge.get("program_tersalur") or knowledge.get("program_katalog") or 1)
+    level = RULES["rekap_tumpang_tindih"].level
+
+    def narrowed(trial: Mapping[Unit, str]) -> bool:
+        return bool(narrowed_rows(overlap_rows(overlap, trial), int(persons), int(city_rows), most, min_cell))
+
+    while narrowed(hidden):
+        shown = sorted((int(n), (level, str(label), THIS_MONTH))
+                       for label, n in zip(overlap["jumlah_bantuan"], overlap["penerima"])
+                       if (level, str(label), THIS_MONTH) not in hidden and int(n) > 0)
+        if not shown:
+            return
+        pick = next((unit for _, unit in shown if not narrowed({**hidden, unit: SECONDARY})), shown[0][1])
+        hidden[pick] = SECONDARY

@@ -18,6 +18,7 @@ import pandas as pd
 from kmc_analysis.core.disclosure import LAST_MONTH, RULES, SHOWN, THIS_MONTH, Penyamaran, primary_mark
 from kmc_analysis.core.disclosure_audit import DisclosureError, Finding, audit_model
 from kmc_analysis.core.disclosure_model import build_model
+from kmc_analysis.core.overlap_integers import OverlapRow, narrowed_rows
 from kmc_analysis.report.inputs import ProcessedData
 from kmc_analysis.report.table_model import Table
 
@@ -119,7 +120,26 @@ def audit_report(tables: dict[str, Table], data: ProcessedData, penyamaran: Peny
                                                         "penduduk")},
             LAST_MONTH: {k: (previous or {}).get(k) for k in ("penerima_unik", "nilai_total")}}
     model = build_model(frames, kota, penyamaran.knowledge, shown, marked)
-    return audit_model(model, min_cell), len(model.marked_primary)
+    findings = audit_model(model, min_cell)
+    if "rekap_tumpang_tindih" in frames:
+        findings += _whole_number_findings(frames["rekap_tumpang_tindih"], shown["rekap_tumpang_tindih"],
+                                           marked["rekap_tumpang_tindih"], summary, penyamaran)
+    return findings, len(model.marked_primary)
+
+
+def _whole_number_findings(frame: pd.DataFrame, shown: pd.DataFrame, marked: pd.DataFrame, summary: dict,
+                           penyamaran: Penyamaran) -> list[Finding]:
+    """Small rows of persons by number of programs that whole numbers narrow (see ``core.overlap_integers``)."""
+    persons, city_rows = summary.get("penerima_unik"), summary.get("jumlah_penyaluran")
+    if persons is None or city_rows is None:
+        return []
+    knowledge = penyamaran.knowledge
+    most = int(knowledge.get("program_tersalur") or knowledge.get("program_katalog") or 1)
+    rows = [OverlapRow(str(label), int(count) if is_shown else None, small=bool(is_small))
+            for label, count, is_shown, is_small in zip(frame["jumlah_bantuan"], frame["penerima"],
+                                                       shown["penerima"], marked["penerima"])]
+    return [Finding("rekap_tumpang_tindih", label, "penerima")
+            for label in narrowed_rows(rows, int(persons), int(city_rows), most, penyamaran.min_cell)]
 
 
 def check_report(tables: dict[str, Table], data: ProcessedData, penyamaran: Penyamaran, summary: dict,
