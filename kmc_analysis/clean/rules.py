@@ -20,7 +20,7 @@ from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.store import PENERIMA, REKAP_OPD
 
 UNKNOWN_OPD = "OPD tidak diketahui"
-#: Up to this many catalogue programs a row's NIK (below 10**16) and program fit one int64 key, unfactorised.
+#: While a catalogue's programs plus one stay within this, a NIK (below 10**16) and its program fit one int64.
 _PROGRAMS_IN_ONE_KEY = 900
 #: From this amount one row's nominal is not a payment but a NIK or account number typed in it.
 NOMINAL_LIMIT = 1_000_000_000
@@ -140,7 +140,8 @@ def in_contract_order(rows: pd.DataFrame) -> bool:
 def _match_programs(codes: pd.Series, names: pd.Series, programs: pd.DataFrame) -> np.ndarray:
     """Each row's program as its position in the catalogue (-1: none).
 
-    Matched by code (ignoring case), else by name (ignoring case and spacing). Keys are made and looked up once per distinct cell text, then spread over the rows.
+    Matched by code (ignoring case), else by name (ignoring case and spacing). Keys are made
+    and looked up once per distinct cell text, then spread over the rows.
     """
     position = np.arange(len(programs))
     by_code = dict(zip(nz.program_code_key(programs["kode_bantuan"]), position))
