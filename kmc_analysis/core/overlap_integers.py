@@ -71,20 +71,15 @@ def _feasible(rows: Sequence[OverlapRow], persons: int, city_rows: int, most: in
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     hidden = [row for row in rows if row.hidden]
-    left_persons = persons - sum(row.persons for row in rows if not row.hidden)
-    extra = city_rows - persons  # the sum of (programs - 1) over everyone
-    top = None
-    for row in rows:
-        held, or_more = overlap_size(row.label)
-        if or_more:
-            top = (row, held)
-        elif not row.hidden:
-            extra -= (held - 1) * row.persons
-    # variables: each hidden row's persons, then the top row's sum of (programs - 1) if it has one
-    count = len(hidden) + (top is not None)
-    if count == 0:
-        return left_persons == 0 and extra == 0
-    low, high = np.zeros(count), np.zeros(count)
+    top = next((row for row in rows if overlap_size(row.label)[1]), None)  # "k atau lebih", if any
+    persons_left = persons - sum(row.persons for row in rows if not row.hidden)
+    extra_left = city_rows - persons - sum((overlap_size(row.label)[0] - 1) * row.persons
+                                           for row in rows if not row.hidden and row is not top)
+    # variables: each hidden row's persons, then (with a top row) the sum of (programs - 1) of its persons
+    size = len(hidden) + (top is not None)
+    if size == 0:
+        return persons_left == 0 and extra_left == 0
+    low, high = np.zeros(size), np.zeros(size)
     for position, row in enumerate(hidden):
         if row.label in fixed:
             low[position] = high[position] = fixed[row.label]
@@ -92,31 +87,25 @@ def _feasible(rows: Sequence[OverlapRow], persons: int, city_rows: int, most: in
             low[position], high[position] = 1, min_cell - 1
         else:
             low[position], high[position] = min_cell, max(persons, min_cell)
-    persons_row = np.zeros(count)
-    persons_row[:len(hidden)] = 1
-    programs_row = np.zeros(count)
-    for position, row in enumerate(hidden):
-        held, or_more = overlap_size(row.label)
-        programs_row[position] = 0 if or_more else held - 1
-    constraints = [LinearConstraint(persons_row, left_persons, left_persons)]
+    persons_of = np.zeros(size)
+    persons_of[:len(hidden)] = 1
+    extra_of = np.array([0.0 if row is top else overlap_size(row.label)[0] - 1.0 for row in hidden]
+                        + [1.0] * (top is not None))
+    constraints = [LinearConstraint(persons_of, persons_left, persons_left),
+                   LinearConstraint(extra_of, extra_left, extra_left)]
     if top is not None:
-        top_row, held = top
-        programs_row[-1] = 1
-        low[-1], high[-1] = 0, max(most - 1, 0) * max(persons, 0)
-        # (held - 1) x n_top <= the top row's sum of (programs - 1) <= (most - 1) x n_top
-        bound = np.zeros(count)
-        bound[-1] = 1
-        if top_row.hidden:
-            position = hidden.index(top_row)
-            floor, ceiling = bound.copy(), bound.copy()
-            floor[position], ceiling[position] = -(held - 1), -(most - 1)
+        held = overlap_size(top.label)[0]
+        if most < held:
+            return False
+        if top.hidden:  # (held - 1) x n_top <= its sum of (programs - 1) <= (most - 1) x n_top
+            floor, ceiling = np.zeros(size), np.zeros(size)
+            floor[-1] = ceiling[-1] = 1
+            floor[hidden.index(top)], ceiling[hidden.index(top)] = -(held - 1), -(most - 1)
             constraints += [LinearConstraint(floor, 0, np.inf), LinearConstraint(ceiling, -np.inf, 0)]
+            low[-1], high[-1] = 0, (most - 1) * max(persons, 0)
         else:
-            low[-1], high[-1] = (held - 1) * top_row.persons, max(most - 1, held - 1) * top_row.persons
-            if most < held:
-                return False
-    constraints.append(LinearConstraint(programs_row, extra, extra))
+            low[-1], high[-1] = (held - 1) * top.persons, (most - 1) * top.persons
     if (low > high).any():
         return False
-    result = milp(np.zeros(count), constraints=constraints, integrality=np.ones(count), bounds=Bounds(low, high))
+    result = milp(np.zeros(size), constraints=constraints, integrality=np.ones(size), bounds=Bounds(low, high))
     return result.status == 0
