@@ -145,7 +145,8 @@ class FeedbackJob:
             if self._helper is not None:
                 theirs = self._helper.paths_written()
                 if theirs is None:  # it failed: whatever it took is written here (a half-written file is replaced)
-                    left = [opd for opd in self._order if self._out_dir / self._names[opd] not in set(written)]
+                    mine = set(written)
+                    left = [opd for opd in self._order if self._out_dir / self._names[opd] not in mine]
                     theirs = write_unclaimed(self._month, self._out_dir, self._names, left)
                 written += theirs
         finally:
