@@ -101,8 +101,9 @@ def test_niks_hashed_while_the_rows_are_judged_equal_the_standard_library_hmac(m
     key = PseudonymKey(b"job-test-key-0123456789", "test")
     with PseudonymJob(month_of_niks(), key) as job:
         assert job._helper is not None, "the helper process was not started"
-        accepted = month_of_niks().iloc[[5, 61, 0, 120, 59, 5]]  # a filtered, reordered column: 16 digits only
-        ids = job.pseudonymize(accepted)
+        rows = [5, 61, 0, 120, 59, 5]  # a filtered, reordered column: 16 digits only (a leading zero too)
+        accepted = month_of_niks().iloc[rows]
+        ids = job.pseudonymize(accepted, rows)
     assert ids.index.equals(accepted.index)
     assert ids.tolist() == stdlib_pseudonyms(accepted, key)
 
@@ -114,16 +115,28 @@ def test_when_the_background_hashing_fails_the_niks_are_hashed_here(monkeypatch,
     key = PseudonymKey(b"job-test-key-0123456789", "test")
     accepted = month_of_niks().iloc[:70]
     with PseudonymJob(month_of_niks(), key) as job:
-        assert job.pseudonymize(accepted).tolist() == stdlib_pseudonyms(accepted, key)
+        assert job.pseudonymize(accepted, np.arange(70)).tolist() == stdlib_pseudonyms(accepted, key)
 
 
 @pytest.mark.parametrize("other", ["1872011504999999", "18720115049ÿ0003"])
-def test_a_nik_the_job_was_not_started_with_is_still_hashed(monkeypatch, other):
+def test_a_nik_that_is_not_the_text_of_its_row_is_hashed_here(monkeypatch, other):
+    # Row 0 was read as 1872011504900000 and row 1 as ...01: the helper's digest of a row is used only
+    # for the very text it hashed.
     monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
     key = PseudonymKey(b"job-test-key-0123456789", "test")
     others = pd.Series(["1872011504900001", other], dtype="str")
     with PseudonymJob(month_of_niks(), key) as job:
-        assert job.pseudonymize(others).tolist() == stdlib_pseudonyms(others, key)
+        assert job.pseudonymize(others, [0, 1]).tolist() == stdlib_pseudonyms(others, key)
+
+
+def test_without_rows_the_niks_are_hashed_here_and_the_helper_ends(monkeypatch):
+    monkeypatch.setattr(pseudonyms, "BACKGROUND_FROM", 10)
+    key = PseudonymKey(b"job-test-key-0123456789", "test")
+    accepted = month_of_niks().iloc[:5]
+    with PseudonymJob(month_of_niks(), key) as job:
+        process = job._helper._process
+        assert job.pseudonymize(accepted).tolist() == stdlib_pseudonyms(accepted, key)
+        assert process.poll() is not None
 
 
 def test_niks_read_with_spaces_or_dots_are_hashed_after_cleaning_the_rest_by_the_helper(monkeypatch):
@@ -132,9 +145,10 @@ def test_niks_read_with_spaces_or_dots_are_hashed_after_cleaning_the_rest_by_the
     as_read = pd.Series([f"18720115049{i:05d}" for i in range(40)] + ["1872 0115 0490 0041", "1872.0115.0490.0042"],
                         dtype="str")
     accepted = pd.Series([f"18720115049{i:05d}" for i in range(43)][::-1], dtype="str")  # cleaned, and one more
+    rows = [42 - i if i else 0 for i in range(43)]  # the one more at row 0 (read as another text)
     with PseudonymJob(as_read, key) as job:
         assert job._helper is not None
-        assert job.pseudonymize(accepted).tolist() == stdlib_pseudonyms(accepted, key)
+        assert job.pseudonymize(accepted, rows).tolist() == stdlib_pseudonyms(accepted, key)
 
 
 def test_leaving_the_job_unasked_ends_its_helper(monkeypatch):
@@ -142,12 +156,6 @@ def test_leaving_the_job_unasked_ends_its_helper(monkeypatch):
     with PseudonymJob(month_of_niks(), PseudonymKey(b"job-test-key-0123456789", "test")) as job:
         process = job._helper._process
     assert process.poll() is not None and job._helper is None
-
-
-def test_sixteen_digit_texts_keep_leading_zeros():
-    data, offsets = pseudonyms.sixteen_digit_texts(np.array([1, 1872011504900001], dtype=np.int64))
-    assert data == b"00000000000000011872011504900001"
-    assert np.frombuffer(offsets, dtype=np.int64).tolist() == [0, 16, 32]
 
 
 def test_a_plain_hash_is_not_what_we_store():

@@ -109,6 +109,8 @@ def test_duplicates_follow_file_sheet_row_order(wilayah, programs):
     judged = judge_rows(rows, wilayah, programs)
     assert judged.accepted[["sumber_file", "sumber_sheet", "sumber_baris"]].values.tolist() == [
         ["a.xlsx", "Sheet1", 30], ["a.xlsx", "Sheet1", 31]]
+    # each accepted row's position in the table as given (judged in another order): where its NIK was read
+    assert judged.accepted_rows.tolist() == [2, 3]
     assert judged.quarantined[["sumber_file", "sumber_baris", "alasan"]].values.tolist() == [
         ["a.xlsx", 7, "duplikat"], ["b.csv", 9, "duplikat"]]
 

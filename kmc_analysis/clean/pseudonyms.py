@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from kmc_analysis.clean.hmac_digests import DIGEST_SIZE, HmacHelper, digests, two_cores
-from kmc_analysis.clean.normalize import arrow_text, factorize_niks, nik_has_sixteen_digits, nik_numbers
+from kmc_analysis.clean.normalize import arrow_text, factorize_niks, nik_has_sixteen_digits
 from kmc_analysis.core.errors import InputError
 
 KEY_ENV = "KMC_PSEUDONYM_KEY"
 KEY_FILE_ENV = "KMC_PSEUDONYM_KEY_FILE"
 DEFAULT_KEY_FILE = Path("~/.config/kmc/pseudonym.key")
 MIN_KEY_LENGTH = 16
-#: From this many distinct 16-digit NIKs in a month, a helper process hashes them while the rows are judged.
+#: From this many rows of 16-digit NIKs in a month, a helper process hashes them while the rows are judged.
 BACKGROUND_FROM = 50_000
 
 
@@ -133,21 +133,29 @@ class PseudonymJob:
     """A month's NIKs being hashed by a helper process while stage 1 judges the rows.
 
     Hashing a million NIKs keeps one core busy for about a second, and judging the rows
-    takes longer than that on the other core. The job starts with the NIKs as read (those
-    already 16 digits: almost all, in a month from a system); :meth:`pseudonymize` later
-    gives exactly what :func:`pseudonymize` gives, taking each accepted NIK's digest from
-    the helper's and hashing here only the few that were not among them (a NIK cleaned of
-    spaces or dots). With fewer than :data:`BACKGROUND_FROM` distinct NIKs, one core, or a
-    helper that fails, the NIKs are hashed when asked for, as :func:`pseudonymize` does.
-    Use it as a context manager: leaving stops a helper whose digests were never asked for.
+    takes longer than that on the other core. The job starts with the NIKs as read that are
+    already 16 digits (almost all, in a month from a system), handed over as they lie in
+    memory, one digest per row. :meth:`pseudonymize` later gives exactly what
+    :func:`pseudonymize` gives: told each NIK's row among those the job started with, it
+    takes the helper's digest where that row's text is the NIK, and hashes here only the
+    others (a NIK cleaned of spaces or dots). With fewer than :data:`BACKGROUND_FROM` such
+    rows, one core, a helper that fails, or no rows given, the NIKs are hashed when asked
+    for, as :func:`pseudonymize` does. Use it as a context manager: leaving stops a helper
+    whose digests were never asked for.
     """
 
     def __init__(self, nik: pd.Series, key: PseudonymKey):
         self._key = key
         self._helper: HmacHelper | None = None
-        self._numbers = _sorted_distinct(nik_numbers(nik[nik_has_sixteen_digits(nik)]))
-        if len(self._numbers) >= BACKGROUND_FROM and two_cores():
-            self._helper = HmacHelper.start(*sixteen_digit_texts(self._numbers), key.secret)
+        self._hashed = np.zeros((0, 16), dtype=np.uint8)  # the texts the helper hashes, 16 bytes each
+        self._digest_of_row = np.zeros(0, dtype=np.int64)  # per row: its digest among them, -1 for none
+        sixteen = nik_has_sixteen_digits(nik).to_numpy()
+        if int(sixteen.sum()) >= BACKGROUND_FROM and two_cores():
+            data, offsets = packed_texts(nik if sixteen.all() else nik[sixteen])
+            self._helper = HmacHelper.start(data, offsets, key.secret)
+            if self._helper is not None:
+                self._hashed = _sixteen_byte_rows(data, offsets)
+                self._digest_of_row = np.where(sixteen, np.cumsum(sixteen) - 1, -1)
 
     def __enter__(self) -> PseudonymJob:
         return self
@@ -157,26 +165,39 @@ class PseudonymJob:
             self._helper.stop()
             self._helper = None
 
-    def pseudonymize(self, nik: pd.Series) -> pd.Series:
-        """:func:`pseudonymize` of ``nik`` (the job's key), from the helper's digests where it hashed them."""
+    def pseudonymize(self, nik: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
+        """:func:`pseudonymize` of ``nik`` (the job's key); ``rows``: each NIK's row among those the job started with.
+
+        A NIK whose row the helper hashed with the same text takes the helper's digest;
+        every other NIK (and all of them without ``rows``) is hashed here.
+        """
         helper, self._helper = self._helper, None
-        numbers = nik_numbers(nik) if helper is not None else None
-        if numbers is None or not len(numbers):  # no helper, or NIKs not all 16 digits (never accepted ones)
-            if helper is not None:
-                helper.stop()
-            return pseudonymize(nik, self._key)
-        known, joined = self._numbers, helper.result()
+        joined = helper.result() if helper is not None and rows is not None else None
+        if helper is not None and joined is None:
+            helper.stop()
         if joined is None:
-            joined = digests(*sixteen_digit_texts(known), self._key.secret)
-        # a hash lookup: bisecting a million NIKs in row order is three times slower (cache misses)
-        position = pd.Index(known).get_indexer(numbers)
-        missing = position < 0
-        if missing.any():  # NIKs the job was not started with (cleaned differently): hashed here
-            extra = _sorted_distinct(numbers[missing])
-            joined = joined + digests(*sixteen_digit_texts(extra), self._key.secret)
-            position[missing] = len(known) + pd.Index(extra).get_indexer(numbers[missing])
-        per_row = np.frombuffer(joined, dtype=f"V{DIGEST_SIZE}")[position]
+            return pseudonymize(nik, self._key)
+        rows = np.asarray(rows, dtype=np.int64)
+        position = self._digest_of_row[rows]
+        same = position >= 0
+        given = nik_has_sixteen_digits(nik).to_numpy()
+        same &= given
+        if same.any():  # the row's text as read must be the NIK itself (16 digits are never cleaned)
+            texts = _sixteen_byte_rows(*packed_texts(nik[same]))
+            same[same] = (self._hashed[position[same]] == texts).all(axis=1)
+        per_row = np.empty(len(nik), dtype=f"V{DIGEST_SIZE}")
+        per_row[same] = np.frombuffer(joined, dtype=f"V{DIGEST_SIZE}")[position[same]]
+        if not same.all():  # NIKs the helper did not hash as they are (cleaned of spaces or dots): hashed here
+            codes, distinct = factorize_niks(nik[~same])
+            extra = digests(*packed_texts(distinct), self._key.secret)
+            per_row[~same] = np.frombuffer(extra, dtype=f"V{DIGEST_SIZE}")[codes]
         return pd.Series(pd.array(hex_text(per_row.tobytes()), dtype="str"), index=nik.index)
+
+
+def _sixteen_byte_rows(data: bytes, offsets: bytes) -> np.ndarray:
+    """Packed texts of 16 bytes each (:func:`packed_texts`) as a (texts, 16) uint8 array."""
+    bounds = np.frombuffer(offsets, dtype=np.int64)
+    return np.frombuffer(data, dtype=np.uint8)[bounds[0]:bounds[-1]].reshape(-1, 16)
 
 
 def are_pseudonyms(ids: pd.Series) -> bool:
@@ -199,23 +220,9 @@ def are_pseudonyms(ids: pd.Series) -> bool:
     return not data[bounds[0]:bounds[-1]].translate(None, b"0123456789abcdef")
 
 
-def _sorted_distinct(numbers: np.ndarray) -> np.ndarray:
-    """The distinct values of ``numbers``, sorted (by sorting: ``np.unique`` hashes, fifty times slower)."""
-    numbers = np.sort(numbers)
-    return numbers[np.concatenate([[True], numbers[1:] != numbers[:-1]])] if len(numbers) else numbers
-
-
 def packed_texts(texts: pd.Series) -> tuple[bytes, bytes]:
     """The UTF-8 bytes of ``texts`` joined, and their int64 offsets: the packed form of :mod:`hmac_digests`."""
     return _packed(arrow_text(texts.astype("str").fillna("")))
-
-
-def sixteen_digit_texts(numbers: np.ndarray) -> tuple[bytes, bytes]:
-    """NIKs given as numbers (:func:`nik_numbers`) as their 16-digit texts, packed (see :func:`packed_texts`)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return _packed(pc.utf8_lpad(pc.cast(pa.array(numbers, type=pa.int64()), pa.large_string()), 16, "0"))
 
 
 def _packed(array) -> tuple[bytes, bytes]:

@@ -35,6 +35,7 @@ class JudgedRows:
     ``quarantined_opd`` the OPD each quarantined row is sent back to. ``duplicate_of``
     gives, for each quarantined ``duplikat`` row, the provenance (sumber_file,
     sumber_sheet, sumber_baris) of the accepted row it repeats; empty for other rows.
+    ``accepted_rows`` gives each accepted row's position in the table that was judged.
     """
 
     accepted: pd.DataFrame
@@ -42,6 +43,7 @@ class JudgedRows:
     quarantined_opd: pd.Series
     rows_read: int
     duplicate_of: pd.DataFrame | None = None
+    accepted_rows: np.ndarray | None = None
 
     def counts(self) -> dict:
         """The manifest's ``counts`` block: rows and quarantine reasons."""
@@ -56,8 +58,10 @@ class JudgedRows:
 
 def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame) -> JudgedRows:
     """Apply the contract's row rules to the long table from ``ingest.read_submissions``."""
+    rows = rows.reset_index(drop=True)
     if not in_contract_order(rows):
         rows = rows.sort_values(["sumber_file", "urutan_sheet", "sumber_baris"], kind="stable")
+    source = rows.index.to_numpy()  # each row's position in the table given
     rows = rows.reset_index(drop=True)
 
     nik = nz.clean_nik(rows["nik"])
@@ -103,7 +107,7 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
     in_quarantine = quarantined_mask.to_numpy()
     duplicate_of = _duplicate_sources(rows, first_accepted[in_quarantine], flags["duplikat"].to_numpy()[in_quarantine])
     return JudgedRows(accepted.reset_index(drop=True), quarantined.reset_index(drop=True),
-                      opd[quarantined_mask].reset_index(drop=True), len(rows), duplicate_of)
+                      opd[quarantined_mask].reset_index(drop=True), len(rows), duplicate_of, source[kept])
 
 
 def valid_nominal(amount: pd.Series) -> pd.Series:

@@ -133,10 +133,11 @@ def clean_month(
             with ThreadPoolExecutor(max_workers=1) as background:
                 penerima, written = None, None
                 if paths.dtks_dir.is_dir():
-                    penerima = _penerima(judged.accepted, pseudonyms)
+                    penerima = _penerima(judged.accepted, judged.accepted_rows, pseudonyms)
                 elif judged.rows_read <= PENERIMA_BESIDE_REVIEW_UP_TO_ROWS:
                     # its own shallow copy: pandas may reorganise a frame's blocks while reading it
-                    written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False), pseudonyms)
+                    written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False),
+                                                judged.accepted_rows, pseudonyms)
                 tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
                 not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
                 to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
@@ -154,7 +155,8 @@ def clean_month(
                     if written is not None:
                         penerima = written.result()
                     else:
-                        penerima = penerima if penerima is not None else _penerima(judged.accepted, pseudonyms)
+                        penerima = (penerima if penerima is not None
+                                    else _penerima(judged.accepted, judged.accepted_rows, pseudonyms))
                         write_table(folder, PENERIMA, penerima)
                 except BaseException:
                     feedback.abandon()  # no handover of names and NIKs is left behind a failed stage
@@ -192,14 +194,14 @@ def _correctable_by(judged: JudgedRows) -> pd.DataFrame:
     return owners.assign(opd=owners["opd"].astype("str").mask(owners["opd"].eq(UNKNOWN_OPD), ""))
 
 
-def _penerima(accepted: pd.DataFrame, pseudonyms: PseudonymJob) -> pd.DataFrame:
-    """The accepted rows with their pseudonyms instead of NIKs (penerima.parquet's table)."""
-    return finalize_accepted(accepted, pseudonyms.pseudonymize(accepted["nik"]))
+def _penerima(accepted: pd.DataFrame, rows, pseudonyms: PseudonymJob) -> pd.DataFrame:
+    """The accepted rows (``rows``: their positions in the table judged) with pseudonyms instead of NIKs."""
+    return finalize_accepted(accepted, pseudonyms.pseudonymize(accepted["nik"], rows))
 
 
-def _write_penerima(folder: Path, accepted: pd.DataFrame, pseudonyms: PseudonymJob) -> pd.DataFrame:
+def _write_penerima(folder: Path, accepted: pd.DataFrame, rows, pseudonyms: PseudonymJob) -> pd.DataFrame:
     """:func:`_penerima`, written as penerima.parquet."""
-    penerima = _penerima(accepted, pseudonyms)
+    penerima = _penerima(accepted, rows, pseudonyms)
     write_table(folder, PENERIMA, penerima)
     return penerima
 
