@@ -125,43 +125,8 @@ def clean_month(
             # accepted and quarantined rows are needed, so it is let go (bounded memory on large months).
             del rows
             ingest.rows = ingest.rows.iloc[0:0]
-            folder = paths.processed_for(period)
-            folder.mkdir(parents=True, exist_ok=True)
-            # The workbooks are handed over as soon as their rows are known. Meanwhile a thread
-            # pseudonymises and writes penerima.parquet (pyarrow writes without the GIL, on the core
-            # the hashing helper has freed); only the DTKS check needs the pseudonyms first.
-            with ThreadPoolExecutor(max_workers=1) as background:
-                penerima, written = None, None
-                if paths.dtks_dir.is_dir():
-                    penerima = _penerima(judged.accepted, judged.accepted_rows, pseudonyms)
-                elif judged.rows_read <= PENERIMA_BESIDE_REVIEW_UP_TO_ROWS:
-                    # its own shallow copy: pandas may reorganise a frame's blocks while reading it
-                    written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False),
-                                                judged.accepted_rows, pseudonyms)
-                tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
-                not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
-                to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
-                still_to_do = CALLER_SECONDS_PER_MONTH_ROW + (PENERIMA_SECONDS_PER_ROW if written is None else 0.0)
-                feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
-                                       folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper,
-                                       caller_busy=still_to_do * judged.rows_read)
-                try:
-                    # the small outputs first: penerima.parquet may still be being written
-                    rekap_opd = opd_summary(judged, reference.program_bantuan)
-                    reconcile(judged, rekap_opd)
-                    write_table(folder, KARANTINA, judged.quarantined)
-                    write_table(folder, REKAP_OPD, rekap_opd)
-                    write_table(folder, TINJAUAN, tinjauan)
-                    if written is not None:
-                        penerima = written.result()
-                    else:
-                        penerima = (penerima if penerima is not None
-                                    else _penerima(judged.accepted, judged.accepted_rows, pseudonyms))
-                        write_table(folder, PENERIMA, penerima)
-                except BaseException:
-                    feedback.abandon()  # no handover of names and NIKs is left behind a failed stage
-                    raise
-            feedback.finish()
+            penerima, rekap_opd, tinjauan, to_check = _write_outputs(paths, period, reference, key, ingest, judged,
+                                                                     pseudonyms, feedback_helper)
     manifest = {
         "period": str(period),
         "parameters": dict(parameters or {}),
@@ -176,14 +141,62 @@ def clean_month(
         "counts": judged.counts(),
         "reference": reference.sources,
         "key_id": key.key_id,
-        "data_sintetis": is_synthetic(paths.opd_dir_for(period)),
+        "data_sintetis": is_synthetic(opd_dir),
         "versions": software_versions(),
         "stages": [],
         "started": started,
         "finished": now_iso(),
     }
+    folder = paths.processed_for(period)
     write_manifest(folder, manifest)
     return CleaningResult(period, folder, ingest, judged, penerima, rekap_opd, manifest, tinjauan, to_check)
+
+
+def _write_outputs(paths: RunPaths, period: Period, reference: ReferenceData, key: PseudonymKey,
+                   ingest: IngestResult, judged: JudgedRows, pseudonyms: PseudonymJob,
+                   feedback_helper: FeedbackHelper) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Write a judged month's tables and feedback workbooks into its processed folder.
+
+    Returns penerima, rekap_opd, tinjauan and the rows sent to the OPDs to check.
+    """
+    folder = paths.processed_for(period)
+    folder.mkdir(parents=True, exist_ok=True)
+    # The workbooks are handed over as soon as their rows are known. Meanwhile a thread
+    # pseudonymises and writes penerima.parquet (pyarrow writes without the GIL, on the core
+    # the hashing helper has freed); only the DTKS check needs the pseudonyms first.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        penerima, written = None, None
+        if paths.dtks_dir.is_dir():
+            penerima = _penerima(judged.accepted, judged.accepted_rows, pseudonyms)
+        elif judged.rows_read <= PENERIMA_BESIDE_REVIEW_UP_TO_ROWS:
+            # its own shallow copy: pandas may reorganise a frame's blocks while reading it
+            written = background.submit(_write_penerima, folder, judged.accepted.copy(deep=False),
+                                        judged.accepted_rows, pseudonyms)
+        tinjauan, flagged = flagged_rows(judged.accepted, reference.program_bantuan, period)
+        not_in_dtks = _rows_not_in_dtks(paths, penerima, key, reference) if penerima is not None else None
+        to_check = rows_to_check(judged.accepted, tinjauan, not_in_dtks, flagged=flagged)
+        still_to_do = CALLER_SECONDS_PER_MONTH_ROW + (PENERIMA_SECONDS_PER_ROW if written is None else 0.0)
+        feedback = FeedbackJob(FeedbackMonth.from_stage(period, ingest, judged, reference, to_check=to_check),
+                               folder / UMPAN_BALIK, month_rows=judged.rows_read, helper=feedback_helper,
+                               caller_busy=still_to_do * judged.rows_read)
+        try:
+            # the small outputs first: penerima.parquet may still be being written
+            rekap_opd = opd_summary(judged, reference.program_bantuan)
+            reconcile(judged, rekap_opd)
+            write_table(folder, KARANTINA, judged.quarantined)
+            write_table(folder, REKAP_OPD, rekap_opd)
+            write_table(folder, TINJAUAN, tinjauan)
+            if written is not None:
+                penerima = written.result()
+            else:
+                penerima = (penerima if penerima is not None
+                            else _penerima(judged.accepted, judged.accepted_rows, pseudonyms))
+                write_table(folder, PENERIMA, penerima)
+        except BaseException:
+            feedback.abandon()  # no handover of names and NIKs is left behind a failed stage
+            raise
+    feedback.finish()
+    return penerima, rekap_opd, tinjauan, to_check
 
 
 def _correctable_by(judged: JudgedRows) -> pd.DataFrame:

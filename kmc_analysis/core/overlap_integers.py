@@ -42,6 +42,11 @@ class OverlapRow:
         return self.persons is None
 
 
+def programs_paid(knowledge) -> int:
+    """The most programs one person can hold this month (suppression knowledge): those paid, else the catalogue."""
+    return int(knowledge.get("program_tersalur") or knowledge.get("program_katalog") or 1)
+
+
 def whole_number_counts(rows: Sequence[OverlapRow], persons: int, city_rows: int, most: int,
                         min_cell: int) -> dict[str, set[int]]:
     """For each small row (``<N``), the counts from 1 to N-1 that the other published numbers still allow.

@@ -23,7 +23,7 @@ import pandas as pd
 from kmc_analysis.core.disclosure import LEVELS, PRIMARY, RULES, SECONDARY, THIS_MONTH, Penyamaran, Unit
 from kmc_analysis.core.disclosure_audit import Protection
 from kmc_analysis.core.disclosure_model import U, Model, build_model
-from kmc_analysis.core.overlap_integers import OverlapRow, narrowed_rows
+from kmc_analysis.core.overlap_integers import OverlapRow, narrowed_rows, programs_paid
 
 #: How many candidate complements are tried for one cell before taking the most helpful one.
 CANDIDATES_TRIED = 12
@@ -201,7 +201,7 @@ def _hide_while_whole_numbers_narrow(overlap, kota: Mapping, knowledge: Mapping,
     persons, city_rows = city.get("penerima_unik"), city.get("jumlah_penyaluran")
     if overlap is None or not len(overlap) or persons is None or city_rows is None or min_cell <= 1:
         return
-    most = int(knowledge.get("program_tersalur") or knowledge.get("program_katalog") or 1)
+    most = programs_paid(knowledge)
     level = RULES["rekap_tumpang_tindih"].level
 
     def narrowed(trial: Mapping[Unit, str]) -> bool:

@@ -18,7 +18,7 @@ import pandas as pd
 from kmc_analysis.core.disclosure import LAST_MONTH, RULES, SHOWN, THIS_MONTH, Penyamaran, primary_mark
 from kmc_analysis.core.disclosure_audit import DisclosureError, Finding, audit_model
 from kmc_analysis.core.disclosure_model import build_model
-from kmc_analysis.core.overlap_integers import OverlapRow, narrowed_rows
+from kmc_analysis.core.overlap_integers import OverlapRow, narrowed_rows, programs_paid
 from kmc_analysis.report.inputs import ProcessedData
 from kmc_analysis.report.table_model import Table
 
@@ -133,8 +133,7 @@ def _whole_number_findings(frame: pd.DataFrame, shown: pd.DataFrame, marked: pd.
     persons, city_rows = summary.get("penerima_unik"), summary.get("jumlah_penyaluran")
     if persons is None or city_rows is None:
         return []
-    knowledge = penyamaran.knowledge
-    most = int(knowledge.get("program_tersalur") or knowledge.get("program_katalog") or 1)
+    most = programs_paid(penyamaran.knowledge)
     rows = [OverlapRow(str(label), int(count) if is_shown else None, small=bool(is_small))
             for label, count, is_shown, is_small in zip(frame["jumlah_bantuan"], frame["penerima"],
                                                        shown["penerima"], marked["penerima"])]
