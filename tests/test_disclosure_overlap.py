@@ -268,3 +268,25 @@ def test_the_stage_2_notebook_shows_why_no_combination_is_listed_and_no_share_th
     assert "lebih dari satu jenis bantuan" not in text
     shown_all = summary_markdown(result, 1, Period(2024, 3), "", None)
     assert "26,5% penerima menerima lebih dari satu jenis bantuan" in shown_all
+
+
+def test_a_small_number_of_programs_inside_a_joined_row_is_not_given_back_by_the_combinations():
+    # Black-box attack 17 (s5): 40, 1, 10 and 8 persons with 1-4 programs, the only 4 programs paid. The
+    # joined "2 atau lebih" row (19 persons) is no small row, so the combinations were listed, among them
+    # the only one of four programs (8 persons); the city's rows then gave n2 + n3 = 11 and
+    # 2 x n2 + 3 x n3 = 32: n2 = 1. A number of programs held by 1-4 persons withholds the combinations.
+    held = [(0, 1)] + [tuple((j + i) % 4 for i in range(3)) for j in range(10)] + [(0, 1, 2, 3)] * 8
+    rows = pd.concat([persons_with({1: 40}), persons_holding(held, first=500)])
+    exact = rekap_tumpang_tindih(rows)
+    published = top_coded_overlap(exact, 5)
+    assert published["jumlah_bantuan"].tolist() == ["1", f"2{OR_MORE}"] and published["penerima"].tolist() == [40, 19]
+    combinations = kombinasi_program(rows)
+    listed_before = combinations[combinations["penerima"] >= 5]  # as listed beside a table with no small row
+    four = listed_before.loc[listed_before["jumlah_bantuan"] == 4, "penerima"].sum()
+    n3 = (len(rows) - 40 - 4 * four) - 2 * (19 - four)  # 2 x n2 + 3 x n3 = rows left, n2 + n3 = 19 - four
+    assert (four, 19 - four - n3) == (8, 1), "the premise: the combinations gave the single person away"
+
+    shown, _, _ = publish(rows, 5, paid=4)
+    assert shown["kombinasi"].empty
+    assert published_combinations(combinations, 5, exact).empty
+    assert published_combinations(combinations, 5, published).empty, "a joined row, inside unknown, counts as small"

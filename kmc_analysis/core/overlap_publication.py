@@ -60,8 +60,10 @@ def published_combinations(kombinasi: pd.DataFrame, min_cell: int, overlap: pd.D
     combinations of 4 or more programs under a ``<5`` row: exactly 4 persons), so a rare
     combination is left out. Even then the listed ones bound the number of persons with 2, 3,
     ... programs from below, and with the city's persons and rows that bounds a small joined
-    row from above; so when ``overlap`` (the table as published) has a row of 1 to N-1
-    persons, no combination is published at all.
+    row from above; and a joined row that is not small may hide a small number of programs,
+    which the combinations of its largest numbers and the city's rows give back. So when
+    ``overlap`` (stage 2's table, one row per number of programs) has a row of 1 to N-1
+    persons, no combination is published at all (:func:`combinations_withheld`).
     """
     table = kombinasi.reset_index(drop=True)
     if min_cell <= 1 or "penerima" not in table:
@@ -72,8 +74,16 @@ def published_combinations(kombinasi: pd.DataFrame, min_cell: int, overlap: pd.D
 
 
 def combinations_withheld(overlap: pd.DataFrame | None, min_cell: int) -> bool:
-    """Whether no combination is published beside ``overlap`` (the overlap table as published): it has a small row."""
-    return overlap is not None and bool(small_count_mask(overlap["penerima"], min_cell).any())
+    """Whether no combination is published beside ``overlap``: some number of programs is held by 1 to N-1 persons.
+
+    ``overlap`` is stage 2's table, one row per number of programs. Given a table already
+    published (a joined ``k atau lebih`` row hides its numbers), a joined row counts as
+    small whatever its total.
+    """
+    if overlap is None or min_cell <= 1:
+        return False
+    joined = overlap["jumlah_bantuan"].astype(str).str.endswith(OR_MORE)
+    return bool(small_count_mask(overlap["penerima"], min_cell).any() or joined.any())
 
 
 def combinations_note(overlap: pd.DataFrame | None, min_cell: int) -> str | None:

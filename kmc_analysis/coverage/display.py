@@ -99,7 +99,7 @@ def suppress_coverage(
         "perubahan_kecamatan": result.perubahan,
         "rekap_tumpang_tindih": top_coded_overlap(result.tumpang_tindih, min_cell), "rekap_program": result.program,
     }
-    frames["kombinasi_program"] = published_combinations(result.kombinasi, min_cell, frames["rekap_tumpang_tindih"])
+    frames["kombinasi_program"] = published_combinations(result.kombinasi, min_cell, result.tumpang_tindih)
     kota_now = {k: result.ringkasan.get(k) for k in ("penerima_unik", "jumlah_penyaluran", "nilai_total", "penduduk")}
     kota_before, knowledge_before, forced = _previous(previous_folder)
     low, high = _nominal_range(nominal)
@@ -183,14 +183,13 @@ def publish_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Pen
     """The table as display text: small person counts as ``<min_cell``, what gives them away as ``*``.
 
     The overlap tables are shown as published: small top rows joined (``top_coded_overlap``), rare
-    combinations left out and, beside a small row of ``overlap`` (stage 2's persons by number of
-    programs), none shown (``published_combinations``).
+    combinations left out and, when a number of programs in ``overlap`` (stage 2's persons by
+    number of programs) is held by 1 to N-1 persons, none shown (``published_combinations``).
     """
     if KINDS.get(kind) == "rekap_tumpang_tindih":
         frame = top_coded_overlap(frame, min_cell)
     elif KINDS.get(kind) == "kombinasi_program":
-        frame = published_combinations(frame, min_cell,
-                                       top_coded_overlap(overlap, min_cell) if overlap is not None else None)
+        frame = published_combinations(frame, min_cell, overlap)
     return apply_mask(frame, suppression(frame, kind, min_cell, penyamaran), min_cell)
 
 
@@ -202,7 +201,7 @@ def styled_table(frame: pd.DataFrame, kind: str, min_cell: int, penyamaran: Peny
     """
     styler = publish_table(frame, kind, min_cell, penyamaran, overlap).style.hide(axis="index").format(escape="html")
     if KINDS.get(kind) == "kombinasi_program":
-        note = combinations_note(top_coded_overlap(overlap, min_cell) if overlap is not None else None, min_cell)
+        note = combinations_note(overlap, min_cell)
         if note:
             styler = styler.set_caption(note)
     return styler

@@ -179,9 +179,10 @@ def _program_tables(t: dict, summary: dict) -> dict[str, Table]:
 def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
     """Beneficiaries by number of kinds of bantuan received, and the most common combinations."""
     tables: dict[str, Table] = {}
-    tt = t["rekap_tumpang_tindih"]
+    exact = t["rekap_tumpang_tindih"] if t["rekap_tumpang_tindih"] is not None and "penerima" in t[
+        "rekap_tumpang_tindih"] else None
     # as stage 2 decided what to hide: small top rows joined
-    tt = top_coded_overlap(tt, penyamaran.min_cell) if tt is not None and "penerima" in tt else None
+    tt = top_coded_overlap(exact, penyamaran.min_cell) if exact is not None else None
     if tt is not None:
         total = column_total(tt, "penerima")
         names = ["jumlah_bantuan", "penerima", "persen_penerima", "nilai_total", "nilai_rata_rata_per_penerima"]
@@ -201,8 +202,8 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
     kp = t["kombinasi_program"]
     if kp is not None and "penerima" in kp:
         kp = kp.sort_values("penerima", ascending=False, kind="stable").head(15)
-        withheld = combinations_withheld(tt, penyamaran.min_cell)
-        kp = published_combinations(kp, penyamaran.min_cell, tt)  # as stage 2 decided what to hide
+        withheld = combinations_withheld(exact, penyamaran.min_cell)
+        kp = published_combinations(kp, penyamaran.min_cell, exact)  # as stage 2 decided what to hide
         mask, units = _masked(kp, "kombinasi_program", penyamaran)
         catalogue = t["rekap_program"] if t["rekap_program"] is not None else t["evaluasi_program"]
         if catalogue is not None and "kombinasi" in kp:
@@ -213,7 +214,7 @@ def _overlap_tables(t: dict, penyamaran: Penyamaran) -> dict[str, Table]:
                            ["kombinasi", "jumlah_bantuan", "penerima"], mask, penyamaran.min_cell, units=units)
         table.sheet = "Kombinasi Program"
         table.withheld = withheld
-        note = combinations_note(tt, penyamaran.min_cell)
+        note = combinations_note(exact, penyamaran.min_cell)
         if note:
             table.notes.append(note)
         tables[table.key] = table
