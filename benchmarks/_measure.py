@@ -56,6 +56,7 @@ class WatchedProcess:
     kind: str
     parent: int
     peak_mb: float = 0.0
+    last_seen: float = 0.0
 
 
 @dataclass
@@ -106,6 +107,7 @@ class TreeWatch:
             peak = peak_rss_mb(child.pid)
             if peak is not None:
                 seen.peak_mb = max(seen.peak_mb, peak)
+                seen.last_seen = time.monotonic()
 
     def processes(self, kind: str | None = None) -> list[WatchedProcess]:
         """The processes seen (of ``kind`` when given), in the order they started."""
@@ -113,13 +115,16 @@ class TreeWatch:
         return [p for p in found if kind is None or p.kind == kind]
 
     def stage_peaks(self) -> list[dict]:
-        """Per notebook kernel, in start order: its peak and its helpers' (each kind's largest, added), in MB.
+        """Per notebook kernel, in stage order: its peak and its helpers' (each kind's largest, added), in MB.
+
+        Stage order is the order the kernels ended in: a run starts a stage's kernel while the
+        stage before runs, so it may start before that stage's own, but it ends after it.
 
         Adding the helpers' peaks to the kernel's overstates the peak of the whole stage a
         little (they do not all peak at once), which is the safe side of a memory limit.
         """
         out = []
-        for kernel in self.processes("kernel"):
+        for kernel in sorted(self.processes("kernel"), key=lambda p: p.last_seen):
             helpers = 0.0
             for kind in HELPER_KINDS:
                 mine = [h.peak_mb for h in self.processes(kind) if h.parent == kernel.pid]

@@ -24,6 +24,7 @@ from kmc_analysis.core.errors import (
 )
 from kmc_analysis.publishing import make_private
 from kmc_analysis.progress import Console
+from kmc_analysis.stage_kernels import ENGINE_NAME, KERNEL_ARGUMENTS, prestarted_engine
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _ERRNO = re.compile(r"^\[Errno (\d+)\]")
@@ -61,10 +62,18 @@ def import_papermill():
     return papermill
 
 
-def execute_stage(notebook: Path, output: Path, parameters: dict, console: Console, failed_dir: Path) -> None:
-    """Run ``notebook`` into ``output``; on failure keep a copy in ``failed_dir`` and raise a KMCError."""
+def execute_stage(notebook: Path, output: Path, parameters: dict, console: Console, failed_dir: Path,
+                  kernel=None) -> None:
+    """Run ``notebook`` into ``output``; on failure keep a copy in ``failed_dir`` and raise a KMCError.
+
+    ``kernel``: a kernel manager started ahead for this notebook (:mod:`kmc_analysis.stage_kernels`);
+    without one papermill starts a kernel. Either way the kernel is stopped when the notebook ends.
+    """
     papermill = import_papermill()
+    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
+
+    papermill_engines.register(ENGINE_NAME, prestarted_engine())
 
     if not os.environ.get("KMC_DEBUG"):
         # A kernel-channel callback failing while a kernel shuts down under load logs a traceback
@@ -77,9 +86,7 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name="python3",
             progress_bar=console.shows_bar, log_output=False, cwd=str(notebook.parent), report_mode=True,
-            # The kernel's own log lines (start-up warnings, an interrupt at shutdown under load) are
-            # noise on the user's terminal; errors in cells reach us through papermill.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            engine_name=ENGINE_NAME, km=kernel, extra_arguments=list(KERNEL_ARGUMENTS), shutdown_kernel="immediate",
         )
     except PapermillExecutionError as error:
         kept = keep_failed_notebook(output, failed_dir)

@@ -160,6 +160,9 @@ def _recorded_key_id(folder: Path) -> str:
 #: OMP_NUM_THREADS=16 (pyarrow sizes its pool by that variable), plus one for what a 5 ms sampling
 #: may have missed.
 RUN_TASKS_BASE, RUN_TASKS_PER_CORE = 28, 2
+#: A stage kernel started ahead holds ZeroMQ's 4 threads, ipykernel's, pyarrow's allocator's and
+#: OpenBLAS's (one per core): 15 on two cores; a run with one measured 52 at its peak (34 without).
+KERNEL_AHEAD_TASKS_BASE = 16
 _IDLE_THREAD_STACK = 256 * 1024
 
 
@@ -170,12 +173,17 @@ def tasks_a_run_needs(cores: int | None = None, arrow_threads: int | None = None
     thread pool (the cores, or ``OMP_NUM_THREADS``); both default to this machine's.
     """
     if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cores = _cores()
     if arrow_threads is None:
         import pyarrow
 
         arrow_threads = pyarrow.cpu_count()
     return RUN_TASKS_BASE + RUN_TASKS_PER_CORE * cores + arrow_threads
+
+
+def _cores() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def check_room_for_tasks(needed: int | None = None) -> None:
@@ -190,18 +198,35 @@ def check_room_for_tasks(needed: int | None = None) -> None:
     """
     needed = tasks_a_run_needs() if needed is None else needed
     soft = _raise_soft_task_limit()
-    own = _own_tasks()
-    started = _idle_threads_started(needed - own)
-    if started >= needed - own:
+    could = _tasks_that_could_run(needed)
+    if could >= needed:
         return
     limit = f"batas `ulimit -u` pengguna ini {soft}" if soft != resource.RLIM_INFINITY else "batas pids.max cgroup"
     raise KMCError(
         f"Komputer tidak mengizinkan pengguna ini memulai cukup banyak proses dan thread untuk kmc run: perlu "
-        f"sekitar {needed} sekaligus, yang masih bisa dimulai hanya {own + started} ({limit}, dihitung bersama "
+        f"sekitar {needed} sekaligus, yang masih bisa dimulai hanya {could} ({limit}, dihitung bersama "
         f"program lain milik pengguna ini). Belum ada tahap yang dijalankan; hasil lama tidak berubah. Tutup "
         f"program lain milik pengguna ini atau minta admin menaikkan batas itu (mis. `ulimit -u 4096`), lalu "
         f"jalankan ulang."
     )
+
+
+def room_for_a_kernel_ahead(cores: int | None = None) -> bool:
+    """Whether this user may also hold the next stage's kernel started ahead (kmc_analysis.stage_kernels).
+
+    Asked after :func:`check_room_for_tasks`: a run that has room for its own tasks but not
+    for those of a second kernel runs its stages as before, each kernel started in turn.
+    """
+    if cores is None:
+        cores = _cores()
+    needed = tasks_a_run_needs(cores) + KERNEL_AHEAD_TASKS_BASE + cores
+    return _tasks_that_could_run(needed) >= needed
+
+
+def _tasks_that_could_run(needed: int) -> int:
+    """This process's tasks plus the idle threads it could start, trying up to ``needed`` in all."""
+    own = _own_tasks()
+    return own + _idle_threads_started(needed - own)
 
 
 def _raise_soft_task_limit() -> int:

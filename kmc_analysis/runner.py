@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from kmc_analysis.clean.memory import submission_bytes
 from kmc_analysis.clean.pseudonyms import PseudonymKey
 from kmc_analysis.core.errors import InputError, KMCError, RunInterrupted, StageError, UnexpectedError
 from kmc_analysis.core.manifest import now_iso
@@ -43,9 +44,17 @@ from kmc_analysis.core.store import (
 )
 from kmc_analysis.execution import execute_stage
 from kmc_analysis.locking import lock_run_folders
-from kmc_analysis.preflight import EarlierMonths, check_inputs, check_room_for_tasks, earlier_months, load_run_key
+from kmc_analysis.preflight import (
+    EarlierMonths,
+    check_inputs,
+    check_room_for_tasks,
+    earlier_months,
+    load_run_key,
+    room_for_a_kernel_ahead,
+)
 from kmc_analysis.progress import Console, dtks_notice, manifest_notices, seconds_text, stage_line
 from kmc_analysis.publishing import Move, Staging, describe_os_error, fix_for, make_private, publish, recover
+from kmc_analysis.stage_kernels import SMALL_MONTH_BYTES, StageKernels
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 
@@ -205,17 +214,20 @@ class _Run:
         executed_dir.mkdir(parents=True)
         failed_dir = self.paths.processed_dir / FAILED_RUNS / str(self.paths.period)
         stages, told = [], False
-        for number, notebook in enumerate(self.notebooks, 1):
-            self.phase = f"tahap {number} ({notebook.stem})"
-            started = time.perf_counter()
-            with self.console.heartbeat(f"Tahap {number}", self.options.heartbeat_seconds):
-                execute_stage(notebook, executed_dir / notebook.name, parameters, self.console, failed_dir)
-            seconds = round(time.perf_counter() - started, 2)
-            stages.append({"name": notebook.stem, "seconds": seconds})
-            self.console.say(stage_line(number, len(self.notebooks), notebook.stem, seconds))
-            if not told and has_manifest(staged.processed):
-                told = True
-                self._after_cleaning(read_manifest(staged.processed), notebook.stem)
+        small_month = submission_bytes(self.paths.opd_dir) < SMALL_MONTH_BYTES
+        with StageKernels(self.notebooks, ahead=room_for_a_kernel_ahead(), beside_first=small_month) as kernels:
+            for number, notebook in enumerate(self.notebooks, 1):
+                self.phase = f"tahap {number} ({notebook.stem})"
+                started = time.perf_counter()
+                with self.console.heartbeat(f"Tahap {number}", self.options.heartbeat_seconds):
+                    execute_stage(notebook, executed_dir / notebook.name, parameters, self.console, failed_dir,
+                                  kernel=kernels.for_stage(number - 1))
+                seconds = round(time.perf_counter() - started, 2)
+                stages.append({"name": notebook.stem, "seconds": seconds})
+                self.console.say(stage_line(number, len(self.notebooks), notebook.stem, seconds))
+                if not told and has_manifest(staged.processed):
+                    told = True
+                    self._after_cleaning(read_manifest(staged.processed), notebook.stem)
         if has_manifest(staged.processed):
             record_stages(staged.processed, stages, now_iso())
         notice = dtks_notice(read_dtks_summary(staged.processed))
