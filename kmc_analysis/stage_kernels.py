@@ -68,15 +68,32 @@ def modules_to_warm(notebook: Path) -> list[str]:
     return list(dict.fromkeys(ours))
 
 
-def warm_up(modules: list[str]) -> None:
-    """Import ``modules`` in this kernel, skipping any that cannot be (the notebook's own import will say why)."""
-    import importlib
+#: The name of a module-level tuple by which a project module lists the libraries its functions
+#: import only when called (to keep ``import kmc_analysis...`` light for an analyst); a kernel
+#: started ahead imports them too, since its stage will call those functions.
+IMPORTS_WHEN_USED = "IMPORTS_WHEN_USED"
 
-    for name in modules:
+
+def warm_up(modules: list[str]) -> None:
+    """Import ``modules`` in this kernel, and the libraries they import when used; skip what cannot be imported.
+
+    A module that fails to import is skipped: the notebook's own import says why, in its cell.
+    """
+    import importlib
+    import sys
+
+    def quietly_import(name: str) -> None:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a failing import is the notebook's to report, in its own cell
-            continue
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+
+    for name in modules:
+        quietly_import(name)
+    ours = [module for name, module in list(sys.modules.items())
+            if name == PROJECT_PACKAGE or name.startswith(PROJECT_PACKAGE + ".")]
+    for library in dict.fromkeys(lib for module in ours for lib in getattr(module, IMPORTS_WHEN_USED, ())):
+        quietly_import(library)
 
 
 def _warm_up_line(modules: list[str]) -> str:

@@ -19,6 +19,9 @@ import numpy as np
 
 from kmc_analysis.core.disclosure_model import INF, Model, Relation
 
+#: Imported by the functions that need them (kmc_analysis.stage_kernels warms them ahead).
+IMPORTS_WHEN_USED = ("scipy.optimize",)
+
 
 class System:
     """The relations of a model with shown facts substituted: linear programs per component."""

@@ -28,6 +28,9 @@ import numpy as np
 
 from kmc_analysis.core.overlap_publication import overlap_size
 
+#: Imported by the functions that need them (kmc_analysis.stage_kernels warms them ahead).
+IMPORTS_WHEN_USED = ("scipy.optimize",)
+
 
 @dataclass(frozen=True)
 class OverlapRow:

@@ -25,6 +25,9 @@ from kmc_analysis.evaluation.capaian import PREDIKAT_RANGES
 from kmc_analysis.report.table_model import Table
 from kmc_analysis.report.targeting import TARGETING_TABLES
 
+#: Imported by the functions that need them (kmc_analysis.stage_kernels warms them ahead).
+IMPORTS_WHEN_USED = ("openpyxl", "openpyxl.styles", "openpyxl.utils")
+
 #: Sheet order of the report tables, after Ringkasan.
 XLSX_ORDER = ["rekap_kecamatan", "rekap_kelurahan", "perubahan_kecamatan", "rekap_opd", "rekap_program",
               "evaluasi_rpjmd_xlsx", "evaluasi_program", "evaluasi_opd", "tren_rpjmd_xlsx", "tren_bulanan",
