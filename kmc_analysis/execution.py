@@ -22,9 +22,9 @@ from kmc_analysis.core.errors import (
     KMCError,
     UnexpectedError,
 )
-from kmc_analysis.publishing import make_private
 from kmc_analysis.progress import Console
-from kmc_analysis.stage_kernels import ENGINE_NAME, KERNEL_ARGUMENTS, prestarted_engine
+from kmc_analysis.publishing import make_private
+from kmc_analysis.stage_kernels import ENGINE_NAME, kernel_arguments, prestarted_engine
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _ERRNO = re.compile(r"^\[Errno (\d+)\]")
@@ -86,7 +86,7 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name="python3",
             progress_bar=console.shows_bar, log_output=False, cwd=str(notebook.parent), report_mode=True,
-            engine_name=ENGINE_NAME, km=kernel, extra_arguments=list(KERNEL_ARGUMENTS), shutdown_kernel="immediate",
+            engine_name=ENGINE_NAME, km=kernel, extra_arguments=kernel_arguments(notebook), shutdown_kernel="immediate",
         )
     except PapermillExecutionError as error:
         kept = keep_failed_notebook(output, failed_dir)

@@ -126,13 +126,16 @@ class _Run:
         self.notebooks, self.console = notebooks, console
         self.phase = "menyiapkan folder"
         self.published = False
+        self.kernels = StageKernels(notebooks, ahead=room_for_a_kernel_ahead(),
+                                    beside_first=submission_bytes(paths.opd_dir) < SMALL_MONTH_BYTES)
 
     def execute(self) -> None:
         """Lock, recover, clean earlier months, run the stages, publish; errors become KMCErrors."""
         try:
             for folder in (self.paths.processed_dir, self.paths.reports_dir):
                 folder.mkdir(parents=True, exist_ok=True)
-            with lock_run_folders(self.paths.processed_dir, self.paths.reports_dir):
+            with self.kernels, lock_run_folders(self.paths.processed_dir, self.paths.reports_dir):
+                self.kernels.prepare(0)  # its kernel starts while the folders are checked and earlier months cleaned
                 self.phase = "memulihkan run sebelumnya"
                 for line in recover(self.paths.processed_dir, self.paths.reports_dir):
                     self.console.say(line)
@@ -214,20 +217,18 @@ class _Run:
         executed_dir.mkdir(parents=True)
         failed_dir = self.paths.processed_dir / FAILED_RUNS / str(self.paths.period)
         stages, told = [], False
-        small_month = submission_bytes(self.paths.opd_dir) < SMALL_MONTH_BYTES
-        with StageKernels(self.notebooks, ahead=room_for_a_kernel_ahead(), beside_first=small_month) as kernels:
-            for number, notebook in enumerate(self.notebooks, 1):
-                self.phase = f"tahap {number} ({notebook.stem})"
-                started = time.perf_counter()
-                with self.console.heartbeat(f"Tahap {number}", self.options.heartbeat_seconds):
-                    execute_stage(notebook, executed_dir / notebook.name, parameters, self.console, failed_dir,
-                                  kernel=kernels.for_stage(number - 1))
-                seconds = round(time.perf_counter() - started, 2)
-                stages.append({"name": notebook.stem, "seconds": seconds})
-                self.console.say(stage_line(number, len(self.notebooks), notebook.stem, seconds))
-                if not told and has_manifest(staged.processed):
-                    told = True
-                    self._after_cleaning(read_manifest(staged.processed), notebook.stem)
+        for number, notebook in enumerate(self.notebooks, 1):
+            self.phase = f"tahap {number} ({notebook.stem})"
+            started = time.perf_counter()
+            with self.console.heartbeat(f"Tahap {number}", self.options.heartbeat_seconds):
+                execute_stage(notebook, executed_dir / notebook.name, parameters, self.console, failed_dir,
+                              kernel=self.kernels.for_stage(number - 1))
+            seconds = round(time.perf_counter() - started, 2)
+            stages.append({"name": notebook.stem, "seconds": seconds})
+            self.console.say(stage_line(number, len(self.notebooks), notebook.stem, seconds))
+            if not told and has_manifest(staged.processed):
+                told = True
+                self._after_cleaning(read_manifest(staged.processed), notebook.stem)
         if has_manifest(staged.processed):
             record_stages(staged.processed, stages, now_iso())
         notice = dtks_notice(read_dtks_summary(staged.processed))

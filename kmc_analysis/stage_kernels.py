@@ -71,7 +71,7 @@ def modules_to_warm(notebook: Path) -> list[str]:
 #: The name of a module-level tuple by which a project module lists the libraries its functions
 #: import only when called (to keep ``import kmc_analysis...`` light for an analyst); a kernel
 #: started ahead imports them too, since its stage will call those functions.
-IMPORTS_WHEN_USED = "IMPORTS_WHEN_USED"
+LAZY_IMPORTS_ATTRIBUTE = "IMPORTS_WHEN_USED"
 
 
 def warm_up(modules: list[str]) -> None:
@@ -92,13 +92,52 @@ def warm_up(modules: list[str]) -> None:
         quietly_import(name)
     ours = [module for name, module in list(sys.modules.items())
             if name == PROJECT_PACKAGE or name.startswith(PROJECT_PACKAGE + ".")]
-    for library in dict.fromkeys(lib for module in ours for lib in getattr(module, IMPORTS_WHEN_USED, ())):
+    for library in dict.fromkeys(lib for module in ours for lib in getattr(module, LAZY_IMPORTS_ATTRIBUTE, ())):
         quietly_import(library)
 
 
-def _warm_up_line(modules: list[str]) -> str:
-    """The one line a kernel runs as it starts: :func:`warm_up`, leaving no name in the notebook's namespace."""
-    return f"__import__({__name__!r}, fromlist=['warm_up']).warm_up({modules!r})"
+def kernel_arguments(notebook: Path) -> list[str]:
+    """The command-line arguments of ``notebook``'s kernel: quiet, and running :func:`as_stage_kernel` as it starts.
+
+    The line leaves no name in the notebook's namespace and no numbered cell (IPython runs
+    ``exec_lines`` without history, before the kernel answers its first request).
+    """
+    line = f"__import__({__name__!r}, fromlist=['as_stage_kernel']).as_stage_kernel({modules_to_warm(notebook)!r})"
+    return [*KERNEL_ARGUMENTS, "--IPKernelApp.exec_lines=" + json.dumps([line])]
+
+
+def as_stage_kernel(modules: list[str]) -> None:
+    """Make this kernel end with the runner that started it, then import ``modules`` (:func:`warm_up`)."""
+    _end_with_runner()
+    warm_up(modules)
+
+
+def _end_with_runner() -> None:
+    """Ask Linux to kill this kernel the moment the process that started it dies (``PR_SET_PDEATHSIG``).
+
+    A kernel runs in a session of its own, so a runner killed with its process group
+    leaves it running, and ipykernel ends an orphan only when it next looks, up to a second
+    later: time enough for a stage to write into the staging folder that the next run's
+    recovery has just removed (personal data left behind). Elsewhere than Linux, or when the
+    request fails, ipykernel's own check remains.
+    """
+    import os
+    import signal
+    import sys
+
+    parent = int(os.environ.get("JPY_PARENT_PID") or 0)
+    if not sys.platform.startswith("linux") or parent <= 1:
+        return
+    try:
+        import ctypes
+
+        set_parent_death_signal = 1  # PR_SET_PDEATHSIG in <linux/prctl.h>
+        if ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, int(signal.SIGKILL)) != 0:
+            return
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the runner died before the request was made: end as it would have
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class StageKernels:
@@ -109,7 +148,8 @@ class StageKernels:
     leaving, every kernel started and not used is stopped, so a failed or interrupted run
     leaves none behind. ``ahead``: whether kernels are started ahead at all (the user may
     start the processes and threads of two kernels at once); ``beside_first``: also beside
-    the first stage (a small month).
+    the first stage (a small month). :meth:`prepare` starts a kernel before its stage's turn
+    (the first stage's while the runner checks folders and cleans earlier months).
     """
 
     def __init__(self, notebooks: list[Path], ahead: bool = True, beside_first: bool = False):
@@ -124,17 +164,21 @@ class StageKernels:
         for index in list(self._started):
             _stop(self._started.pop(index))
 
+    def prepare(self, index: int) -> None:
+        """Start stage ``index``'s kernel now, if kernels are started ahead and it has none yet."""
+        if self.ahead and index < len(self.notebooks) and index not in self._started:
+            started = _start(self.notebooks[index])
+            if started is not None:
+                self._started[index] = started
+
     def for_stage(self, index: int):
         """Stage ``index``'s kernel if one was started ahead and is alive (else None); start the next one."""
         kernel = self._started.pop(index, None)
         if kernel is not None and not _alive(kernel):
             _stop(kernel)
             kernel = None
-        following = index + 1
-        if self.ahead and following < len(self.notebooks) and (index > 0 or self.beside_first):
-            started = _start(self.notebooks[following])
-            if started is not None:
-                self._started[following] = started
+        if index > 0 or self.beside_first:
+            self.prepare(index + 1)
         return kernel
 
 
@@ -148,12 +192,8 @@ def _start(notebook: Path):
     from jupyter_core.utils import run_sync
 
     manager = AsyncKernelManager(kernel_name="python3")
-    arguments = [*KERNEL_ARGUMENTS]
-    modules = modules_to_warm(notebook)
-    if modules:
-        arguments.append("--IPKernelApp.exec_lines=" + json.dumps([_warm_up_line(modules)]))
     try:
-        run_sync(manager.start_kernel)(cwd=str(Path(notebook).parent), extra_arguments=arguments)
+        run_sync(manager.start_kernel)(cwd=str(Path(notebook).parent), extra_arguments=kernel_arguments(notebook))
     except Exception:  # noqa: BLE001 - see the docstring: the stage itself will start its kernel
         _stop(manager)
         return None

@@ -37,8 +37,10 @@ def reports(tmp_path, name):
 def probe(path, name, *more):
     """A notebook whose first cell records its kernel's pid, its names and whether WARMED was imported already."""
     return notebook(path, (
-        "import json, os, sys\n"
-        f"seen = {{'pid': os.getpid(), 'warmed': {WARMED!r} in sys.modules,\n"
+        "import ctypes, json, os, sys\n"
+        "death = ctypes.c_int(0)\n"
+        "ctypes.CDLL(None).prctl(2, ctypes.byref(death))  # PR_GET_PDEATHSIG\n"
+        f"seen = {{'pid': os.getpid(), 'warmed': {WARMED!r} in sys.modules, 'death_signal': death.value,\n"
         "        'names': sorted(k for k in globals() if not k.startswith('_') and k not in ('In', 'Out'))}\n"
         f"open({name!r} + '.json', 'w').write(json.dumps(seen))\n"
         f"from {WARMED} import Period"), *more)
@@ -85,9 +87,13 @@ def test_the_next_stage_runs_on_the_kernel_started_ahead_with_its_modules_import
         execute_stage(second, tmp_path / "out" / second.name, {}, console, failed, kernel=kernel)
     seen_first, seen_second = reports(tmp_path, "first"), reports(tmp_path, "second")
     assert seen_second["pid"] == pid != seen_first["pid"]
-    assert seen_second["warmed"] and not seen_first["warmed"]
+    assert seen_second["warmed"] and seen_first["warmed"]  # papermill's kernel gets the same start line
+    # both end the moment the runner dies (a kernel runs in a session of its own: a killed process group
+    # left it writing into a staging folder for up to a second after the next run's recovery removed it)
+    assert seen_first["death_signal"] == seen_second["death_signal"] == signal.SIGKILL
     # the warm-up leaves no name behind and runs no numbered cell: the notebook sees a fresh kernel
     assert seen_second["names"] == seen_first["names"] and "json" in seen_first["names"]
+    assert "death" in seen_first["names"] and "warm_up" not in seen_first["names"]
     executed = nbformat.read(tmp_path / "out" / second.name, as_version=4)
     assert [cell.execution_count for cell in executed.cells] == [1, 2]
     assert gone(pid), "the stage's kernel was left running"
@@ -155,3 +161,20 @@ def test_the_libraries_project_modules_import_only_when_used_are_warmed_too():
     lazy, before, after = json.loads(done.stdout)
     assert "scipy.optimize" in lazy and "openpyxl" in lazy
     assert before == [] and after == lazy  # light on import, all there once warmed
+
+
+@pytest.mark.slow
+def test_a_kernel_started_ahead_ends_the_moment_its_runner_is_killed(tmp_path):
+    # the runner killed with its process group (kill -9, a crash) left its kernels running for up to a second
+    second = probe(tmp_path / "02_b.ipynb", "second")
+    runner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+                               "from kmc_analysis.stage_kernels import _start\n"
+                               f"kernel = _start(Path({str(second)!r}))\n"
+                               "print(kernel.provisioner.pid, flush=True)\n"
+                               "time.sleep(60)\n"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    pid = int(runner.stdout.readline())
+    time.sleep(3)  # the kernel has started and run its start line
+    os.killpg(runner.pid, signal.SIGKILL)
+    runner.wait()
+    assert gone(pid, within=0.3)
