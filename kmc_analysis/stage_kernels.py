@@ -5,11 +5,10 @@ alone starts a notebook's kernel and waits for it to answer (0.6-0.9 s on two co
 then the notebook's first cell imports pandas, geopandas, matplotlib and the project's
 modules (0.3-1 s), and at the end it waits for the kernel to exit (0.2-0.3 s). None of
 that needs the stage before to have finished: :class:`StageKernels` starts the next
-stage's kernel when a stage starts, with the project's modules the next notebook imports
-already imported (:func:`warm_up`, run by the kernel as it starts, before it answers), and
-the engine below stops a finished stage's kernel at once. Each notebook still runs in its
-own new kernel, in order, with the same cells and parameters, so its outputs do not
-change.
+stage's kernel when a stage starts, with the imports the next notebook begins with already
+done (:func:`warm_up`, run by the kernel as it starts, before it answers), and the engine
+below stops a finished stage's kernel at once. Each notebook still runs in its own new
+kernel, in order, with the same cells and parameters, so its outputs do not change.
 
 Beside the first stage a kernel is started only for a small month: that stage reads the
 whole month, counts on the free memory it measured before reading and keeps both cores
@@ -22,9 +21,7 @@ import ast
 import json
 from pathlib import Path
 
-#: The project's own package: only its modules are imported ahead (they do nothing on import but
-#: define things, so importing them early cannot change what a notebook does; another library
-#: might read, say, an environment variable the notebook sets before importing it).
+#: The project's own package: a notebook that begins by importing it has its leading imports done ahead.
 PROJECT_PACKAGE = "kmc_analysis"
 
 #: Below this many bytes of submission files (about 100,000 CSV rows) a month is small: its stage 1
@@ -38,12 +35,36 @@ ENGINE_NAME = "kmc-prestarted"
 #: shutdown under load) are noise on the user's terminal; errors in cells reach us through papermill.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 
+#: Run by every stage kernel as it starts, in a namespace of its own and importing nothing of the
+#: project: ask Linux to kill the kernel the moment the process that started it dies
+#: (PR_SET_PDEATHSIG = 1). A kernel runs in a session of its own, so a runner killed with its
+#: process group left it running, and ipykernel ends an orphan only when it next looks, up to a
+#: second later: time enough for a stage to write into the staging folder that the next run's
+#: recovery had just removed. Elsewhere than Linux, or when the request fails, ipykernel's check
+#: remains; a runner that died before the request was made ends the kernel at once.
+END_WITH_RUNNER = """\
+import ctypes, os, signal, sys
+parent = int(os.environ.get("JPY_PARENT_PID") or 0)
+if sys.platform.startswith("linux") and parent > 1:
+    try:
+        asked = ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL)) == 0
+    except (OSError, AttributeError):
+        asked = False
+    if asked and os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
 
 def modules_to_warm(notebook: Path) -> list[str]:
-    """The project's modules ``notebook`` imports (``from a.b import c`` gives ``a.b`` and ``a.b.c``), in order.
+    """The modules ``notebook`` imports before it does anything else (``from a.b import c``: a.b, a.b.c).
 
-    Read from the code cells' source; a cell that is not plain Python (a magic) is skipped.
-    A name that is no module is harmless: :func:`warm_up` skips what it cannot import.
+    Only the leading imports are done ahead: the code cells are read statement by
+    statement, passing imports, literal assignments (the parameters cell) and docstrings,
+    and stop at the first other statement or at a cell that is not plain Python (a magic).
+    A notebook that sets an environment variable or ``sys.path`` before importing thus
+    imports everything itself, after setting it. A name that is no module is harmless:
+    :func:`warm_up` skips what it cannot import. A notebook that does not begin by importing
+    the project gets nothing done ahead (it is not one of this project's stages).
     """
     try:
         cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
@@ -55,22 +76,49 @@ def modules_to_warm(notebook: Path) -> list[str]:
             continue
         source = cell.get("source", "")
         try:
-            tree = ast.parse("".join(source) if isinstance(source, list) else str(source))
+            statements = ast.parse("".join(source) if isinstance(source, list) else str(source)).body
         except (SyntaxError, ValueError):
-            continue
-        imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
-        for node in sorted(imports, key=lambda node: (node.lineno, node.col_offset)):
+            break
+        for node in statements:
             if isinstance(node, ast.Import):
                 found += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")]
-    ours = [name for name in found if name == PROJECT_PACKAGE or name.startswith(PROJECT_PACKAGE + ".")]
-    return list(dict.fromkeys(ours))
+            elif isinstance(node, ast.ImportFrom):
+                if node.module and not node.level:
+                    found += [node.module,
+                              *(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")]
+            elif not _changes_nothing_imports_see(node):
+                return _ours(found)
+    return _ours(found)
+
+
+def _changes_nothing_imports_see(node: ast.stmt) -> bool:
+    """Whether a statement only binds literals or is a docstring (what may come before imports done ahead)."""
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Constant)
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        try:
+            ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+        return all(isinstance(target, ast.Name) for target in targets)
+    return False
+
+
+def _ours(names: list[str]) -> list[str]:
+    """``names`` without repeats, or none when the notebook does not begin by importing the project."""
+    if not any(name == PROJECT_PACKAGE or name.startswith(PROJECT_PACKAGE + ".") for name in names):
+        return []
+    return list(dict.fromkeys(names))
 
 
 #: The name of a module-level tuple by which a project module lists the libraries its functions
 #: import only when called (to keep ``import kmc_analysis...`` light for an analyst); a kernel
-#: started ahead imports them too, since its stage will call those functions.
+#: started ahead imports them too, since its stage will call those functions. These alone are
+#: imported earlier than the notebook would: only a notebook setting, between its imports and
+#: its calls, an environment variable that scipy or openpyxl read when imported could tell.
 LAZY_IMPORTS_ATTRIBUTE = "IMPORTS_WHEN_USED"
 
 
@@ -97,47 +145,17 @@ def warm_up(modules: list[str]) -> None:
 
 
 def kernel_arguments(notebook: Path) -> list[str]:
-    """The command-line arguments of ``notebook``'s kernel: quiet, and running :func:`as_stage_kernel` as it starts.
+    """The command-line arguments of ``notebook``'s kernel: quiet, ending with its runner, its leading imports done.
 
-    The line leaves no name in the notebook's namespace and no numbered cell (IPython runs
-    ``exec_lines`` without history, before the kernel answers its first request).
+    IPython runs ``exec_lines`` without history, before the kernel answers its first
+    request: no numbered cell and no name is left in the notebook's namespace. The project
+    is imported only when the notebook begins by importing it.
     """
-    line = f"__import__({__name__!r}, fromlist=['as_stage_kernel']).as_stage_kernel({modules_to_warm(notebook)!r})"
-    return [*KERNEL_ARGUMENTS, "--IPKernelApp.exec_lines=" + json.dumps([line])]
-
-
-def as_stage_kernel(modules: list[str]) -> None:
-    """Make this kernel end with the runner that started it, then import ``modules`` (:func:`warm_up`)."""
-    _end_with_runner()
-    warm_up(modules)
-
-
-def _end_with_runner() -> None:
-    """Ask Linux to kill this kernel the moment the process that started it dies (``PR_SET_PDEATHSIG``).
-
-    A kernel runs in a session of its own, so a runner killed with its process group
-    leaves it running, and ipykernel ends an orphan only when it next looks, up to a second
-    later: time enough for a stage to write into the staging folder that the next run's
-    recovery has just removed (personal data left behind). Elsewhere than Linux, or when the
-    request fails, ipykernel's own check remains.
-    """
-    import os
-    import signal
-    import sys
-
-    parent = int(os.environ.get("JPY_PARENT_PID") or 0)
-    if not sys.platform.startswith("linux") or parent <= 1:
-        return
-    try:
-        import ctypes
-
-        set_parent_death_signal = 1  # PR_SET_PDEATHSIG in <linux/prctl.h>
-        if ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, int(signal.SIGKILL)) != 0:
-            return
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the runner died before the request was made: end as it would have
-        os.kill(os.getpid(), signal.SIGKILL)
+    lines = [f"exec({END_WITH_RUNNER!r}, {{}})"]
+    modules = modules_to_warm(notebook)
+    if modules:
+        lines.append(f"__import__({__name__!r}, fromlist=['warm_up']).warm_up({modules!r})")
+    return [*KERNEL_ARGUMENTS, "--IPKernelApp.exec_lines=" + json.dumps(lines)]
 
 
 class StageKernels:
@@ -145,8 +163,10 @@ class StageKernels:
 
     Use as a context manager around the stages; :meth:`for_stage` gives stage ``index`` its
     kernel (None: papermill starts one as it always did) and starts the next stage's. On
-    leaving, every kernel started and not used is stopped, so a failed or interrupted run
-    leaves none behind. ``ahead``: whether kernels are started ahead at all (the user may
+    leaving, every kernel it started is stopped and its connection file removed (the engine
+    has stopped those whose stage ended; stopping twice is harmless), so a failed or
+    interrupted run leaves none behind, even when the interrupt lands between handing a
+    kernel to a stage and papermill taking it. ``ahead``: whether kernels are started ahead at all (the user may
     start the processes and threads of two kernels at once); ``beside_first``: also beside
     the first stage (a small month). :meth:`prepare` starts a kernel before its stage's turn
     (the first stage's while the runner checks folders and cleans earlier months).
@@ -155,19 +175,21 @@ class StageKernels:
     def __init__(self, notebooks: list[Path], ahead: bool = True, beside_first: bool = False):
         self.notebooks = list(notebooks)
         self.ahead, self.beside_first = ahead, beside_first
-        self._started: dict[int, object] = {}
+        self._started: dict[int, object] = {}  # not yet handed to its stage
+        self._all: list = []
 
     def __enter__(self) -> "StageKernels":
         return self
 
     def __exit__(self, *exc) -> None:
-        for index in list(self._started):
-            _stop(self._started.pop(index))
+        self._started.clear()
+        while self._all:
+            _stop(self._all.pop())
 
     def prepare(self, index: int) -> None:
         """Start stage ``index``'s kernel now, if kernels are started ahead and it has none yet."""
         if self.ahead and index < len(self.notebooks) and index not in self._started:
-            started = _start(self.notebooks[index])
+            started = _start(self.notebooks[index], self._all)
             if started is not None:
                 self._started[index] = started
 
@@ -182,16 +204,18 @@ class StageKernels:
         return kernel
 
 
-def _start(notebook: Path):
-    """A kernel for ``notebook`` started in its folder with its project modules warmed; None if it cannot start.
+def _start(notebook: Path, started: list):
+    """A kernel for ``notebook`` started in its folder (:func:`kernel_arguments`), listed in ``started``; None if not.
 
     A kernel that cannot start ahead (no more processes allowed, say) is not an error here:
-    papermill starts one when the stage comes and reports what goes wrong then.
+    papermill starts one when the stage comes and reports what goes wrong then. It is listed
+    before it starts, so that an interrupt landing while it starts leaves it to be stopped.
     """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
     manager = AsyncKernelManager(kernel_name="python3")
+    started.append(manager)
     try:
         run_sync(manager.start_kernel)(cwd=str(Path(notebook).parent), extra_arguments=kernel_arguments(notebook))
     except Exception:  # noqa: BLE001 - see the docstring: the stage itself will start its kernel

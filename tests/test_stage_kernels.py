@@ -16,9 +16,12 @@ import pytest
 from kmc_analysis.core.errors import KMCError
 from kmc_analysis.execution import execute_stage
 from kmc_analysis.progress import Console
-from kmc_analysis.stage_kernels import StageKernels, modules_to_warm
+from kmc_analysis.stage_kernels import StageKernels, kernel_arguments, modules_to_warm
 
-WARMED = "kmc_analysis.core.periods"
+#: A project module whose lazily imported library shows whether the kernel warmed its leading imports:
+#: importing the module alone does not import scipy.optimize (see the last test), warm_up does.
+LEADING = "kmc_analysis.core.disclosure_lp"
+WARMED = "scipy.optimize"
 
 
 def notebook(path, *sources):
@@ -37,13 +40,12 @@ def reports(tmp_path, name):
 def probe(path, name, *more):
     """A notebook whose first cell records its kernel's pid, its names and whether WARMED was imported already."""
     return notebook(path, (
-        "import ctypes, json, os, sys\n"
+        f"import ctypes, json, os, sys\nimport {LEADING}\n"
         "death = ctypes.c_int(0)\n"
         "ctypes.CDLL(None).prctl(2, ctypes.byref(death))  # PR_GET_PDEATHSIG\n"
         f"seen = {{'pid': os.getpid(), 'warmed': {WARMED!r} in sys.modules, 'death_signal': death.value,\n"
         "        'names': sorted(k for k in globals() if not k.startswith('_') and k not in ('In', 'Out'))}\n"
-        f"open({name!r} + '.json', 'w').write(json.dumps(seen))\n"
-        f"from {WARMED} import Period"), *more)
+        f"open({name!r} + '.json', 'w').write(json.dumps(seen))\n"), *more)
 
 
 def gone(pid, within=10.0):
@@ -59,23 +61,40 @@ def gone(pid, within=10.0):
     return False
 
 
-def test_the_project_modules_a_notebook_imports_are_found_and_nothing_else(tmp_path):
+def test_only_the_imports_a_notebook_begins_with_are_done_ahead(tmp_path):
     path = notebook(tmp_path / "02_x.ipynb",
-                    "import pandas as pd\nfrom kmc_analysis.core.periods import Period\nimport kmc_analysis.core.store",
-                    "%matplotlib inline\nfrom kmc_analysis.report import build_index",
-                    "if True:\n    from kmc_analysis.coverage import maps, rekap\n"
-                    "from . import local\nimport kmc_analysis")
-    assert modules_to_warm(path) == ["kmc_analysis.core.periods", "kmc_analysis.core.periods.Period",
+                    "period = '2024-03'\nmin_cell = 5\nbatas: str = ''",  # the parameters cell
+                    '"""Peta."""\nimport pandas as pd\nfrom kmc_analysis.core.periods import Period\n'
+                    "import kmc_analysis.core.store\nfrom . import local",
+                    "from kmc_analysis.coverage import maps\nperiode = Period.parse(period)\n"
+                    "from kmc_analysis.report import build_index")
+    assert modules_to_warm(path) == ["pandas", "kmc_analysis.core.periods", "kmc_analysis.core.periods.Period",
                                      "kmc_analysis.core.store", "kmc_analysis.coverage",
-                                     "kmc_analysis.coverage.maps", "kmc_analysis.coverage.rekap", "kmc_analysis"]
+                                     "kmc_analysis.coverage.maps"]
     (tmp_path / "broken.ipynb").write_text("{not json")
     assert modules_to_warm(tmp_path / "broken.ipynb") == []
+
+
+@pytest.mark.parametrize("first", [
+    "import os\nos.environ['MPLBACKEND'] = 'Agg'",  # settings made before the imports must apply to them
+    "import sys\nsys.path.insert(0, '..')",  # a local copy of the package must be the one imported
+    "%matplotlib inline",
+    "import pandas as pd",  # a notebook that does not begin with the project is not one of its stages
+])
+def test_a_notebook_that_sets_something_before_its_imports_gets_nothing_done_ahead(tmp_path, first):
+    # black-box attack 18: MPLBACKEND=Agg and OMP_NUM_THREADS=1 set before `from kmc_analysis... import *` no
+    # longer applied (matplotlib and numpy were imported at kernel start), and `sys.path.insert` before
+    # `import kmc_analysis` imported the installed package instead of the notebook's copy
+    second = "import kmc_analysis.coverage.maps" if first != "import pandas as pd" else "x = 1"
+    path = notebook(tmp_path / "02_x.ipynb", first, second)
+    assert modules_to_warm(path) == []
+    assert "kmc_analysis" not in kernel_arguments(path)[-1]  # the start line imports nothing of the project
 
 
 @pytest.mark.slow
 def test_the_next_stage_runs_on_the_kernel_started_ahead_with_its_modules_imported_and_a_clean_namespace(tmp_path):
     first = probe(tmp_path / "01_a.ipynb", "first")
-    second = probe(tmp_path / "02_b.ipynb", "second", "Period")
+    second = probe(tmp_path / "02_b.ipynb", "second", "seen")
     console, failed = Console(quiet=True), tmp_path / "gagal"
     with StageKernels([first, second], beside_first=True) as kernels:
         assert kernels.for_stage(0) is None  # nothing was started before the first stage
@@ -130,7 +149,8 @@ def test_a_kernel_started_ahead_that_died_is_replaced_by_a_new_one_at_its_stage(
 
 def test_no_kernel_is_started_beside_the_first_stage_of_a_large_month(tmp_path, monkeypatch):
     started = []
-    monkeypatch.setattr("kmc_analysis.stage_kernels._start", lambda path: started.append(path.name) or object())
+    monkeypatch.setattr("kmc_analysis.stage_kernels._start",
+                        lambda path, _all: started.append(path.name) or object())
     monkeypatch.setattr("kmc_analysis.stage_kernels._stop", lambda manager: None)
     monkeypatch.setattr("kmc_analysis.stage_kernels._alive", lambda manager: True)
     paths = [tmp_path / f"0{n}_x.ipynb" for n in (1, 2, 3)]
@@ -170,7 +190,7 @@ def test_a_kernel_started_ahead_ends_the_moment_its_runner_is_killed(tmp_path):
     runner = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
                                "from kmc_analysis.stage_kernels import _start\n"
-                               f"kernel = _start(Path({str(second)!r}))\n"
+                               f"kernel = _start(Path({str(second)!r}), [])\n"
                                "print(kernel.provisioner.pid, flush=True)\n"
                                "time.sleep(60)\n"], stdout=subprocess.PIPE, text=True, start_new_session=True)
     pid = int(runner.stdout.readline())
