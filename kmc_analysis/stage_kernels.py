@@ -87,8 +87,8 @@ def modules_to_warm(notebook: Path) -> list[str]:
                     found += [node.module,
                               *(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")]
             elif not _changes_nothing_imports_see(node):
-                return _ours(found)
-    return _ours(found)
+                return _imports_of_a_stage(found)
+    return _imports_of_a_stage(found)
 
 
 def _changes_nothing_imports_see(node: ast.stmt) -> bool:
@@ -107,7 +107,7 @@ def _changes_nothing_imports_see(node: ast.stmt) -> bool:
     return False
 
 
-def _ours(names: list[str]) -> list[str]:
+def _imports_of_a_stage(names: list[str]) -> list[str]:
     """``names`` without repeats, or none when the notebook does not begin by importing the project."""
     if not any(name == PROJECT_PACKAGE or name.startswith(PROJECT_PACKAGE + ".") for name in names):
         return []
