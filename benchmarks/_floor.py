@@ -20,9 +20,10 @@ from python_calamine import CalamineWorkbook
 
 from kmc_analysis.clean.headers import HEADER_LOOKUP, header_key
 from kmc_analysis.execution import SLOW_OPTIONAL_IMPORT
+from kmc_analysis.stage_kernels import KERNEL_ARGUMENTS as STAGE_KERNEL_ARGUMENTS
 
 OUTPUT = Path(__file__).parent / "output"
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+KERNEL_ARGUMENTS = list(STAGE_KERNEL_ARGUMENTS)  # as the runner starts a kernel, without its start line
 
 
 def empty_notebook(folder: Path) -> Path:

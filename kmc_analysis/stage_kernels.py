@@ -18,6 +18,7 @@ busy (its memory targets leave no room for another kernel's 200-300 MB).
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from pathlib import Path
 
@@ -117,8 +118,9 @@ def _imports_of_a_stage(names: list[str]) -> list[str]:
 #: The name of a module-level tuple by which a project module lists the libraries its functions
 #: import only when called (to keep ``import kmc_analysis...`` light for an analyst); a kernel
 #: started ahead imports them too, since its stage will call those functions. These alone are
-#: imported earlier than the notebook would: only a notebook setting, between its imports and
-#: its calls, an environment variable that scipy or openpyxl read when imported could tell.
+#: imported earlier than the notebook would: a notebook that, after its leading imports, sets an
+#: environment variable these libraries read when imported (OMP_NUM_THREADS for scipy's BLAS, say)
+#: and then imports or calls them finds it ignored (attack 19); the project's notebooks set none.
 LAZY_IMPORTS_ATTRIBUTE = "IMPORTS_WHEN_USED"
 
 
@@ -166,9 +168,9 @@ class StageKernels:
     leaving, every kernel it started is stopped and its connection file removed (the engine
     has stopped those whose stage ended; stopping twice is harmless), so a failed or
     interrupted run leaves none behind, even when the interrupt lands between handing a
-    kernel to a stage and papermill taking it. ``ahead``: whether kernels are started ahead at all (the user may
-    start the processes and threads of two kernels at once); ``beside_first``: also beside
-    the first stage (a small month). :meth:`prepare` starts a kernel before its stage's turn
+    kernel to a stage and papermill taking it. ``ahead``: whether kernels are started ahead
+    at all (the user may start the processes and threads of two kernels at once);
+    ``beside_first``: also beside the first stage (a small month). :meth:`prepare` starts a kernel before its stage's turn
     (the first stage's while the runner checks folders and cleans earlier months).
     """
 
@@ -248,6 +250,7 @@ def _stop(manager) -> None:
         pass
 
 
+@functools.cache
 def prestarted_engine():
     """papermill's nbclient engine running on a kernel started ahead (``km=``), which it stops when done.
 
