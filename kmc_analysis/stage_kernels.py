@@ -170,8 +170,9 @@ class StageKernels:
     interrupted run leaves none behind, even when the interrupt lands between handing a
     kernel to a stage and papermill taking it. ``ahead``: whether kernels are started ahead
     at all (the user may start the processes and threads of two kernels at once);
-    ``beside_first``: also beside the first stage (a small month). :meth:`prepare` starts a kernel before its stage's turn
-    (the first stage's while the runner checks folders and cleans earlier months).
+    ``beside_first``: also beside the first stage (a small month). :meth:`prepare` starts a
+    kernel before its stage's turn (the first stage's while the runner checks folders and
+    cleans earlier months).
     """
 
     def __init__(self, notebooks: list[Path], ahead: bool = True, beside_first: bool = False):
