@@ -138,9 +138,10 @@ def _print_debug(error: KMCError) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kmc_analysis.runner import RunOptions, run, sigterm_as_interrupt
+    from kmc_analysis.interrupts import stop_requests_honoured
+    from kmc_analysis.runner import RunOptions, run
 
-    with sigterm_as_interrupt():
+    with stop_requests_honoured():
         run(RunOptions(
             period=args.period, raw_dir=args.raw_dir, processed_dir=args.processed_dir,
             reports_dir=args.reports_dir, boundaries=args.boundaries, min_cell=args.min_cell,

@@ -18,12 +18,10 @@ A failure at any step leaves the published period folders as they were.
 from __future__ import annotations
 
 import shutil
-import signal
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from kmc_analysis.clean.memory import submission_bytes
 from kmc_analysis.clean.pseudonyms import PseudonymKey
@@ -43,6 +41,7 @@ from kmc_analysis.core.store import (
     record_stages,
 )
 from kmc_analysis.execution import execute_stage
+from kmc_analysis.interrupts import stop_if_asked
 from kmc_analysis.locking import lock_run_folders
 from kmc_analysis.preflight import (
     EarlierMonths,
@@ -173,8 +172,10 @@ class _Run:
                                self.paths.reports_dir, staging.name)
             for month in months.all:
                 self._clean_earlier_month(staged, month, reclean=month in months.reclean)
+                stop_if_asked()
             self._run_stages(staged, staging)
             self.phase = "menyiapkan penerbitan"
+            stop_if_asked()  # the last check before anything is published
             make_private(staging.processed_root)
             moves = [Move.plan(staging.processed_root / str(m), self.paths.processed_dir / str(m))
                      for m in [*months.all, self.paths.period]]
@@ -219,6 +220,7 @@ class _Run:
         stages, told = [], False
         for number, notebook in enumerate(self.notebooks, 1):
             self.phase = f"tahap {number} ({notebook.stem})"
+            stop_if_asked()
             started = time.perf_counter()
             with self.console.heartbeat(f"Tahap {number}", self.options.heartbeat_seconds):
                 execute_stage(notebook, executed_dir / notebook.name, parameters, self.console, failed_dir,
@@ -253,20 +255,3 @@ class _Run:
             raise KMCError(f"Hasil periode {self.paths.period} sudah terbit lengkap, tetapi daftar laporan "
                            f"{self.paths.reports_dir / INDEX} tidak dapat diperbarui ({type(error).__name__}). "
                            f"Jalankan ulang kmc run untuk memperbaruinya.") from error
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """While the block runs, SIGTERM stops the run like Ctrl-C does (clean up, roll back, say so)."""
-    def interrupt(_signum, _frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

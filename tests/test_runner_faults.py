@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import nbformat
@@ -325,3 +326,47 @@ def test_a_run_under_omp_num_threads_asks_room_for_pyarrows_larger_pool():
 
     (plain, pool), (wide, _) = needs(), needs(OMP_NUM_THREADS="16")
     assert wide - plain == 16 - pool
+
+
+def _sigterm_dropped_in_a_weakref_callback() -> None:
+    """Send this process SIGTERM so that its KeyboardInterrupt is raised inside a weakref callback.
+
+    Python drops an exception raised there ("Exception ignored in ..."): this is how a
+    request to stop was lost while papermill's and jupyter_client's objects were collected.
+    """
+    class Collected:
+        pass
+
+    def callback(_ref):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.5)  # the handler runs here; its KeyboardInterrupt goes no further than this callback
+
+    thing = Collected()
+    reference = weakref.ref(thing, callback)
+    del thing
+    assert reference() is None
+
+
+def test_a_sigterm_dropped_by_a_finaliser_still_stops_the_run_before_the_next_stage(user, monkeypatch, capfd):
+    from kmc_analysis import runner
+    from kmc_analysis.core.errors import RunInterrupted
+    from kmc_analysis.interrupts import stop_requests_honoured
+
+    monkeypatch.chdir(user)
+    monkeypatch.setenv("KMC_PSEUDONYM_KEY", KEY)
+    monkeypatch.setenv("UJI_PENANDA", "baru")
+    real_execute_stage = runner.execute_stage
+
+    def execute_stage_then_lose_a_sigterm(notebook, *args, **kwargs):
+        real_execute_stage(notebook, *args, **kwargs)
+        if notebook.stem == "01_bersih":
+            _sigterm_dropped_in_a_weakref_callback()
+
+    monkeypatch.setattr(runner, "execute_stage", execute_stage_then_lose_a_sigterm)
+    before = published(user)
+    with pytest.raises(RunInterrupted) as stopped, stop_requests_honoured():
+        runner.run(runner.RunOptions(period="2024-03", quiet=True))
+    assert "tahap 2" in str(stopped.value) and "Hasil lama tidak berubah" in str(stopped.value)
+    assert published(user) == before and leftovers(user) == []
+    assert "Exception ignored" not in capfd.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

@@ -198,3 +198,20 @@ def test_a_kernel_started_ahead_ends_the_moment_its_runner_is_killed(tmp_path):
     os.killpg(runner.pid, signal.SIGKILL)
     runner.wait()
     assert gone(pid, within=0.3)
+
+
+@pytest.mark.slow
+def test_a_kernel_still_starting_ends_the_moment_its_runner_is_killed(tmp_path):
+    # attack 19: killed before the kernel had imported ipykernel and run its start line, the runner left it
+    # starting on its own for 0.7-1.2 s
+    second = probe(tmp_path / "02_b.ipynb", "second")
+    runner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+                               "from kmc_analysis.stage_kernels import _start\n"
+                               f"kernel = _start(Path({str(second)!r}), [])\n"
+                               "print(kernel.provisioner.pid, flush=True)\n"
+                               "time.sleep(60)\n"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    pid = int(runner.stdout.readline())
+    os.killpg(runner.pid, signal.SIGKILL)  # at once: the kernel is still importing what it needs
+    runner.wait()
+    assert gone(pid, within=0.3)

@@ -1,0 +1,54 @@
+"""Ctrl-C and SIGTERM while a run works: a request to stop is never lost, the shell's choices are kept."""
+
+import os
+import signal
+import time
+import weakref
+
+import pytest
+
+from kmc_analysis.interrupts import stop_if_asked, stop_requests_honoured
+
+
+def _interrupt_dropped_in_a_weakref_callback(signum: int) -> None:
+    class Collected:
+        pass
+
+    def callback(_ref):
+        os.kill(os.getpid(), signum)
+        time.sleep(0.5)  # the handler raises here, and Python drops the exception with the callback
+
+    thing = Collected()
+    reference = weakref.ref(thing, callback)
+    del thing
+    assert reference() is None
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_an_interrupt_dropped_by_a_finaliser_is_raised_again_at_the_next_check(signum, capfd):
+    with stop_requests_honoured():
+        _interrupt_dropped_in_a_weakref_callback(signum)
+        with pytest.raises(KeyboardInterrupt):
+            stop_if_asked()
+    assert "Exception ignored" not in capfd.readouterr().err
+    stop_if_asked()  # outside the block nothing is pending
+
+
+def test_without_a_request_the_checks_pass_and_the_handlers_are_restored():
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    with stop_requests_honoured():
+        stop_if_asked()
+        assert signal.getsignal(signal.SIGTERM) is not before[0]
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_ctrl_c_ignored_by_the_shell_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a background job of a non-interactive shell
+    try:
+        with stop_requests_honoured():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            stop_if_asked()
+    finally:
+        signal.signal(signal.SIGINT, previous)
