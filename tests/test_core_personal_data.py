@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
-from kmc_analysis.core.personal_data import PseudonymPrefixes, names_a_person, scan_for_personal_data
+from kmc_analysis.core.personal_data import (
+    _LETTERS,
+    MAX_NAME_WORDS,
+    PseudonymPrefixes,
+    name_keys,
+    names_a_person,
+    normalise_name,
+    scan_for_personal_data,
+)
 
 NIK = "1872015708900001"
 NAME = "Siti O'Rahmawati"
@@ -114,3 +123,30 @@ def test_a_formula_of_digits_typed_as_a_name_does_not_stop_a_clean_report(tmp_pa
 def test_a_file_name_with_an_honorific_or_identity_paper_before_a_word_names_a_person(text, person):
     # OPDs name files after people not in the month's rows ("Susulan Bpk Hartono.csv"): the report printed them
     assert names_a_person(text) is person
+
+
+HOSTILE_NAMES = ["Budi Santoso", "budi  santoso", " Budi", "O'Neil Ratna", "Siti Nur'aini", "ÉDOUARD Lefèvre",
+                 "İbrahim", "ab", "a b", "12 34", "=1+1", "Ani_Budi", "Budi\tSantoso", "Sri", "S r i", "a b c d e f",
+                 "a b c d e f g", "Metro Pusat", "metro pusat", "Hj. Siti", "ß Straße", "ǅemal", "Ω Ωmega", "xxx",
+                 "Ka", "KA Ri", "", "  ", "Dewi 5", "5 5 5", "Ⅻ king", "ﬁona", "AB1", "1ab", "Budi Santoso'",
+                 "Rahmat\u00a0Hidayat", "Budi\u200bSantoso", 1872, None]
+
+
+def _name_keys_one_by_one(names, public_words=()):
+    """name_keys as it was written before the month's names were keyed in Arrow (the definition)."""
+    public = {normalise_name(w) for w in public_words}
+    return {key: str(n) for n in names if len(key := normalise_name(n)) >= 3 and key not in public
+            and len(key.split()) <= MAX_NAME_WORDS and _LETTERS.search(key)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_name_keys_equal_normalising_name_by_name_whatever_the_names(seed):
+    rng = random.Random(seed)
+    names = [rng.choice(HOSTILE_NAMES) for _ in range(300)]
+    names += [f"{rng.choice(HOSTILE_NAMES)}{rng.choice(['', ' X', 's', ' 7'])}" for _ in range(300)]
+    public = ["Metro Pusat", "Sri", "Dinas Sosial"]
+    keyed = name_keys(names, public)
+    assert list(keyed.items()) == list(_name_keys_one_by_one(names, public).items())
+    # keyed once, then asked again with public words: the same as keying with them
+    assert list(name_keys(name_keys(names), public).items()) == list(keyed.items())
+    assert name_keys([]) == {} and name_keys(iter(["Ñoño Pérez"])) == _name_keys_one_by_one(["Ñoño Pérez"])

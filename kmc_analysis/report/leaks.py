@@ -20,7 +20,7 @@ import pandas as pd
 from kmc_analysis.clean.ingest import HEADER_LOOKUP, header_key
 from kmc_analysis.clean.pseudonyms import KEY_ENV, key_file_path, load_key, pseudonymize
 from kmc_analysis.core.errors import KMCError
-from kmc_analysis.core.personal_data import PseudonymPrefixes, scan_for_personal_data
+from kmc_analysis.core.personal_data import NameKeys, PseudonymPrefixes, name_keys, scan_for_personal_data
 from kmc_analysis.core.store import KARANTINA, PENERIMA, read_table
 from kmc_analysis.evaluation.capaian import PREDIKAT_LABELS
 
@@ -38,9 +38,24 @@ def month_personal_data(folder: str | Path) -> tuple[frozenset[str], frozenset[s
     files): the tables are read once per version of the two files.
     """
     folder = Path(folder).resolve()
-    versions = tuple((folder / table.name).stat().st_mtime_ns if (folder / table.name).is_file() else None
-                     for table in (PENERIMA, KARANTINA))
-    return _read_personal_data(folder, versions)
+    return _read_personal_data(folder, _versions(folder))
+
+
+def month_name_keys(folder: str | Path) -> NameKeys:
+    """The names of :func:`month_personal_data` as the scan compares them (:func:`name_keys`), keyed once."""
+    folder = Path(folder).resolve()
+    return _keyed_month_names(folder, _versions(folder))
+
+
+def _versions(folder: Path) -> tuple:
+    """The modification times of the month's accepted and quarantined tables (None: absent)."""
+    return tuple((folder / table.name).stat().st_mtime_ns if (folder / table.name).is_file() else None
+                 for table in (PENERIMA, KARANTINA))
+
+
+@lru_cache(maxsize=2)
+def _keyed_month_names(folder: Path, versions: tuple) -> NameKeys:
+    return name_keys(_read_personal_data(folder, versions)[1])
 
 
 @lru_cache(maxsize=2)
@@ -107,9 +122,12 @@ def check_published(reports: str | Path, processed: str | Path, reference: Any =
     directory; ``niks`` and ``names`` add personal data from other inputs (DTKS).
     Raises :class:`PersonalDataError` naming each file and kind found (never the value).
     """
-    month_niks, month_names, pseudonyms = month_personal_data(processed)
+    month_niks, _, pseudonyms = month_personal_data(processed)
+    month_names = month_name_keys(processed)
+    names = list(names)
+    all_names = NameKeys({**month_names, **name_keys(names)}) if names else month_names
     home = Path.home()
-    findings = scan_for_personal_data(reports, month_niks | set(niks), month_names | set(names), pseudonyms,
+    findings = scan_for_personal_data(reports, month_niks | set(niks), all_names, pseudonyms,
                                       paths=[*folders, Path.cwd(), home] if str(home) != "/" else [*folders],
                                       public_words=public_vocabulary(reference), pseudonyms_of=_pseudonyms_of())
     if findings:

@@ -21,9 +21,9 @@ import pandas as pd
 
 from kmc_analysis.clean.reasons import REASON_LABEL, REASON_SHORT
 from kmc_analysis.core.formatting import format_number
-from kmc_analysis.core.personal_data import contains_name, name_keys, names_a_person
+from kmc_analysis.core.personal_data import contains_name, names_a_person
 from kmc_analysis.report.inputs import ProcessedData
-from kmc_analysis.report.leaks import month_personal_data
+from kmc_analysis.report.leaks import month_name_keys
 from kmc_analysis.report.table_model import Table, make_table
 
 #: A run of digits as long as a NIK or a family-card number (16) or a phone or account number (>= 10).
@@ -62,11 +62,11 @@ def public_name(name: object, path: bool = True, personal: Collection[str] = ())
     return text
 
 
-def personal_name_keys(data: ProcessedData) -> set[str]:
+def personal_name_keys(data: ProcessedData) -> Collection[str]:
     """The month's names (accepted and quarantined rows), normalised, that a published file name must not hold."""
     if data.folder is None:
         return set()
-    return set(name_keys(month_personal_data(data.folder)[1]))
+    return month_name_keys(data.folder)
 
 
 def indonesian_reason(reason: object) -> str:
