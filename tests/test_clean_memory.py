@@ -60,3 +60,17 @@ def test_stage_one_says_the_month_will_not_fit_before_it_reads_or_writes_anythin
         clean_month(paths, load_reference(None))
     assert not read
     assert not (tmp_path / "processed").exists()
+
+
+def test_arrow_takes_memory_from_the_system_allocator_in_the_block_and_its_own_pool_again_after():
+    import pyarrow as pa
+
+    from kmc_analysis.clean.memory import arrow_on_the_system_allocator
+
+    before = pa.default_memory_pool().backend_name
+    with pytest.raises(RuntimeError), arrow_on_the_system_allocator():
+        assert pa.default_memory_pool().backend_name == "system"
+        made = pa.array(["1872015708900001"] * 1000)
+        raise RuntimeError("stage 1 failed")
+    assert pa.default_memory_pool().backend_name == before
+    assert made.to_pylist()[0] == "1872015708900001"  # buffers made in the block outlive it

@@ -10,6 +10,8 @@ killed halfway without a word.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -50,6 +52,28 @@ def memory_available() -> int:
     except (OSError, ValueError):
         pass
     return available
+
+
+@contextmanager
+def arrow_on_the_system_allocator() -> Iterator[None]:
+    """While the block runs, Arrow takes memory from the C library's allocator instead of its bundled mimalloc.
+
+    Stage 1 makes and drops many large Arrow buffers. mimalloc hands freed memory back to the
+    operating system within milliseconds and faults it in again page by page, which on a
+    virtual machine costs more system time than the work itself: at 1,000,000 rows it took
+    1.9-2.3 s of system time (stage 1's wall time 4.1-5.7 s), the C library's allocator 0.9-1.4 s
+    (wall 3.2-4.5 s), at the same peak memory (within 5 % at 1M and 5M rows;
+    ``benchmarks/results.md``). Arrow's pool is process-wide: the one in use before is restored
+    afterwards; buffers made meanwhile keep the pool that made them.
+    """
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def _submission_files(opd_dir: Path) -> list[Path]:

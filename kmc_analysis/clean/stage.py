@@ -20,12 +20,21 @@ from kmc_analysis.clean.feedback_sharing import (
 )
 from kmc_analysis.clean.ingest import PROVENANCE, IngestResult, read_submissions
 from kmc_analysis.clean.layout import skipped_summary  # noqa: F401  (notebook 01 shows it)
-from kmc_analysis.clean.memory import check_memory, submission_bytes
+from kmc_analysis.clean.memory import (
+    arrow_on_the_system_allocator,
+    check_memory,
+    submission_bytes,
+)
 from kmc_analysis.clean.pseudonyms import PseudonymJob, PseudonymKey, load_key
 from kmc_analysis.clean.reasons import REASON_TEXT
 from kmc_analysis.clean.review import flagged_rows
 from kmc_analysis.clean.rules import (
-    UNKNOWN_OPD, JudgedRows, finalize_accepted, judge_rows, opd_summary, reconcile,
+    UNKNOWN_OPD,
+    JudgedRows,
+    finalize_accepted,
+    judge_rows,
+    opd_summary,
+    reconcile,
 )
 from kmc_analysis.core.errors import InputError
 from kmc_analysis.core.manifest import now_iso, software_versions
@@ -108,7 +117,8 @@ def clean_month(
     # workbooks need while the files are read (reading is mostly one core's work) and later writes
     # most of them while this one writes the other outputs; one hashes the NIKs while the rows are
     # judged (a million take a second).
-    with FeedbackHelper(start=submission_bytes(opd_dir) >= HELPER_AHEAD_FROM_BYTES) as feedback_helper:
+    with arrow_on_the_system_allocator(), \
+            FeedbackHelper(start=submission_bytes(opd_dir) >= HELPER_AHEAD_FROM_BYTES) as feedback_helper:
         ingest = read_submissions(opd_dir, paths.raw_dir, skip_unreadable=skip_unreadable,
                                   period=str(period))
         if ingest.rows.empty and not allow_no_rows:
