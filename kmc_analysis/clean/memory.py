@@ -68,12 +68,34 @@ def arrow_on_the_system_allocator() -> Iterator[None]:
     """
     import pyarrow as pa
 
+    _share_malloc_arenas()
     previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
     try:
         yield
     finally:
         pa.set_memory_pool(previous)
+
+
+#: glibc's ``mallopt`` parameter for the most arenas (per-thread heaps) malloc may create, and the number kept.
+_M_ARENA_MAX, _ARENAS = -8, 2
+
+
+def _share_malloc_arenas() -> None:
+    """Let the threads that read and write a month share two of glibc's malloc arenas (a no-op elsewhere).
+
+    With Arrow on the C library's allocator, each reading thread filled an arena of its own
+    (by default up to eight per core) and their freed memory could not serve each other: the
+    kernel's peak at 1,000,000 rows was 1.49-1.51 GB, with two arenas 1.33-1.38 GB, in the same
+    time. Process-wide and kept (glibc cannot go back to its default), which only makes
+    threads started later share arenas too.
+    """
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, _ARENAS)
+    except (OSError, AttributeError):  # not glibc: its allocator manages its own heaps
+        pass
 
 
 def _submission_files(opd_dir: Path) -> list[Path]:
