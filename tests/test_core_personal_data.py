@@ -150,3 +150,24 @@ def test_name_keys_equal_normalising_name_by_name_whatever_the_names(seed):
     # keyed once, then asked again with public words: the same as keying with them
     assert list(name_keys(name_keys(names), public).items()) == list(keyed.items())
     assert name_keys([]) == {} and name_keys(iter(["Ñoño Pérez"])) == _name_keys_one_by_one(["Ñoño Pérez"])
+
+
+@pytest.mark.parametrize("written", [
+    "Sin\u200bta Sundari", "Sin\u00adta Sundari", "Sínta Sundari", "Si\u0301nta Sundari", "\u0405inta Sundari",
+    "Ｓｉｎｔａ Sundari", "SINTA\u00a0\u00a0sundari", "Sinta_Sundari"])
+def test_a_recipients_name_written_to_look_the_same_is_still_found(tmp_path, written):
+    # attack 20: a program or file name holding a recipient's name with a zero-width space, a soft hyphen, an
+    # accent (composed or not), a Cyrillic look-alike or full-width letters was published with exit 0
+    (tmp_path / "laporan.html").write_text(f"<td>{written}</td>", encoding="utf-8")
+    assert scan_for_personal_data(tmp_path, names=["Sinta Sundari"]) == ["laporan.html: nama S…"]
+    (tmp_path / "laporan.html").write_text("<td>Ma\u2019ruf Syarif</td>", encoding="utf-8")  # a curly apostrophe
+    assert scan_for_personal_data(tmp_path, names=["Ma'ruf Syarif"]) == ["laporan.html: nama M…"]
+
+
+def test_a_recipient_named_like_part_of_a_published_place_is_found_only_outside_it(tmp_path):
+    # attack 20: a recipient called "Agung" made every report naming the kelurahan Ganjar Agung a finding
+    places = ["Ganjar Agung", "Metro Pusat"]
+    (tmp_path / "laporan.html").write_text("<td>Ganjar Agung</td><td>Metro Pusat</td>", encoding="utf-8")
+    assert scan_for_personal_data(tmp_path, names=["Agung", "Pusat"], public_words=places) == []
+    (tmp_path / "catatan.html").write_text("<p>Penerima Agung, Ganjar Agung</p>", encoding="utf-8")
+    assert scan_for_personal_data(tmp_path, names=["Agung"], public_words=places) == ["catatan.html: nama A…"]

@@ -16,6 +16,7 @@ import html
 import json
 import re
 import struct
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -107,9 +108,29 @@ def file_text(path: Path) -> str | None:
     return None
 
 
+#: Cyrillic and Greek letters drawn like Latin ones, as the Latin letter a reader sees (anyascii transliterates
+#: them by sound instead: Cyrillic "Ѕ" would become "Dz", and "Ѕinta" would not match the name Sinta).
+_LATIN_LOOKALIKES = str.maketrans(
+    "АВСЕНІЈКМОРЅТХУаеіјорсѕхуԁһӏԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧονρ",
+    "ABCEHIJKMOPSTXYaeijopcsxydhlqwABEZHIKMNOPTYXovp")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _as_read(text: str) -> str:
+    """``text`` in ASCII as a reader sees it: accents dropped, zero-width marks and soft hyphens removed,
+    full-width and look-alike letters made Latin, curly apostrophes straight (attack 20 published
+    a recipient's name written with any of these in a program or file name)."""
+    if text.isascii():
+        return text
+    from anyascii import anyascii
+
+    return _NON_ASCII_RUN.sub(lambda run: anyascii(unicodedata.normalize("NFC", run.group())
+                                                   .translate(_LATIN_LOOKALIKES)), text)
+
+
 def normalise_name(name: object) -> str:
-    """A name as the scan compares it: lower case words separated by single spaces."""
-    return " ".join(_WORD.findall(str(name).lower()))
+    """A name as the scan compares it: lower case ASCII words (:func:`_as_read`) separated by single spaces."""
+    return " ".join(_WORD.findall(_as_read(str(name)).lower()))
 
 
 #: Words Indonesian file names put before a person's name: honorifics, "atas nama", identity papers.
@@ -196,14 +217,29 @@ def contains_name(text: str, keys: Iterable[str]) -> bool:
     return any(phrase in keys for phrase in _phrases(text))
 
 
-def _phrases(text: str) -> set[str]:
-    """Every run of 1 to MAX_NAME_WORDS consecutive words of ``text``, normalised."""
-    words = _WORD.findall(text.lower())
+def _phrases(text: str, apart_from: re.Pattern | None = None) -> set[str]:
+    """Every run of 1 to MAX_NAME_WORDS consecutive words of ``text``, normalised.
+
+    ``apart_from`` (:func:`_public_phrases`): runs within a public phrase of the text (a place,
+    program or office published on purpose) are left out, and no run crosses one.
+    """
+    normalised = " ".join(_WORD.findall(_as_read(text).lower()))
+    parts = apart_from.split(normalised) if apart_from is not None else [normalised]
     found = set()
-    for size in range(1, MAX_NAME_WORDS + 1):
-        for start in range(len(words) - size + 1):
-            found.add(" ".join(words[start:start + size]))
+    for part in parts:
+        words = part.split()
+        for size in range(1, MAX_NAME_WORDS + 1):
+            for start in range(len(words) - size + 1):
+                found.add(" ".join(words[start:start + size]))
     return found
+
+
+def _public_phrases(public_words: Iterable[str]) -> re.Pattern | None:
+    """A pattern of the normalised public words as whole words of a normalised text, longest first."""
+    phrases = sorted({key for word in public_words if (key := normalise_name(word))}, key=len, reverse=True)
+    if not phrases:
+        return None
+    return re.compile(r"(?<![^ ])(?:" + "|".join(map(re.escape, phrases)) + r")(?![^ ])")
 
 
 class PseudonymPrefixes(frozenset):
@@ -263,7 +299,10 @@ def scan_for_personal_data(
     """
     root = Path(reports_dir)
     niks = {str(n).strip() for n in niks if len(str(n).strip()) == 16}
+    public_words = list(public_words)
     names = name_keys(names, public_words)
+    # A recipient called "Agung" is not found in "Ganjar Agung", a kelurahan the report names (attack 20).
+    public_phrases = _public_phrases(public_words)
     prefixes = PseudonymPrefixes.of(pseudonyms)
     folders = sorted({str(Path(p)) for p in paths if str(p) and len(str(Path(p))) > 1}, key=len, reverse=True)
     findings = []
@@ -286,7 +325,7 @@ def scan_for_personal_data(
             known |= {n for n, p in zip(numbers, pseudonyms_of(numbers)) if p[:16] in prefixes}
         for nik in sorted(known):
             findings.append(f"{rel}: NIK {_masked(nik)}")
-        for key in sorted(names.keys() & _phrases(text)):
+        for key in sorted(names.keys() & _phrases(text, apart_from=public_phrases)):
             findings.append(f"{rel}: nama {names[key][:1]}…")
         lower = text.lower()
         hex_windows = _windows(_HEX_RUN.findall(lower))
