@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 from kmc_analysis import __version__
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prefix}: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print(f"{prefix}: dihentikan (Ctrl-C).", file=sys.stderr)
+        print(f"{prefix}: dihentikan (Ctrl-C atau SIGTERM).", file=sys.stderr)
         return RunInterrupted.exit_code
     except Exception as error:  # never print the text: it may quote a cell value
         if os.environ.get(DEBUG_ENV):
@@ -139,9 +140,13 @@ def _print_debug(error: KMCError) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from kmc_analysis.interrupts import stop_requests_honoured
-    from kmc_analysis.runner import RunOptions, run
 
-    with stop_requests_honoured():
+    # A coroutine of jupyter_client created but not awaited when an interrupt lands is reported by
+    # Python as it is collected, after the run's last line: noise to the operator (attack 20).
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+    with stop_requests_honoured(then_ignore=True):
+        from kmc_analysis.runner import RunOptions, run  # imports pandas: a SIGTERM meanwhile stops it too
+
         run(RunOptions(
             period=args.period, raw_dir=args.raw_dir, processed_dir=args.processed_dir,
             reports_dir=args.reports_dir, boundaries=args.boundaries, min_cell=args.min_cell,

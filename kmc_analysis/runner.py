@@ -41,7 +41,7 @@ from kmc_analysis.core.store import (
     record_stages,
 )
 from kmc_analysis.execution import execute_stage
-from kmc_analysis.interrupts import stop_if_asked
+from kmc_analysis.interrupts import finish_before_stopping, stop_arrived_while_finishing, stop_if_asked
 from kmc_analysis.locking import lock_run_folders
 from kmc_analysis.preflight import (
     EarlierMonths,
@@ -143,6 +143,9 @@ class _Run:
                 self._build_and_publish(months)
             self.phase = "memperbarui daftar laporan"
             self._refresh_index()
+            if stop_arrived_while_finishing():
+                self.console.say("Permintaan berhenti (Ctrl-C atau SIGTERM) datang saat hasil diterbitkan; "
+                                 "penerbitan dituntaskan lebih dulu.")
         except KMCError:
             raise
         except KeyboardInterrupt:
@@ -176,6 +179,7 @@ class _Run:
             self._run_stages(staged, staging)
             self.phase = "menyiapkan penerbitan"
             stop_if_asked()  # the last check before anything is published
+            finish_before_stopping()
             make_private(staging.processed_root)
             moves = [Move.plan(staging.processed_root / str(m), self.paths.processed_dir / str(m))
                      for m in [*months.all, self.paths.period]]

@@ -52,3 +52,29 @@ def test_ctrl_c_ignored_by_the_shell_stays_ignored():
             stop_if_asked()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_request_while_publishing_stops_nothing_and_is_told_after():
+    from kmc_analysis.interrupts import finish_before_stopping, stop_arrived_while_finishing
+
+    with stop_requests_honoured():
+        finish_before_stopping()
+        os.kill(os.getpid(), signal.SIGTERM)  # attack 20: exit 130 with the new month half or wholly published
+        time.sleep(0.05)
+        stop_if_asked()  # publishing goes on
+        assert stop_arrived_while_finishing()
+    assert not stop_arrived_while_finishing()
+
+
+def test_the_kmc_command_ignores_requests_once_its_run_is_over():
+    # attack 20: a SIGTERM arriving after the run's last line killed the command (exit -15, outcome untold)
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        with stop_requests_honoured(then_ignore=True):
+            pass
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGTERM, before[0])
+        signal.signal(signal.SIGINT, before[1])

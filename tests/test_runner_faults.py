@@ -370,3 +370,28 @@ def test_a_sigterm_dropped_by_a_finaliser_still_stops_the_run_before_the_next_st
     assert published(user) == before and leftovers(user) == []
     assert "Exception ignored" not in capfd.readouterr().err
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_sigterm_while_publishing_lets_the_publishing_finish_and_says_so(user, monkeypatch):
+    # attack 20: a SIGTERM just after [4/4] exited 130 with the new month published, or half published
+    from kmc_analysis import runner
+    from kmc_analysis.interrupts import stop_requests_honoured
+
+    monkeypatch.chdir(user)
+    monkeypatch.setenv("KMC_PSEUDONYM_KEY", KEY)
+    monkeypatch.setenv("UJI_PENANDA", "baru")
+    real_publish = runner.publish
+
+    def publish_while_sigterm_arrives(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "publish", publish_while_sigterm_arrives)
+    lines = []
+    with stop_requests_honoured():
+        runner.run(runner.RunOptions(period="2024-03"), say=lines.append)
+    assert (user / "data" / "processed" / "2024-03" / "tahap_2.txt").read_text() == "tahap 2 baru"
+    told = "Permintaan berhenti (Ctrl-C atau SIGTERM) datang saat hasil diterbitkan"
+    assert any(line.startswith(told) for line in lines)
+    assert leftovers(user) == []
