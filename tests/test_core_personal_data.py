@@ -168,6 +168,11 @@ def test_a_recipient_named_like_part_of_a_published_place_is_found_only_outside_
     # attack 20: a recipient called "Agung" made every report naming the kelurahan Ganjar Agung a finding
     places = ["Ganjar Agung", "Metro Pusat"]
     (tmp_path / "laporan.html").write_text("<td>Ganjar Agung</td><td>Metro Pusat</td>", encoding="utf-8")
-    assert scan_for_personal_data(tmp_path, names=["Agung", "Pusat"], public_words=places) == []
+    assert scan_for_personal_data(tmp_path, names=["Agung", "Pusat"], place_names=places) == []
     (tmp_path / "catatan.html").write_text("<p>Penerima Agung, Ganjar Agung</p>", encoding="utf-8")
-    assert scan_for_personal_data(tmp_path, names=["Agung"], public_words=places) == ["catatan.html: nama A…"]
+    assert scan_for_personal_data(tmp_path, names=["Agung"], place_names=places) == ["catatan.html: nama A…"]
+    # a program's name is typed by people: a recipient's name inside one is found
+    (tmp_path / "program.html").write_text("<td>Bantuan Sinta Sundari</td>", encoding="utf-8")
+    found = scan_for_personal_data(tmp_path, names=["Sinta Sundari"], place_names=places,
+                                   public_words=[*places, "Bantuan Sinta Sundari"])
+    assert found == ["program.html: nama S…"]

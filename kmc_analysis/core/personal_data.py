@@ -220,8 +220,8 @@ def contains_name(text: str, keys: Iterable[str]) -> bool:
 def _phrases(text: str, apart_from: re.Pattern | None = None) -> set[str]:
     """Every run of 1 to MAX_NAME_WORDS consecutive words of ``text``, normalised.
 
-    ``apart_from`` (:func:`_public_phrases`): runs within a public phrase of the text (a place,
-    program or office published on purpose) are left out, and no run crosses one.
+    ``apart_from`` (:func:`_public_phrases`): runs within a place name of the text are left
+    out, and no run crosses one.
     """
     normalised = " ".join(_WORD.findall(_as_read(text).lower()))
     parts = apart_from.split(normalised) if apart_from is not None else [normalised]
@@ -234,9 +234,9 @@ def _phrases(text: str, apart_from: re.Pattern | None = None) -> set[str]:
     return found
 
 
-def _public_phrases(public_words: Iterable[str]) -> re.Pattern | None:
-    """A pattern of the normalised public words as whole words of a normalised text, longest first."""
-    phrases = sorted({key for word in public_words if (key := normalise_name(word))}, key=len, reverse=True)
+def _public_phrases(words: Iterable[str]) -> re.Pattern | None:
+    """A pattern of the normalised ``words`` as whole words of a normalised text, longest first."""
+    phrases = sorted({key for word in words if (key := normalise_name(word))}, key=len, reverse=True)
     if not phrases:
         return None
     return re.compile(r"(?<![^ ])(?:" + "|".join(map(re.escape, phrases)) + r")(?![^ ])")
@@ -276,6 +276,7 @@ def scan_for_personal_data(
     paths: Iterable[str | Path] = (),
     public_words: Iterable[str] = (),
     pseudonyms_of: Callable[[list[str]], list[str]] | None = None,
+    place_names: Iterable[str] = (),
 ) -> list[str]:
     """Search every file under ``reports_dir`` for personal data and server paths; list findings.
 
@@ -292,6 +293,10 @@ def scan_for_personal_data(
         public_words: names of places, programs and offices published on purpose; a name
             that is exactly one of them (a person called "Ganjar Agung") cannot be told
             apart from it and is not reported.
+        place_names: the official names of the places (kecamatan, kelurahan and their other
+            spellings): words within one of them in a published file are not matched (a
+            recipient called "Agung" is not found in "Ganjar Agung"). Only places: a program's
+            or office's name is typed by people and may hold a person's name.
 
     Also reports any bare 16-digit number outside PNGs (a NIK of someone not in the lists).
     Names match case-insensitively as whole words; a pseudonym also by its first 16
@@ -299,10 +304,8 @@ def scan_for_personal_data(
     """
     root = Path(reports_dir)
     niks = {str(n).strip() for n in niks if len(str(n).strip()) == 16}
-    public_words = list(public_words)
     names = name_keys(names, public_words)
-    # A recipient called "Agung" is not found in "Ganjar Agung", a kelurahan the report names (attack 20).
-    public_phrases = _public_phrases(public_words)
+    places = _public_phrases(place_names)  # attack 20: "Agung" made every report naming Ganjar Agung fail
     prefixes = PseudonymPrefixes.of(pseudonyms)
     folders = sorted({str(Path(p)) for p in paths if str(p) and len(str(Path(p))) > 1}, key=len, reverse=True)
     findings = []
@@ -325,7 +328,7 @@ def scan_for_personal_data(
             known |= {n for n, p in zip(numbers, pseudonyms_of(numbers)) if p[:16] in prefixes}
         for nik in sorted(known):
             findings.append(f"{rel}: NIK {_masked(nik)}")
-        for key in sorted(names.keys() & _phrases(text, apart_from=public_phrases)):
+        for key in sorted(names.keys() & _phrases(text, apart_from=places)):
             findings.append(f"{rel}: nama {names[key][:1]}…")
         lower = text.lower()
         hex_windows = _windows(_HEX_RUN.findall(lower))

@@ -95,17 +95,23 @@ def _pseudonyms_of() -> Callable[[list[str]], list[str]] | None:
     return lambda niks: pseudonymize(pd.Series(niks, dtype="str"), key).tolist()
 
 
+def place_names(reference: Any) -> list[str]:
+    """The official names of the city's places and their other spellings (none without a reference)."""
+    wilayah = getattr(reference, "wilayah", None)
+    if wilayah is None:
+        return []
+    names = [*wilayah["kecamatan"].astype(str), *wilayah["kelurahan"].astype(str)]
+    if "ejaan_lain" in wilayah:
+        names += [w for cell in wilayah["ejaan_lain"].astype(str) for w in cell.split(";") if w.strip()]
+    return names
+
+
 def public_vocabulary(reference: Any) -> list[str]:
     """Names published on purpose: places (and their other spellings), programs, offices, kategori, predikat."""
     words: list[str] = list(PREDIKAT_LABELS)
     if reference is None:
         return words
-    wilayah = getattr(reference, "wilayah", None)
-    if wilayah is not None:
-        for column in ("kecamatan", "kelurahan"):
-            words += wilayah[column].astype(str).tolist()
-        if "ejaan_lain" in wilayah:
-            words += [w for cell in wilayah["ejaan_lain"].astype(str) for w in cell.split(";") if w.strip()]
+    words += place_names(reference)
     programs = getattr(reference, "program_bantuan", None)
     if programs is not None:
         for column in ("nama_bantuan", "opd", "kategori"):
@@ -129,7 +135,8 @@ def check_published(reports: str | Path, processed: str | Path, reference: Any =
     home = Path.home()
     findings = scan_for_personal_data(reports, month_niks | set(niks), all_names, pseudonyms,
                                       paths=[*folders, Path.cwd(), home] if str(home) != "/" else [*folders],
-                                      public_words=public_vocabulary(reference), pseudonyms_of=_pseudonyms_of())
+                                      public_words=public_vocabulary(reference), pseudonyms_of=_pseudonyms_of(),
+                                      place_names=place_names(reference))
     if findings:
         shown = "; ".join(findings[:5]) + (f"; dan {len(findings) - 5} temuan lain" if len(findings) > 5 else "")
         raise PersonalDataError(f"Berkas laporan memuat data pribadi atau path folder server, laporan tidak "
