@@ -176,3 +176,13 @@ def test_a_recipient_named_like_part_of_a_published_place_is_found_only_outside_
     found = scan_for_personal_data(tmp_path, names=["Sinta Sundari"], place_names=places,
                                    public_words=[*places, "Bantuan Sinta Sundari"])
     assert found == ["program.html: nama S…"]
+
+
+def test_a_file_named_after_a_recipient_in_camel_case_holds_the_name():
+    # attack 20: Disdikbud_SintaSundari_2024-03.csv was published in the quality tables
+    from kmc_analysis.core.personal_data import contains_name
+
+    keys = name_keys(["Sinta Sundari"])
+    assert contains_name("Disdikbud_SintaSundari_2024-03.csv", keys)
+    assert contains_name("Disdikbud_Sinta_Sundari_2024-03.csv", keys)
+    assert not contains_name("Disdikbud_Maret_2024-03.csv", keys)

@@ -210,11 +210,19 @@ def _keyed_names(names: Iterable[str]) -> NameKeys:
     return NameKeys(zip(compress(keys, kept), compress(given, kept)))
 
 
+#: Where a word written in camel case ("SintaSundari") changes from a small letter to a capital one.
+_CAMEL_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def contains_name(text: str, keys: Iterable[str]) -> bool:
-    """Whether ``text`` holds one of the normalised names ``keys`` as whole words (e.g. a file name)."""
+    """Whether ``text`` holds one of the normalised names ``keys`` as whole words (e.g. a file name).
+
+    Words joined in camel case count as apart (attack 20: ``Disdikbud_SintaSundari_2024-03.csv``).
+    """
     if not isinstance(keys, (set, frozenset, dict)):
         keys = set(keys)
-    return any(phrase in keys for phrase in _phrases(text))
+    phrases = _phrases(text) | _phrases(_CAMEL_JOIN.sub(" ", _as_read(text)))
+    return any(phrase in keys for phrase in phrases)
 
 
 def _phrases(text: str, apart_from: re.Pattern | None = None) -> set[str]:
