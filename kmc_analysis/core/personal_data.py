@@ -129,8 +129,11 @@ def _as_read(text: str) -> str:
 
 
 def normalise_name(name: object) -> str:
-    """A name as the scan compares it: lower case ASCII words (:func:`_as_read`) separated by single spaces."""
-    return " ".join(_WORD.findall(_as_read(str(name)).lower()))
+    """A name as the scan compares it: lower case ASCII words (:func:`_as_read`) separated by single spaces.
+
+    Apostrophes are dropped: Ma'ruf is also written Maruf (attack 20).
+    """
+    return " ".join(_WORD.findall(_as_read(str(name)).replace("'", "").lower()))
 
 
 #: Words Indonesian file names put before a person's name: honorifics, "atas nama", identity papers.
@@ -217,22 +220,24 @@ _CAMEL_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])")
 def contains_name(text: str, keys: Iterable[str]) -> bool:
     """Whether ``text`` holds one of the normalised names ``keys`` as whole words (e.g. a file name).
 
-    Words joined in camel case count as apart (attack 20: ``Disdikbud_SintaSundari_2024-03.csv``).
     """
     if not isinstance(keys, (set, frozenset, dict)):
         keys = set(keys)
-    phrases = _phrases(text) | _phrases(_CAMEL_JOIN.sub(" ", _as_read(text)))
-    return any(phrase in keys for phrase in phrases)
+    return any(phrase in keys for phrase in _phrases(text))
 
 
 def _phrases(text: str, apart_from: re.Pattern | None = None) -> set[str]:
     """Every run of 1 to MAX_NAME_WORDS consecutive words of ``text``, normalised.
 
-    ``apart_from`` (:func:`_public_phrases`): runs within a place name of the text are left
-    out, and no run crosses one.
+    Words joined in camel case are also read apart (attack 20: ``Disdikbud_SintaSundari_2024-03.csv``,
+    a program "Bantuan SintaSundari"). ``apart_from`` (:func:`_public_phrases`): runs within a
+    place name of the text are left out, and no run crosses one.
     """
-    normalised = " ".join(_WORD.findall(_as_read(text).lower()))
-    parts = apart_from.split(normalised) if apart_from is not None else [normalised]
+    read = _as_read(text)
+    parts = []
+    for variant in dict.fromkeys([read, _CAMEL_JOIN.sub(" ", read)]):
+        normalised = normalise_name(variant)
+        parts += apart_from.split(normalised) if apart_from is not None else [normalised]
     found = set()
     for part in parts:
         words = part.split()
