@@ -183,9 +183,8 @@ def test_the_libraries_project_modules_import_only_when_used_are_warmed_too():
     assert before == [] and after == lazy  # light on import, all there once warmed
 
 
-@pytest.mark.slow
-def test_a_kernel_started_ahead_ends_the_moment_its_runner_is_killed(tmp_path):
-    # the runner killed with its process group (kill -9, a crash) left its kernels running for up to a second
+def kill_runner_after(tmp_path, seconds: float) -> int:
+    """Start a kernel ahead in a runner process, kill -9 the runner's group ``seconds`` later; the kernel's pid."""
     second = probe(tmp_path / "02_b.ipynb", "second")
     runner = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
@@ -194,9 +193,16 @@ def test_a_kernel_started_ahead_ends_the_moment_its_runner_is_killed(tmp_path):
                                "print(kernel.provisioner.pid, flush=True)\n"
                                "time.sleep(60)\n"], stdout=subprocess.PIPE, text=True, start_new_session=True)
     pid = int(runner.stdout.readline())
-    time.sleep(3)  # the kernel has started and run its start line
+    time.sleep(seconds)
     os.killpg(runner.pid, signal.SIGKILL)
     runner.wait()
+    return pid
+
+
+@pytest.mark.slow
+def test_a_kernel_started_ahead_ends_the_moment_its_runner_is_killed(tmp_path):
+    # the runner killed with its process group (kill -9, a crash) left its kernels running for up to a second
+    pid = kill_runner_after(tmp_path, 3)  # the kernel has started and run its start line
     assert gone(pid, within=0.3)
 
 
@@ -204,14 +210,5 @@ def test_a_kernel_started_ahead_ends_the_moment_its_runner_is_killed(tmp_path):
 def test_a_kernel_still_starting_ends_the_moment_its_runner_is_killed(tmp_path):
     # attack 19: killed before the kernel had imported ipykernel and run its start line, the runner left it
     # starting on its own for 0.7-1.2 s
-    second = probe(tmp_path / "02_b.ipynb", "second")
-    runner = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-                               "from kmc_analysis.stage_kernels import _start\n"
-                               f"kernel = _start(Path({str(second)!r}), [])\n"
-                               "print(kernel.provisioner.pid, flush=True)\n"
-                               "time.sleep(60)\n"], stdout=subprocess.PIPE, text=True, start_new_session=True)
-    pid = int(runner.stdout.readline())
-    os.killpg(runner.pid, signal.SIGKILL)  # at once: the kernel is still importing what it needs
-    runner.wait()
+    pid = kill_runner_after(tmp_path, 0)  # at once: the kernel is still importing what it needs
     assert gone(pid, within=0.3)
