@@ -106,9 +106,20 @@ def _folders(command: argparse.ArgumentParser, raw: bool) -> None:
                          help="folder laporan yang dapat diterbitkan (bawaan: reports)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit status."""
+def command() -> None:
+    """The ``kmc`` console script: :func:`main`, in a process that ends when it returns."""
+    sys.exit(main(ends_the_process=True))
+
+
+def main(argv: list[str] | None = None, ends_the_process: bool = False) -> int:
+    """Run one ``kmc`` command and return its exit status.
+
+    ``ends_the_process``: the process exits with this status (the console script), so a
+    Ctrl-C or SIGTERM arriving once ``kmc run`` is over is ignored rather than left to kill
+    it with its outcome untold; called from Python, the caller's handlers are restored.
+    """
     args = build_parser().parse_args(argv)
+    args.ends_the_process = ends_the_process
     prefix = f"kmc {args.command}"
     try:
         return COMMANDS[args.command](args)
@@ -144,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
     # A coroutine of jupyter_client created but not awaited when an interrupt lands is reported by
     # Python as it is collected, after the run's last line: noise to the operator (attack 20).
     warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
-    with stop_requests_honoured(then_ignore=True):
+    with stop_requests_honoured(then_ignore=args.ends_the_process):
         from kmc_analysis.runner import RunOptions, run  # imports pandas: a SIGTERM meanwhile stops it too
 
         run(RunOptions(

@@ -298,3 +298,13 @@ def test_bad_file_in_an_earlier_month_names_that_month(tmp_path, capsys):
     assert "Bulan 2024-01 (untuk angka tahun berjalan)" in last and "rusak.xlsx" in last
     assert not (tmp_path / "proc" / "2024-01").exists()
     assert [p.name for p in (tmp_path / "proc").iterdir()] == [".kmc-run.lock"]
+
+
+def test_kmc_run_called_from_python_gives_back_the_callers_signal_handlers(tmp_path):
+    # the console script ignores a Ctrl-C or SIGTERM once its run is over; main() called from Python (a test
+    # suite, a notebook) left both ignored for the rest of the caller's process
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    assert main(["run", "--period", "2024-03", "--raw-dir", str(tmp_path)]) == 2  # no month: refused
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
