@@ -218,9 +218,7 @@ _CAMEL_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def contains_name(text: str, keys: Iterable[str]) -> bool:
-    """Whether ``text`` holds one of the normalised names ``keys`` as whole words (e.g. a file name).
-
-    """
+    """Whether ``text`` holds one of the normalised names ``keys`` as whole words (e.g. a file name)."""
     if not isinstance(keys, (set, frozenset, dict)):
         keys = set(keys)
     return any(phrase in keys for phrase in _phrases(text))
@@ -230,7 +228,7 @@ def _phrases(text: str, apart_from: re.Pattern | None = None) -> set[str]:
     """Every run of 1 to MAX_NAME_WORDS consecutive words of ``text``, normalised.
 
     Words joined in camel case are also read apart (attack 20: ``Disdikbud_SintaSundari_2024-03.csv``,
-    a program "Bantuan SintaSundari"). ``apart_from`` (:func:`_public_phrases`): runs within a
+    a program "Bantuan SintaSundari"). ``apart_from`` (:func:`_phrase_pattern`): runs within a
     place name of the text are left out, and no run crosses one.
     """
     read = _as_read(text)
@@ -247,7 +245,7 @@ def _phrases(text: str, apart_from: re.Pattern | None = None) -> set[str]:
     return found
 
 
-def _public_phrases(words: Iterable[str]) -> re.Pattern | None:
+def _phrase_pattern(words: Iterable[str]) -> re.Pattern | None:
     """A pattern of the normalised ``words`` as whole words of a normalised text, longest first."""
     phrases = sorted({key for word in words if (key := normalise_name(word))}, key=len, reverse=True)
     if not phrases:
@@ -318,7 +316,7 @@ def scan_for_personal_data(
     root = Path(reports_dir)
     niks = {str(n).strip() for n in niks if len(str(n).strip()) == 16}
     names = name_keys(names, public_words)
-    places = _public_phrases(place_names)  # attack 20: "Agung" made every report naming Ganjar Agung fail
+    places = _phrase_pattern(place_names)  # attack 20: "Agung" made every report naming Ganjar Agung fail
     prefixes = PseudonymPrefixes.of(pseudonyms)
     folders = sorted({str(Path(p)) for p in paths if str(p) and len(str(Path(p))) > 1}, key=len, reverse=True)
     findings = []
