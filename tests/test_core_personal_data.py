@@ -188,3 +188,23 @@ def test_a_file_named_after_a_recipient_in_camel_case_holds_the_name():
     assert contains_name("Disdikbud_SintaSundari_2024-03.csv", keys)
     assert contains_name("Disdikbud_Sinta_Sundari_2024-03.csv", keys)
     assert not contains_name("Disdikbud_Maret_2024-03.csv", keys)
+
+
+def test_a_recipients_name_of_several_words_typed_as_one_is_found():
+    # attack 21: a program "Bantuan sintamaharani" was published for the recipient Sinta Maharani
+    from kmc_analysis.core.personal_data import contains_name
+
+    keys = name_keys(["Sinta Maharani", "Ali Asa"])
+    assert contains_name("Bantuan sintamaharani", keys) and contains_name("Disdikbud_SINTAMAHARANI.csv", keys)
+    assert not contains_name("Bantuan aliasa", keys)  # too short to be told from a word
+    # and the last check refuses it in a published file
+    assert scan_for_personal_data_in_text("<td>Bantuan sintamaharani</td>", ["Sinta Maharani"]) == ["a.html: nama S…"]
+
+
+def scan_for_personal_data_in_text(text: str, names: list[str]) -> list[str]:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "a.html").write_text(text, encoding="utf-8")
+        return scan_for_personal_data(folder, names=names)
