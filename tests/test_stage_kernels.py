@@ -16,7 +16,7 @@ import pytest
 from kmc_analysis.core.errors import KMCError
 from kmc_analysis.execution import execute_stage
 from kmc_analysis.progress import Console
-from kmc_analysis.stage_kernels import StageKernels, kernel_arguments, modules_to_warm
+from kmc_analysis.stage_kernels import StageKernels, kernel_arguments, modules_to_warm, saved_now_and_then
 
 #: A project module whose lazily imported library shows whether the kernel warmed its leading imports:
 #: importing the module alone does not import scipy.optimize (see the last test), warm_up does.
@@ -212,3 +212,39 @@ def test_a_kernel_still_starting_ends_the_moment_its_runner_is_killed(tmp_path):
     # starting on its own for 0.7-1.2 s
     pid = kill_runner_after(tmp_path, 0)  # at once: the kernel is still importing what it needs
     assert gone(pid, within=0.3)
+
+
+class _CountingManager:
+    """Stands in for papermill's NotebookExecutionManager: counts the notebook writes."""
+
+    def __init__(self):
+        self.writes = 0
+
+    def save(self, **kwargs):
+        self.writes += 1
+
+
+def test_papermill_writes_the_notebook_between_cells_only_now_and_then_and_whole_at_the_end():
+    manager = _CountingManager()
+    with saved_now_and_then(manager, every=3600):
+        for _ in range(20):  # papermill saves at each cell's start and end
+            manager.save()
+    assert manager.writes == 0
+    manager.save()  # papermill's notebook_complete, after the block: always written
+    assert manager.writes == 1
+    with saved_now_and_then(manager, every=0):
+        manager.save()
+        manager.save()
+    assert manager.writes == 3
+
+
+def test_an_executed_notebook_holds_every_cell_output_though_it_was_not_written_after_each_cell(tmp_path):
+    cells = [f"print('sel {n}')" for n in range(4)]
+    source = notebook(tmp_path / "01_a.ipynb", *cells, "raise ValueError('tahap gagal')")
+    with pytest.raises(KMCError):
+        execute_stage(source, tmp_path / "out" / source.name, {}, Console(quiet=True), tmp_path / "gagal")
+    kept = nbformat.read(next((tmp_path / "gagal").rglob("*.ipynb")), as_version=4)
+    code = [cell for cell in kept.cells if cell.cell_type == "code"]
+    printed = [output.get("text", "") for cell in code[:4] for output in cell.outputs]
+    assert printed == [f"sel {n}\n" for n in range(4)]
+    assert code[4].outputs[0]["ename"] == "ValueError"
