@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _floor import (  # noqa: E402
     KERNEL_ARGUMENTS,
     OUTPUT,
+    SHUTDOWN_KERNEL,
     time_empty_notebooks,
     time_empty_notebooks_fresh,
     time_reading,
@@ -171,7 +172,7 @@ def measure_stage1(name: str, raw: Path, args, count: int) -> dict:
             started = time.perf_counter()
             papermill.execute_notebook(
                 str(NOTEBOOK_1), str(work / "01.ipynb"), kernel_name="python3", progress_bar=False,
-                extra_arguments=KERNEL_ARGUMENTS, cwd=str(NOTEBOOK_1.parent),
+                extra_arguments=KERNEL_ARGUMENTS, shutdown_kernel=SHUTDOWN_KERNEL, cwd=str(NOTEBOOK_1.parent),
                 parameters={"period": PERIOD, "raw_dir": str(raw), "processed_dir": str(work / "processed"),
                             "reports_dir": str(work / "reports"), "staging_dir": ""})
             seconds = time.perf_counter() - started
