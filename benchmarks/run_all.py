@@ -130,8 +130,8 @@ def plain_input(name: str, raw: Path, done: Path) -> Path:
     return raw
 
 
-def month_files(raw: Path) -> list[Path]:
-    return sorted(p for p in (raw / "opd" / PERIOD).iterdir() if p.is_file())
+def month_files(raw: Path, period: str = PERIOD) -> list[Path]:
+    return sorted(p for p in (raw / "opd" / period).iterdir() if p.is_file())
 
 
 def runs(count: int, args, body) -> list[dict]:
@@ -158,9 +158,9 @@ def measure_floor(files: list[Path], args, count: int) -> dict:
             "loads": [r["load_at_start"] for r in empty + reading]}
 
 
-def measure_stage1(name: str, raw: Path, args, count: int) -> dict:
-    """Stage 1 alone (notebook 01 under papermill) on ``raw``, against its floor."""
-    files = month_files(raw)
+def measure_stage1(name: str, raw: Path, args, count: int, period: str = PERIOD) -> dict:
+    """Stage 1 alone (notebook 01 under papermill) on ``raw``'s month ``period``, against its floor."""
+    files = month_files(raw, period)
     say(f"{name}: floor (empty notebook + reading {len(files)} files)")
     floor = measure_floor(files, args, count)
     work = OUTPUT / "work" / name
@@ -173,7 +173,7 @@ def measure_stage1(name: str, raw: Path, args, count: int) -> dict:
             papermill.execute_notebook(
                 str(NOTEBOOK_1), str(work / "01.ipynb"), kernel_name="python3", progress_bar=False,
                 extra_arguments=KERNEL_ARGUMENTS, shutdown_kernel=SHUTDOWN_KERNEL, cwd=str(NOTEBOOK_1.parent),
-                parameters={"period": PERIOD, "raw_dir": str(raw), "processed_dir": str(work / "processed"),
+                parameters={"period": period, "raw_dir": str(raw), "processed_dir": str(work / "processed"),
                             "reports_dir": str(work / "reports"), "staging_dir": ""})
             seconds = time.perf_counter() - started
         peaks = watch.stage_peaks()
@@ -181,7 +181,7 @@ def measure_stage1(name: str, raw: Path, args, count: int) -> dict:
 
     say(f"{name}: stage 1")
     done = runs(count, args, one)
-    counts = json.loads((work / "processed" / PERIOD / "manifest.json").read_text())["counts"]
+    counts = json.loads((work / "processed" / period / "manifest.json").read_text())["counts"]
     shutil.rmtree(work, ignore_errors=True)
     stage = median(r["seconds"] for r in done)
     floor_s = round(floor["empty_notebook_s"] + floor["read_s"], 2)
