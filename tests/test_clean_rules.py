@@ -2,11 +2,12 @@
 
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from kmc_analysis.clean.ingest import KNOWN_COLUMNS
-from kmc_analysis.clean.reasons import REASONS
+from kmc_analysis.clean.reasons import REASONS, count_reasons, rows_listing
 from kmc_analysis.clean.rules import (
     UNKNOWN_OPD,
     in_contract_order,
@@ -174,6 +175,21 @@ def test_counts_reconcile_and_rekap_opd_lists_every_catalogue_opd(wilayah, progr
 def test_reason_codes_are_the_contracts():
     assert REASONS == ("nik_kosong", "nik_format", "nik_tanggal", "nama_kosong", "wilayah_tidak_dikenal",
                        "program_tidak_dikenal", "nominal_tidak_valid", "duplikat")
+
+
+def test_reasons_counted_per_combination_equal_counting_row_by_row():
+    rng = np.random.default_rng(5)
+    combinations = [";".join(sorted(rng.choice(REASONS, size=rng.integers(1, 4), replace=False),
+                                    key=REASONS.index)) for _ in range(40)]
+    codes = pd.Series(rng.choice(combinations, size=5_000), dtype="str")
+    codes[::97] = pd.NA
+    row_by_row = codes.str.split(";").explode().value_counts()
+    assert count_reasons(codes).sort_index().to_dict() == row_by_row.sort_index().to_dict()
+    masks = rows_listing(codes, REASONS)
+    for code in REASONS:
+        expected = np.array([isinstance(c, str) and code in c.split(";") for c in codes.tolist()])
+        assert np.array_equal(masks.get(code, np.zeros(len(codes), dtype=bool)), expected), code
+    assert count_reasons(pd.Series([], dtype="str")).empty and rows_listing(pd.Series([], dtype="str"), REASONS) == {}
 
 
 def test_contract_order_check(wilayah, programs):

@@ -22,7 +22,7 @@ from kmc_analysis.clean.clerk_sheets import (
 )
 from kmc_analysis.clean.feedback_table import TEXT_COLUMNS, CellTable
 from kmc_analysis.clean.lists_sheet import LISTS_SHEET, ListRanges, add_dropdowns
-from kmc_analysis.clean.reasons import REASON_LABEL, REASONS
+from kmc_analysis.clean.reasons import REASON_LABEL, REASONS, count_reasons
 from kmc_analysis.core.formatting import date_in_words, format_number
 from kmc_analysis.core.periods import Period
 
@@ -155,7 +155,7 @@ def _reason_counts(sheet, formats: Formats, row: int, codes: pd.Series) -> int:
     row = write_lines(sheet, formats, row, [("heading", "Ringkasan alasan")], 100, 1)
     sheet.write_string(row, 1, "Alasan", formats.get(header=True))
     sheet.write_string(row, 2, "Jumlah baris", formats.get(header=True))
-    counts = codes.str.split(";").explode().value_counts()
+    counts = count_reasons(codes)
     for code in [*REASONS, *sorted(set(counts.index) - set(REASONS))]:
         if counts.get(code):
             row += 1

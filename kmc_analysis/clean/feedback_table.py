@@ -16,7 +16,7 @@ import pandas as pd
 
 from kmc_analysis.clean.clerk_sheets import safe_texts
 from kmc_analysis.clean.ingest import COLUMN_SYNONYMS, PROVENANCE
-from kmc_analysis.clean.reasons import REASON_TEXT
+from kmc_analysis.clean.reasons import REASON_TEXT, rows_listing
 
 #: The cells a reason points at (canonical columns); the first present is where the clerk looks.
 FAULTY_CELLS = {
@@ -152,13 +152,4 @@ def _layout(rows: pd.DataFrame, texts: dict[str, str] | None, all_columns: bool)
 
 
 def _reason_flags(rows: pd.DataFrame) -> dict[str, np.ndarray]:
-    codes = rows["alasan"].astype("str").fillna("").str.split(";")
-    exploded = codes.explode()
-    flags = {}
-    for code in FAULTY_CELLS:
-        positions = exploded.index[exploded.eq(code).to_numpy()].unique()
-        if len(positions):
-            mask = np.zeros(len(rows), dtype=bool)
-            mask[positions] = True
-            flags[code] = mask
-    return flags
+    return rows_listing(rows["alasan"], FAULTY_CELLS)

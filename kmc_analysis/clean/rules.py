@@ -15,7 +15,7 @@ import pandas as pd
 from kmc_analysis.clean import normalize as nz
 from kmc_analysis.clean.ingest import PROVENANCE
 from kmc_analysis.clean.places import PlaceIndex, place_combinations
-from kmc_analysis.clean.reasons import REASONS
+from kmc_analysis.clean.reasons import REASONS, count_reasons
 from kmc_analysis.core.errors import StageError
 from kmc_analysis.core.store import PENERIMA, REKAP_OPD
 
@@ -47,7 +47,7 @@ class JudgedRows:
 
     def counts(self) -> dict:
         """The manifest's ``counts`` block: rows and quarantine reasons."""
-        by_reason = self.quarantined["alasan"].str.split(";").explode().value_counts()
+        by_reason = count_reasons(self.quarantined["alasan"])
         return {
             "rows_read": self.rows_read,
             "rows_accepted": len(self.accepted),

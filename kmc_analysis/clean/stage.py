@@ -282,7 +282,7 @@ def reason_summary(judged: JudgedRows) -> pd.DataFrame:
 def quarantine_examples(judged: JudgedRows, per_reason: int = 2) -> pd.DataFrame:
     """A few quarantined rows per reason with the NIK masked and no name, safe to show in a report."""
     table = judged.quarantined
-    first_reason = table["alasan"].str.split(";").str[0]
+    first_reason = table["alasan"].str.replace(r";.*", "", regex=True)
     picked = table.groupby(first_reason, sort=False).head(per_reason)
     shown = pd.DataFrame({
         "sumber_file": picked["sumber_file"],
