@@ -26,6 +26,10 @@ def _loads(m: dict) -> str:
     return f"{min(loads):.2f}-{max(loads):.2f}" if loads else "-"
 
 
+def _count(m: dict, key: str) -> str:
+    return f"{m[key]:,}" if key in m else "-"
+
+
 def _verdict(ok: bool | None) -> str:
     return "-" if ok is None else ("yes" if ok else "**no**")
 
@@ -40,10 +44,16 @@ def target_rows(ms: dict) -> list[tuple[str, str, str, str, str, str, str]]:
                      f"{m['ratio']:.2f}x", "at most 6x (heading to 3x)", _verdict(m["ratio"] <= 6), _loads(m)))
     for name, what in (("stage1_1m_plain", "stage 1, 1,000,000 plain CSV rows (7 columns, mostly distinct NIKs; "
                                            "a fifth flagged for age)"),
-                       ("stage1_1m_plain_no_age", "stage 1, the same month, catalogue without age ranges")):
+                       ("stage1_1m_plain_no_age", "stage 1, the same month, catalogue without age ranges"),
+                       ("stage1_1m_plain_faulty", "stage 1, the same month with 3 % faulty rows (quarantined, "
+                                                  "sent back)"),
+                       ("stage1_1m_plain_people", "stage 1, the same month paid to 300,000 persons (3 % "
+                                                  "duplicates, many flagged)")):
         if name in ms:
             m = ms[name]
-            rows.append((what, f"{m['seconds']:.2f} s",
+            counts = (f"; {m['rows_quarantined']:,} quarantined, {m['rows_to_review']:,} to review"
+                      if "rows_to_review" in m else "")
+            rows.append((what + counts, f"{m['seconds']:.2f} s",
                          f"{m['floor_s']:.2f} s (empty notebook {m['empty_notebook_s']:.2f} + pyarrow read "
                          f"{m['read_s']:.2f})", f"{m['ratio']:.2f}x", "at most 6x", _verdict(m["ratio"] <= 6),
                          _loads(m)))
@@ -118,11 +128,13 @@ def write_results(data: dict, path: Path) -> None:
                                    f"{s['helper_mb']:,.0f}" if s["helper_mb"] else "-"))
     lines += _table(["run", "stage", "seconds (median)", "kernel peak MB", "helpers peak MB"], stage_rows)
     lines += ["", "## Stage 1 alone", ""]
-    stage1_rows = [(name, m["input"], f"{m['rows_read']:,}", m["files"], f"{m['seconds']:.2f}",
+    stage1_rows = [(name, m["input"], f"{m['rows_read']:,}", _count(m, "rows_quarantined"),
+                    _count(m, "rows_to_review"), m["files"], f"{m['seconds']:.2f}",
                     f"{m['empty_notebook_s']:.2f}", f"{m['read_s']:.2f}", f"{m['ratio']:.2f}x", f"{m['kernel_mb']:,.0f}",
                     f"{m['helper_mb']:,.0f}" if m["helper_mb"] else "-", len(m["runs"]), m["measured"])
                    for name, m in ms.items() if m["kind"] == "stage1"]
-    lines += _table(["measurement", "input", "rows read", "files", "seconds", "empty notebook", "read", "ratio",
+    lines += _table(["measurement", "input", "rows read", "quarantined", "to review", "files", "seconds",
+                     "empty notebook", "read", "ratio",
                      "kernel peak MB", "helper peak MB", "runs", "measured"], stage1_rows)
     lines += ["", "## Every run", ""]
     for name, m in ms.items():

@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     result = measure_stage1(f"month_{period}", args.raw.resolve(), args, args.repeat, period=period)
     print(f"stage 1: {result['seconds']:.2f} s (median of {args.repeat}); floor {result['floor_s']:.2f} s "
           f"(empty notebook {result['empty_notebook_s']:.2f} + reading {result['read_s']:.2f}); "
-          f"ratio {result['ratio']:.2f}x; {result['rows_read']:,} rows read in {result['files']} files; "
+          f"ratio {result['ratio']:.2f}x; {result['rows_read']:,} rows read in {result['files']} files "
+          f"({result['rows_quarantined']:,} quarantined, {result['rows_to_review']:,} to review); "
           f"peak kernel {result['kernel_mb']:,.0f} MB, helpers {result['helper_mb']:,.0f} MB")
     return 0
 

@@ -2,6 +2,7 @@
 
 Usage:
     .venv/bin/python benchmarks/plain_month.py OUT_RAW_DIR [--rows N] [--seed S] [--files K]
+                                               [--faulty SHARE] [--people N]
 
 ``kmc synth`` writes months as the plan pays them: recipients recur across programs, files
 carry titles, totals rows and defects. This writes the other shape a provincial-scale or
@@ -11,6 +12,18 @@ Penyaluran. NIKs are valid and almost all distinct (about 1 % of rows repeat a r
 another program), birth dates are spread over all ages (so age-bound programs flag many
 rows for review), amounts are the catalogue's standard amount. Synthetic data only: names
 are two common Indonesian given names, a family name and a number (almost all distinct).
+
+Two variants measure what a month's faults and recurring recipients cost (the base month's
+rows are drawn first, so they are the same with or without them):
+
+- ``--faulty SHARE``: that share of the rows is faulty as exports go wrong, in equal parts:
+  a NIK that Excel turned into a number (``1.87201E+15``), a NIK missing its last digit, a
+  kelurahan of another city (Bandar Lampung's Way Halim), an empty name, an amount typed as
+  ``nol``. Each such row is quarantined for one reason and written to its OPD's feedback
+  workbook with its original cells.
+- ``--people N``: the rows are paid to ``N`` persons (each row takes a person at random), so a
+  person holds several programs and about 3 % of rows repeat a person's program
+  (``duplikat``); a person in 5 or more programs is flagged for review.
 """
 
 from __future__ import annotations
@@ -32,8 +45,15 @@ FAMILY = np.array(["Santoso", "Wijaya", "Saputra", "Lestari", "Pratama", "Hidaya
                    "Setiawan", "Susanti", "Nugroho", "Wulandari", "Siregar", "Harahap", "Purnomo"])
 
 
-def plain_month(rows: int, seed: int, files: int) -> list[pd.DataFrame]:
-    """``files`` tables of ``rows`` beneficiary rows in all, in the 7 columns of the issue's workload."""
+#: How ``--faulty`` rows go wrong, in turn: (column, what the cell becomes).
+FAULTS = ("nik_as_number", "nik_too_short", "kelurahan_elsewhere", "name_empty", "amount_as_word")
+
+
+def plain_month(rows: int, seed: int, files: int, faulty: float = 0.0, people: int | None = None) -> list[pd.DataFrame]:
+    """``files`` tables of ``rows`` beneficiary rows in all, in the 7 columns of the issue's workload.
+
+    ``faulty`` and ``people``: see the module's docstring.
+    """
     reference = load_reference()
     rng = np.random.default_rng(seed)
     wilayah = reference.wilayah
@@ -62,8 +82,34 @@ def plain_month(rows: int, seed: int, files: int) -> list[pd.DataFrame]:
         "Nominal": programs["nominal_standar"].to_numpy()[program],
         "Tanggal Penyaluran": "2024-03-15",
     })
+    variants = np.random.default_rng(seed + 1)  # the base month's draws stay as they were
+    if people:
+        person = variants.integers(0, min(people, rows), rows)
+        for column in ("NIK", "Nama", "Kelurahan", "Kecamatan"):
+            table[column] = table[column].to_numpy()[person]
+    if faulty:
+        table = with_faults(table, variants, faulty)
     bounds = np.linspace(0, rows, files + 1).astype(int)
     return [table.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def with_faults(table: pd.DataFrame, rng: np.random.Generator, share: float) -> pd.DataFrame:
+    """``table`` with ``share`` of its rows made faulty, the kinds of :data:`FAULTS` in turn."""
+    table = table.astype({"Nominal": "str"})
+    chosen = rng.permutation(len(table))[:round(share * len(table))]
+    for position, fault in enumerate(FAULTS):
+        rows = chosen[position::len(FAULTS)]
+        if fault == "nik_as_number":
+            table.loc[rows, "NIK"] = np.char.mod("%.5E", table["NIK"].to_numpy()[rows].astype("float64"))
+        elif fault == "nik_too_short":
+            table.loc[rows, "NIK"] = table["NIK"].iloc[rows].str[:15].to_numpy()
+        elif fault == "kelurahan_elsewhere":
+            table.loc[rows, "Kelurahan"] = "Way Halim"
+        elif fault == "name_empty":
+            table.loc[rows, "Nama"] = ""
+        else:
+            table.loc[rows, "Nominal"] = "nol"
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,10 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--files", type=int, default=1)
+    parser.add_argument("--faulty", type=float, default=0.0, help="share of faulty rows, e.g. 0.03 (default none)")
+    parser.add_argument("--people", type=int, help="pay the rows to this many persons (default: one a row)")
     args = parser.parse_args(argv)
     folder = args.raw / "opd" / "2024-03"
     folder.mkdir(parents=True, exist_ok=True)
-    for number, part in enumerate(plain_month(args.rows, args.seed, args.files), start=1):
+    for number, part in enumerate(plain_month(args.rows, args.seed, args.files, args.faulty, args.people), start=1):
         part.to_csv(folder / f"kmc_{number:02d}_2024-03.csv", index=False)
     size = sum(p.stat().st_size for p in folder.glob("*.csv"))
     print(f"{args.rows:,} rows in {args.files} file(s), {size / 1e6:.1f} MB under {folder}")

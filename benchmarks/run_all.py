@@ -11,7 +11,11 @@ issue's workload is the OPD files alone) and kept in
 and a 50,000-row workbook-only month (``--kinds xlsx``). Two more 1M-row months are the
 shape the issue describes (7 columns, mostly distinct NIKs, one CSV), written by
 ``plain_month.py``: one against the bundled catalogue (its age ranges flag about a fifth of
-the rows for review), one against the catalogue without age ranges. Each measurement is a median over
+the rows for review), one against the catalogue without age ranges; two more of that shape show what
+a month's faults and recurring recipients cost: 3 % of the rows faulty as exports go wrong (each
+quarantined and sent back in its OPD's feedback workbook), and the rows paid to 300,000 persons
+(about 3 % repeat a person's program; a person in 5 or more programs is flagged for review). They
+are measured against the same 6x, though the issue's workload is the clean month. Each measurement is a median over
 ``--repeat`` runs (``--big-repeat`` for the 1M and 5M ones) against its floor:
 
 - stage 1 (papermill executing notebook 01, as ``kmc run`` does) against an empty
@@ -41,6 +45,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import papermill
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -65,10 +70,13 @@ SEED = 7
 #: Input name -> (rows, file kinds) for ``kmc synth``.
 INPUTS = {"csv_100k": (100_000, "csv"), "csv_1m": (1_000_000, "csv"), "csv_5m": (5_000_000, "csv"),
           "xlsx_50k": (50_000, "xlsx")}
-#: Input name -> (rows, catalogue) for ``plain_month.py`` (one CSV of 7 columns, mostly distinct NIKs):
-#: ``bundled`` checks ages against the bundled catalogue's ranges (birth dates are spread over all
-#: ages, so about a fifth of the rows are flagged for review); ``no_age`` drops those ranges.
-PLAIN_INPUTS = {"plain_1m": (1_000_000, "bundled"), "plain_1m_no_age": (1_000_000, "no_age")}
+#: Input name -> (rows, catalogue, options) for ``plain_month.py`` (one CSV of 7 columns, mostly distinct
+#: NIKs): ``bundled`` checks ages against the bundled catalogue's ranges (birth dates are spread over all
+#: ages, so about a fifth of the rows are flagged for review); ``no_age`` drops those ranges. The
+#: options add faulty rows (``--faulty``) or pay the rows to fewer persons (``--people``).
+PLAIN_INPUTS = {"plain_1m": (1_000_000, "bundled", []), "plain_1m_no_age": (1_000_000, "no_age", []),
+                "plain_1m_faulty": (1_000_000, "bundled", ["--faulty", "0.03"]),
+                "plain_1m_people": (1_000_000, "bundled", ["--people", "300000"])}
 #: Measurement name -> (kind, input, repeat option).
 MEASUREMENTS = {
     "sample": ("sample_run", None, "repeat"),
@@ -76,6 +84,8 @@ MEASUREMENTS = {
     "stage1_1m": ("stage1", "csv_1m", "big_repeat"),
     "stage1_1m_plain": ("stage1", "plain_1m", "big_repeat"),
     "stage1_1m_plain_no_age": ("stage1", "plain_1m_no_age", "big_repeat"),
+    "stage1_1m_plain_faulty": ("stage1", "plain_1m_faulty", "big_repeat"),
+    "stage1_1m_plain_people": ("stage1", "plain_1m_people", "big_repeat"),
     "run_1m": ("run", "csv_1m", "big_repeat"),
     "xlsx_50k": ("stage1", "xlsx_50k", "repeat"),
     "stage1_5m": ("stage1", "csv_5m", "big_repeat"),
@@ -117,16 +127,17 @@ def ensure_input(name: str, inputs: Path) -> Path:
 
 def plain_input(name: str, raw: Path, done: Path) -> Path:
     """Write plain input ``name`` with plain_month.py (and, for ``no_age``, a catalogue without age ranges)."""
-    rows, catalogue = PLAIN_INPUTS[name]
-    say(f"writing {name}: {rows:,} rows in one plain CSV (plain_month.py)")
+    rows, catalogue, options = PLAIN_INPUTS[name]
+    say(f"writing {name}: {rows:,} rows in one plain CSV (plain_month.py {' '.join(options)})")
     started = time.perf_counter()
     subprocess.run([sys.executable, str(Path(__file__).parent / "plain_month.py"), str(raw), "--rows", str(rows),
-                    "--seed", str(SEED)], check=True)
+                    "--seed", str(SEED), *options], check=True)
     if catalogue == "no_age":
         (raw / "reference").mkdir(parents=True, exist_ok=True)
         load_reference().program_bantuan.drop(columns=["usia_min", "usia_maks"]).to_csv(
             raw / "reference" / "program_bantuan.csv", index=False)
-    done.write_text(f"{rows} plain {catalogue} seed {SEED} in {time.perf_counter() - started:.1f} s\n")
+    done.write_text(f"{rows} plain {catalogue} {' '.join(options)} seed {SEED} "
+                    f"in {time.perf_counter() - started:.1f} s\n")
     return raw
 
 
@@ -181,11 +192,15 @@ def measure_stage1(name: str, raw: Path, args, count: int, period: str = PERIOD)
 
     say(f"{name}: stage 1")
     done = runs(count, args, one)
-    counts = json.loads((work / "processed" / period / "manifest.json").read_text())["counts"]
+    processed = work / "processed" / period
+    counts = json.loads((processed / "manifest.json").read_text())["counts"]
+    review = processed / "tinjauan.csv"
+    to_review = len(pd.read_csv(review, usecols=[0])) if review.is_file() else 0
     shutil.rmtree(work, ignore_errors=True)
     stage = median(r["seconds"] for r in done)
     floor_s = round(floor["empty_notebook_s"] + floor["read_s"], 2)
-    return {"kind": "stage1", "input": raw.name, "rows_read": counts["rows_read"], "files": len(files),
+    return {"kind": "stage1", "input": raw.name, "rows_read": counts["rows_read"],
+            "rows_quarantined": counts["rows_quarantined"], "rows_to_review": to_review, "files": len(files),
             "seconds": stage, "floor_s": floor_s, "ratio": round(stage / floor_s, 2), **floor,
             "kernel_mb": max(r["kernel_mb"] or 0 for r in done), "helper_mb": max(r["helper_mb"] or 0 for r in done),
             "runs": done}
