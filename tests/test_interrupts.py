@@ -24,8 +24,16 @@ def _interrupt_dropped_in_a_weakref_callback(signum: int) -> None:
     assert reference() is None
 
 
+@pytest.fixture
+def ctrl_c_not_ignored():
+    """Ctrl-C as a terminal delivers it, also when the tests run as a background job (which ignores it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_an_interrupt_dropped_by_a_finaliser_is_raised_again_at_the_next_check(signum, capfd):
+def test_an_interrupt_dropped_by_a_finaliser_is_raised_again_at_the_next_check(signum, capfd, ctrl_c_not_ignored):
     with stop_requests_honoured():
         _interrupt_dropped_in_a_weakref_callback(signum)
         with pytest.raises(KeyboardInterrupt):
