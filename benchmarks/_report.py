@@ -47,7 +47,7 @@ def target_rows(ms: dict) -> list[tuple[str, str, str, str, str, str, str]]:
                        ("stage1_1m_plain_no_age", "stage 1, the same month, catalogue without age ranges"),
                        ("stage1_1m_plain_faulty", "stage 1, the same month with 3 % faulty rows (quarantined, "
                                                   "sent back)"),
-                       ("stage1_1m_plain_people", "stage 1, the same month paid to 300,000 persons (3 % "
+                       ("stage1_1m_plain_people", "stage 1, the same month paid to 300,000 persons (2 % "
                                                   "duplicates, many flagged)")):
         if name in ms:
             m = ms[name]

@@ -22,7 +22,7 @@ rows are drawn first, so they are the same with or without them):
   ``nol``. Each such row is quarantined for one reason and written to its OPD's feedback
   workbook with its original cells.
 - ``--people N``: the rows are paid to ``N`` persons (each row takes a person at random), so a
-  person holds several programs and about 3 % of rows repeat a person's program
+  person holds several programs and about 2 % of rows repeat a person's program
   (``duplikat``); a person in 5 or more programs is flagged for review.
 """
 
@@ -45,7 +45,9 @@ FAMILY = np.array(["Santoso", "Wijaya", "Saputra", "Lestari", "Pratama", "Hidaya
                    "Setiawan", "Susanti", "Nugroho", "Wulandari", "Siregar", "Harahap", "Purnomo"])
 
 
-#: How ``--faulty`` rows go wrong, in turn: (column, what the cell becomes).
+#: The month's files are FILE_PREFIX01_2024-03.csv, FILE_PREFIX02_2024-03.csv, ...
+FILE_PREFIX = "kmc_"
+#: How ``--faulty`` rows go wrong, taken in turn (see the module's docstring).
 FAULTS = ("nik_as_number", "nik_too_short", "kelurahan_elsewhere", "name_empty", "amount_as_word")
 
 
@@ -122,12 +124,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faulty", type=float, default=0.0, help="share of faulty rows, e.g. 0.03 (default none)")
     parser.add_argument("--people", type=int, help="pay the rows to this many persons (default: one a row)")
     args = parser.parse_args(argv)
+    if not 0 <= args.faulty <= 1:
+        parser.error("--faulty is a share of the rows, from 0 to 1")
+    if args.people is not None and args.people < 1:
+        parser.error("--people is a number of persons, at least 1")
+    if args.rows < 0 or args.files < 1:
+        parser.error("--rows is 0 or more and --files 1 or more")
     folder = args.raw / "opd" / "2024-03"
     folder.mkdir(parents=True, exist_ok=True)
+    for earlier in folder.glob(f"{FILE_PREFIX}*_2024-03.csv"):  # a month written before with more files
+        earlier.unlink()
     for number, part in enumerate(plain_month(args.rows, args.seed, args.files, args.faulty, args.people), start=1):
-        part.to_csv(folder / f"kmc_{number:02d}_2024-03.csv", index=False)
+        part.to_csv(folder / f"{FILE_PREFIX}{number:02d}_2024-03.csv", index=False)
     size = sum(p.stat().st_size for p in folder.glob("*.csv"))
-    print(f"{args.rows:,} rows in {args.files} file(s), {size / 1e6:.1f} MB under {folder}")
+    faulty = f" ({round(args.faulty * args.rows):,} faulty)" if args.faulty else ""
+    print(f"{args.rows:,} rows{faulty} in {args.files} file(s), {size / 1e6:.1f} MB under {folder}")
     return 0
 
 
