@@ -164,7 +164,9 @@ def _git_commit(folder: Path) -> str:
     try:
         out = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+        # results.md itself is rewritten after every measurement of a run: it does not make the code measured dirty
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":(exclude)benchmarks/results.md"],
                                capture_output=True, text=True, check=True).stdout.strip()
         return out + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
