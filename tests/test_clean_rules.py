@@ -247,3 +247,15 @@ def test_duplicates_in_a_catalogue_too_large_for_one_key_are_the_same(wilayah, p
     pd.testing.assert_frame_equal(direct.quarantined, numbered.quarantined)
     pd.testing.assert_frame_equal(direct.accepted, numbered.accepted)
     pd.testing.assert_frame_equal(direct.duplicate_of, numbered.duplicate_of)
+
+
+@pytest.mark.parametrize("invisible",
+                         ["\u200b", "\u200b \u200b", "\u2060", "\ufeff", "\u00ad", "\u200c", "\u200d\u00a0"])
+def test_a_name_of_only_invisible_characters_is_nama_kosong_not_an_accepted_name(wilayah, programs, invisible):
+    # A black-box attack had rows named only by zero-width or format characters accepted into penerima,
+    # where nobody sees a name and the OPD was never asked for one.
+    judged = judge_rows(long_table({"nama": invisible}, {"nama": f"Budi{invisible}Santoso", "nik": "1872011504900002"}),
+                        wilayah, programs)
+    assert judged.quarantined["alasan"].tolist() == ["nama_kosong"]
+    assert judged.quarantined["nama"].tolist() == [invisible]      # karantina keeps the cell as sent
+    assert len(judged.accepted) == 1                               # a visible name with one inside stays accepted

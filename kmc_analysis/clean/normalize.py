@@ -349,6 +349,25 @@ def program_code_key(raw: pd.Series) -> pd.Series:
 _PLAIN_TEXT = r"[A-Za-z0-9.,'()/-]+(?: [A-Za-z0-9.,'()/-]+)*"
 
 
+def shows_nothing(text: pd.Series) -> np.ndarray:
+    """Flag text that is empty or holds only white space and invisible format characters.
+
+    Format characters (Unicode category Cf: zero-width space and joiners, word joiner, a
+    byte-order mark, soft hyphen) come with text copied from web forms and PDFs; a name of
+    nothing else is no name. Only values outside ASCII are searched: after
+    :func:`clean_text` plain ASCII text shows nothing only when it is empty.
+    """
+    import pyarrow.compute as pc
+
+    array = arrow_text(text.astype(STRING).fillna(""))
+    blank = pc.equal(pc.binary_length(array), 0).to_numpy(zero_copy_only=False)
+    unusual = np.flatnonzero(~pc.string_is_ascii(array).to_numpy(zero_copy_only=False))
+    if len(unusual):
+        invisible = pc.match_substring_regex(array.take(unusual), r"^[\p{Cf}\p{Z}\s]*$")
+        blank[unusual] = invisible.to_numpy(zero_copy_only=False)
+    return blank
+
+
 @where_not_plain(_PLAIN_TEXT)
 def clean_text(raw: pd.Series) -> pd.Series:
     """Trim a free-text cell, drop control characters and collapse runs of white space to one space."""

@@ -83,7 +83,7 @@ def judge_rows(rows: pd.DataFrame, wilayah: pd.DataFrame, programs: pd.DataFrame
         "nik_kosong": nik.eq(""),
         "nik_format": nik.ne("") & ~has_sixteen,
         "nik_tanggal": sixteen & ~date_ok,
-        "nama_kosong": nama.eq(""),
+        "nama_kosong": nz.shows_nothing(nama),
         "wilayah_tidak_dikenal": ~places["wilayah_dikenal"].to_numpy()[place],
         "program_tidak_dikenal": kode.isna(),
         "nominal_tidak_valid": nominal.isna().to_numpy(),
