@@ -134,9 +134,34 @@ def main(argv: list[str] | None = None, ends_the_process: bool = False) -> int:
     except Exception as error:  # never print the text: it may quote a cell value
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()
+        limited = _address_space_limit_behind(error)
+        if limited:
+            print(f"{prefix}: {limited}", file=sys.stderr)
+            return 1
         print(f"{prefix}: kesalahan tak terduga ({type(error).__name__}). Jalankan ulang dengan KMC_DEBUG=1 untuk "
               f"melihat traceback-nya, lalu laporkan.", file=sys.stderr)
         return 1
+
+
+def _address_space_limit_behind(error: Exception) -> str:
+    """The sentence for a failure to load or allocate under an address-space limit (``ulimit -v``), else "".
+
+    Under a tight limit a library cannot even map itself (ImportError) before the run's own
+    check of the limit is reached.
+    """
+    if not isinstance(error, (ImportError, MemoryError, OSError)):
+        return ""
+    try:
+        from kmc_analysis.clean.memory import ADDRESS_SPACE_BASE, address_space_limit, gigabytes
+        limit = address_space_limit()
+    except Exception:  # the limit leaves no room to look: say nothing more than before
+        return ""
+    if limit is None:
+        return ""
+    return (f"kmc kehabisan ruang alamat ({type(error).__name__}): batas memori maya proses ini (`ulimit -v`) "
+            f"{gigabytes(limit)}, padahal setiap prosesnya mencadangkan sekitar {gigabytes(ADDRESS_SPACE_BASE)} "
+            f"di luar datanya. Jalankan `ulimit -v unlimited` (atau minta admin menaikkan batas itu), lalu jalankan "
+            f"ulang; hasil lama tidak berubah.")
 
 
 def _print_debug(error: KMCError) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from kmc_analysis.clean.memory import submission_bytes
+from kmc_analysis.clean.memory import check_address_space, submission_bytes
 from kmc_analysis.clean.pseudonyms import PseudonymKey
 from kmc_analysis.core.errors import InputError, KMCError, RunInterrupted, StageError, UnexpectedError
 from kmc_analysis.core.manifest import now_iso
@@ -109,6 +109,7 @@ def run(options: RunOptions, say: Callable[[str], None] | None = None) -> RunPat
     paths, reference = check_inputs(options.period, options.raw_dir, options.processed_dir, options.reports_dir,
                                      options.min_cell, options.boundaries)
     notebooks = find_notebooks(options.notebooks_dir)
+    check_address_space(paths.opd_dir)  # first: under a tight `ulimit -v` the task check's threads fail too
     check_room_for_tasks()
     key = load_run_key(console)
     _Run(options, paths, reference, key, notebooks, console).execute()

@@ -5,7 +5,7 @@ import pytest
 from kmc_analysis.clean import memory
 from kmc_analysis.clean.memory import check_memory, memory_needed, submission_bytes
 from kmc_analysis.clean.stage import clean_month
-from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.errors import InputError, KMCError
 from kmc_analysis.core.paths import run_paths
 from kmc_analysis.core.periods import Period
 from kmc_analysis.core.reference import load_reference
@@ -74,3 +74,45 @@ def test_arrow_takes_memory_from_the_system_allocator_in_the_block_and_its_own_p
         raise RuntimeError("stage 1 failed")
     assert pa.default_memory_pool().backend_name == before
     assert made.to_pylist()[0] == "1872015708900001"  # buffers made in the block outlive it
+
+
+def test_a_tight_ulimit_v_is_refused_before_any_stage_with_the_limit_and_the_fix(tmp_path):
+    # Under `ulimit -v` 1.8-2.45 GB a kernel died of SIGABRT on thread creation with no word of why, and at
+    # 2.5-3 GB stage 1 blamed an innocent file: each kernel reserves about 3 GB of address space.
+    folder = month_folder(tmp_path, {"Dinsos.csv": CSV.encode() * 1000})
+    with pytest.raises(KMCError) as refused:
+        memory.check_address_space(folder, limit=2_400_000 * 1024)
+    message = str(refused.value)
+    assert "(`ulimit -v`) 2,3 GB" in message and "ulimit -v unlimited" in message
+    assert "Belum ada tahap yang dijalankan" in message and not isinstance(refused.value, InputError)
+    assert "1872011504900001" not in message and "Siti" not in message
+
+
+def test_an_address_space_limit_with_room_for_the_month_or_none_at_all_passes(tmp_path):
+    folder = month_folder(tmp_path, {"Dinsos.csv": CSV.encode()})
+    memory.check_address_space(folder, limit=8 * 2**30)
+    memory.check_address_space(tmp_path / "tidak_ada", limit=8 * 2**30)
+
+
+def test_the_address_space_a_month_needs_grows_with_its_files(tmp_path):
+    small = month_folder(tmp_path, {"Dinsos.csv": CSV.encode()})
+    limit = memory.ADDRESS_SPACE_BASE + memory.memory_needed(list(small.iterdir())) + 2**20
+    memory.check_address_space(small, limit=limit)
+    (small / "Dinkes.csv").write_bytes(b"x" * 2**20)
+    with pytest.raises(KMCError):
+        memory.check_address_space(small, limit=limit)
+
+
+def test_kmc_run_under_a_tight_ulimit_v_says_so_instead_of_an_unexpected_error(tmp_path, monkeypatch, capsys):
+    # At `ulimit -v` 1.5 GB a library could not even be loaded: "kesalahan tak terduga (ImportError)".
+    from kmc_analysis import cli
+
+    monkeypatch.setattr(memory, "address_space_limit", lambda: 1_500_000 * 1024)
+
+    def fails_to_load(args):
+        raise ImportError("failed to map segment from shared object")
+
+    monkeypatch.setitem(cli.COMMANDS, "run", fails_to_load)
+    assert cli.main(["run", "--period", "2024-03"]) == 1
+    said = capsys.readouterr().err
+    assert "kehabisan ruang alamat" in said and "(`ulimit -v`) 1,4 GB" in said and "tak terduga" not in said

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 
 from kmc_analysis.clean.folder import SUBMISSION_SUFFIXES
-from kmc_analysis.core.errors import InputError
+from kmc_analysis.core.errors import InputError, KMCError
 from kmc_analysis.core.formatting import format_number
 
 #: Memory of a stage 1 kernel before it reads anything (Python, pandas, pyarrow, the references).
@@ -115,8 +115,56 @@ def submission_bytes(opd_dir: Path) -> int:
     return total
 
 
-def _gigabytes(count: int) -> str:
+def gigabytes(count: int) -> str:
+    """Bytes as gigabytes with one decimal, Indonesian style: ``1,5 GB``."""
     return f"{format_number(count / 2**30, 1)} GB"
+
+
+#: Address space every process of a run reserves beyond the memory it fills (thread stacks, malloc
+#: arenas, libraries): measured 2.5-2.85 GB of virtual memory per kernel on the bundled sample,
+#: whose kernels fill only 200-380 MB. An address-space limit (``ulimit -v``) below this plus a
+#: month's need kills a kernel or its threads half way, with no word of why.
+ADDRESS_SPACE_BASE = 3 * 2**30
+
+
+def address_space_limit() -> int | None:
+    """This process's address-space limit (``ulimit -v``) in bytes, its soft limit first raised to the hard one.
+
+    None when there is none. Any user may raise a soft limit up to the hard one for their own
+    processes, and the run's kernels inherit it.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def check_address_space(opd_dir: Path, limit: int | None = None) -> None:
+    """Raise KMCError, in plain Indonesian, when ``ulimit -v`` leaves a run too little address space for this month.
+
+    ``limit`` defaults to :func:`address_space_limit`. Not the input's fault: the machine's
+    setting, like the limit on processes.
+    """
+    limit = address_space_limit() if limit is None else limit
+    if limit is None:
+        return
+    files = _submission_files(opd_dir) if opd_dir.is_dir() else []
+    need = ADDRESS_SPACE_BASE + memory_needed(files)
+    if need <= limit:
+        return
+    raise KMCError(
+        f"Batas memori maya proses ini (`ulimit -v`) {gigabytes(limit)}, padahal kmc run memerlukan sekitar "
+        f"{gigabytes(need)} untuk bulan ini (setiap kernel Jupyter mencadangkan sekitar "
+        f"{gigabytes(ADDRESS_SPACE_BASE)} ruang alamat di luar datanya). Belum ada tahap yang dijalankan; hasil "
+        f"lama tidak berubah. Jalankan `ulimit -v unlimited` (atau minta admin menaikkan batas itu), lalu "
+        f"jalankan ulang."
+    )
 
 
 def check_memory(opd_dir: Path, available: int | None = None) -> None:
@@ -134,8 +182,8 @@ def check_memory(opd_dir: Path, available: int | None = None) -> None:
         return
     size = sum(p.stat().st_size for p in files)
     raise InputError(
-        f"Berkas OPD di {opd_dir} ({len(files)} berkas, {_gigabytes(size)}) diperkirakan membutuhkan sekitar "
-        f"{_gigabytes(need)} memori untuk dibersihkan, padahal yang tersedia di komputer ini hanya "
-        f"{_gigabytes(max(available, 0))}. Tutup aplikasi lain lalu jalankan lagi, atau jalankan di komputer "
+        f"Berkas OPD di {opd_dir} ({len(files)} berkas, {gigabytes(size)}) diperkirakan membutuhkan sekitar "
+        f"{gigabytes(need)} memori untuk dibersihkan, padahal yang tersedia di komputer ini hanya "
+        f"{gigabytes(max(available, 0))}. Tutup aplikasi lain lalu jalankan lagi, atau jalankan di komputer "
         f"dengan memori lebih besar; tahap 1 belum membaca apa pun."
     )
