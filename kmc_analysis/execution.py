@@ -80,7 +80,9 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
         # through tornado, and an interrupted run leaves nbclient's kernel-watching task to be
         # reported by asyncio ("Task exception was never retrieved ... DeadKernelError") after the
         # run's own last line; a cell's own error reaches us through papermill, so those logs are noise.
-        for noisy in ("tornado", "asyncio"):
+        # nbclient also logs a dying kernel in English ("Kernel died while waiting for execute reply.")
+        # through papermill's logger, before our own sentence says so in the user's language.
+        for noisy in ("tornado", "asyncio", "papermill"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
     try:
         papermill.execute_notebook(
@@ -98,6 +100,12 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
             # papermill writing the executed notebook into staging: say what the user can fix
             raise stage_failure(notebook.stem, type(error).__name__, f"[Errno {error.errno}] {error.strerror}",
                                 kept) from None
+        if type(error).__name__ == "DeadKernelError":
+            raise StageFailure(
+                f"Tahap {notebook.stem} berhenti: kernel Python mati mendadak (DeadKernelError), biasanya karena "
+                f"memori komputer habis sehingga sistem menghentikannya, atau karena dihentikan dari luar. Hasil lama "
+                f"tidak berubah. {_where(kept)} Tutup aplikasi lain atau jalankan di komputer dengan memori lebih "
+                f"besar, lalu jalankan ulang.", type(error).__name__, str(error)) from None
         raise StageFailure(
             f"Tahap {notebook.stem} berhenti: kernel Python gagal menjalankan notebook ({type(error).__name__}). "
             f"Hasil lama tidak berubah. {_where(kept)} Jalankan ulang; bila terulang, jalankan dengan KMC_DEBUG=1 "

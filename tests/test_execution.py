@@ -72,3 +72,25 @@ def test_a_stage_refusing_to_publish_says_why_in_its_own_words_with_exit_1(tmp_p
 
     error = stage_failure("04_report", ename, evalue, tmp_path / "04.ipynb")
     assert str(error) == f"Tahap 04_report: {evalue}" and error.exit_code == 1
+
+
+def test_a_kernel_that_died_as_the_out_of_memory_killer_leaves_it_names_memory_in_one_sentence(tmp_path, monkeypatch):
+    # A black-box attack killed stage 1's kernel with SIGKILL, as the OOM killer does: the run said only
+    # "kernel Python gagal ... (DeadKernelError) ... Jalankan ulang", after papermill's English log line.
+    from nbclient.exceptions import DeadKernelError
+
+    def dies(*args, **kwargs):
+        import logging
+        logging.getLogger("papermill").error("Kernel died while waiting for execute reply.")
+        raise DeadKernelError("Kernel died")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dies)
+    monkeypatch.delenv("KMC_DEBUG", raising=False)
+    notebook = tmp_path / "01_clean_opd_data.ipynb"
+    notebook.write_text("{}")
+    with pytest.raises(KMCError) as caught:
+        execute_stage(notebook, tmp_path / "staging" / notebook.name, {}, Console(quiet=True), tmp_path / "gagal")
+    message = str(caught.value)
+    assert "memori" in message and "mati mendadak" in message and "Hasil lama tidak berubah" in message
+    import logging
+    assert not logging.getLogger("papermill").isEnabledFor(logging.ERROR)
