@@ -352,3 +352,19 @@ def test_a_large_html_table_is_read_in_linear_time(tmp_path):
             f"<th>Nominal</th></tr>{body}</table></body></html>")
     (folder / "besar.xls").write_text(page)
     assert len(read_submissions(folder, raw).rows) == 5_000
+
+
+@pytest.mark.parametrize("title_lines", [0, 2])
+def test_an_unclosed_quote_in_a_csv_names_the_line_it_opens_on(tmp_path, title_lines):
+    # A black-box attack got "Perbaiki baris itu" without the line: pandas says "EOF inside string
+    # starting at row N", counting the file's rows from 0 (title lines included), not "line N".
+    folder, raw = month(tmp_path)
+    lines = [*["DAFTAR PENERIMA"] * title_lines, "NIK,Nama,Kelurahan,Kecamatan,Kode Bantuan,Nominal",
+             "1872011504900001,Siti,Metro,Metro Pusat,KMC-001,750000",
+             '1872011504900002,"Budi,Metro,Metro Pusat,KMC-001,750000',
+             "1872011504900003,Ani,Metro,Metro Pusat,KMC-001,750000"]
+    (folder / "kutip.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as error:
+        read_submissions(folder, raw)
+    assert f"di baris {title_lines + 3}" in str(error.value) and "kutip.csv" in str(error.value)
+    assert "Budi" not in str(error.value)

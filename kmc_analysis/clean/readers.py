@@ -392,11 +392,24 @@ def _read_below_header(data: bytes, sep: str, skip: int, width: int, encoding: s
             encoding_errors="replace", index_col=False, engine="c", quoting=csv.QUOTE_MINIMAL,
         )
     except pd.errors.ParserError as problem:
-        line = re.search(r"line (\d+)", str(problem))
-        where = f" di baris {line.group(1)}" if line else ""
+        line = _line_of(str(problem))
+        where = f" di baris {line}" if line else ""
         raise UnreadableFile(f"isi berkas tidak dapat diurai sebagai CSV{where} (tanda kutip tidak berpasangan "
                              f"atau jumlah sel tidak sama dengan judul kolom). Perbaiki baris itu, atau simpan "
                              f"lagi dari Excel sebagai .xlsx") from problem
+
+
+def _line_of(message: str) -> int | None:
+    """The file line (from 1) a pandas CSV parser error points at, if it says.
+
+    "Expected 7 fields in line 12" counts lines from 1; an unclosed quote, "EOF inside string
+    starting at row 11", counts rows of the file from 0 (skipped header lines included).
+    """
+    found = re.search(r"\bline (\d+)", message)
+    if found:
+        return int(found.group(1))
+    found = re.search(r"starting at row (\d+)", message)
+    return int(found.group(1)) + 1 if found else None
 
 
 def _read_with_arrow(data: bytes, sep: str, skip: int, width: int, encoding: str,
