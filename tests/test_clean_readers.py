@@ -306,6 +306,8 @@ def test_an_exception_of_a_reading_library_is_that_files_bad_input(tmp_path, mon
     (2**53, "9.00719925474099E+15"),
     (750000.0, "750000"),
     (0.5, "0.5"),
+    (750000.5, "750000.5"),
+    (187201410785000.1, "187201410785000,1"),         # a fraction is no NIK, though its digits number 16
     (float("inf"), "inf"),
     (dt.datetime(2024, 3, 4), "2024-03-04"),
     (True, "TRUE"),
@@ -368,3 +370,16 @@ def test_an_unclosed_quote_in_a_csv_names_the_line_it_opens_on(tmp_path, title_l
         read_submissions(folder, raw)
     assert f"di baris {title_lines + 3}" in str(error.value) and "kutip.csv" in str(error.value)
     assert "Budi" not in str(error.value)
+
+
+def test_a_number_cell_with_a_fraction_whose_digits_number_sixteen_is_no_nik(tmp_path, wilayah, programs):
+    # A black-box attack asked whether a NIK number cell with a fraction passes as another NIK: with the
+    # dot a NIK loses, 187201410785000.1 read as 1872014107850001 and was accepted as that person.
+    from kmc_analysis.clean.rules import judge_rows
+
+    folder, raw = month(tmp_path)
+    (folder / "pecahan.xlsx").write_bytes(xlsx_bytes([HEADER, [1, 187201410785000.1, "Siti Aminah", "Metro",
+                                                               "Metro Pusat", "KMC-001", 750000.5, None]]))
+    rows = read_submissions(folder, raw).rows
+    assert rows["nik"].tolist() == ["187201410785000,1"] and rows["nominal"].tolist() == ["750000.5"]
+    assert judge_rows(rows, wilayah, programs).quarantined["alasan"].tolist() == ["nik_format"]

@@ -27,6 +27,8 @@ from kmc_analysis.clean.sheet_table import SheetTable, UnreadableFile
 
 #: Integers from 2**53 on cannot all be held exactly by a number cell (a float).
 EXACT_INTEGER_LIMIT = 2**53
+#: From this size a number cell with a fraction is no amount (the contract's Rp 1 miliar limit).
+_NO_AMOUNT_FROM = 10**9
 _ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(rb"^\s*<(?:!doctype\s+html|html|table|head|body|meta|\?xml|!--)", re.IGNORECASE)
 _HTML_CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
@@ -106,7 +108,9 @@ def cell_text(value: object) -> str:
 
     A number cell holding an integer of 2**53 or more cannot be exact (a 16-digit NIK
     typed as a number has lost digits), so it is written in scientific notation, as
-    Excel shows it; the NIK rule then reads it as ``nik_format``.
+    Excel shows it; the NIK rule then reads it as ``nik_format``. A number cell with a
+    fraction is no NIK either: from Rp 1 miliar on it keeps a decimal comma, which the NIK
+    rule does not remove.
     """
     if isinstance(value, str):
         return value
@@ -117,6 +121,10 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value)) if abs(value) < EXACT_INTEGER_LIMIT else f"{value:.15G}"
+        if abs(value) >= _NO_AMOUNT_FROM:
+            # No amount (Rp 1 miliar and more is refused), and with the dot a NIK loses its digits could
+            # pass as a NIK (187201410785000.1): the decimal comma, as Excel in Indonesian shows it.
+            return repr(value).replace(".", ",")
         return repr(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
