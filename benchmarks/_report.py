@@ -117,7 +117,8 @@ def write_results(data: dict, path: Path) -> None:
     lines = ["# Benchmark results", "",
              "Written by `python benchmarks/run_all.py` (see its docstring); medians over several runs. "
              "Load is the one-minute load average at the start of each run (2 cores: above about 1.5 other work "
-             "shared the CPU).", "", "## Targets (issue 13)", ""]
+             "shared the CPU). Memory is in binary units: MB are MiB (2^20 bytes) and the targets' GB are GiB "
+             "(6 GB = 6,144 MB).", "", "## Targets (issue 13)", ""]
     lines += _table(["what", "measured", "floor / reference", "ratio", "target", "met", "load"], target_rows(ms))
     lines += ["", "## Stages of the whole runs", ""]
     stage_rows = []
