@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmc_analysis.clean.folder import list_folder
+from kmc_analysis.clean.memory import raise_soft_limit
 from kmc_analysis.clean.pseudonyms import KEY_ENV, KEY_FILE_ENV, PseudonymKey, load_key
 from kmc_analysis.core.errors import InputError, KMCError
 from kmc_analysis.core.paths import RunPaths, run_paths
@@ -231,14 +232,7 @@ def _tasks_that_could_run(needed: int) -> int:
 
 def _raise_soft_task_limit() -> int:
     """Raise this process's soft RLIMIT_NPROC to its hard limit (its kernels inherit it); the new soft limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-    if soft != hard:
-        try:
-            resource.setrlimit(resource.RLIMIT_NPROC, (hard, hard))
-            return hard
-        except (ValueError, OSError):
-            pass
-    return soft
+    return raise_soft_limit(resource.RLIMIT_NPROC)
 
 
 def _idle_threads_started(wanted: int) -> int:

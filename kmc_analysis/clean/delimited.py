@@ -28,6 +28,7 @@ _ARROW_STRING = pd.StringDtype("pyarrow", na_value=float("nan"))
 
 
 def strip_bom(data: bytes) -> bytes:
+    """The bytes without a UTF-8 byte-order mark; UTF-16 with one as UTF-8 (for sniffing a file's start)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:]
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):

@@ -135,14 +135,25 @@ def address_space_limit() -> int | None:
     """
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = raise_soft_limit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def raise_soft_limit(which: int) -> int:
+    """Raise this process's soft limit ``which`` (a ``resource.RLIMIT_*``) to its hard one; the soft limit now.
+
+    Any user may do so for their own processes; a run's kernels inherit it.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(which)
     if soft != hard:
         try:
-            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-            soft = hard
+            resource.setrlimit(which, (hard, hard))
+            return hard
         except (ValueError, OSError):
             pass
-    return None if soft == resource.RLIM_INFINITY else soft
+    return soft
 
 
 def check_address_space(opd_dir: Path, limit: int | None = None) -> None:

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 STRING = "str"
+#: From this amount one row's nominal is not a payment but a NIK or account number typed in it (CONTRACT 2.2).
+NOMINAL_LIMIT = 1_000_000_000
 
 
 def on_distinct(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:

@@ -5,8 +5,9 @@ workbook (``.xlsx``, ``.xlsm``, ``.ods``, BIFF ``.xls``: python-calamine reads t
 HTML document is a web page's table saved as ``.xls`` (OpenSID's printable download), and
 anything else is delimited text (:mod:`~kmc_analysis.clean.delimited`: comma, semicolon, tab
 or pipe separated; UTF-8 with or without BOM, UTF-16 with BOM, or cp1252). Every cell
-becomes the text a person sees, so that identifiers keep their digits. A problem raises :class:`UnreadableFile` with an
-Indonesian sentence that never quotes a cell; the caller adds the file's name.
+becomes the text a person sees, so that identifiers keep their digits. A problem raises
+:class:`UnreadableFile` with an Indonesian sentence that never quotes a cell; the caller
+adds the file's name.
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ from python_calamine import CalamineWorkbook
 
 from kmc_analysis.clean.delimited import read_delimited, strip_bom
 from kmc_analysis.clean.headers import column_of, find_header
+from kmc_analysis.clean.normalize import NOMINAL_LIMIT
 from kmc_analysis.clean.sheet_table import SheetTable, UnreadableFile
 
 #: Integers from 2**53 on cannot all be held exactly by a number cell (a float).
 EXACT_INTEGER_LIMIT = 2**53
-#: From this size a number cell with a fraction is no amount (the contract's Rp 1 miliar limit).
-_NO_AMOUNT_FROM = 10**9
 _ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(rb"^\s*<(?:!doctype\s+html|html|table|head|body|meta|\?xml|!--)", re.IGNORECASE)
 _HTML_CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
@@ -121,7 +121,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value)) if abs(value) < EXACT_INTEGER_LIMIT else f"{value:.15G}"
-        if abs(value) >= _NO_AMOUNT_FROM:
+        if abs(value) >= NOMINAL_LIMIT:
             # No amount (Rp 1 miliar and more is refused), and with the dot a NIK loses its digits could
             # pass as a NIK (187201410785000.1): the decimal comma, as Excel in Indonesian shows it.
             return repr(value).replace(".", ",")

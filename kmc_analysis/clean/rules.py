@@ -22,8 +22,6 @@ from kmc_analysis.core.store import PENERIMA, REKAP_OPD
 UNKNOWN_OPD = "OPD tidak diketahui"
 #: While a catalogue's programs plus one stay within this, a NIK (below 10**16) and its program fit one int64.
 _PROGRAMS_IN_ONE_KEY = 900
-#: From this amount one row's nominal is not a payment but a NIK or account number typed in it.
-NOMINAL_LIMIT = 1_000_000_000
 
 
 @dataclass
@@ -117,7 +115,7 @@ def valid_nominal(amount: pd.Series) -> pd.Series:
     (CONTRACT 2.2); an empty cell, text, zero, a negative amount, an infinite or a huge
     number is not.
     """
-    valid = amount.notna() & np.isfinite(amount.fillna(0)) & amount.ge(0.5) & amount.lt(NOMINAL_LIMIT)
+    valid = amount.notna() & np.isfinite(amount.fillna(0)) & amount.ge(0.5) & amount.lt(nz.NOMINAL_LIMIT)
     return nz.rupiah_to_int(amount.where(valid))
 
 
