@@ -61,6 +61,10 @@ def long_table(*rows, file="a.xlsx", sheet="Sheet1"):
         ({"nominal": "Rp 1.000.000.000"}, "nominal_tidak_valid"),
         ({"nominal": "1872011504900001"}, "nominal_tidak_valid"),
         ({"nominal": "999.999.999"}, ""),
+        # judged as it would be paid, rounded to whole Rupiah: 999.999.999,5 is Rp 1 miliar (an attack found it stored)
+        ({"nominal": "999.999.999,5"}, "nominal_tidak_valid"),
+        ({"nominal": "Rp 999.999.999,99"}, "nominal_tidak_valid"),
+        ({"nominal": "999.999.999,49"}, ""),
         ({"nominal": "0,4"}, "nominal_tidak_valid"),
         # amounts no number type holds must not crash the rules
         ({"nominal": "NaN"}, "nominal_tidak_valid"),
@@ -250,7 +254,8 @@ def test_duplicates_in_a_catalogue_too_large_for_one_key_are_the_same(wilayah, p
 
 
 @pytest.mark.parametrize("invisible",
-                         ["\u200b", "\u200b \u200b", "\u2060", "\ufeff", "\u00ad", "\u200c", "\u200d\u00a0"])
+                         ["\u200b", "\u200b \u200b", "\u2060", "\ufeff", "\u00ad", "\u200c", "\u200d\u00a0",
+                          "\u3164", "\uffa0", "\u2800", "\u034f", "\ufe0f"])
 def test_a_name_of_only_invisible_characters_is_nama_kosong_not_an_accepted_name(wilayah, programs, invisible):
     # A black-box attack had rows named only by zero-width or format characters accepted into penerima,
     # where nobody sees a name and the OPD was never asked for one.

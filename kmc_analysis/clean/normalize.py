@@ -351,12 +351,18 @@ def program_code_key(raw: pd.Series) -> pd.Series:
 _PLAIN_TEXT = r"[A-Za-z0-9.,'()/-]+(?: [A-Za-z0-9.,'()/-]+)*"
 
 
+#: Text of nothing but white space, format characters and the characters that render blank.
+_SHOWS_NOTHING = r"^[\p{Cf}\p{Z}\s\x{034F}\x{115F}\x{1160}\x{2800}\x{3164}\x{FE00}-\x{FE0F}\x{FFA0}]*$"
+
+
 def shows_nothing(text: pd.Series) -> np.ndarray:
     """Flag text that is empty or holds only white space and invisible format characters.
 
     Format characters (Unicode category Cf: zero-width space and joiners, word joiner, a
-    byte-order mark, soft hyphen) come with text copied from web forms and PDFs; a name of
-    nothing else is no name. Only values outside ASCII are searched: after
+    byte-order mark, soft hyphen) come with text copied from web forms and PDFs; so do the
+    fillers that render blank (Hangul fillers, Braille blank, the combining grapheme joiner,
+    variation selectors), the usual way to type a blank-looking name. A name of nothing else
+    is no name. Only values outside ASCII are searched: after
     :func:`clean_text` plain ASCII text shows nothing only when it is empty.
     """
     import pyarrow.compute as pc
@@ -365,7 +371,7 @@ def shows_nothing(text: pd.Series) -> np.ndarray:
     blank = pc.equal(pc.binary_length(array), 0).to_numpy(zero_copy_only=False)
     unusual = np.flatnonzero(~pc.string_is_ascii(array).to_numpy(zero_copy_only=False))
     if len(unusual):
-        invisible = pc.match_substring_regex(array.take(unusual), r"^[\p{Cf}\p{Z}\s]*$")
+        invisible = pc.match_substring_regex(array.take(unusual), _SHOWS_NOTHING)
         blank[unusual] = invisible.to_numpy(zero_copy_only=False)
     return blank
 

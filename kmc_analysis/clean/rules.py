@@ -112,10 +112,12 @@ def valid_nominal(amount: pd.Series) -> pd.Series:
     """Whole Rupiah (Int64) where an amount is valid, else <NA>.
 
     Valid: a finite number that rounds to at least Rp 1 and stays below Rp 1.000.000.000
-    (CONTRACT 2.2); an empty cell, text, zero, a negative amount, an infinite or a huge
-    number is not.
+    once rounded (CONTRACT 2.2: 999.999.999,5 would be paid as Rp 1 miliar); an empty cell,
+    text, zero, a negative amount, an infinite or a huge number is not.
     """
-    valid = amount.notna() & np.isfinite(amount.fillna(0)) & amount.ge(0.5) & amount.lt(nz.NOMINAL_LIMIT)
+    finite = amount.where(np.isfinite(amount.fillna(np.nan)))
+    rounded = np.floor(finite + 0.5)  # as rupiah_to_int rounds: sen are not paid out
+    valid = rounded.ge(1) & rounded.lt(nz.NOMINAL_LIMIT)
     return nz.rupiah_to_int(amount.where(valid))
 
 
