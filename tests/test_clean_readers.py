@@ -383,3 +383,26 @@ def test_a_number_cell_with_a_fraction_whose_digits_number_sixteen_is_no_nik(tmp
     rows = read_submissions(folder, raw).rows
     assert rows["nik"].tolist() == ["187201410785000,1"] and rows["nominal"].tolist() == ["750000.5"]
     assert judge_rows(rows, wilayah, programs).quarantined["alasan"].tolist() == ["nik_format"]
+
+
+def test_two_stray_quotes_that_pair_up_across_rows_are_bad_input_not_rows_lost(tmp_path):
+    # A black-box attack: a stray quote on line 4 and another on line 8 made lines 4-8 one accepted row
+    # whose name held five other people's NIKs; four recipients vanished from penerima and karantina, exit 0.
+    folder, raw = month(tmp_path)
+    rows = [f"18720115049000{n:02d},Nama {n},Metro,Metro Pusat,KMC-001,750000" for n in range(1, 9)]
+    rows[2] = rows[2].replace("Nama 3", '"Nama 3')
+    rows[6] = rows[6].replace("Nama 7", 'Nama 7"')
+    header = "NIK,Nama,Kelurahan,Kecamatan,Kode Bantuan,Nominal"
+    (folder / "kutip_dua.csv").write_text("\n".join([header, *rows]) + "\n")
+    with pytest.raises(InputError) as error:
+        read_submissions(folder, raw)
+    assert "baris 4" in str(error.value) and "kutip_dua.csv" in str(error.value)
+    assert "Nama" not in str(error.value) and "18720115" not in str(error.value)
+
+
+def test_a_quoted_address_over_two_lines_is_one_cell_not_a_stray_quote(tmp_path):
+    folder, raw = month(tmp_path)
+    (folder / "alamat.csv").write_text('NIK,Nama,Alamat,Kelurahan,Kecamatan,Kode Bantuan,Nominal\n'
+                                       '1872011504900001,Siti,"Jl. Mawar 3,\nRT 01 RW 02",Metro,Metro Pusat,KMC-001,1\n'
+                                       '1872011504900002,Budi,Jl. Melati,Metro,Metro Pusat,KMC-001,1\n')
+    assert len(read_submissions(folder, raw).rows) == 2

@@ -93,7 +93,43 @@ def read_delimited(path: Path, data: bytes) -> SheetTable:
     body = _read_below_header(data, sep, header_index + 1, len(header), encoding)
     body.columns = range(len(header))
     body.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    # only a quoted cell can span lines, and only then are there more lines than rows: else nothing to search
+    spans_lines = b'"' in data and _line_breaks(data) > header_index + 1 + len(body)
+    swallowed = _row_swallowing_rows(body, sep) if spans_lines else None
+    if swallowed is not None:
+        raise UnreadableFile(
+            f"tanda kutip (\") pada baris {swallowed} tidak berpasangan, sehingga baris-baris sesudahnya terbaca "
+            f"sebagai isi satu sel dan akan hilang dari hitungan. Hapus tanda kutip yang berlebih (atau tutup "
+            f"dengan pasangannya), atau simpan lagi dari Excel sebagai .xlsx, lalu jalankan lagi")
     return SheetTable(path.stem, header_index + 1, [str(h) for h in header], body)
+
+
+def _line_breaks(data: bytes) -> int:
+    """How many lines the text holds (LF, CRLF or CR-only line ends; a last line without one counts)."""
+    breaks = data.count(b"\n") or data.count(b"\r")
+    return breaks + (0 if data.endswith((b"\n", b"\r")) else 1)
+
+
+def _row_swallowing_rows(body: pd.DataFrame, sep: str) -> int | None:
+    """The row of the first cell that holds whole rows of the file after a line break, else None.
+
+    Two stray quotes pair up across lines: the CSV readers then take everything between them,
+    separators and line breaks included, as one cell, and the rows in between vanish without
+    an error. A cell spanning lines is legitimate (an address), but not one with a line
+    holding as many separators as a row of the file.
+    """
+    import pyarrow.compute as pc
+
+    whole_row = max(body.shape[1] - 1, 2)
+    for position in range(body.shape[1]):
+        column = pyarrow.array(body.iloc[:, position], from_pandas=True)
+        breaks = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
+        spans = np.flatnonzero(pc.fill_null(breaks, False).to_numpy(zero_copy_only=False))
+        for at in spans:
+            lines = re.split(r"\r\n?|\n", column[int(at)].as_py())
+            if any(line.count(sep) >= whole_row for line in lines[1:]):
+                return int(body.index[at])
+    return None
 
 
 def _read_below_header(data: bytes, sep: str, skip: int, width: int, encoding: str) -> pd.DataFrame:
