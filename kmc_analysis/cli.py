@@ -151,17 +151,15 @@ def _address_space_limit_behind(error: Exception) -> str:
     """
     if not isinstance(error, (ImportError, MemoryError, OSError)):
         return ""
-    try:
-        from kmc_analysis.clean.memory import ADDRESS_SPACE_BASE, address_space_limit, gigabytes
-        limit = address_space_limit()
-    except Exception:  # the limit leaves no room to look: say nothing more than before
+    import resource  # the standard library only: under the limit the project's own modules may not load
+
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY:
         return ""
-    if limit is None:
-        return ""
+    size = f"{limit / 2**30:.1f}".replace(".", ",")
     return (f"kmc kehabisan ruang alamat ({type(error).__name__}): batas memori maya proses ini (`ulimit -v`) "
-            f"{gigabytes(limit)}, padahal setiap prosesnya mencadangkan sekitar {gigabytes(ADDRESS_SPACE_BASE)} "
-            f"di luar datanya. Jalankan `ulimit -v unlimited` (atau minta admin menaikkan batas itu), lalu jalankan "
-            f"ulang; hasil lama tidak berubah.")
+            f"{size} GB terlalu kecil untuk memuat pustakanya. Jalankan `ulimit -v unlimited` (atau minta "
+            f"admin menaikkan batas itu), lalu jalankan ulang; hasil lama tidak berubah.")
 
 
 def _print_debug(error: KMCError) -> None:
@@ -181,6 +179,9 @@ def _run(args: argparse.Namespace) -> int:
     # Python as it is collected, after the run's last line: noise to the operator (attack 20).
     warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
     with stop_requests_honoured(then_ignore=args.ends_the_process):
+        from kmc_analysis.clean.memory import check_address_space
+
+        check_address_space(None)  # before the libraries load: under a tight `ulimit -v` they fail unexplained
         from kmc_analysis.runner import RunOptions, run  # imports pandas: a SIGTERM meanwhile stops it too
 
         run(RunOptions(

@@ -100,12 +100,13 @@ def execute_stage(notebook: Path, output: Path, parameters: dict, console: Conso
             # papermill writing the executed notebook into staging: say what the user can fix
             raise stage_failure(notebook.stem, type(error).__name__, f"[Errno {error.errno}] {error.strerror}",
                                 kept) from None
-        if type(error).__name__ == "DeadKernelError":
+        # a kernel killed while it starts ends in jupyter_client's RuntimeError "Kernel died before replying"
+        if type(error).__name__ == "DeadKernelError" or "Kernel died" in str(error):
             raise StageFailure(
-                f"Tahap {notebook.stem} berhenti: kernel Python mati mendadak (DeadKernelError), biasanya karena "
-                f"memori komputer habis sehingga sistem menghentikannya, atau karena dihentikan dari luar. Hasil lama "
-                f"tidak berubah. {_where(kept)} Tutup aplikasi lain atau jalankan di komputer dengan memori lebih "
-                f"besar, lalu jalankan ulang.", type(error).__name__, str(error)) from None
+                f"Tahap {notebook.stem} berhenti: kernel Python mati mendadak ({type(error).__name__}), biasanya "
+                f"karena memori komputer habis sehingga sistem menghentikannya, atau karena dihentikan dari luar. "
+                f"Hasil lama tidak berubah. {_where(kept)} Tutup aplikasi lain atau jalankan di komputer dengan memori "
+                f"lebih besar, lalu jalankan ulang.", type(error).__name__, str(error)) from None
         raise StageFailure(
             f"Tahap {notebook.stem} berhenti: kernel Python gagal menjalankan notebook ({type(error).__name__}). "
             f"Hasil lama tidak berubah. {_where(kept)} Jalankan ulang; bila terulang, jalankan dengan KMC_DEBUG=1 "

@@ -105,9 +105,13 @@ def test_the_address_space_a_month_needs_grows_with_its_files(tmp_path):
 
 def test_kmc_run_under_a_tight_ulimit_v_says_so_instead_of_an_unexpected_error(tmp_path, monkeypatch, capsys):
     # At `ulimit -v` 1.5 GB a library could not even be loaded: "kesalahan tak terduga (ImportError)".
+    import resource
+
     from kmc_analysis import cli
 
-    monkeypatch.setattr(memory, "address_space_limit", lambda: 1_500_000 * 1024)
+    usual = resource.getrlimit
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (1_500_000 * 1024, resource.RLIM_INFINITY)
+                        if which == resource.RLIMIT_AS else usual(which))
 
     def fails_to_load(args):
         raise ImportError("failed to map segment from shared object")
@@ -116,3 +120,18 @@ def test_kmc_run_under_a_tight_ulimit_v_says_so_instead_of_an_unexpected_error(t
     assert cli.main(["run", "--period", "2024-03"]) == 1
     said = capsys.readouterr().err
     assert "kehabisan ruang alamat" in said and "(`ulimit -v`) 1,4 GB" in said and "tak terduga" not in said
+
+
+def test_kmc_run_under_a_limit_too_small_for_any_run_is_refused_before_its_libraries_load(monkeypatch, capsys):
+    # At `ulimit -v` 0.2-0.5 GB the attack saw an innocent reference file blamed, a segfault or an unexpected
+    # ValueError: the libraries failed to load before the run's check of the limit.
+    import sys
+
+    from kmc_analysis import cli
+
+    monkeypatch.setattr(memory, "address_space_limit", lambda: 200_000 * 1024)
+    monkeypatch.delitem(sys.modules, "kmc_analysis.runner", raising=False)
+    assert cli.main(["run", "--period", "2024-03"]) == 1
+    said = capsys.readouterr().err
+    assert "(`ulimit -v`) 0,2 GB" in said and "ulimit -v unlimited" in said
+    assert "kmc_analysis.runner" not in sys.modules

@@ -94,3 +94,17 @@ def test_a_kernel_that_died_as_the_out_of_memory_killer_leaves_it_names_memory_i
     assert "memori" in message and "mati mendadak" in message and "Hasil lama tidak berubah" in message
     import logging
     assert not logging.getLogger("papermill").isEnabledFor(logging.ERROR)
+
+
+def test_a_kernel_killed_while_it_starts_is_told_as_a_dead_kernel_too(tmp_path, monkeypatch):
+    # The attack killed stage 1's kernel a second after it started: jupyter_client's RuntimeError read
+    # "kernel Python gagal ... (RuntimeError) ... laporkan", without a word of memory.
+    def dies_starting(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dies_starting)
+    notebook = tmp_path / "01_clean_opd_data.ipynb"
+    notebook.write_text("{}")
+    with pytest.raises(KMCError) as caught:
+        execute_stage(notebook, tmp_path / "staging" / notebook.name, {}, Console(quiet=True), tmp_path / "gagal")
+    assert "mati mendadak" in str(caught.value) and "memori" in str(caught.value)

@@ -156,25 +156,27 @@ def raise_soft_limit(which: int) -> int:
     return soft
 
 
-def check_address_space(opd_dir: Path, limit: int | None = None) -> None:
+def check_address_space(opd_dir: Path | None, limit: int | None = None) -> None:
     """Raise KMCError, in plain Indonesian, when ``ulimit -v`` leaves a run too little address space for this month.
 
-    ``limit`` defaults to :func:`address_space_limit`. Not the input's fault: the machine's
-    setting, like the limit on processes.
+    Without ``opd_dir``, whether the limit leaves room for any run: asked before the run
+    imports its libraries, which under a limit of a few hundred MB fail in ways that blame an
+    innocent file or crash. ``limit`` defaults to :func:`address_space_limit`. Not the
+    input's fault: the machine's setting, like the limit on processes.
     """
     limit = address_space_limit() if limit is None else limit
     if limit is None:
         return
-    files = _submission_files(opd_dir) if opd_dir.is_dir() else []
+    files = _submission_files(opd_dir) if opd_dir is not None and opd_dir.is_dir() else []
     need = ADDRESS_SPACE_BASE + memory_needed(files)
     if need <= limit:
         return
+    what = "untuk bulan ini" if files else "untuk sebuah run"
     raise KMCError(
         f"Batas memori maya proses ini (`ulimit -v`) {gigabytes(limit)}, padahal kmc run memerlukan sekitar "
-        f"{gigabytes(need)} untuk bulan ini (setiap kernel Jupyter mencadangkan sekitar "
-        f"{gigabytes(ADDRESS_SPACE_BASE)} ruang alamat di luar datanya). Belum ada tahap yang dijalankan; hasil "
-        f"lama tidak berubah. Jalankan `ulimit -v unlimited` (atau minta admin menaikkan batas itu), lalu "
-        f"jalankan ulang."
+        f"{gigabytes(need)} {what} (setiap kernel Jupyter mencadangkan sekitar {gigabytes(ADDRESS_SPACE_BASE)} "
+        f"ruang alamat di luar datanya). Belum ada tahap yang dijalankan; hasil lama tidak berubah. Jalankan "
+        f"`ulimit -v unlimited` (atau minta admin menaikkan batas itu), lalu jalankan ulang."
     )
 
 
